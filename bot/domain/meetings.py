@@ -1,0 +1,317 @@
+"""Cell meetings: the report of one meeting, its validation, and its judgement by the rulebook.
+
+A meeting is judged by the [[meetings]] era in force on the day it was held, so a 2016 report
+keeps the verdict it had in 2016. Validation returns error codes; the handler words them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from enum import Enum, StrEnum
+from fractions import Fraction
+from typing import Any
+
+from bot.domain.rulebook import Rulebook, RulebookError
+
+# Input bounds of the report form: sanity limits, not Party rules, so they are not in the rulebook.
+MIN_MINUTES = 10
+MAX_MINUTES = 600
+MAX_TASKS = 50
+MIN_TOPIC_CHARS = 3
+MAX_TOPIC_CHARS = 200
+MAX_NOTE_CHARS = 500
+MAX_ROLL = 999
+
+
+class MeetingKind(StrEnum):
+    """What kind of sitting was held; the values are stable storage and callback keys."""
+
+    REGULAR = "regular"  # sinh hoạt thường kỳ
+    THEMATIC = "thematic"  # sinh hoạt chuyên đề
+    COMBINED = "combined"  # thường kỳ kết hợp chuyên đề in one sitting
+
+
+class Dissemination(StrEnum):
+    """Who the cell passed its resolution on to; stable storage and callback keys."""
+
+    HAMLET_BOARD = "hamlet_board"  # ban nhân dân ấp / khu phố
+    FATHERLAND_FRONT = "fatherland_front"  # Mặt trận Tổ quốc
+    MASS_ORGS = "mass_orgs"  # đoàn thể
+
+
+ALL_TARGETS: frozenset[Dissemination] = frozenset(Dissemination)
+
+
+class ReportError(Enum):
+    """Why an answer of the report form is not acceptable."""
+
+    DATE_IN_FUTURE = "date_in_future"
+    DATE_TOO_OLD = "date_too_old"
+    MINUTES_OUT_OF_RANGE = "minutes_out_of_range"
+    ROLL_OUT_OF_RANGE = "roll_out_of_range"
+    EXEMPT_EXCEEDS_ROLL = "exempt_exceeds_roll"
+    NO_EXPECTED_MEMBERS = "no_expected_members"
+    PRESENT_OUT_OF_RANGE = "present_out_of_range"
+    EXCUSED_OUT_OF_RANGE = "excused_out_of_range"
+    TASKS_OUT_OF_RANGE = "tasks_out_of_range"
+    TASKS_WITHOUT_RESOLUTION = "tasks_without_resolution"
+    TOPIC_MISSING = "topic_missing"
+    TOPIC_LENGTH = "topic_length"
+    TOPIC_NOT_ALLOWED = "topic_not_allowed"
+    NOTE_TOO_LONG = "note_too_long"
+
+
+@dataclass(frozen=True)
+class Roll:
+    """The cell's members on roll: full, probationary, and exempt from meetings."""
+
+    full: int
+    probationary: int
+    exempt: int
+
+    @property
+    def expected(self) -> int:
+        """Return how many members are expected at a meeting."""
+        return expected_members(self.full, self.probationary, self.exempt)
+
+
+def expected_members(full: int, probationary: int, exempt: int) -> int:
+    """Return full + probationary − exempt: exempt members are not expected (HD 12-2018)."""
+    return max(0, full + probationary - exempt)
+
+
+@dataclass(frozen=True)
+class MeetingReport:
+    """One meeting as the secretary reported it; counts only, no names."""
+
+    cell_id: int
+    held_on: date
+    kind: MeetingKind
+    topic: str | None
+    minutes: int
+    expected: int  # snapshot of the roll on the day, so later roll changes keep old rates
+    present: int
+    excused: int
+    resolution_adopted: bool
+    tasks: int  # tasks with a named owner and a deadline
+    disseminated_to: frozenset[Dissemination]
+    note: str | None = None
+
+    @property
+    def absent(self) -> int:
+        """Return how many expected members did not attend."""
+        return max(0, self.expected - self.present)
+
+    @property
+    def unexcused(self) -> int:
+        """Return how many expected members were absent without a reason."""
+        return max(0, self.absent - self.excused)
+
+
+@dataclass(frozen=True)
+class MeetingRules:
+    """The [[meetings]] rules of one era, typed."""
+
+    attendance_threshold: Fraction
+    unexcused_absence_fails: bool
+    min_minutes_regular: int
+    min_minutes_thematic: int
+    min_minutes_combined: int
+    regular_kinds: frozenset[MeetingKind]
+    thematic_kinds: frozenset[MeetingKind]
+    max_report_age_days: int
+    valid_attendance_share: Fraction
+
+    @classmethod
+    def from_section(cls, values: Mapping[str, Any]) -> MeetingRules:
+        """Build the rules from a merged [[meetings]] era."""
+        try:
+            regular = int(values["min_minutes_regular"])
+            return cls(
+                # Through str so that 0.85 becomes exactly 17/20: exactly 85 % must fail.
+                attendance_threshold=Fraction(str(values["attendance_threshold"])),
+                unexcused_absence_fails=bool(values["unexcused_absence_fails"]),
+                min_minutes_regular=regular,
+                min_minutes_thematic=int(values.get("min_minutes_thematic", regular)),
+                min_minutes_combined=int(values["min_minutes_combined"]),
+                regular_kinds=frozenset(MeetingKind(k) for k in values["regular_kinds"]),
+                thematic_kinds=frozenset(MeetingKind(k) for k in values["thematic_kinds"]),
+                max_report_age_days=int(values["max_report_age_days"]),
+                valid_attendance_share=Fraction(str(values["valid_attendance_share"])),
+            )
+        except KeyError as exc:
+            raise RulebookError(f"rulebook section [meetings] has no key {exc}") from exc
+        except ValueError as exc:
+            raise RulebookError(f"rulebook section [meetings] is invalid: {exc}") from exc
+
+    def min_minutes(self, kind: MeetingKind) -> int:
+        """Return the minimum duration of a meeting of this kind."""
+        if kind is MeetingKind.COMBINED:
+            return self.min_minutes_combined
+        if kind is MeetingKind.THEMATIC:
+            return self.min_minutes_thematic
+        return self.min_minutes_regular
+
+
+def rules_on(rulebook: Rulebook, day: date) -> MeetingRules:
+    """Return the meeting rules in force on `day`."""
+    return MeetingRules.from_section(rulebook.section("meetings", on=day))
+
+
+def is_regular(report: MeetingReport, rulebook: Rulebook) -> bool:
+    """Tell whether the report counts as the month's regular meeting under its era."""
+    return report.kind in rules_on(rulebook, report.held_on).regular_kinds
+
+
+def is_thematic(report: MeetingReport, rulebook: Rulebook) -> bool:
+    """Tell whether the report counts as the quarter's thematic meeting under its era."""
+    return report.kind in rules_on(rulebook, report.held_on).thematic_kinds
+
+
+# Validation, one helper per answer so the conversation can check each step as it comes.
+
+
+def check_date(held_on: date, today: date, rulebook: Rulebook) -> ReportError | None:
+    """Check that the meeting is not in the future nor older than the reporting limit."""
+    if held_on > today:
+        return ReportError.DATE_IN_FUTURE
+    # The age limit is a reporting policy, so today's rules apply, not the meeting's era.
+    if (today - held_on).days > rules_on(rulebook, today).max_report_age_days:
+        return ReportError.DATE_TOO_OLD
+    return None
+
+
+def check_minutes(minutes: int) -> ReportError | None:
+    """Check that the duration is a plausible number of minutes."""
+    if not MIN_MINUTES <= minutes <= MAX_MINUTES:
+        return ReportError.MINUTES_OUT_OF_RANGE
+    return None
+
+
+def check_roll(roll: Roll) -> ReportError | None:
+    """Check that the counts of the roll are sane and leave someone to expect."""
+    if not all(0 <= n <= MAX_ROLL for n in (roll.full, roll.probationary, roll.exempt)):
+        return ReportError.ROLL_OUT_OF_RANGE
+    if roll.exempt > roll.full + roll.probationary:
+        return ReportError.EXEMPT_EXCEEDS_ROLL
+    if roll.expected == 0:
+        return ReportError.NO_EXPECTED_MEMBERS
+    return None
+
+
+def check_present(present: int, expected: int) -> ReportError | None:
+    """Check that between none and all of the expected members attended."""
+    if not 0 <= present <= expected:
+        return ReportError.PRESENT_OUT_OF_RANGE
+    return None
+
+
+def check_excused(excused: int, expected: int, present: int) -> ReportError | None:
+    """Check that no more members were excused than were absent."""
+    if not 0 <= excused <= expected - present:
+        return ReportError.EXCUSED_OUT_OF_RANGE
+    return None
+
+
+def check_tasks(tasks: int) -> ReportError | None:
+    """Check the number of concrete tasks."""
+    if not 0 <= tasks <= MAX_TASKS:
+        return ReportError.TASKS_OUT_OF_RANGE
+    return None
+
+
+def check_topic(topic: str) -> ReportError | None:
+    """Check the length of a thematic topic, ignoring surrounding spaces."""
+    if not MIN_TOPIC_CHARS <= len(topic.strip()) <= MAX_TOPIC_CHARS:
+        return ReportError.TOPIC_LENGTH
+    return None
+
+
+def check_note(note: str) -> ReportError | None:
+    """Check the length of the optional note."""
+    if len(note.strip()) > MAX_NOTE_CHARS:
+        return ReportError.NOTE_TOO_LONG
+    return None
+
+
+def needs_topic(kind: MeetingKind) -> bool:
+    """Tell whether a meeting of this kind must name its topic."""
+    return kind in (MeetingKind.THEMATIC, MeetingKind.COMBINED)
+
+
+def validate(report: MeetingReport, today: date, rulebook: Rulebook) -> tuple[ReportError, ...]:
+    """Return every problem of a whole report, in form order; empty when it can be saved."""
+    errors: list[ReportError | None] = [check_date(report.held_on, today, rulebook)]
+    if needs_topic(report.kind):
+        topic = report.topic
+        errors.append(ReportError.TOPIC_MISSING if topic is None else check_topic(topic))
+    elif report.topic is not None:
+        errors.append(ReportError.TOPIC_NOT_ALLOWED)
+    errors.append(check_minutes(report.minutes))
+    if report.expected <= 0:
+        errors.append(ReportError.NO_EXPECTED_MEMBERS)
+    errors.append(check_present(report.present, report.expected))
+    errors.append(check_excused(report.excused, report.expected, report.present))
+    errors.append(check_tasks(report.tasks))
+    if report.tasks and not report.resolution_adopted:
+        errors.append(ReportError.TASKS_WITHOUT_RESOLUTION)
+    if report.note is not None:
+        errors.append(check_note(report.note))
+    return tuple(e for e in errors if e is not None)
+
+
+# Judgement of one meeting.
+
+
+@dataclass(frozen=True)
+class MeetingEvaluation:
+    """Indicators of one meeting under the rules of its date; never an official rating."""
+
+    attendance_rate: Fraction | None  # present / expected; None when nobody was expected
+    unexcused: int
+    meets_attendance: bool  # > threshold and, where the era says so, no unexcused absence
+    below_valid_share: bool  # so few attended that the sitting's validity is doubtful
+    min_minutes: int
+    too_short: bool
+    missing_targets: frozenset[Dissemination]
+    has_concrete_tasks: bool
+
+    @property
+    def disseminated_to_all(self) -> bool:
+        """Tell whether the resolution reached the hamlet board, the Front and mass orgs."""
+        return not self.missing_targets
+
+
+def attendance_rate(present: int, expected: int) -> Fraction | None:
+    """Return present / expected, or None when nobody was expected."""
+    return Fraction(present, expected) if expected > 0 else None
+
+
+def evaluate(report: MeetingReport, rulebook: Rulebook) -> MeetingEvaluation:
+    """Judge one meeting by the rules in force on the day it was held."""
+    return evaluate_with(report, rules_on(rulebook, report.held_on))
+
+
+def evaluate_with(report: MeetingReport, rules: MeetingRules) -> MeetingEvaluation:
+    """Judge one meeting by the given rules."""
+    rate = attendance_rate(report.present, report.expected)
+    above = rate is not None and rate > rules.attendance_threshold
+    unexcused_ok = report.unexcused == 0 or not rules.unexcused_absence_fails
+    minimum = rules.min_minutes(report.kind)
+    return MeetingEvaluation(
+        attendance_rate=rate,
+        unexcused=report.unexcused,
+        meets_attendance=above and unexcused_ok,
+        below_valid_share=rate is None or rate < rules.valid_attendance_share,
+        min_minutes=minimum,
+        too_short=report.minutes < minimum,
+        missing_targets=ALL_TARGETS - report.disseminated_to,
+        has_concrete_tasks=report.resolution_adopted and report.tasks > 0,
+    )
+
+
+def parse_targets(keys: Iterable[str]) -> frozenset[Dissemination]:
+    """Return the dissemination targets named by their stable keys; unknown keys are errors."""
+    return frozenset(Dissemination(k) for k in keys)

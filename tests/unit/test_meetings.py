@@ -1,0 +1,389 @@
+"""Meeting reports: validation codes and the judgement of one meeting by the rules of its date."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+from fractions import Fraction
+from typing import Any
+
+import pytest
+
+from bot.domain.meetings import (
+    ALL_TARGETS,
+    Dissemination,
+    MeetingKind,
+    MeetingReport,
+    ReportError,
+    Roll,
+    check_date,
+    check_excused,
+    check_minutes,
+    check_note,
+    check_present,
+    check_roll,
+    check_tasks,
+    check_topic,
+    evaluate,
+    expected_members,
+    is_regular,
+    is_thematic,
+    parse_targets,
+    rules_on,
+    validate,
+)
+from bot.domain.rulebook import Rulebook, RulebookError
+
+RULES = Rulebook.default()
+TODAY = date(2026, 11, 27)
+HB, FF, MO = Dissemination.HAMLET_BOARD, Dissemination.FATHERLAND_FRONT, Dissemination.MASS_ORGS
+
+
+def report(**changes: Any) -> MeetingReport:
+    """Return a sound regular meeting of 20 expected members, changed as asked."""
+    base = MeetingReport(
+        cell_id=7,
+        held_on=date(2026, 11, 20),
+        kind=MeetingKind.REGULAR,
+        topic=None,
+        minutes=95,
+        expected=20,
+        present=19,
+        excused=1,
+        resolution_adopted=True,
+        tasks=3,
+        disseminated_to=ALL_TARGETS,
+        note=None,
+    )
+    return replace(base, **changes)
+
+
+def two_eras() -> Rulebook:
+    """Return a test rulebook whose threshold was 80 % before 2018 and 90 % after."""
+    shipped = RULES.section("meetings", on=date(2026, 1, 1))
+    return Rulebook.from_mappings(
+        [
+            {
+                "meetings": [
+                    {**shipped, "effective_from": date(2012, 1, 1), "attendance_threshold": 0.8},
+                    {"effective_from": date(2018, 1, 1), "attendance_threshold": 0.9},
+                ]
+            }
+        ]
+    )
+
+
+def test_kinds_and_targets_have_stable_ascii_keys() -> None:
+    assert [k.value for k in MeetingKind] == ["regular", "thematic", "combined"]
+    assert [t.value for t in Dissemination] == ["hamlet_board", "fatherland_front", "mass_orgs"]
+    assert parse_targets(["mass_orgs", "hamlet_board"]) == frozenset({MO, HB})
+
+
+@pytest.mark.parametrize(
+    ("full", "probationary", "exempt", "expected"),
+    [
+        (18, 2, 0, 20),  # everyone on roll is expected
+        (18, 2, 3, 17),  # exempt members are left out of the denominator
+        (0, 3, 0, 3),  # probationary members are expected too
+        (2, 0, 5, 0),  # a roll that exempts more than it holds never goes negative
+    ],
+)
+def test_expected_members_are_full_plus_probationary_minus_exempt(
+    full: int, probationary: int, exempt: int, expected: int
+) -> None:
+    assert expected_members(full, probationary, exempt) == expected
+    assert Roll(full, probationary, exempt).expected == expected
+
+
+@pytest.mark.parametrize(
+    ("held_on", "error"),
+    [
+        (TODAY, None),  # today is fine
+        (date(2026, 11, 28), ReportError.DATE_IN_FUTURE),  # tomorrow has not happened
+        (date(2026, 9, 26), None),  # 62 days back is the oldest accepted
+        (date(2026, 9, 25), ReportError.DATE_TOO_OLD),  # 63 days back is too old
+    ],
+)
+def test_meeting_date_is_neither_future_nor_older_than_the_limit(
+    held_on: date, error: ReportError | None
+) -> None:
+    assert check_date(held_on, TODAY, RULES) is error
+
+
+@pytest.mark.parametrize(
+    ("minutes", "error"),
+    [
+        (9, ReportError.MINUTES_OUT_OF_RANGE),  # below the form's floor
+        (10, None),  # shortest plausible sitting
+        (600, None),  # longest plausible sitting
+        (601, ReportError.MINUTES_OUT_OF_RANGE),  # over ten hours is a typo
+    ],
+)
+def test_duration_is_between_10_and_600_minutes(minutes: int, error: ReportError | None) -> None:
+    assert check_minutes(minutes) is error
+
+
+@pytest.mark.parametrize(
+    ("roll", "error"),
+    [
+        (Roll(18, 2, 3), None),  # an ordinary cell
+        (Roll(-1, 2, 0), ReportError.ROLL_OUT_OF_RANGE),  # negative count
+        (Roll(1000, 0, 0), ReportError.ROLL_OUT_OF_RANGE),  # no hamlet cell is that large
+        (Roll(3, 0, 4), ReportError.EXEMPT_EXCEEDS_ROLL),  # cannot exempt more than the roll
+        (Roll(3, 0, 3), ReportError.NO_EXPECTED_MEMBERS),  # nobody left to meet
+    ],
+)
+def test_roll_counts_are_sane(roll: Roll, error: ReportError | None) -> None:
+    assert check_roll(roll) is error
+
+
+@pytest.mark.parametrize(
+    ("present", "expected", "error"),
+    [
+        (0, 20, None),  # nobody came: recorded as it was
+        (20, 20, None),  # everyone came
+        (21, 20, ReportError.PRESENT_OUT_OF_RANGE),  # more than expected
+        (-1, 20, ReportError.PRESENT_OUT_OF_RANGE),  # negative
+    ],
+)
+def test_present_is_between_none_and_all_expected(
+    present: int, expected: int, error: ReportError | None
+) -> None:
+    assert check_present(present, expected) is error
+
+
+@pytest.mark.parametrize(
+    ("excused", "present", "error"),
+    [
+        (0, 17, None),  # all three absences unexcused
+        (3, 17, None),  # all three absences excused
+        (4, 17, ReportError.EXCUSED_OUT_OF_RANGE),  # more excused than absent
+        (-1, 17, ReportError.EXCUSED_OUT_OF_RANGE),  # negative
+    ],
+)
+def test_excused_absences_are_at_most_the_absent(
+    excused: int, present: int, error: ReportError | None
+) -> None:
+    assert check_excused(excused, 20, present) is error
+
+
+@pytest.mark.parametrize(
+    ("tasks", "error"),
+    [
+        (0, None),  # a resolution without concrete tasks is allowed, and shown
+        (50, None),  # the most the form takes
+        (51, ReportError.TASKS_OUT_OF_RANGE),  # more is a typo
+        (-1, ReportError.TASKS_OUT_OF_RANGE),  # negative
+    ],
+)
+def test_concrete_tasks_are_0_to_50(tasks: int, error: ReportError | None) -> None:
+    assert check_tasks(tasks) is error
+
+
+@pytest.mark.parametrize(
+    ("topic", "error"),
+    [
+        ("ab", ReportError.TOPIC_LENGTH),  # too short to mean anything
+        ("  ab  ", ReportError.TOPIC_LENGTH),  # spaces do not count
+        ("Học tập và làm theo tư tưởng Hồ Chí Minh", None),  # an ordinary topic
+        ("x" * 200, None),  # the longest accepted
+        ("x" * 201, ReportError.TOPIC_LENGTH),  # too long
+    ],
+)
+def test_topic_is_3_to_200_characters(topic: str, error: ReportError | None) -> None:
+    assert check_topic(topic) is error
+
+
+@pytest.mark.parametrize(
+    ("note", "error"),
+    [
+        ("", None),  # empty is the same as skipped
+        ("ấ" * 500, None),  # 500 Vietnamese characters, not bytes
+        ("x" * 501, ReportError.NOTE_TOO_LONG),  # too long
+    ],
+)
+def test_note_is_at_most_500_characters(note: str, error: ReportError | None) -> None:
+    assert check_note(note) is error
+
+
+@pytest.mark.parametrize(
+    ("changes", "errors"),
+    [
+        ({}, ()),  # a sound report
+        ({"kind": MeetingKind.THEMATIC}, (ReportError.TOPIC_MISSING,)),  # thematic needs a topic
+        ({"kind": MeetingKind.COMBINED, "topic": "Chuyển đổi số"}, ()),  # combined with a topic
+        ({"topic": "Chuyển đổi số"}, (ReportError.TOPIC_NOT_ALLOWED,)),  # regular has none
+        ({"expected": 0, "present": 0, "excused": 0}, (ReportError.NO_EXPECTED_MEMBERS,)),
+        ({"resolution_adopted": False}, (ReportError.TASKS_WITHOUT_RESOLUTION,)),  # no tasks
+        (  # every answer wrong is reported in form order
+            {
+                "held_on": date(2026, 12, 1),
+                "minutes": 5,
+                "present": 25,
+                "excused": 1,
+                "tasks": 60,
+                "note": "x" * 600,
+            },
+            (
+                ReportError.DATE_IN_FUTURE,
+                ReportError.MINUTES_OUT_OF_RANGE,
+                ReportError.PRESENT_OUT_OF_RANGE,
+                ReportError.EXCUSED_OUT_OF_RANGE,
+                ReportError.TASKS_OUT_OF_RANGE,
+                ReportError.NOTE_TOO_LONG,
+            ),
+        ),
+    ],
+)
+def test_a_whole_report_lists_every_problem(
+    changes: dict[str, Any], errors: tuple[ReportError, ...]
+) -> None:
+    assert validate(report(**changes), TODAY, RULES) == errors
+
+
+@pytest.mark.parametrize(
+    ("present", "excused", "meets"),
+    [
+        (20, 0, True),  # everyone came
+        (18, 2, True),  # 90 % with both absences excused
+        (17, 3, False),  # exactly 85 % fails: the criterion is strictly more than 85 %
+        (18, 1, False),  # 90 %, but one unexcused absence fails the criterion
+        (18, 0, False),  # 90 %, two unexcused absences
+        (16, 4, False),  # 80 %, all excused, still under the threshold
+    ],
+)
+def test_attendance_criterion_is_more_than_85_percent_and_no_unexcused_absence(
+    present: int, excused: int, meets: bool
+) -> None:
+    result = evaluate(report(present=present, excused=excused), RULES)
+    assert result.meets_attendance is meets
+    assert result.attendance_rate == Fraction(present, 20)
+
+
+@pytest.mark.parametrize(
+    ("full", "probationary", "exempt", "present", "meets"),
+    [
+        (20, 0, 3, 15, True),  # 15 of 17 expected is 88 %; the 3 exempt do not count
+        (20, 0, 0, 15, False),  # the same 15 of a roll without exemptions is 75 %
+        (18, 2, 0, 17, False),  # probationary members count: 17 of 20 is exactly 85 %
+    ],
+)
+def test_attendance_denominator_excludes_exempt_members(
+    full: int, probationary: int, exempt: int, present: int, meets: bool
+) -> None:
+    expected = expected_members(full, probationary, exempt)
+    meeting = report(expected=expected, present=present, excused=expected - present)
+    assert evaluate(meeting, RULES).meets_attendance is meets
+
+
+def test_nobody_expected_gives_no_rate_and_fails() -> None:
+    result = evaluate(report(expected=0, present=0, excused=0), RULES)
+    assert result.attendance_rate is None
+    assert not result.meets_attendance
+
+
+@pytest.mark.parametrize(
+    ("kind", "minutes", "held_on", "too_short"),
+    [
+        (MeetingKind.REGULAR, 89, date(2026, 11, 20), True),  # under 90 minutes
+        (MeetingKind.REGULAR, 90, date(2026, 11, 20), False),  # exactly 90 is enough
+        (MeetingKind.THEMATIC, 89, date(2026, 11, 20), True),  # thematic: 90 too
+        (MeetingKind.COMBINED, 119, date(2026, 11, 20), True),  # combined needs 120 (HD 42)
+        (MeetingKind.COMBINED, 120, date(2026, 11, 20), False),  # exactly 120 is enough
+        (MeetingKind.COMBINED, 100, date(2024, 6, 10), False),  # before HD 42 combined: 90
+    ],
+)
+def test_duration_below_the_minimum_of_its_kind_and_era_is_flagged(
+    kind: MeetingKind, minutes: int, held_on: date, too_short: bool
+) -> None:
+    meeting = report(kind=kind, topic="Chuyển đổi số", minutes=minutes, held_on=held_on)
+    assert evaluate(meeting, RULES).too_short is too_short
+
+
+@pytest.mark.parametrize(
+    ("targets", "missing"),
+    [
+        (ALL_TARGETS, frozenset()),  # reached everyone
+        (frozenset({HB, FF}), frozenset({MO})),  # mass organisations left out
+        (frozenset(), ALL_TARGETS),  # not disseminated yet
+    ],
+)
+def test_dissemination_to_all_three_is_required(
+    targets: frozenset[Dissemination], missing: frozenset[Dissemination]
+) -> None:
+    result = evaluate(report(disseminated_to=targets), RULES)
+    assert result.missing_targets == missing
+    assert result.disseminated_to_all is (not missing)
+
+
+@pytest.mark.parametrize(
+    ("adopted", "tasks", "concrete"),
+    [
+        (True, 2, True),  # adopted with tasks that have an owner and a deadline
+        (True, 0, False),  # adopted but too generic
+        (False, 0, False),  # no resolution
+    ],
+)
+def test_concrete_tasks_need_an_adopted_resolution(
+    adopted: bool, tasks: int, concrete: bool
+) -> None:
+    result = evaluate(report(resolution_adopted=adopted, tasks=tasks), RULES)
+    assert result.has_concrete_tasks is concrete
+
+
+@pytest.mark.parametrize(
+    ("present", "below"),
+    [
+        (14, False),  # 70 % is a valid sitting
+        (13, True),  # 65 % is under two thirds: validity is doubtful
+    ],
+)
+def test_attendance_under_two_thirds_is_flagged(present: int, below: bool) -> None:
+    result = evaluate(report(present=present, excused=20 - present), RULES)
+    assert result.below_valid_share is below
+
+
+@pytest.mark.parametrize(
+    ("held_on", "present", "meets"),
+    [
+        (date(2016, 5, 10), 17, True),  # 85 % beats the 80 % threshold of 2016
+        (date(2017, 12, 31), 17, True),  # last day of the old era
+        (date(2018, 1, 1), 17, False),  # first day of the 90 % era
+        (date(2026, 5, 10), 19, True),  # 95 % beats 90 %
+    ],
+)
+def test_a_meeting_is_judged_by_the_era_in_force_on_its_date(
+    held_on: date, present: int, meets: bool
+) -> None:
+    meeting = report(held_on=held_on, present=present, excused=20 - present)
+    assert evaluate(meeting, two_eras()).meets_attendance is meets
+
+
+@pytest.mark.parametrize(
+    ("kind", "regular", "thematic"),
+    [
+        (MeetingKind.REGULAR, True, False),  # the monthly meeting
+        (MeetingKind.THEMATIC, False, True),  # does not replace the monthly meeting
+        (MeetingKind.COMBINED, True, True),  # counts as both
+    ],
+)
+def test_kinds_count_as_regular_or_thematic_by_the_rulebook(
+    kind: MeetingKind, regular: bool, thematic: bool
+) -> None:
+    meeting = report(kind=kind)
+    assert is_regular(meeting, RULES) is regular
+    assert is_thematic(meeting, RULES) is thematic
+
+
+def test_a_rulebook_without_a_meeting_key_is_an_error() -> None:
+    broken = Rulebook.from_mappings(
+        [{"meetings": [{"effective_from": date(2012, 1, 1), "attendance_threshold": 0.85}]}]
+    )
+    with pytest.raises(RulebookError, match="min_minutes_regular"):
+        rules_on(broken, date(2026, 1, 1))
+
+
+def test_shipped_rules_use_exact_fractions() -> None:
+    rules = rules_on(RULES, date(2026, 1, 1))
+    assert rules.attendance_threshold == Fraction(17, 20)
+    assert rules.max_report_age_days == 62

@@ -1,0 +1,206 @@
+"""A cell's year-so-far standing from its meeting reports."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+from fractions import Fraction
+from typing import Any
+
+import pytest
+
+from bot.domain.meetings import ALL_TARGETS, Dissemination, MeetingKind, MeetingReport
+from bot.domain.rulebook import Rulebook
+from bot.domain.standing import current_reports, quarter_of, year_standing
+
+RULES = Rulebook.default()
+CELL = 7
+
+
+def meeting(month: int, day: int = 10, year: int = 2026, **changes: Any) -> MeetingReport:
+    """Return a sound regular meeting of cell 7 held on the given day."""
+    base = MeetingReport(
+        cell_id=CELL,
+        held_on=date(year, month, day),
+        kind=MeetingKind.REGULAR,
+        topic=None,
+        minutes=95,
+        expected=20,
+        present=20,
+        excused=0,
+        resolution_adopted=True,
+        tasks=2,
+        disseminated_to=ALL_TARGETS,
+    )
+    return replace(base, **changes)
+
+
+def thematic(month: int, day: int = 20, **changes: Any) -> MeetingReport:
+    """Return a thematic meeting of cell 7."""
+    return meeting(month, day, **{"kind": MeetingKind.THEMATIC, "topic": "Chủ đề", **changes})
+
+
+@pytest.mark.parametrize(
+    ("months", "today", "due", "held", "missing", "current"),
+    [
+        ([1, 2, 3], date(2026, 4, 5), 3, (1, 2, 3), (), False),  # April not over: not missing
+        ([1, 3, 4], date(2026, 4, 15), 4, (1, 3, 4), (2,), True),  # February missing
+        ([], date(2026, 1, 15), 0, (), (), False),  # early January: nothing due yet
+        ([], date(2026, 12, 31), 11, (), tuple(range(1, 12)), False),  # nothing reported
+        ([1, 2], date(2026, 2, 1), 2, (1, 2), (), True),  # the current month already reported
+    ],
+)
+def test_each_ended_month_without_a_regular_meeting_is_missing(
+    months: list[int],
+    today: date,
+    due: int,
+    held: tuple[int, ...],
+    missing: tuple[int, ...],
+    current: bool,
+) -> None:
+    reports = [meeting(m, day=1) for m in months]
+    standing = year_standing(CELL, reports, today, RULES)
+    assert standing.months_due == due
+    assert standing.months_with_regular == held
+    assert standing.missing_months == missing
+    assert standing.current_month_reported is current
+
+
+@pytest.mark.parametrize(
+    ("reports", "missing"),
+    [
+        ([meeting(1), thematic(2), meeting(3)], (2,)),  # a thematic meeting is not the regular
+        ([meeting(1), thematic(2, kind=MeetingKind.COMBINED), meeting(3)], ()),  # combined is
+        ([meeting(1), meeting(2, year=2025), meeting(3)], (2,)),  # last year's February
+        ([meeting(1), meeting(2, cell_id=8), meeting(3)], (2,)),  # another cell's February
+    ],
+)
+def test_only_regular_or_combined_meetings_of_this_cell_and_year_fill_a_month(
+    reports: list[MeetingReport], missing: tuple[int, ...]
+) -> None:
+    assert year_standing(CELL, reports, date(2026, 4, 15), RULES).missing_months == missing
+
+
+@pytest.mark.parametrize(
+    ("since", "due", "missing"),
+    [
+        (None, 9, (1, 2, 3, 4, 5, 6, 7, 8, 9)),  # tracked all year: nothing was reported
+        (date(2025, 3, 1), 9, (1, 2, 3, 4, 5, 6, 7, 8, 9)),  # tracked since last year
+        (date(2026, 8, 20), 2, (8, 9)),  # joined in August: January to July are not due
+        (date(2026, 10, 2), 0, ()),  # joined this month
+        (date(2027, 1, 1), 0, ()),  # a start in the future makes nothing due
+    ],
+)
+def test_months_before_the_cell_was_tracked_are_not_due(
+    since: date | None, due: int, missing: tuple[int, ...]
+) -> None:
+    standing = year_standing(CELL, [], date(2026, 10, 5), RULES, tracked_since=since)
+    assert standing.months_due == due
+    assert standing.missing_months == missing
+
+
+@pytest.mark.parametrize(
+    ("reports", "today", "this_quarter", "due", "quarters_without"),
+    [
+        ([], date(2026, 2, 1), 0, True, ()),  # first quarter, none held yet
+        ([thematic(2)], date(2026, 3, 1), 1, False, ()),  # one is enough
+        ([thematic(1), thematic(2)], date(2026, 3, 1), 2, False, ()),  # more is fine
+        ([thematic(2)], date(2026, 4, 1), 0, True, ()),  # a new quarter starts from zero
+        ([thematic(5)], date(2026, 8, 1), 0, True, (1,)),  # Q1 had none, Q2 had one
+        ([thematic(4, kind=MeetingKind.COMBINED)], date(2026, 5, 1), 1, False, (1,)),  # combined
+    ],
+)
+def test_at_least_one_thematic_meeting_is_expected_each_quarter(
+    reports: list[MeetingReport],
+    today: date,
+    this_quarter: int,
+    due: bool,
+    quarters_without: tuple[int, ...],
+) -> None:
+    standing = year_standing(CELL, reports, today, RULES)
+    assert standing.quarter == quarter_of(today)
+    assert standing.thematic_this_quarter == this_quarter
+    assert standing.thematic_expected == 1
+    assert standing.thematic_due is due
+    assert standing.quarters_without_thematic == quarters_without
+
+
+def test_a_replaced_regular_report_is_history() -> None:
+    first = meeting(3, day=5, present=10, excused=10)
+    second = meeting(3, day=6, present=19, excused=1)
+    standing = year_standing(CELL, [first, second], date(2026, 4, 15), RULES)
+    assert standing.meetings == 1
+    assert standing.attendance_rate == Fraction(19, 20)
+    assert current_reports([first, second], RULES) == [second]
+
+
+def test_a_thematic_meeting_in_the_same_month_is_not_a_replacement() -> None:
+    reports = [meeting(3), thematic(3), thematic(3, day=25)]
+    assert current_reports(reports, RULES) == reports
+
+
+def test_year_indicators_pool_every_meeting_of_the_year() -> None:
+    reports = [
+        meeting(1, present=20),  # 100 %, disseminated to all, 2 tasks
+        meeting(2, present=17, excused=3, disseminated_to=frozenset()),  # exactly 85 %
+        meeting(3, present=19, excused=1, tasks=0),  # 95 % excused: meets; no tasks
+        thematic(3, present=14, excused=6, resolution_adopted=False, tasks=0),  # 70 %
+        meeting(12, year=2025, present=0, excused=0),  # last year: ignored
+    ]
+    standing = year_standing(CELL, reports, date(2026, 4, 15), RULES)
+    assert standing.meetings == 4
+    assert standing.attendance_rate == Fraction(20 + 17 + 19 + 14, 80)
+    assert standing.share_meeting_attendance == Fraction(2, 4)
+    assert standing.share_disseminated_to_all == Fraction(3, 4)
+    assert standing.with_concrete_tasks == 2
+
+
+def test_a_year_without_meetings_has_no_shares() -> None:
+    standing = year_standing(CELL, [], date(2026, 4, 15), RULES)
+    assert standing.meetings == 0
+    assert standing.attendance_rate is None
+    assert standing.share_meeting_attendance is None
+    assert standing.share_disseminated_to_all is None
+    assert standing.with_concrete_tasks == 0
+    assert standing.latest is None
+
+
+def test_each_meeting_of_the_year_is_judged_by_its_own_era() -> None:
+    shipped = RULES.section("meetings", on=date(2026, 1, 1))
+    rulebook = Rulebook.from_mappings(
+        [
+            {
+                "meetings": [
+                    {**shipped, "effective_from": date(2012, 1, 1), "attendance_threshold": 0.8},
+                    {"effective_from": date(2026, 3, 1), "attendance_threshold": 0.9},
+                ]
+            }
+        ]
+    )
+    reports = [meeting(m, present=17, excused=3) for m in (1, 2, 3)]  # 85 % each month
+    standing = year_standing(CELL, reports, date(2026, 4, 15), rulebook)
+    assert standing.share_meeting_attendance == Fraction(2, 3)  # January and February pass
+
+
+@pytest.mark.parametrize(
+    ("reports", "latest"),
+    [
+        ([meeting(3), meeting(1)], 0),  # by meeting date, not by saving order
+        ([meeting(12, year=2025)], 0),  # last year's when none this year
+        ([meeting(3), thematic(3, day=10)], 1),  # two on the same day: the last saved
+    ],
+)
+def test_the_latest_meeting_is_the_most_recent_one(
+    reports: list[MeetingReport], latest: int
+) -> None:
+    standing = year_standing(CELL, reports, date(2026, 4, 15), RULES)
+    assert standing.latest is not None
+    assert standing.latest.report is reports[latest]
+
+
+def test_the_latest_meeting_carries_its_evaluation() -> None:
+    reports = [meeting(3, disseminated_to=frozenset({Dissemination.MASS_ORGS}), minutes=80)]
+    standing = year_standing(CELL, reports, date(2026, 4, 15), RULES)
+    assert standing.latest is not None
+    assert standing.latest.evaluation.too_short
+    assert not standing.latest.evaluation.disseminated_to_all
