@@ -1,0 +1,21 @@
+"""Conversations and commands, written against bot.core; one module per family."""
+
+from __future__ import annotations
+
+from functools import cache
+
+from bot.core.commands import Registry
+
+
+@cache
+def registry() -> Registry:
+    """Return every command in /help and menu order (imports here keep handlers decoupled)."""
+    from handlers import admin, help, language, start
+
+    return Registry([
+        *start.COMMANDS,  # /start CODE: registration; also what guests get
+        *help.COMMANDS,  # /help: the commands of the user's roles
+        *language.COMMANDS,  # /ngonngu: Tiếng Việt or English
+        *admin.COMMANDS,  # /moi: invites, admins only
+        # FEATURES-BELOW: each feature adds its module's COMMANDS here, with a why-comment.
+    ])

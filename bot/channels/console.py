@@ -1,0 +1,79 @@
+"""The terminal channel: chat with the same handlers and database, as a demo user."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import TextIO
+
+from bot.channels.text import render_plain
+from bot.core.dispatcher import Dispatcher
+from bot.core.messages import Inbound, Reply
+
+EXPORT_DIR = Path("exports")
+
+SHELL_HELP = (
+    "Sổ Chi Bộ shell. You are {who}. Type answers or /commands (/help lists them).\n"
+    "Switch user: ':as secretary [CELL]', ':as staff', ':as admin'. Quit: ':q' or Ctrl-D."
+)
+
+
+class ConsoleChannel:
+    """Read lines from a stream, dispatch them as `user_key`, print the replies."""
+
+    def __init__(
+        self,
+        dispatcher: Dispatcher,
+        user_key: str,
+        locale: str | None,
+        switch: Callable[[str], str | None],
+        out: TextIO = sys.stdout,
+    ):
+        self.dispatcher = dispatcher
+        self.user_key = user_key
+        self.locale = locale
+        self._switch = switch
+        self._out = out
+
+    def show(self, replies: list[Reply]) -> None:
+        for reply in replies:
+            text = render_plain(reply)
+            if reply.attachment is not None:
+                EXPORT_DIR.mkdir(exist_ok=True)
+                path = EXPORT_DIR / reply.attachment.filename
+                path.write_bytes(reply.attachment.data)
+                text += f"\n(saved to {path})"
+            print(text + "\n", file=self._out, flush=True)
+
+    async def send_line(self, line: str) -> bool:
+        """Handle one typed line; return False when the user quits."""
+        line = line.strip()
+        if line in {":q", ":quit", ":exit"}:
+            return False
+        if line.startswith(":as"):
+            new_key = self._switch(line[3:].strip())
+            if new_key is None:
+                print("Usage: :as secretary [CELL] | :as staff | :as admin\n", file=self._out)
+            else:
+                self.user_key = new_key
+                print(f"Now chatting as {new_key}.\n", file=self._out)
+            return True
+        if not line:
+            return True
+        inbound = Inbound("console", self.user_key, text=line, language_code=self.locale)
+        self.show(await self.dispatcher.handle(inbound))
+        return True
+
+    async def run(self, stream: TextIO = sys.stdin) -> None:
+        print(SHELL_HELP.format(who=self.user_key) + "\n", file=self._out, flush=True)
+        loop = asyncio.get_running_loop()
+        while True:
+            print("> ", end="", file=self._out, flush=True)
+            line = await loop.run_in_executor(None, stream.readline)
+            if not line:  # Ctrl-D or end of piped input
+                print(file=self._out)
+                return
+            if not await self.send_line(line):
+                return

@@ -1,0 +1,1 @@
+"""The channel-neutral core: messages, the flow engine, the dispatcher."""

@@ -1,0 +1,217 @@
+"""Route each Inbound to a command or to the step its user is at; keep the step in SQLite."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from bot.core.commands import Command, Registry
+from bot.core.flow import (
+    BACK,
+    BACK_LABEL,
+    RETURN_KEY,
+    Ctx,
+    Done,
+    Edit,
+    Flow,
+    Invalid,
+    Next,
+    Outcome,
+    Stay,
+    interpret,
+)
+from bot.core.messages import Choice, Inbound, Reply
+from bot.domain.org import User
+from bot.domain.rulebook import Rulebook
+from bot.i18n import choose_locale, translator
+from bot.storage.conversations import ConversationState, ConversationStore
+from bot.storage.database import Database
+from bot.storage.users import UserRepository
+
+log = logging.getLogger(__name__)
+
+CANCEL_NAMES = {"huy", "cancel"}
+# Answers only for people not yet registered (everything else gets the explanation).
+PUBLIC_NAMES = {"start"}
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        db: Database,
+        rules: Rulebook,
+        registry: Registry,
+        timezone: ZoneInfo,
+        default_locale: str,
+        clock: Callable[[], datetime] | None = None,
+    ):
+        self.db = db
+        self.rules = rules
+        self.registry = registry
+        self.timezone = timezone
+        self.default_locale = default_locale
+        self._clock = clock or (lambda: datetime.now(self.timezone))
+        self.users = UserRepository(db)
+        self.conversations = ConversationStore(db)
+
+    def now(self) -> datetime:
+        return self._clock().astimezone(self.timezone)
+
+    async def context_for(self, inbound: Inbound) -> Ctx:
+        """Build the context of the user behind `inbound` (a guest when not registered)."""
+        user = await self.users.find(inbound.channel, inbound.user_key)
+        if user is None:
+            user = User(0, inbound.channel, inbound.user_key, None, ())
+        locale = choose_locale(user.locale, inbound.language_code, self.default_locale)
+        return Ctx(user, translator(locale), self.db, self.rules, self.now(), inbound)
+
+    async def handle(self, inbound: Inbound) -> list[Reply]:
+        """Answer one message or tap; never raise: a failure gets an apology."""
+        ctx = await self.context_for(inbound)
+        try:
+            return await self._route(ctx)
+        except Exception:
+            # Only the where, never the what: no message text or names in logs.
+            log.exception("handling an update failed (channel=%s)", inbound.channel)
+            return [Reply(ctx.t(
+                "Sorry, something went wrong on our side. Your earlier answers are kept; "
+                "please try again in a moment."
+            ))]
+
+    async def _route(self, ctx: Ctx) -> list[Reply]:
+        command = ctx.inbound.command
+        if not ctx.user.grants:
+            if command is not None and command[0] in PUBLIC_NAMES:
+                return await self._run_command(ctx, command[0], command[1])
+            return await self._run_command(ctx, "start", "")
+        state = await self.conversations.load(ctx.user.id)
+        if command is not None:
+            name, args = command
+            if name in CANCEL_NAMES:
+                return await self._cancel(ctx, state)
+            found = self.registry.find(name)
+            if found is None:
+                return [Reply(ctx.t(
+                    "I do not know the command /{name}. Send /help to see what I can do.",
+                    name=name,
+                ))]
+            if state is not None and found.flow is not None:
+                flow = self.registry.flow(state.flow)
+                if flow is not None:
+                    pending = await self._ask(ctx, flow, state, edit=False)
+                    note = Reply(ctx.t(
+                        "You have an unfinished conversation. Answer the question below, "
+                        "or send /huy to cancel it first."
+                    ))
+                    return [note, *pending]
+            replies = await self._run_command(ctx, name, args)
+            if state is not None and found.flow is None:  # show where they were
+                flow = self.registry.flow(state.flow)
+                if flow is not None:
+                    replies += await self._ask(ctx, flow, state, edit=False)
+            return replies
+        if state is None:
+            return [Reply(ctx.t("Send /help to see what you can do."))]
+        flow = self.registry.flow(state.flow)
+        if flow is None:  # a flow that no longer exists after an upgrade
+            await self.conversations.clear(ctx.user.id)
+            return [Reply(ctx.t("Send /help to see what you can do."))]
+        return await self._answer(ctx, flow, state)
+
+    async def _run_command(self, ctx: Ctx, name: str, args: str) -> list[Reply]:
+        command = self.registry.find(name)
+        if command is None:
+            return [Reply(ctx.t("Send /help to see what you can do."))]
+        if ctx.user.grants and not command.allowed(ctx.user):
+            return [Reply(ctx.t("This command is not available for your role."))]
+        if command.flow is not None:
+            return await self._begin(ctx, command, args)
+        assert command.action is not None
+        return list(await command.action(ctx, args))
+
+    async def _begin(self, ctx: Ctx, command: Command, args: str) -> list[Reply]:
+        assert command.flow is not None
+        flow = command.flow
+        state = ConversationState(flow.name, flow.steps[0].name)
+        ctx.draft = state.draft
+        outcome = await flow.begin(ctx, args)
+        return await self._apply(ctx, flow, state, outcome, first=True)
+
+    async def _cancel(self, ctx: Ctx, state: ConversationState | None) -> list[Reply]:
+        await self.conversations.clear(ctx.user.id)
+        if state is None:
+            return [Reply(ctx.t("There is nothing to cancel."))]
+        return [Reply(ctx.t("Cancelled. Nothing was saved."))]
+
+    async def _answer(self, ctx: Ctx, flow: Flow, state: ConversationState) -> list[Reply]:
+        ctx.draft = state.draft
+        step = flow.step(state.step)
+        prompt = await self._prompt(ctx, flow, state)
+        if ctx.inbound.choice is not None and ctx.inbound.token != prompt.token:
+            note = Reply(ctx.t("That button belongs to an earlier question. Here is the current one:"))
+            return [note, prompt]
+        answer = interpret(step, prompt, ctx.inbound, ctx.t(BACK_LABEL))
+        if answer.key == BACK and state.history:
+            state.step = state.history.pop()
+            state.draft.pop(RETURN_KEY, None)
+            await self.conversations.save(ctx.user.id, state, ctx.now)
+            return await self._ask(ctx, flow, state, edit=False)
+        outcome = await step.receive(ctx, answer)
+        return await self._apply(ctx, flow, state, outcome, first=False)
+
+    async def _apply(
+        self, ctx: Ctx, flow: Flow, state: ConversationState, outcome: Outcome, first: bool
+    ) -> list[Reply]:
+        if isinstance(outcome, Done):
+            if not first:
+                await self.conversations.clear(ctx.user.id)
+            return list(outcome.replies)
+        if isinstance(outcome, Invalid):
+            if first:  # a flow that cannot start says why and stores nothing
+                return [Reply(outcome.message)]
+            prompt = await self._prompt(ctx, flow, state)
+            return [Reply(f"{outcome.message}\n\n{prompt.text}", prompt.choices, prompt.multi,
+                          prompt.selected, prompt.token, numbered=prompt.numbered)]
+        if isinstance(outcome, Stay):
+            await self.conversations.save(ctx.user.id, state, ctx.now)
+            return await self._ask(ctx, flow, state, edit=True)
+        if isinstance(outcome, Edit):
+            state.draft[RETURN_KEY] = state.step
+            state.history.append(state.step)
+            state.step = outcome.step
+        else:  # Next
+            target = outcome.step
+            returning = state.draft.get(RETURN_KEY)
+            if returning and not outcome.force:
+                target = state.draft.pop(RETURN_KEY)
+            if not first:
+                state.history.append(state.step)
+            state.step = target
+        flow.step(state.step)  # fail loudly on a typo, before anything is stored
+        await self.conversations.save(ctx.user.id, state, ctx.now)
+        return await self._ask(ctx, flow, state, edit=False)
+
+    async def _prompt(self, ctx: Ctx, flow: Flow, state: ConversationState) -> Reply:
+        ctx.draft = state.draft
+        step = flow.step(state.step)
+        reply = await step.prompt(ctx)
+        text = reply.text
+        position = flow.position(step.name)
+        if position is not None:
+            text = f"({position[0]}/{position[1]}) {text}"
+        choices = reply.choices
+        if state.history:
+            choices = (*choices, Choice(BACK, ctx.t(BACK_LABEL)))
+        return Reply(text, choices, reply.multi, reply.selected, f"{flow.name}.{step.name}",
+                     reply.attachment, numbered=step.numbered)
+
+    async def _ask(
+        self, ctx: Ctx, flow: Flow, state: ConversationState, edit: bool
+    ) -> list[Reply]:
+        prompt = await self._prompt(ctx, flow, state)
+        if edit:
+            return [Reply(prompt.text, prompt.choices, prompt.multi, prompt.selected,
+                          prompt.token, prompt.attachment, edit=True, numbered=prompt.numbered)]
+        return [prompt]

@@ -1,0 +1,364 @@
+"""The flow engine's parts: the context a step sees, outcomes, and reusable step kinds.
+
+A flow is an ordered list of named steps. Each step asks one question (a Reply) and turns an
+answer into an Outcome: go to a step, re-ask with a hint, stay (a multi-select toggle), or
+finish. The dispatcher stores the step and the draft after every answer, so nothing typed is
+lost to a restart. Handlers put answers into `ctx.draft` (JSON values only).
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any, TypeVar
+
+from bot.core.matching import fold, match_choice, parse_numbers
+from bot.core.messages import Choice, Inbound, Reply
+from bot.core.parsing import parse_day, parse_whole_number
+from bot.domain.org import User
+from bot.domain.rulebook import Rulebook
+from bot.i18n import N_, Translator
+from bot.storage.database import Database
+
+T = TypeVar("T")
+MaybeAwaitable = T | Awaitable[T]
+
+BACK = "back"
+RETURN_KEY = "_return"  # draft key: the review step to come back to after an edit
+
+
+@dataclass
+class Ctx:
+    """What a handler may use: who asks, in which language, the database, the rules, now."""
+
+    user: User
+    t: Translator
+    db: Database
+    rules: Rulebook
+    now: datetime  # aware, in the configured time zone
+    inbound: Inbound
+    draft: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def today(self) -> date:
+        return self.now.date()
+
+
+# Outcomes -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Next:
+    step: str
+    force: bool = False  # go there even while editing from the review (a follow-up question)
+
+
+@dataclass(frozen=True)
+class Edit:
+    step: str  # answer this step again, then come back to the current (review) step
+
+
+@dataclass(frozen=True)
+class Invalid:
+    message: str  # says what is expected; the question is asked again below it
+
+
+@dataclass(frozen=True)
+class Stay:
+    """Ask the same step again (a toggled multi-select), updating the prompt where possible."""
+
+
+@dataclass(frozen=True)
+class Done:
+    replies: Sequence[Reply]
+
+
+Outcome = Next | Edit | Invalid | Stay | Done
+
+
+async def resolve(value: MaybeAwaitable[T]) -> T:
+    if inspect.isawaitable(value):
+        return await value
+    return value
+
+
+@dataclass(frozen=True)
+class Answer:
+    text: str  # what was typed ("" for a tap)
+    key: str | None  # the choice tapped, or the choice a typed answer named
+
+
+# Steps ---------------------------------------------------------------------------------
+
+
+class Step:
+    """A question of a flow. Subclasses implement `question` and `receive`."""
+
+    name: str
+    counted: bool = True  # shows in the "(3/9)" position
+    numbered: bool = True  # typed digits pick a choice by its number
+
+    async def prompt(self, ctx: Ctx) -> Reply:
+        raise NotImplementedError
+
+    async def receive(self, ctx: Ctx, answer: Answer) -> Outcome:
+        raise NotImplementedError
+
+
+Text = Callable[[Ctx], MaybeAwaitable[str]]
+Then = Callable[[Ctx, T], MaybeAwaitable[Outcome]]
+
+
+@dataclass
+class ChoiceStep(Step):
+    """Pick one of a few options by tap, number or label."""
+
+    name: str
+    question: Text
+    options: Callable[[Ctx], MaybeAwaitable[Sequence[Choice]]]
+    then: Then[str]
+    counted: bool = True
+
+    async def prompt(self, ctx: Ctx) -> Reply:
+        return Reply(await resolve(self.question(ctx)), tuple(await resolve(self.options(ctx))))
+
+    async def receive(self, ctx: Ctx, answer: Answer) -> Outcome:
+        options = await resolve(self.options(ctx))
+        keys = {c.key for c in options}
+        if answer.key in keys:
+            return await resolve(self.then(ctx, answer.key))
+        return Invalid(ctx.t(
+            "Please tap one of the buttons or type its number (1 to {last}).",
+            last=ctx.t.number(len(options)),
+        ))
+
+
+@dataclass
+class NumberStep(Step):
+    """A whole number within bounds; quick choices are tapped or typed as the number itself."""
+
+    name: str
+    question: Text
+    bounds: Callable[[Ctx], MaybeAwaitable[tuple[int, int]]]
+    then: Then[int]
+    quick: Callable[[Ctx], Sequence[int]] = lambda ctx: ()
+    counted: bool = True
+    numbered: bool = False
+
+    async def prompt(self, ctx: Ctx) -> Reply:
+        choices = tuple(Choice(str(n), ctx.t.number(n)) for n in self.quick(ctx))
+        return Reply(await resolve(self.question(ctx)), choices)
+
+    async def receive(self, ctx: Ctx, answer: Answer) -> Outcome:
+        low, high = await resolve(self.bounds(ctx))
+        raw = answer.key if answer.key is not None else answer.text
+        value = parse_whole_number(raw)
+        if value is None or not low <= value <= high:
+            return Invalid(ctx.t(
+                "Please type a whole number from {low} to {high}.",
+                low=ctx.t.number(low), high=ctx.t.number(high),
+            ))
+        return await resolve(self.then(ctx, value))
+
+
+@dataclass
+class TextStep(Step):
+    """Free text of bounded length; `then` may still answer Invalid after its own checks."""
+
+    name: str
+    question: Text
+    then: Then[str | None]
+    min_length: int = 1
+    max_length: int = 500
+    skippable: bool = False
+    counted: bool = True
+    numbered: bool = False
+
+    async def prompt(self, ctx: Ctx) -> Reply:
+        skip = (Choice("skip", ctx.t("Skip")),) if self.skippable else ()
+        return Reply(await resolve(self.question(ctx)), skip)
+
+    async def receive(self, ctx: Ctx, answer: Answer) -> Outcome:
+        if answer.key == "skip" and self.skippable:
+            return await resolve(self.then(ctx, None))
+        text = " ".join(answer.text.split())
+        if not self.min_length <= len(text) <= self.max_length:
+            return Invalid(ctx.t(
+                "Please type between {low} and {high} characters (you typed {count}).",
+                low=ctx.t.number(self.min_length), high=ctx.t.number(self.max_length),
+                count=ctx.t.number(len(text)),
+            ))
+        return await resolve(self.then(ctx, text))
+
+
+@dataclass
+class DateStep(Step):
+    """A day: "today"/"yesterday" choices or typed d/m, d/m/yyyy, d-m-yyyy, d.m.yyyy, ISO."""
+
+    name: str
+    question: Text
+    then: Then[date]
+    counted: bool = True
+    numbered: bool = False
+
+    async def prompt(self, ctx: Ctx) -> Reply:
+        choices = (Choice("today", ctx.t("Today")), Choice("yesterday", ctx.t("Yesterday")))
+        return Reply(await resolve(self.question(ctx)), choices)
+
+    async def receive(self, ctx: Ctx, answer: Answer) -> Outcome:
+        if answer.key == "today":
+            return await resolve(self.then(ctx, ctx.today))
+        if answer.key == "yesterday":
+            return await resolve(self.then(ctx, ctx.today - timedelta(days=1)))
+        day = parse_day(answer.text, ctx.today)
+        if day is None:
+            return Invalid(ctx.t(
+                "Please type a date as day/month or day/month/year, for example {example}.",
+                example=ctx.t.date(ctx.today),
+            ))
+        return await resolve(self.then(ctx, day))
+
+
+ALL_WORDS = {"all", "tat ca", "ca", "het"}
+NONE_WORDS = {"0", "none", "chua", "khong", "no"}
+DONE = "done"
+
+
+@dataclass
+class MultiChoiceStep(Step):
+    """Pick any of the options: taps toggle, "done" finishes; typed "1 3", "all", "0" finish."""
+
+    name: str
+    question: Text
+    options: Callable[[Ctx], Sequence[Choice]]
+    then: Then[list[str]]
+    counted: bool = True
+
+    @property
+    def _selection_key(self) -> str:
+        return f"_selected_{self.name}"
+
+    async def prompt(self, ctx: Ctx) -> Reply:
+        selected = frozenset(ctx.draft.get(self._selection_key, []))
+        choices = (*self.options(ctx), Choice(DONE, ctx.t("Done")))
+        return Reply(await resolve(self.question(ctx)), choices, multi=True, selected=selected)
+
+    async def receive(self, ctx: Ctx, answer: Answer) -> Outcome:
+        options = list(self.options(ctx))
+        keys = [c.key for c in options]
+        selected: list[str] = list(ctx.draft.get(self._selection_key, []))
+        if answer.key == DONE:
+            return await self._finish(ctx, [k for k in keys if k in selected])
+        if answer.key in keys and not answer.text:  # a tap toggles
+            if answer.key in selected:
+                selected.remove(answer.key)
+            else:
+                selected.append(answer.key)
+            ctx.draft[self._selection_key] = selected
+            return Stay()
+        typed = fold(answer.text)
+        if typed in ALL_WORDS:
+            return await self._finish(ctx, keys)
+        if typed in NONE_WORDS:
+            return await self._finish(ctx, [])
+        numbers = parse_numbers(typed)
+        if numbers is not None and all(1 <= n <= len(keys) for n in numbers):
+            return await self._finish(ctx, [k for i, k in enumerate(keys, 1) if i in numbers])
+        if answer.key in keys:  # one label typed out
+            return await self._finish(ctx, [answer.key])
+        return Invalid(ctx.t(
+            "Tap the items and then Done, or type their numbers (for example 1 3), "
+            "\"all\" or 0 for none."
+        ))
+
+    async def _finish(self, ctx: Ctx, chosen: list[str]) -> Outcome:
+        ctx.draft.pop(self._selection_key, None)
+        return await resolve(self.then(ctx, chosen))
+
+
+@dataclass
+class ReviewStep(Step):
+    """Show every answer with Save / Edit / Cancel; Edit picks one field to answer again."""
+
+    name: str
+    summary: Text
+    fields: Callable[[Ctx], Sequence[tuple[str, str]]]  # (step name, translated field label)
+    save: Callable[[Ctx], Awaitable[Outcome]]
+    counted: bool = True
+
+    @property
+    def _mode_key(self) -> str:
+        return f"_editing_{self.name}"
+
+    async def prompt(self, ctx: Ctx) -> Reply:
+        if ctx.draft.get(self._mode_key):
+            fields = tuple(Choice(step, label) for step, label in self.fields(ctx))
+            return Reply(ctx.t("Which answer do you want to change?"), fields)
+        choices = (
+            Choice("save", ctx.t("Save")),
+            Choice("edit", ctx.t("Edit")),
+            Choice("cancel", ctx.t("Cancel")),
+        )
+        return Reply(await resolve(self.summary(ctx)), choices)
+
+    async def receive(self, ctx: Ctx, answer: Answer) -> Outcome:
+        if ctx.draft.get(self._mode_key):
+            steps = {step for step, _ in self.fields(ctx)}
+            if answer.key in steps:
+                ctx.draft.pop(self._mode_key)
+                return Edit(answer.key)
+            return Invalid(ctx.t("Please pick the answer to change by its number."))
+        if answer.key == "save":
+            return await self.save(ctx)
+        if answer.key == "edit":
+            ctx.draft[self._mode_key] = True
+            return Stay()
+        if answer.key == "cancel":
+            return Done([Reply(ctx.t("Cancelled. Nothing was saved."))])
+        return Invalid(ctx.t("Please choose 1 to save, 2 to edit or 3 to cancel."))
+
+
+@dataclass
+class Flow:
+    """A named conversation: its steps in order and how it starts."""
+
+    name: str
+    steps: Sequence[Step]
+    start: Callable[[Ctx, str], MaybeAwaitable[Outcome]] | None = None
+
+    def step(self, name: str) -> Step:
+        for step in self.steps:
+            if step.name == name:
+                return step
+        raise KeyError(f"flow {self.name} has no step {name}")
+
+    def position(self, name: str) -> tuple[int, int] | None:
+        counted = [s.name for s in self.steps if s.counted]
+        return (counted.index(name) + 1, len(counted)) if name in counted else None
+
+    async def begin(self, ctx: Ctx, args: str) -> Outcome:
+        if self.start is None:
+            return Next(self.steps[0].name)
+        return await resolve(self.start(ctx, args))
+
+
+BACK_LABEL = N_("« Back")
+BACK_WORDS = {"back", "quay lai", "tro lai", "<", "«"}
+
+
+def interpret(step: Step, reply: Reply, inbound: Inbound, back_label: str) -> Answer:
+    """Turn a tap or a typed answer into an Answer for `step` (back is handled by the caller)."""
+    if inbound.choice is not None:
+        return Answer("", inbound.choice)
+    text = inbound.text.strip()
+    folded = fold(text)
+    if folded in BACK_WORDS or folded == fold(back_label):
+        return Answer(text, BACK)
+    choices = list(reply.choices)
+    if step.numbered:
+        chosen = match_choice(text, choices)
+    else:  # digits are the answer itself here; only labels pick a choice
+        chosen = next((c for c in choices if fold(c.label) == folded), None)
+    return Answer(text, chosen.key if chosen else None)

@@ -1,0 +1,42 @@
+"""Match typed answers to choices: by number or by label, ignoring case and diacritics."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+
+from bot.core.messages import Choice
+
+
+def fold(text: str) -> str:
+    """Lower-case and strip Vietnamese diacritics, so "Tất cả" matches "tat ca"."""
+    text = text.replace("đ", "d").replace("Đ", "D")
+    decomposed = unicodedata.normalize("NFD", text.casefold())
+    plain = "".join(c for c in decomposed if unicodedata.category(c) != "Mn")
+    return " ".join(plain.split())
+
+
+def match_choice(text: str, choices: Sequence[Choice]) -> Choice | None:
+    """Return the choice a typed answer names: its number in the list or its label."""
+    answer = fold(text).rstrip(".")
+    if not answer:
+        return None
+    if answer.isdigit():
+        index = int(answer) - 1
+        return choices[index] if 0 <= index < len(choices) else None
+    for choice in choices:
+        if fold(choice.label) == answer or choice.key == answer:
+            return choice
+    return None
+
+
+_SEPARATORS = re.compile(r"[\s,;.+]+")
+
+
+def parse_numbers(text: str) -> list[int] | None:
+    """Parse "1 3", "1,2,3" or "1, 3" into numbers; None when anything else is there."""
+    parts = [p for p in _SEPARATORS.split(text.strip()) if p]
+    if not parts or not all(p.isdigit() for p in parts):
+        return None
+    return [int(p) for p in parts]

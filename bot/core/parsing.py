@@ -1,0 +1,51 @@
+"""Parse the dates and numbers people type on phones."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+_DMY = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})(?:[/.\-](\d{2}|\d{4}))?$")
+_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+_MONTH_YEAR = re.compile(r"^(\d{1,2})[/.\-](\d{4})$")
+
+
+def parse_day(text: str, today: date) -> date | None:
+    """Parse d/m, d/m/yyyy, d-m-yyyy, d.m.yyyy or yyyy-mm-dd; None if not a real date.
+
+    A date without a year is this year's, or last year's when that would be in the future
+    (on 2 January "30/12" means the meeting four days ago).
+    """
+    text = text.strip()
+    try:
+        if match := _ISO.match(text):
+            return date(int(match[1]), int(match[2]), int(match[3]))
+        if match := _DMY.match(text):
+            day, month = int(match[1]), int(match[2])
+            if match[3] is None:
+                guess = date(today.year, month, day)
+                return guess if guess <= today else date(today.year - 1, month, day)
+            year = int(match[3])
+            return date(year + 2000 if year < 100 else year, month, day)
+    except ValueError:
+        return None
+    return None
+
+
+def parse_month_year(text: str) -> tuple[int, int] | None:
+    """Parse mm/yyyy (also m/yyyy, mm-yyyy, mm.yyyy) into (year, month)."""
+    match = _MONTH_YEAR.match(text.strip())
+    if not match:
+        return None
+    month, year = int(match[1]), int(match[2])
+    if not 1 <= month <= 12 or not 1900 <= year <= 2100:
+        return None
+    return year, month
+
+
+def parse_whole_number(text: str) -> int | None:
+    """Parse a whole number such as "12" or "1.200"; None for anything else."""
+    cleaned = text.strip().replace(" ", "")
+    if re.fullmatch(r"\d{1,3}([.,]\d{3})+", cleaned):
+        cleaned = cleaned.replace(".", "").replace(",", "")
+    return int(cleaned) if cleaned.isdigit() and len(cleaned) <= 9 else None

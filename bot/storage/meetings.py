@@ -1,0 +1,255 @@
+"""Meeting reports: save, find the month's regular report, replace it with an audit trail."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+import aiosqlite
+
+from bot.domain.meetings import Dissemination, MeetingKind, MeetingReport, Roll
+from bot.storage.database import Database
+
+_COLUMNS = (
+    "id, cell_id, held_on, kind, regular_month, topic, minutes, expected, present, excused,"
+    " resolution_adopted, tasks, to_hamlet_board, to_fatherland_front, to_mass_orgs, note,"
+    " reported_by, reported_at"
+)
+# Column of each dissemination target: plain flags keep district summaries simple SQL.
+_TARGET_COLUMNS = {
+    Dissemination.HAMLET_BOARD: "to_hamlet_board",
+    Dissemination.FATHERLAND_FRONT: "to_fatherland_front",
+    Dissemination.MASS_ORGS: "to_mass_orgs",
+}
+
+
+class MonthAlreadyReported(Exception):
+    """The cell already has a regular meeting report for that month."""
+
+    def __init__(self, existing: StoredReport):
+        super().__init__(f"cell {existing.report.cell_id} already reported {existing.month}")
+        self.existing = existing
+
+
+@dataclass(frozen=True)
+class StoredReport:
+    """A saved report with who saved it and when."""
+
+    id: int
+    report: MeetingReport
+    regular: bool  # counts as its month's regular meeting
+    reported_by: int | None
+    reported_at: datetime
+
+    @property
+    def month(self) -> str:
+        """Return the month of the meeting as YYYY-MM."""
+        return self.report.held_on.strftime("%Y-%m")
+
+
+@dataclass(frozen=True)
+class ReplacedVersion:
+    """An earlier version of a report: who replaced it, when, and what it said."""
+
+    report_id: int
+    replaced_by: int | None
+    replaced_at: datetime
+    old: StoredReport
+
+
+def _month(day: date) -> str:
+    return day.strftime("%Y-%m")
+
+
+def _values(report: MeetingReport, regular: bool) -> dict[str, Any]:
+    values: dict[str, Any] = {
+        "cell_id": report.cell_id,
+        "held_on": report.held_on.isoformat(),
+        "kind": report.kind.value,
+        "regular_month": _month(report.held_on) if regular else None,
+        "topic": report.topic,
+        "minutes": report.minutes,
+        "expected": report.expected,
+        "present": report.present,
+        "excused": report.excused,
+        "resolution_adopted": int(report.resolution_adopted),
+        "tasks": report.tasks,
+        "note": report.note,
+    }
+    for target, column in _TARGET_COLUMNS.items():
+        values[column] = int(target in report.disseminated_to)
+    return values
+
+
+def _stored(row: aiosqlite.Row | dict[str, Any]) -> StoredReport:
+    report = MeetingReport(
+        cell_id=row["cell_id"],
+        held_on=date.fromisoformat(row["held_on"]),
+        kind=MeetingKind(row["kind"]),
+        topic=row["topic"],
+        minutes=row["minutes"],
+        expected=row["expected"],
+        present=row["present"],
+        excused=row["excused"],
+        resolution_adopted=bool(row["resolution_adopted"]),
+        tasks=row["tasks"],
+        disseminated_to=frozenset(t for t, column in _TARGET_COLUMNS.items() if row[column]),
+        note=row["note"],
+    )
+    return StoredReport(
+        id=row["id"],
+        report=report,
+        regular=row["regular_month"] is not None,
+        reported_by=row["reported_by"],
+        reported_at=datetime.fromisoformat(row["reported_at"]),
+    )
+
+
+class MeetingRepository:
+    """The meeting reports of every cell."""
+
+    def __init__(self, db: Database):
+        self._db = db
+
+    async def save(
+        self,
+        report: MeetingReport,
+        *,
+        regular: bool,
+        by_user: int | None,
+        at: datetime,
+        roll: Roll | None = None,
+    ) -> int:
+        """Save a new report (and the corrected roll, if any); return its id.
+
+        Raise MonthAlreadyReported when `regular` and the month already has its report.
+        """
+        if regular and (existing := await self.regular_of_month(report.cell_id, report.held_on)):
+            raise MonthAlreadyReported(existing)
+        values = {**_values(report, regular), "reported_by": by_user, "reported_at": at.isoformat()}
+        columns = ", ".join(values)
+        placeholders = ", ".join(f":{c}" for c in values)
+        try:
+            async with self._db.transaction() as conn:
+                cursor = await conn.execute(
+                    f"INSERT INTO meeting_reports ({columns}) VALUES ({placeholders})", values
+                )
+                if roll is not None:
+                    await _set_roll(conn, report.cell_id, roll)
+        except aiosqlite.IntegrityError:
+            # Someone saved the month between our check and our insert.
+            existing = await self.regular_of_month(report.cell_id, report.held_on)
+            if regular and existing is not None:
+                raise MonthAlreadyReported(existing) from None
+            raise
+        return int(cursor.lastrowid or 0)
+
+    async def replace(
+        self,
+        report_id: int,
+        report: MeetingReport,
+        *,
+        regular: bool,
+        by_user: int | None,
+        at: datetime,
+        roll: Roll | None = None,
+    ) -> None:
+        """Overwrite a report, keeping its old values, the replacer and the time in history."""
+        values = {**_values(report, regular), "reported_by": by_user, "reported_at": at.isoformat()}
+        assignments = ", ".join(f"{c} = :{c}" for c in values)
+        async with self._db.transaction() as conn:
+            cursor = await conn.execute(
+                f"SELECT {_COLUMNS} FROM meeting_reports WHERE id = ?", (report_id,)
+            )
+            old = await cursor.fetchone()
+            if old is None:
+                raise KeyError(f"no meeting report {report_id}")
+            await conn.execute(
+                "INSERT INTO meeting_report_history (report_id, replaced_by, replaced_at,"
+                " old_values) VALUES (?, ?, ?, ?)",
+                (report_id, by_user, at.isoformat(), json.dumps(dict(old), ensure_ascii=False)),
+            )
+            await conn.execute(
+                f"UPDATE meeting_reports SET {assignments} WHERE id = :id",
+                {**values, "id": report_id},
+            )
+            if roll is not None:
+                await _set_roll(conn, report.cell_id, roll)
+
+    async def regular_of_month(self, cell_id: int, day: date) -> StoredReport | None:
+        """Return the regular meeting report of the cell for the month of `day`, if any."""
+        row = await self._db.fetch_one(
+            f"SELECT {_COLUMNS} FROM meeting_reports WHERE cell_id = ? AND regular_month = ?",
+            (cell_id, _month(day)),
+        )
+        return None if row is None else _stored(row)
+
+    async def get(self, report_id: int) -> StoredReport | None:
+        """Return one report by id."""
+        row = await self._db.fetch_one(
+            f"SELECT {_COLUMNS} FROM meeting_reports WHERE id = ?", (report_id,)
+        )
+        return None if row is None else _stored(row)
+
+    async def for_year(self, cell_id: int, year: int) -> list[MeetingReport]:
+        """Return the cell's current reports of a year, in the order they were first saved."""
+        stored = await self.between([cell_id], date(year, 1, 1), date(year, 12, 31))
+        return [s.report for s in stored]
+
+    async def latest(self, cell_id: int) -> StoredReport | None:
+        """Return the cell's most recent meeting (the last saved of a day)."""
+        row = await self._db.fetch_one(
+            f"SELECT {_COLUMNS} FROM meeting_reports WHERE cell_id = ?"
+            " ORDER BY held_on DESC, id DESC LIMIT 1",
+            (cell_id,),
+        )
+        return None if row is None else _stored(row)
+
+    async def between(
+        self, cell_ids: Sequence[int], first: date, last: date
+    ) -> list[StoredReport]:
+        """Return the current reports of the cells held from `first` to `last` inclusive."""
+        if not cell_ids:
+            return []
+        marks = ", ".join("?" for _ in cell_ids)
+        rows = await self._db.fetch_all(
+            f"SELECT {_COLUMNS} FROM meeting_reports WHERE cell_id IN ({marks})"
+            " AND held_on BETWEEN ? AND ? ORDER BY id",
+            (*cell_ids, first.isoformat(), last.isoformat()),
+        )
+        return [_stored(r) for r in rows]
+
+    async def history(self, report_id: int) -> list[ReplacedVersion]:
+        """Return the replaced versions of a report, oldest first."""
+        rows = await self._db.fetch_all(
+            "SELECT report_id, replaced_by, replaced_at, old_values FROM meeting_report_history"
+            " WHERE report_id = ? ORDER BY id",
+            (report_id,),
+        )
+        return [
+            ReplacedVersion(
+                report_id=r["report_id"],
+                replaced_by=r["replaced_by"],
+                replaced_at=datetime.fromisoformat(r["replaced_at"]),
+                old=_stored(json.loads(r["old_values"])),
+            )
+            for r in rows
+        ]
+
+    async def update_roll(self, cell_id: int, roll: Roll) -> None:
+        """Correct the cell's roll (full, probationary, exempt members)."""
+        async with self._db.transaction() as conn:
+            await _set_roll(conn, cell_id, roll)
+
+
+async def _set_roll(conn: aiosqlite.Connection, cell_id: int, roll: Roll) -> None:
+    cursor = await conn.execute(
+        "UPDATE org_units SET full_members = ?, probationary_members = ?, exempt_members = ?"
+        " WHERE id = ? AND kind = 'cell'",
+        (roll.full, roll.probationary, roll.exempt, cell_id),
+    )
+    if cursor.rowcount != 1:
+        raise KeyError(f"no cell {cell_id}")

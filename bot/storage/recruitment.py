@@ -1,0 +1,244 @@
+"""Recruitment repository: pseudonymous people in a cell's pipeline and every move recorded.
+
+A person is an alias, a birth month and year, and moves. Moves are never deleted: an undo
+stamps `undone_at`, so the history shows who recorded what and when, wrong moves included.
+The moves one answer writes share a batch (a ceremony also starts the probation) and an undo
+takes back the latest batch. A person whose first batch is undone is withdrawn from lists.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+import aiosqlite
+
+from bot.domain.pipeline import Birth, Move, Stage, Votes
+from bot.storage.database import Database
+
+
+class StaleRecord(Exception):
+    """The person was moved (or withdrawn) by someone else since the question was asked."""
+
+
+@dataclass(frozen=True)
+class Recruit:
+    id: int
+    cell_id: int
+    alias: str
+    birth: Birth
+    history: tuple[Move, ...]  # the moves in force, oldest first
+    last_batch: int
+
+    @property
+    def stage(self) -> Stage:
+        return self.history[-1].stage
+
+    @property
+    def since(self) -> date:
+        return self.history[-1].on
+
+
+@dataclass(frozen=True)
+class Batch:
+    """The moves one answer recorded, as an undo offers them."""
+
+    recruit_id: int
+    alias: str
+    batch: int
+    stages: tuple[Stage, ...]
+    on: date
+    recorded_at: datetime
+    adds_person: bool  # undoing the first batch withdraws the person
+
+
+def _stamp(moment: datetime) -> str:
+    # One time zone in the column keeps text comparisons in time order.
+    return moment.astimezone(UTC).isoformat(timespec="seconds")
+
+
+class RecruitmentRepository:
+    def __init__(self, db: Database):
+        self._db = db
+
+    async def add(
+        self,
+        cell_id: int,
+        alias: str,
+        birth: Birth,
+        moves: Sequence[Move],
+        user_id: int,
+        now: datetime,
+    ) -> int:
+        """Store a new person with the moves of the stage they are entered at; return the id."""
+        async with self._db.transaction() as conn:
+            cursor = await conn.execute(
+                "INSERT INTO recruits (cell_id, alias, birth_year, birth_month, created_by,"
+                " created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                (cell_id, alias, birth.year, birth.month, user_id, _stamp(now)),
+            )
+            recruit_id = cursor.lastrowid
+            assert recruit_id is not None
+            await _insert_moves(conn, recruit_id, 1, moves, None, user_id, now)
+        return recruit_id
+
+    async def record(
+        self,
+        recruit_id: int,
+        moves: Sequence[Move],
+        user_id: int,
+        now: datetime,
+        expected_batch: int,
+        votes: Votes | None = None,
+    ) -> None:
+        """Append the moves of one step; raise StaleRecord if the person changed meanwhile."""
+        async with self._db.transaction() as conn:
+            last = await _last_batch(conn, recruit_id)
+            if last != expected_batch or last == 0:
+                raise StaleRecord(recruit_id)
+            await _insert_moves(conn, recruit_id, last + 1, moves, votes, user_id, now)
+
+    async def get(self, recruit_id: int) -> Recruit | None:
+        found = await self._load("r.id = ?", (recruit_id,))
+        return found[0] if found else None
+
+    async def of_cell(self, cell_id: int) -> list[Recruit]:
+        """Return the people of a cell, open and closed, in the order they were added."""
+        return await self.of_cells([cell_id])
+
+    async def of_cells(self, cell_ids: Sequence[int]) -> list[Recruit]:
+        """Return the people of several cells (a commune's summary), in the order added."""
+        if not cell_ids:
+            return []
+        marks = ", ".join("?" for _ in cell_ids)
+        return await self._load(f"r.cell_id IN ({marks})", tuple(cell_ids))
+
+    async def alias_in_use(self, cell_id: int, alias: str) -> bool:
+        """Return whether a person of the cell already goes by `alias` (ignoring case)."""
+        wanted = alias.casefold()
+        return any(r.alias.casefold() == wanted for r in await self.of_cell(cell_id))
+
+    async def undoable(self, user_id: int, since: datetime) -> list[Batch]:
+        """Return the batches `user_id` recorded after `since` that are still a person's last."""
+        rows = await self._db.fetch_all(
+            "SELECT m.recruit_id, r.alias, m.batch, m.stage, m.on_date, m.recorded_at"
+            " FROM recruit_moves m JOIN recruits r ON r.id = m.recruit_id"
+            " WHERE m.recorded_by = ? AND m.recorded_at >= ? AND m.undone_at IS NULL"
+            " AND m.batch = (SELECT MAX(batch) FROM recruit_moves"
+            "   WHERE recruit_id = m.recruit_id AND undone_at IS NULL)"
+            " ORDER BY m.recorded_at DESC, m.id",
+            (user_id, _stamp(since)),
+        )
+        batches: dict[tuple[int, int], Batch] = {}
+        for row in rows:
+            key = (row["recruit_id"], row["batch"])
+            stage = Stage(row["stage"])
+            if key in batches:
+                previous = batches[key]
+                batches[key] = Batch(
+                    previous.recruit_id,
+                    previous.alias,
+                    previous.batch,
+                    (*previous.stages, stage),
+                    previous.on,
+                    previous.recorded_at,
+                    previous.adds_person,
+                )
+                continue
+            batches[key] = Batch(
+                recruit_id=row["recruit_id"],
+                alias=row["alias"],
+                batch=row["batch"],
+                stages=(stage,),
+                on=date.fromisoformat(row["on_date"]),
+                recorded_at=datetime.fromisoformat(row["recorded_at"]),
+                adds_person=row["batch"] == 1,  # only a last batch is undone, so 1 is live
+            )
+        return list(batches.values())
+
+    async def undo(
+        self, recruit_id: int, batch: int, user_id: int, now: datetime, since: datetime
+    ) -> bool:
+        """Take back a batch if it is still the last, by `user_id`, recorded after `since`."""
+        async with self._db.transaction() as conn:
+            if await _last_batch(conn, recruit_id) != batch:
+                return False
+            cursor = await conn.execute(
+                "UPDATE recruit_moves SET undone_at = ?, undone_by = ?"
+                " WHERE recruit_id = ? AND batch = ? AND undone_at IS NULL"
+                " AND recorded_by = ? AND recorded_at >= ?",
+                (_stamp(now), user_id, recruit_id, batch, user_id, _stamp(since)),
+            )
+            return cursor.rowcount > 0
+
+    async def _load(self, where: str, params: tuple[int, ...]) -> list[Recruit]:
+        rows = await self._db.fetch_all(
+            "SELECT r.id, r.cell_id, r.alias, r.birth_year, r.birth_month,"
+            " m.stage, m.on_date, m.batch"
+            " FROM recruits r JOIN recruit_moves m ON m.recruit_id = r.id"
+            f" WHERE {where} AND m.undone_at IS NULL ORDER BY r.id, m.id",
+            params,
+        )
+        people: list[Recruit] = []
+        for row in rows:
+            move = Move(Stage(row["stage"]), date.fromisoformat(row["on_date"]))
+            if people and people[-1].id == row["id"]:
+                last = people[-1]
+                people[-1] = Recruit(
+                    last.id,
+                    last.cell_id,
+                    last.alias,
+                    last.birth,
+                    (*last.history, move),
+                    row["batch"],
+                )
+                continue
+            people.append(
+                Recruit(
+                    id=row["id"],
+                    cell_id=row["cell_id"],
+                    alias=row["alias"],
+                    birth=Birth(row["birth_year"], row["birth_month"]),
+                    history=(move,),
+                    last_batch=row["batch"],
+                )
+            )
+        return people
+
+
+async def _last_batch(conn: aiosqlite.Connection, recruit_id: int) -> int:
+    cursor = await conn.execute(
+        "SELECT MAX(batch) FROM recruit_moves WHERE recruit_id = ? AND undone_at IS NULL",
+        (recruit_id,),
+    )
+    row = await cursor.fetchone()
+    return int(row[0] or 0) if row is not None else 0
+
+
+async def _insert_moves(
+    conn: aiosqlite.Connection,
+    recruit_id: int,
+    batch: int,
+    moves: Sequence[Move],
+    votes: Votes | None,
+    user_id: int,
+    now: datetime,
+) -> None:
+    # The counts belong to the vote itself, the first move of a batch.
+    for index, move in enumerate(moves):
+        counted = votes if index == 0 else None
+        await conn.execute(
+            "INSERT INTO recruit_moves (recruit_id, batch, stage, on_date, yes_votes,"
+            " eligible_voters, recorded_by, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                recruit_id,
+                batch,
+                move.stage.value,
+                move.on.isoformat(),
+                counted.yes if counted else None,
+                counted.eligible if counted else None,
+                user_id,
+                _stamp(now),
+            ),
+        )

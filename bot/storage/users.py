@@ -1,0 +1,154 @@
+"""Users, their roles and their language; invites and failed-start counting."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+
+from bot.domain.org import Grant, Role, User
+from bot.storage.database import Database
+
+# No 0/O, 1/I/L: codes are read aloud and typed on phones.
+_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+CODE_LENGTH = 10  # 31**10 ≈ 8e14: unguessable at the rate /start attempts are limited to
+
+
+def new_invite_code() -> str:
+    return "".join(secrets.choice(_CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def _hash(code: str) -> str:
+    return hashlib.sha256(code.strip().upper().encode()).hexdigest()
+
+
+class UserRepository:
+    def __init__(self, db: Database):
+        self._db = db
+
+    async def find(self, channel: str, user_key: str) -> User | None:
+        row = await self._db.fetch_one(
+            "SELECT id, locale FROM users WHERE channel = ? AND user_key = ?", (channel, user_key)
+        )
+        if row is None:
+            return None
+        grants = await self._db.fetch_all(
+            "SELECT role, unit_id FROM user_roles WHERE user_id = ? ORDER BY granted_at, unit_id",
+            (row["id"],),
+        )
+        return User(
+            id=row["id"],
+            channel=channel,
+            user_key=user_key,
+            locale=row["locale"],
+            grants=tuple(Grant(Role(g["role"]), g["unit_id"]) for g in grants),
+        )
+
+    async def ensure(self, channel: str, user_key: str, now: datetime) -> int:
+        """Return the id of the user with this chat identity, creating the row if needed."""
+        async with self._db.transaction() as conn:
+            await conn.execute(
+                "INSERT INTO users (channel, user_key, created_at) VALUES (?, ?, ?)"
+                " ON CONFLICT (channel, user_key) DO NOTHING",
+                (channel, user_key, now.isoformat()),
+            )
+            cursor = await conn.execute(
+                "SELECT id FROM users WHERE channel = ? AND user_key = ?", (channel, user_key)
+            )
+            row = await cursor.fetchone()
+        assert row is not None
+        return int(row["id"])
+
+    async def grant(self, user_id: int, role: Role, unit_id: int, now: datetime) -> None:
+        await self._db.write(
+            "INSERT OR IGNORE INTO user_roles (user_id, role, unit_id, granted_at)"
+            " VALUES (?, ?, ?, ?)",
+            (user_id, role.value, unit_id, now.isoformat()),
+        )
+
+    async def set_locale(self, user_id: int, locale: str) -> None:
+        await self._db.write("UPDATE users SET locale = ? WHERE id = ?", (locale, user_id))
+
+    async def secretaries_of(self, cell_id: int) -> list[tuple[str, str]]:
+        """Return the (channel, user_key) of every secretary of a cell, for reminders."""
+        rows = await self._db.fetch_all(
+            "SELECT u.channel, u.user_key FROM users u JOIN user_roles r ON r.user_id = u.id"
+            " WHERE r.role = 'secretary' AND r.unit_id = ? ORDER BY u.id",
+            (cell_id,),
+        )
+        return [(r["channel"], r["user_key"]) for r in rows]
+
+
+class InviteRepository:
+    def __init__(self, db: Database):
+        self._db = db
+
+    async def create(self, role: Role, unit_id: int, now: datetime, days: int) -> str:
+        """Store a new single-use invite and return its code (only its hash is kept)."""
+        code = new_invite_code()
+        await self._db.write(
+            "INSERT INTO invites (code_hash, role, unit_id, created_at, expires_at)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (_hash(code), role.value, unit_id, now.isoformat(), (now + timedelta(days=days)).isoformat()),
+        )
+        return code
+
+    async def redeem(
+        self, code: str, channel: str, user_key: str, now: datetime
+    ) -> tuple[str, Grant | None]:
+        """Use a code for this chat identity. Return (status, grant).
+
+        status is "ok", "unknown", "expired" or "used". Redeeming creates the user and the
+        grant in the same transaction as marking the code used, so a code works exactly once.
+        """
+        async with self._db.transaction() as conn:
+            cursor = await conn.execute(
+                "SELECT role, unit_id, expires_at, used_at FROM invites WHERE code_hash = ?",
+                (_hash(code),),
+            )
+            invite = await cursor.fetchone()
+            if invite is None:
+                return "unknown", None
+            if invite["used_at"] is not None:
+                return "used", None
+            if datetime.fromisoformat(invite["expires_at"]) <= now:
+                return "expired", None
+            await conn.execute(
+                "INSERT INTO users (channel, user_key, created_at) VALUES (?, ?, ?)"
+                " ON CONFLICT (channel, user_key) DO NOTHING",
+                (channel, user_key, now.isoformat()),
+            )
+            cursor = await conn.execute(
+                "SELECT id FROM users WHERE channel = ? AND user_key = ?", (channel, user_key)
+            )
+            user = await cursor.fetchone()
+            assert user is not None
+            await conn.execute(
+                "INSERT OR IGNORE INTO user_roles (user_id, role, unit_id, granted_at)"
+                " VALUES (?, ?, ?, ?)",
+                (user["id"], invite["role"], invite["unit_id"], now.isoformat()),
+            )
+            await conn.execute(
+                "UPDATE invites SET used_by = ?, used_at = ? WHERE code_hash = ?",
+                (user["id"], now.isoformat(), _hash(code)),
+            )
+        return "ok", Grant(Role(invite["role"]), invite["unit_id"])
+
+    async def record_failure(self, channel: str, user_key: str, now: datetime) -> None:
+        async with self._db.transaction() as conn:
+            await conn.execute(
+                "DELETE FROM failed_starts WHERE at < ?", ((now - timedelta(days=1)).isoformat(),)
+            )
+            await conn.execute(
+                "INSERT INTO failed_starts (channel, user_key, at) VALUES (?, ?, ?)",
+                (channel, user_key, now.isoformat()),
+            )
+
+    async def recent_failures(
+        self, channel: str, user_key: str, now: datetime, window: timedelta
+    ) -> int:
+        count = await self._db.scalar(
+            "SELECT COUNT(*) FROM failed_starts WHERE channel = ? AND user_key = ? AND at >= ?",
+            (channel, user_key, (now - window).isoformat()),
+        )
+        return int(count or 0)

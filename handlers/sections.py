@@ -1,0 +1,23 @@
+"""Parts of the cell's standing that other features contribute (recruitment, ratings).
+
+The standing handler renders its own meeting indicators, then asks each section here for
+lines about the cell; a section with nothing to say returns None.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from bot.core.flow import Ctx
+from bot.domain.org import OrgUnit
+
+StandingSection = Callable[[Ctx, OrgUnit], Awaitable[str | None]]
+
+
+def standing_sections() -> list[StandingSection]:
+    """Return the extra sections in display order."""
+    # Imports stay inside: a feature module may import the standing handler itself.
+    sections: list[StandingSection] = []
+    # SECTIONS-BELOW: one line per feature, e.g.
+    #   from handlers.recruitment import recruitment_section; sections.append(...)
+    return sections

@@ -1,0 +1,147 @@
+"""Registration, language, help, cancel and invites, through the dispatcher."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from bot.core.dispatcher import Dispatcher
+from bot.core.messages import Inbound
+from bot.domain.org import Role
+from bot.storage.database import Database
+from bot.storage.users import InviteRepository, UserRepository
+from tests.support import Chat, Clock, World
+
+
+async def test_a_stranger_gets_only_the_explanation_whatever_they_send(
+    dispatcher: Dispatcher,
+) -> None:
+    chat = Chat(dispatcher, "stranger")
+    for text in ("xin chào", "/help", "/baocao", "/start"):
+        [reply] = await chat.send(text)
+        assert "/start" in reply.text and "mã mời" in reply.text
+
+
+async def test_an_invite_registers_a_secretary_who_is_greeted_with_the_cell(
+    dispatcher: Dispatcher, db: Database, clock: Clock, world: World
+) -> None:
+    code = await InviteRepository(db).create(Role.SECRETARY, world.cell_ids["TL-02"], clock(), 7)
+    chat = Chat(dispatcher, "new-secretary")
+    [reply] = await chat.send(f"/start {code.lower()}")  # codes are typed in any case
+    assert "Chi bộ ấp Chợ" in reply.text
+    assert "/trogiup" in reply.text
+    user = await UserRepository(db).find("test", "new-secretary")
+    assert user is not None and user.secretary_of == (world.cell_ids["TL-02"],)
+
+
+async def test_a_used_code_and_an_expired_code_say_so(
+    dispatcher: Dispatcher, db: Database, clock: Clock, world: World
+) -> None:
+    invites = InviteRepository(db)
+    used = await invites.create(Role.STAFF, world.commune_id, clock(), 7)
+    await Chat(dispatcher, "first").send(f"/start {used}")
+    [reply] = await Chat(dispatcher, "second").send(f"/start {used}")
+    assert "đã được dùng" in reply.text
+    old = await invites.create(Role.STAFF, world.commune_id, clock() - timedelta(days=8), 7)
+    [reply] = await Chat(dispatcher, "third").send(f"/start {old}")
+    assert "hết hạn" in reply.text
+
+
+async def test_wrong_codes_are_rate_limited_per_user(dispatcher: Dispatcher, db: Database,
+                                                     clock: Clock, world: World) -> None:
+    chat = Chat(dispatcher, "guesser")
+    for attempt in range(5):
+        [reply] = await chat.send(f"/start WRONGCODE{attempt}")
+        assert "không hợp lệ" in reply.text
+    good = await InviteRepository(db).create(Role.STAFF, world.commune_id, clock(), 7)
+    [reply] = await chat.send(f"/start {good}")
+    assert "quá nhiều" in reply.text.lower()
+    clock.set(clock() + timedelta(hours=1, minutes=1))
+    [reply] = await chat.send(f"/start {good}")
+    assert "Xã Tân Lân" in reply.text
+
+
+async def test_language_switch_is_stored_and_changes_the_help(dispatcher: Dispatcher) -> None:
+    chat = Chat(dispatcher, "sec-1")
+    [prompt] = await chat.send("/ngonngu")
+    assert [c.label for c in prompt.choices] == ["Tiếng Việt", "English"]
+    [reply] = await chat.send("english")  # typed label, any case
+    assert reply.text == "Language set to English."
+    [help_reply] = await chat.send("/help")
+    assert "/report" in help_reply.text or "/language" in help_reply.text
+    assert "/cancel" in help_reply.text
+    await chat.send("/language")
+    [reply] = await chat.tap("vi")
+    assert reply.text == "Đã chuyển sang tiếng Việt."
+
+
+async def test_telegram_language_decides_until_the_user_chooses(dispatcher: Dispatcher) -> None:
+    chat = Chat(dispatcher, "sec-1", language_code="en-US")
+    [reply] = await chat.send("/help")
+    assert "Show this help" in reply.text
+
+
+async def test_cancel_ends_a_conversation_and_says_when_there_is_nothing(
+    dispatcher: Dispatcher,
+) -> None:
+    chat = Chat(dispatcher, "admin", language_code="en")
+    await chat.send("/invite")
+    [reply] = await chat.send("/cancel")
+    assert reply.text == "Cancelled. Nothing was saved."
+    [reply] = await chat.send("/huy")
+    assert reply.text == "There is nothing to cancel."
+
+
+async def test_an_admin_invites_from_chat_and_bad_answers_are_reasked(
+    dispatcher: Dispatcher, db: Database, world: World
+) -> None:
+    chat = Chat(dispatcher, "admin", language_code="en")
+    [prompt] = await chat.send("/invite")
+    assert prompt.text.startswith("(1/2)")
+    [reply] = await chat.send("7")
+    assert "type its number (1 to 3)" in reply.text and reply.text.endswith(prompt.text)
+    await chat.send("1")
+    [reply] = await chat.send("Xã Tân Lân")  # a unit, not a cell
+    assert "needs a cell code" in reply.text
+    [reply] = await chat.send("NO-SUCH")
+    assert "found no unit" in reply.text
+    done = await chat.send("tl-02")
+    code = done[-1].text.removeprefix("/start ")
+    status, grant = await InviteRepository(db).redeem(code, "test", "newbie", chat.dispatcher.now())
+    assert status == "ok" and grant is not None and grant.unit_id == world.cell_ids["TL-02"]
+
+
+async def test_back_returns_to_the_previous_question_with_its_answer_kept(
+    dispatcher: Dispatcher,
+) -> None:
+    chat = Chat(dispatcher, "admin", language_code="en")
+    await chat.send("/invite")
+    await chat.send("2")
+    [reply] = await chat.send("back")
+    assert reply.text.startswith("(1/2) Whom")
+
+
+async def test_a_secretary_cannot_invite(dispatcher: Dispatcher) -> None:
+    [reply] = await Chat(dispatcher, "sec-1", language_code="en").send("/invite")
+    assert "not available for your role" in reply.text
+
+
+async def test_a_tap_on_an_old_prompt_is_recognised(dispatcher: Dispatcher) -> None:
+    chat = Chat(dispatcher, "admin", language_code="en")
+    await chat.send("/invite")
+    await chat.tap("staff")
+    stale = Inbound("test", "admin", choice="secretary", token="invite.role", language_code="en")
+    [note, prompt] = await chat.dispatcher.handle(stale)
+    assert "earlier question" in note.text
+    assert prompt.token == "invite.target"
+
+
+async def test_the_conversation_survives_a_restart(db: Database, clock: Clock,
+                                                   world: World) -> None:
+    from tests.support import make_dispatcher
+
+    first = Chat(make_dispatcher(db, clock), "admin", language_code="en")
+    await first.send("/invite")
+    await first.send("1")
+    second = Chat(make_dispatcher(db, clock), "admin", language_code="en")  # a new process
+    replies = await second.send("TL-01")
+    assert replies[-1].text.startswith("/start ")
