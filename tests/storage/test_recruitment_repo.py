@@ -1,0 +1,156 @@
+"""The recruitment repository against SQLite :memory:."""
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+from bot.domain.pipeline import Birth, Move, Stage, Votes, moves_for
+from bot.storage.database import Database
+from bot.storage.recruitment import RecruitmentRepository, StaleRecord
+from bot.storage.users import UserRepository
+from tests.support import World
+
+NOW = datetime(2025, 11, 20, 9, 30, tzinfo=UTC)
+DAY = timedelta(days=1)
+BIRTH = Birth(1995, 4)
+
+
+# The seeded rows by id: cells TL-01 and TL-02, users sec-1 and sec-2 (checked in `repo`).
+CELL, OTHER, A, B = 3, 4, 1, 2
+
+
+@pytest.fixture
+async def repo(db: Database, world: World) -> RecruitmentRepository:
+    users = UserRepository(db)
+    seeded = [await users.find("test", key) for key in ("sec-1", "sec-2")]
+    ids = [world.cell_ids["TL-01"], world.cell_ids["TL-02"], *(u.id for u in seeded if u)]
+    assert ids == [CELL, OTHER, A, B], "the seeded world changed: update the ids above"
+    return RecruitmentRepository(db)
+
+
+async def test_a_person_added_comes_back_with_alias_birth_and_first_move(
+    repo: RecruitmentRepository,
+) -> None:
+    person = await repo.add(CELL, "NVA", BIRTH, [Move(Stage.SOURCE, date(2025, 3, 1))], A, NOW)
+    found = await repo.get(person)
+    assert found is not None
+    assert (found.alias, found.birth, found.cell_id) == ("NVA", BIRTH, CELL)
+    assert found.history == (Move(Stage.SOURCE, date(2025, 3, 1)),)
+    assert (found.stage, found.since, found.last_batch) == (Stage.SOURCE, date(2025, 3, 1), 1)
+
+
+async def test_recorded_moves_append_to_the_history_in_order(
+    repo: RecruitmentRepository, db: Database
+) -> None:
+    person = await repo.add(CELL, "NVA", BIRTH, [Move(Stage.DOSSIER, date(2025, 3, 1))], A, NOW)
+    vote = Move(Stage.CELL_VOTE_ADMIT, date(2025, 4, 2))
+    await repo.record(person, [vote], A, NOW, expected_batch=1, votes=Votes(6, 8))
+    found = await repo.get(person)
+    assert found is not None and found.history[-1] == vote and found.last_batch == 2
+    counts = await db.fetch_one(
+        "SELECT yes_votes, eligible_voters, recorded_by FROM recruit_moves WHERE batch = 2"
+    )
+    assert counts is not None and tuple(counts) == (6, 8, A)
+
+
+async def test_a_ceremony_and_its_probation_are_one_batch(repo: RecruitmentRepository) -> None:
+    decided = Move(Stage.ADMISSION_DECIDED, date(2025, 5, 2))
+    person = await repo.add(CELL, "TTB", BIRTH, [decided], A, NOW)
+    await repo.record(person, moves_for(Stage.CEREMONY, date(2025, 5, 19)), A, NOW, 1)
+    found = await repo.get(person)
+    assert found is not None
+    assert [m.stage for m in found.history] == [
+        Stage.ADMISSION_DECIDED,
+        Stage.CEREMONY,
+        Stage.PROBATION,
+    ]
+    batches = await repo.undoable(A, NOW - DAY)
+    assert batches[0].stages == (Stage.CEREMONY, Stage.PROBATION)
+
+
+async def test_recording_against_a_stale_view_is_refused(repo: RecruitmentRepository) -> None:
+    person = await repo.add(CELL, "NVA", BIRTH, [Move(Stage.SOURCE, date(2025, 3, 1))], A, NOW)
+    await repo.record(person, [Move(Stage.SYMPATHISER, date(2025, 4, 1))], B, NOW, 1)
+    with pytest.raises(StaleRecord):
+        await repo.record(person, [Move(Stage.DROPPED, date(2025, 4, 1))], A, NOW, 1)
+
+
+async def test_lists_keep_cells_apart_and_keep_the_order_added(
+    repo: RecruitmentRepository,
+) -> None:
+    first = await repo.add(CELL, "AA", BIRTH, [Move(Stage.SOURCE, date(2025, 1, 1))], A, NOW)
+    await repo.add(OTHER, "BB", BIRTH, [Move(Stage.SOURCE, date(2025, 1, 1))], B, NOW)
+    second = await repo.add(CELL, "CC", BIRTH, [Move(Stage.SOURCE, date(2025, 1, 1))], A, NOW)
+    assert [r.id for r in await repo.of_cell(CELL)] == [first, second]
+    assert [r.alias for r in await repo.of_cells([CELL, OTHER])] == ["AA", "BB", "CC"]
+    assert await repo.of_cells([]) == []
+
+
+async def test_alias_in_use_ignores_case_and_other_cells(repo: RecruitmentRepository) -> None:
+    await repo.add(CELL, "Anh Ba", BIRTH, [Move(Stage.SOURCE, date(2025, 1, 1))], A, NOW)
+    assert await repo.alias_in_use(CELL, "anh ba")
+    assert not await repo.alias_in_use(OTHER, "Anh Ba")
+
+
+async def test_the_author_undoes_the_last_step_and_the_history_keeps_it(
+    repo: RecruitmentRepository, db: Database
+) -> None:
+    person = await repo.add(CELL, "NVA", BIRTH, [Move(Stage.SOURCE, date(2025, 3, 1))], A, NOW)
+    await repo.record(person, [Move(Stage.DROPPED, date(2025, 4, 1))], A, NOW, 1)
+    assert await repo.undo(person, 2, A, NOW + timedelta(hours=2), NOW - DAY)
+    found = await repo.get(person)
+    assert found is not None and found.stage is Stage.SOURCE and found.last_batch == 1
+    kept = await db.scalar("SELECT COUNT(*) FROM recruit_moves WHERE undone_at IS NOT NULL")
+    assert kept == 1
+    # the step can then be recorded again
+    await repo.record(person, [Move(Stage.SYMPATHISER, date(2025, 4, 1))], A, NOW, 1)
+
+
+@pytest.mark.parametrize(
+    ("user", "since", "batch", "expected"),
+    [
+        # the author, within the window, the last batch
+        (A, NOW - DAY, 2, True),
+        # someone else
+        (B, NOW - DAY, 2, False),
+        # recorded before the window opened
+        (A, NOW + timedelta(minutes=1), 2, False),
+        # not the last batch
+        (A, NOW - DAY, 1, False),
+    ],
+)
+async def test_undo_is_for_the_author_within_the_window_and_the_last_batch_only(
+    repo: RecruitmentRepository, user: int, since: datetime, batch: int, expected: bool
+) -> None:
+    person = await repo.add(CELL, "NVA", BIRTH, [Move(Stage.SOURCE, date(2025, 3, 1))], A, NOW)
+    await repo.record(person, [Move(Stage.SYMPATHISER, date(2025, 4, 1))], A, NOW, 1)
+    assert await repo.undo(person, batch, user, NOW, since) is expected
+
+
+async def test_undoing_the_first_batch_withdraws_the_person(repo: RecruitmentRepository) -> None:
+    person = await repo.add(CELL, "NVA", BIRTH, [Move(Stage.SOURCE, date(2025, 3, 1))], A, NOW)
+    [batch] = await repo.undoable(A, NOW - DAY)
+    assert batch.adds_person and batch.alias == "NVA"
+    assert await repo.undo(person, batch.batch, A, NOW, NOW - DAY)
+    assert await repo.get(person) is None
+    assert await repo.of_cell(CELL) == []
+    assert not await repo.alias_in_use(CELL, "NVA")
+    with pytest.raises(StaleRecord):
+        await repo.record(person, [Move(Stage.SYMPATHISER, date(2025, 4, 1))], A, NOW, 0)
+
+
+async def test_undoable_lists_only_the_users_own_recent_last_batches(
+    repo: RecruitmentRepository,
+) -> None:
+    old = NOW - 2 * DAY
+    kept = await repo.add(CELL, "Old", BIRTH, [Move(Stage.SOURCE, date(2025, 3, 1))], A, old)
+    mine = await repo.add(CELL, "Mine", BIRTH, [Move(Stage.SOURCE, date(2025, 3, 1))], A, NOW)
+    await repo.add(CELL, "Theirs", BIRTH, [Move(Stage.SOURCE, date(2025, 3, 1))], B, NOW)
+    await repo.record(kept, [Move(Stage.SYMPATHISER, date(2025, 4, 1))], B, NOW, 1)
+    await repo.record(mine, [Move(Stage.SYMPATHISER, date(2025, 4, 2))], A, NOW + DAY / 2, 1)
+    batches = await repo.undoable(A, NOW - DAY / 2)
+    assert [(b.alias, b.batch, b.stages, b.adds_person) for b in batches] == [
+        ("Mine", 2, (Stage.SYMPATHISER,), False)
+    ]
+    assert batches[0].on == date(2025, 4, 2)
+    assert batches[0].recorded_at == NOW + DAY / 2
