@@ -64,7 +64,9 @@ def _month(day: date) -> str:
     return day.strftime("%Y-%m")
 
 
-def _values(report: MeetingReport, regular: bool) -> dict[str, Any]:
+def _values(
+    report: MeetingReport, regular: bool, by_user: int | None, at: datetime
+) -> dict[str, Any]:
     values: dict[str, Any] = {
         "cell_id": report.cell_id,
         "held_on": report.held_on.isoformat(),
@@ -78,6 +80,8 @@ def _values(report: MeetingReport, regular: bool) -> dict[str, Any]:
         "resolution_adopted": int(report.resolution_adopted),
         "tasks": report.tasks,
         "note": report.note,
+        "reported_by": by_user,
+        "reported_at": at.isoformat(),
     }
     for target, column in _TARGET_COLUMNS.items():
         values[column] = int(target in report.disseminated_to)
@@ -129,7 +133,7 @@ class MeetingRepository:
         """
         if regular and (existing := await self.regular_of_month(report.cell_id, report.held_on)):
             raise MonthAlreadyReported(existing)
-        values = {**_values(report, regular), "reported_by": by_user, "reported_at": at.isoformat()}
+        values = _values(report, regular, by_user, at)
         columns = ", ".join(values)
         placeholders = ", ".join(f":{c}" for c in values)
         try:
@@ -158,7 +162,7 @@ class MeetingRepository:
         roll: Roll | None = None,
     ) -> None:
         """Overwrite a report, keeping its old values, the replacer and the time in history."""
-        values = {**_values(report, regular), "reported_by": by_user, "reported_at": at.isoformat()}
+        values = _values(report, regular, by_user, at)
         assignments = ", ".join(f"{c} = :{c}" for c in values)
         async with self._db.transaction() as conn:
             cursor = await conn.execute(
