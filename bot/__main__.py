@@ -12,7 +12,7 @@ from pathlib import Path
 
 from bot.app import App, configure_logging, open_app
 from bot.config import ConfigError, Settings, load_settings
-from bot.demo import ADMIN_KEY, STAFF_KEY, seed_demo, secretary_key
+from bot.demo import ADMIN_KEY, STAFF_KEY, secretary_key, seed_demo
 from bot.domain.org import OrgCsvError, Role, parse_org_csv
 from bot.domain.rulebook import RulebookError
 from bot.storage.org import OrgRepository
@@ -107,7 +107,7 @@ async def shell(app: App, role: str, cell: str | None) -> int:
 
 async def import_org(app: App, path: Path) -> int:
     try:
-        text = path.read_text(encoding="utf-8")
+        text = await asyncio.to_thread(path.read_text, encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         print(f"Cannot read {path}: {exc}", file=sys.stderr)
         return 1

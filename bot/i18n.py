@@ -9,7 +9,7 @@ from __future__ import annotations
 import gettext
 import io
 from collections.abc import Mapping
-from datetime import date, datetime
+import datetime as dt
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -67,15 +67,15 @@ class Translator:
         """Format a share (0.857) as a percentage with at most one decimal ("85,7 %")."""
         return format_percent(share, format="#,##0.#%", locale=self._babel)
 
-    def date(self, day: date) -> str:
+    def date(self, day: dt.date) -> str:
         """Format a date as people write it: 27/11/2026 in vi, Nov 27, 2026 in en."""
         pattern = "dd/MM/yyyy" if self.locale == "vi" else "medium"
         return format_date(day, format=pattern, locale=self._babel)
 
-    def datetime(self, moment: datetime) -> str:
+    def datetime(self, moment: dt.datetime) -> str:
         return format_datetime(moment, format="short", locale=self._babel, tzinfo=moment.tzinfo)
 
-    def month(self, day: date) -> str:
+    def month(self, day: dt.date) -> str:
         """Format a month: "11/2026" in vi, "Nov 2026" in en."""
         pattern = "MM/yyyy" if self.locale == "vi" else "MMM yyyy"
         return format_date(day, format=pattern, locale=self._babel)

@@ -43,9 +43,13 @@ async def received_target(ctx: Ctx, target: str | None) -> Outcome:
     org = OrgRepository(ctx.db)
     unit = await org.find(target or "")
     if unit is None:
-        return Invalid(ctx.t("I found no unit with that code or path. Please check and type it again."))
+        return Invalid(ctx.t(
+            "I found no unit with that code or path. Please check and type it again."
+        ))
     if role is Role.SECRETARY and unit.kind != "cell":
-        return Invalid(ctx.t("A secretary invite needs a cell code. Please type the code of a cell."))
+        return Invalid(ctx.t(
+            "A secretary invite needs a cell code. Please type the code of a cell."
+        ))
     admin_units = [g.unit_id for g in ctx.user.grants if g.role is Role.ADMIN]
     if not any([await org.is_within(unit.id, mine) for mine in admin_units]):
         return Invalid(ctx.t("That unit is outside your area. Please type a unit you administer."))

@@ -35,7 +35,9 @@ async def start(ctx: Ctx, args: str) -> Sequence[Reply]:
     if grant is None:
         await invites.record_failure(channel, key, ctx.now)
         messages = {
-            "expired": ctx.t("This invite code has expired. Please ask your organiser for a new one."),
+            "expired": ctx.t(
+                "This invite code has expired. Please ask your organiser for a new one."
+            ),
             "used": ctx.t("This invite code has already been used. Each code works once; "
                           "please ask your organiser for a new one."),
         }

@@ -17,7 +17,6 @@ from bot.core.flow import (
     Edit,
     Flow,
     Invalid,
-    Next,
     Outcome,
     Stay,
     interpret,
@@ -150,7 +149,9 @@ class Dispatcher:
         step = flow.step(state.step)
         prompt = await self._prompt(ctx, flow, state)
         if ctx.inbound.choice is not None and ctx.inbound.token != prompt.token:
-            note = Reply(ctx.t("That button belongs to an earlier question. Here is the current one:"))
+            note = Reply(ctx.t(
+                "That button belongs to an earlier question. Here is the current one:"
+            ))
             return [note, prompt]
         answer = interpret(step, prompt, ctx.inbound, ctx.t(BACK_LABEL))
         if answer.key == BACK and state.history:

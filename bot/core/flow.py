@@ -12,7 +12,7 @@ import inspect
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any, TypeAlias, TypeVar
 
 from bot.core.matching import fold, match_choice, parse_numbers
 from bot.core.messages import Choice, Inbound, Reply
@@ -23,7 +23,7 @@ from bot.i18n import N_, Translator
 from bot.storage.database import Database
 
 T = TypeVar("T")
-MaybeAwaitable = T | Awaitable[T]
+MaybeAwaitable: TypeAlias = T | Awaitable[T]
 
 BACK = "back"
 RETURN_KEY = "_return"  # draft key: the review step to come back to after an edit
@@ -79,6 +79,7 @@ Outcome = Next | Edit | Invalid | Stay | Done
 
 
 async def resolve(value: MaybeAwaitable[T]) -> T:
+    """Await `value` if it is awaitable: step callbacks may be plain or async functions."""
     if inspect.isawaitable(value):
         return await value
     return value
@@ -127,7 +128,7 @@ class ChoiceStep(Step):
     async def receive(self, ctx: Ctx, answer: Answer) -> Outcome:
         options = await resolve(self.options(ctx))
         keys = {c.key for c in options}
-        if answer.key in keys:
+        if answer.key is not None and answer.key in keys:
             return await resolve(self.then(ctx, answer.key))
         return Invalid(ctx.t(
             "Please tap one of the buttons or type its number (1 to {last}).",
@@ -152,7 +153,7 @@ class NumberStep(Step):
         return Reply(await resolve(self.question(ctx)), choices)
 
     async def receive(self, ctx: Ctx, answer: Answer) -> Outcome:
-        low, high = await resolve(self.bounds(ctx))
+        low, high = await resolve(self.bounds(ctx))  # type: tuple[int, int]
         raw = answer.key if answer.key is not None else answer.text
         value = parse_whole_number(raw)
         if value is None or not low <= value <= high:

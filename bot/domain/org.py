@@ -100,7 +100,8 @@ def parse_org_csv(text: str) -> list[CellRow]:
         if len(path) < 2 or not all(path):
             raise OrgCsvError(line, "path needs at least a unit and a cell, separated by /")
         code = raw[1].strip().upper()
-        if not code or len(code) > MAX_CODE_LENGTH or not all(c.isalnum() or c in "-_" for c in code):
+        allowed = all(c.isalnum() or c in "-_" for c in code)
+        if not code or len(code) > MAX_CODE_LENGTH or not allowed:
             raise OrgCsvError(line, "code must be 1-20 letters, digits, - or _")
         counts = []
         for name, value in zip(ORG_CSV_HEADER[2:], raw[2:], strict=True):

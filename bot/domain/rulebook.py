@@ -8,7 +8,7 @@ Reports are judged by the era in force on the day they describe, not by today's 
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from importlib import resources
@@ -71,7 +71,7 @@ class Rulebook:
         return cls.from_mappings(layers)
 
     @classmethod
-    def from_mappings(cls, layers: list[Mapping[str, Any]]) -> Rulebook:
+    def from_mappings(cls, layers: Sequence[Mapping[str, Any]]) -> Rulebook:
         by_section: dict[str, dict[date, dict[str, Any]]] = {}
         holidays: set[date] = set()
         for layer in layers:

@@ -89,7 +89,8 @@ class InviteRepository:
         await self._db.write(
             "INSERT INTO invites (code_hash, role, unit_id, created_at, expires_at)"
             " VALUES (?, ?, ?, ?, ?)",
-            (_hash(code), role.value, unit_id, now.isoformat(), (now + timedelta(days=days)).isoformat()),
+            (_hash(code), role.value, unit_id, now.isoformat(),
+             (now + timedelta(days=days)).isoformat()),
         )
         return code
 

@@ -106,7 +106,8 @@ async def test_an_admin_invites_from_chat_and_bad_answers_are_reasked(
     assert "found no unit" in reply.text
     done = await chat.send("tl-02")
     code = done[-1].text.removeprefix("/start ")
-    status, grant = await InviteRepository(db).redeem(code, "test", "newbie", chat.dispatcher.now())
+    now = chat.dispatcher.now()
+    status, grant = await InviteRepository(db).redeem(code, "test", "newbie", now)
     assert status == "ok" and grant is not None and grant.unit_id == world.cell_ids["TL-02"]
 
 

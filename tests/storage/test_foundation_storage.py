@@ -1,0 +1,126 @@
+"""Migrations, the org tree, users, invites and saved conversations against SQLite."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.domain.org import CellRow, OrgCsvError, Role
+from bot.storage.conversations import ConversationState, ConversationStore
+from bot.storage.database import Database
+from bot.storage.org import OrgRepository
+from bot.storage.users import InviteRepository, UserRepository
+from tests.support import Clock, World
+
+
+async def test_migrations_run_once_and_set_the_user_version(tmp_path: Path) -> None:
+    path = tmp_path / "chibo.sqlite3"
+    db = await Database.open(path)
+    version = await db.scalar("PRAGMA user_version")
+    assert version >= 1
+    assert await db.scalar("PRAGMA journal_mode") == "wal"
+    assert await db.scalar("PRAGMA foreign_keys") == 1
+    await db.close()
+    again = await Database.open(path)  # a restart applies nothing twice
+    assert await again.scalar("PRAGMA user_version") == version
+    await again.close()
+
+
+async def test_a_failed_transaction_writes_nothing(db: Database) -> None:
+    with pytest.raises(RuntimeError):
+        async with db.transaction() as conn:
+            await conn.execute("INSERT INTO org_units (kind, name) VALUES ('unit', 'X')")
+            raise RuntimeError("boom")
+    assert await db.scalar("SELECT COUNT(*) FROM org_units") == 0
+
+
+async def test_reimporting_updates_counts_and_never_duplicates(db: Database) -> None:
+    org = OrgRepository(db)
+    rows = [CellRow(2, ("H", "X", "Ấp 1"), "X-01", 10, 1, 0),
+            CellRow(3, ("H", "X", "Ấp 2"), "X-02", 12, 0, 1)]
+    assert await org.import_cells(rows) == (2, 0)
+    assert await org.import_cells([CellRow(2, ("H", "X", "Ấp 1"), "X-01", 15, 0, 2)]) == (0, 1)
+    cell = await org.by_code("x-01")
+    assert cell is not None and (cell.full_members, cell.exempt_members) == (15, 2)
+    assert await db.scalar("SELECT COUNT(*) FROM org_units") == 4  # H, X and two cells
+
+
+async def test_a_cell_moved_by_a_merger_keeps_its_id(db: Database) -> None:
+    org = OrgRepository(db)
+    await org.import_cells([CellRow(2, ("Huyện Cần Đước", "Xã Phước Đông", "Ấp 1"), "PD-01",
+                                    10, 0, 0)])
+    before = await org.by_code("PD-01")
+    await org.import_cells([CellRow(2, ("Tỉnh Tây Ninh", "Xã Tân Lân", "Ấp 1"), "PD-01",
+                                    10, 0, 0)])
+    after = await org.by_code("PD-01")
+    assert before is not None and after is not None and before.id == after.id
+    assert await org.path_names(after.id) == ["Tỉnh Tây Ninh", "Xã Tân Lân", "Ấp 1"]
+
+
+async def test_an_import_that_fails_midway_writes_nothing(db: Database) -> None:
+    org = OrgRepository(db)
+    await org.import_cells([CellRow(2, ("H", "X", "Ấp 1"), "X-01", 10, 0, 0)])
+    bad = [CellRow(2, ("H", "Y", "Ấp 1"), "Y-01", 5, 0, 0),
+           CellRow(3, ("H", "X", "Ấp 1", "Tổ 1"), "X-T1", 5, 0, 0)]  # under a cell
+    with pytest.raises(OrgCsvError) as error:
+        await org.import_cells(bad)
+    assert error.value.line == 3
+    assert await org.by_code("Y-01") is None
+
+
+async def test_scopes_are_subtrees(db: Database, world: World) -> None:
+    org = OrgRepository(db)
+    cells = await org.cells_under(world.district_id)
+    assert {c.code for c in cells} == {"TL-01", "TL-02"}
+    assert await org.is_within(world.cell_ids["TL-01"], world.commune_id)
+    assert not await org.is_within(world.commune_id, world.cell_ids["TL-01"])
+    assert (await org.find("Huyện Cần Đước/Xã Tân Lân")) is not None
+    assert (await org.find("Xã Tân Lân")) is not None
+    assert (await org.find("tl-02")) is not None
+
+
+async def test_a_user_has_roles_bound_to_units(db: Database, world: World) -> None:
+    user = await UserRepository(db).find("test", "sec-2")
+    assert user is not None
+    assert set(user.secretary_of) == set(world.cell_ids.values())
+    assert not user.is_staff
+    staff = await UserRepository(db).find("test", "staff")
+    assert staff is not None and staff.is_staff and not staff.is_admin
+
+
+async def test_an_invite_works_once_and_only_its_hash_is_stored(
+    db: Database, clock: Clock, world: World
+) -> None:
+    invites = InviteRepository(db)
+    code = await invites.create(Role.SECRETARY, world.cell_ids["TL-01"], clock(), 7)
+    assert len(code) == 10
+    stored = await db.fetch_all("SELECT code_hash FROM invites")
+    assert all(code not in row["code_hash"] for row in stored)
+    status, grant = await invites.redeem(code, "telegram", "42", clock())
+    assert status == "ok" and grant is not None and grant.role is Role.SECRETARY
+    assert (await invites.redeem(code, "telegram", "43", clock()))[0] == "used"
+    assert (await invites.redeem("NOPE", "telegram", "43", clock()))[0] == "unknown"
+    late = await invites.create(Role.STAFF, world.commune_id, clock(), 1)
+    later = clock() + timedelta(days=1, seconds=1)
+    assert (await invites.redeem(late, "telegram", "44", later))[0] == "expired"
+
+
+async def test_failed_starts_are_counted_in_a_window(db: Database, clock: Clock) -> None:
+    invites = InviteRepository(db)
+    for minutes in (0, 30, 90):
+        await invites.record_failure("telegram", "9", clock() - timedelta(minutes=minutes))
+    assert await invites.recent_failures("telegram", "9", clock(), timedelta(hours=1)) == 2
+    assert await invites.recent_failures("telegram", "8", clock(), timedelta(hours=1)) == 0
+
+
+async def test_a_conversation_round_trips_with_unicode(db: Database, clock: Clock,
+                                                       world: World) -> None:
+    store = ConversationStore(db)
+    user_id = await UserRepository(db).ensure("test", "sec-1", clock())
+    state = ConversationState("meeting", "topic", {"topic": "Học tập và làm theo Bác"}, ["date"])
+    await store.save(user_id, state, clock())
+    assert await store.load(user_id) == state
+    await store.clear(user_id)
+    assert await store.load(user_id) is None

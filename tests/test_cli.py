@@ -1,0 +1,93 @@
+"""The command line, run as a real process: demo, org import, invite, shell, bad settings."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_cli(tmp_path: Path, *args: str, stdin: str = "", **env: str) -> subprocess.CompletedProcess[str]:
+    environment = {k: v for k, v in os.environ.items()
+                   if not k.startswith(("TELEGRAM_", "CHIBO_"))}
+    environment.update({"CHIBO_DB": str(tmp_path / "chibo.sqlite3"), **env})
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args], cwd=ROOT, env=environment, input=stdin,
+        capture_output=True, text=True, timeout=60,
+    )
+
+
+def test_org_import_then_reimport_updates(tmp_path: Path) -> None:
+    csv = tmp_path / "org.csv"
+    csv.write_text(
+        "path,code,full_members,probationary_members,exempt_members\n"
+        "Huyện Cần Đước/Xã Tân Lân/Chi bộ ấp Xóm Chùa,TL-01,18,2,1\n"
+        "Huyện Cần Đước/Xã Tân Lân/Chi bộ ấp Chợ,TL-02,12,0,0\n",
+        encoding="utf-8",
+    )
+    first = run_cli(tmp_path, "org", "import", str(csv))
+    assert first.returncode == 0, first.stderr
+    assert "2 cells created, 0 updated" in first.stdout
+    second = run_cli(tmp_path, "org", "import", str(csv))
+    assert "0 cells created, 2 updated" in second.stdout
+
+
+def test_a_bad_row_names_its_line_and_nothing_is_written(tmp_path: Path) -> None:
+    csv = tmp_path / "org.csv"
+    csv.write_text(
+        "path,code,full_members,probationary_members,exempt_members\n"
+        "Huyện Cần Đước/Xã Tân Lân/Chi bộ ấp Xóm Chùa,TL-01,18,2,1\n"
+        "Huyện Cần Đước/Xã Tân Lân/Chi bộ ấp Chợ,TL-02,mười,0,0\n",
+        encoding="utf-8",
+    )
+    result = run_cli(tmp_path, "org", "import", str(csv))
+    assert result.returncode == 1
+    assert "line 3" in result.stderr and "Nothing was imported" in result.stderr
+    invite = run_cli(tmp_path, "invite", "TL-01", "--role", "secretary")
+    assert invite.returncode == 1 and "No unit or cell" in invite.stderr
+
+
+def test_invite_prints_the_code_as_the_last_line(tmp_path: Path) -> None:
+    assert run_cli(tmp_path, "demo").returncode == 0
+    result = run_cli(tmp_path, "invite", "TL-01", "--role", "secretary", "--days", "3")
+    assert result.returncode == 0, result.stderr
+    code = result.stdout.strip().splitlines()[-1]
+    assert len(code) == 10 and code.isalnum() and code.isupper()
+    staff = run_cli(tmp_path, "invite", "Huyện Cần Đước/Xã Tân Lân", "--role", "staff")
+    assert staff.returncode == 0, staff.stderr
+    wrong = run_cli(tmp_path, "invite", "Huyện Cần Đước", "--role", "secretary")
+    assert wrong.returncode == 1 and "needs a cell code" in wrong.stderr
+
+
+def test_demo_builds_a_district_of_about_a_hundred_cells(tmp_path: Path) -> None:
+    result = run_cli(tmp_path, "demo")
+    assert result.returncode == 0, result.stderr
+    assert "17 communes" in result.stdout and "102 cells" in result.stdout
+    again = run_cli(tmp_path, "demo")  # a refresh, not a duplicate
+    assert "102 cells" in again.stdout
+
+
+def test_run_without_a_token_opens_the_shell_on_the_demo(tmp_path: Path) -> None:
+    result = run_cli(tmp_path, "run", stdin="/trogiup\n:as admin\n/moi\n1\nTL-02\n:q\n")
+    assert result.returncode == 0, result.stderr
+    assert "TELEGRAM_BOT_TOKEN is not set" in result.stdout
+    assert "/baocao" in result.stdout or "/ngonngu" in result.stdout
+    assert "Now chatting as demo-admin" in result.stdout
+    assert "/start " in result.stdout
+
+
+def test_the_shell_acts_as_staff_in_english(tmp_path: Path) -> None:
+    result = run_cli(tmp_path, "shell", "--as", "staff", stdin="/help\n", CHIBO_LOCALE="en")
+    assert result.returncode == 0, result.stderr
+    assert "Show this help" in result.stdout and "/cancel" in result.stdout
+
+
+def test_a_malformed_setting_gives_one_clear_line(tmp_path: Path) -> None:
+    result = run_cli(tmp_path, "demo", CHIBO_TIMEZONE="Nowhere/Atlantis")
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "Configuration error: CHIBO_TIMEZONE='Nowhere/Atlantis' is not a known time zone"
+    ]
