@@ -6,10 +6,10 @@ time (never at import): mark module-level strings with `N_` and pass them throug
 
 from __future__ import annotations
 
+import datetime as dt
 import gettext
 import io
 from collections.abc import Mapping
-import datetime as dt
 from functools import cache
 from pathlib import Path
 from typing import Any

@@ -10,7 +10,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def run_cli(tmp_path: Path, *args: str, stdin: str = "", **env: str) -> subprocess.CompletedProcess[str]:
+def run_cli(
+    tmp_path: Path, *args: str, stdin: str = "", **env: str
+) -> subprocess.CompletedProcess[str]:
     environment = {k: v for k, v in os.environ.items()
                    if not k.startswith(("TELEGRAM_", "CHIBO_"))}
     environment.update({"CHIBO_DB": str(tmp_path / "chibo.sqlite3"), **env})

@@ -29,9 +29,9 @@ def test_every_placeholder_in_a_translation_exists_in_its_msgid(language: str) -
             continue
         ids = message.id if isinstance(message.id, tuple) else (message.id,)
         strings = message.string if isinstance(message.string, tuple) else (message.string,)
-        expected = set().union(*(PLACEHOLDER.findall(i) for i in ids))
+        expected: set[str] = set().union(*(PLACEHOLDER.findall(str(i)) for i in ids))
         for text in strings:
-            assert set(PLACEHOLDER.findall(text)) == expected, message.id
+            assert set(PLACEHOLDER.findall(str(text or ""))) == expected, message.id
 
 
 def test_vietnamese_is_really_translated() -> None:

@@ -136,5 +136,6 @@ def test_numbers_percentages_and_dates_follow_the_locale() -> None:
     vi, en = translator("vi"), translator("en")
     assert vi.number(1234.5) == "1.234,5" and en.number(1234.5) == "1,234.5"
     assert vi.percent(0.857) == "85,7%" and en.percent(0.857) == "85.7%"
-    assert vi.date(date(2026, 11, 5)) == "05/11/2026" and en.date(date(2026, 11, 5)) == "Nov 5, 2026"
+    assert vi.date(date(2026, 11, 5)) == "05/11/2026"
+    assert en.date(date(2026, 11, 5)) == "Nov 5, 2026"
     assert vi.month(date(2026, 11, 5)) == "11/2026"
