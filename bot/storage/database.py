@@ -25,6 +25,7 @@ class Database:
         # One writer at a time: coroutines share the connection, and an open transaction
         # must not swallow another coroutine's statements.
         self._write_lock = asyncio.Lock()
+        self._writer: asyncio.Task[object] | None = None
 
     @classmethod
     async def open(cls, path: Path | str) -> Database:
@@ -60,14 +61,21 @@ class Database:
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
         """Run a block in BEGIN IMMEDIATE … COMMIT, rolled back on any error."""
+        if self._writer is not None and self._writer is asyncio.current_task():
+            # Waiting for our own lock would hang forever: say where the bug is instead.
+            raise RuntimeError("nested transaction: write inside transaction() with its conn")
         async with self._write_lock:
-            await self._conn.execute("BEGIN IMMEDIATE")
+            self._writer = asyncio.current_task()
             try:
-                yield self._conn
-            except BaseException:
-                await self._conn.execute("ROLLBACK")
-                raise
-            await self._conn.execute("COMMIT")
+                await self._conn.execute("BEGIN IMMEDIATE")
+                try:
+                    yield self._conn
+                except BaseException:
+                    await self._conn.execute("ROLLBACK")
+                    raise
+                await self._conn.execute("COMMIT")
+            finally:
+                self._writer = None
 
     async def fetch_all(self, sql: str, params: Params = ()) -> list[aiosqlite.Row]:
         async with self._conn.execute(sql, params) as cursor:

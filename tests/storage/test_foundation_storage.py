@@ -124,3 +124,10 @@ async def test_a_conversation_round_trips_with_unicode(db: Database, clock: Cloc
     assert await store.load(user_id) == state
     await store.clear(user_id)
     assert await store.load(user_id) is None
+
+
+async def test_a_nested_write_fails_loudly_instead_of_hanging(db: Database) -> None:
+    with pytest.raises(RuntimeError, match="nested transaction"):
+        async with db.transaction():
+            await db.write("INSERT INTO org_units (kind, name) VALUES ('unit', 'X')")
+    assert await db.scalar("SELECT COUNT(*) FROM org_units") == 0
