@@ -1,0 +1,247 @@
+"""Fake Telegram at the HTTP boundary: a BaseRequest that records calls and answers like the
+Bot API, plus builders of raw updates (fed to `Application.process_update`).
+
+    request = RecordingRequest()
+    application = build_application(app, request=request, get_updates_request=request)
+    async with application:
+        chat = FakeTelegram(application, request)
+        await chat.send(1001, "/start CODE")
+        chat.texts_to(1001)
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from telegram import Update
+from telegram._utils.defaultvalue import DEFAULT_NONE
+from telegram._utils.types import ODVInput
+from telegram.ext import Application
+from telegram.request import BaseRequest, RequestData
+
+BOT_ID = 7000001
+BOT_USERNAME = "SoChiBoTestBot"
+TOKEN = "7000001:AAE-test_token-ShouldNeverBeLogged0"
+
+JSONDict = dict[str, Any]
+
+
+@dataclass
+class Call:
+    """One Bot API call: its method, parameters (objects already decoded) and uploaded files."""
+
+    method: str
+    params: JSONDict
+    files: dict[str, tuple[str, bytes]] = field(default_factory=dict)
+    url: str = ""
+
+    @property
+    def chat_id(self) -> int | None:
+        value = self.params.get("chat_id")
+        return int(value) if value is not None else None
+
+    @property
+    def text(self) -> str:
+        return str(self.params.get("text") or self.params.get("caption") or "")
+
+    @property
+    def buttons(self) -> list[list[JSONDict]]:
+        markup = self.params.get("reply_markup")
+        if not isinstance(markup, dict):
+            return []
+        rows: list[list[JSONDict]] = markup.get("inline_keyboard", [])
+        return rows
+
+    @property
+    def button_texts(self) -> list[str]:
+        return [b["text"] for row in self.buttons for b in row]
+
+
+def bot_user() -> JSONDict:
+    return {"id": BOT_ID, "is_bot": True, "first_name": "Sổ Chi Bộ", "username": BOT_USERNAME,
+            "can_join_groups": True, "can_read_all_group_messages": False,
+            "supports_inline_queries": False}
+
+
+class RecordingRequest(BaseRequest):
+    """Record every call; answer with plausible Bot API JSON; fail a method on demand."""
+
+    def __init__(self) -> None:
+        self.calls: list[Call] = []
+        self.messages: dict[tuple[int, int], JSONDict] = {}  # (chat, message id) → message
+        self._next_message_id = 100
+        self._failures: dict[str, list[tuple[int, str]]] = {}
+
+    @property
+    def read_timeout(self) -> float | None:
+        return 1.0
+
+    async def initialize(self) -> None:
+        return None
+
+    async def shutdown(self) -> None:
+        return None
+
+    def fail_next(self, method: str, status: int = 400,
+                  description: str = "Bad Request: chat not found") -> None:
+        """Make the next call of `method` fail with an error response."""
+        self._failures.setdefault(method, []).append((status, description))
+
+    async def do_request(
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData | None = None,
+        read_timeout: ODVInput[float] = DEFAULT_NONE,
+        write_timeout: ODVInput[float] = DEFAULT_NONE,
+        connect_timeout: ODVInput[float] = DEFAULT_NONE,
+        pool_timeout: ODVInput[float] = DEFAULT_NONE,
+    ) -> tuple[int, bytes]:
+        name = url.rsplit("/", 1)[-1]
+        params: JSONDict = dict(request_data.parameters) if request_data else {}
+        files: dict[str, tuple[str, bytes]] = {}
+        if request_data is not None and request_data.contains_files:
+            for part, value in request_data.multipart_data.items():
+                filename, content = value[0], value[1]
+                data = content if isinstance(content, bytes) else content.read()
+                files[part] = (str(filename), data)
+        self.calls.append(Call(name, params, files, url))
+        pending = self._failures.get(name)
+        if pending:
+            status, description = pending.pop(0)
+            body = {"ok": False, "error_code": status, "description": description}
+            return status, json.dumps(body).encode()
+        result = self.respond(name, params, files)
+        return 200, json.dumps({"ok": True, "result": result}).encode()
+
+    def respond(self, method: str, params: JSONDict, files: dict[str, tuple[str, bytes]]) -> Any:
+        if method == "getMe":
+            return bot_user()
+        if method in {"sendMessage", "sendDocument"}:
+            chat_id = int(params["chat_id"])
+            self._next_message_id += 1
+            message: JSONDict = {
+                "message_id": self._next_message_id,
+                "date": int(time.time()),
+                "chat": {"id": chat_id, "type": "private" if chat_id > 0 else "group",
+                         "first_name": "User"},
+                "from": bot_user(),
+            }
+            if method == "sendMessage":
+                message["text"] = params["text"]
+            else:
+                name = files["document"][0] if "document" in files else "file"
+                message["document"] = {"file_id": "F1", "file_unique_id": "U1",
+                                       "file_name": params.get("filename", name)}
+                if "caption" in params:
+                    message["caption"] = params["caption"]
+            if "reply_markup" in params:
+                message["reply_markup"] = params["reply_markup"]
+            self.messages[(chat_id, message["message_id"])] = message
+            return message
+        if method in {"editMessageText", "editMessageReplyMarkup"}:
+            key = (int(params["chat_id"]), int(params["message_id"]))
+            edited = copy.deepcopy(self.messages[key])
+            if method == "editMessageText":
+                edited["text"] = params["text"]
+            if "reply_markup" in params:
+                edited["reply_markup"] = params["reply_markup"]
+            else:
+                edited.pop("reply_markup", None)
+            edited["edit_date"] = int(time.time())
+            self.messages[key] = edited
+            return edited
+        if method == "getUpdates":
+            return []
+        return True  # answerCallbackQuery, setMyCommands, deleteWebhook...
+
+    def calls_of(self, method: str) -> list[Call]:
+        return [c for c in self.calls if c.method == method]
+
+
+class FakeTelegram:
+    """Drive an Application with raw updates, as Telegram would send them."""
+
+    def __init__(self, application: Application[Any, Any, Any, Any, Any, Any],
+                 request: RecordingRequest):
+        self.application = application
+        self.request = request
+        self._update_id = 5000
+        self._incoming_id = 1
+
+    async def process(self, raw: JSONDict) -> list[Call]:
+        """Feed one raw update; return the calls it caused."""
+        start = len(self.request.calls)
+        update = Update.de_json(raw, self.application.bot)
+        await self.application.process_update(update)
+        return self.request.calls[start:]
+
+    async def send(self, user_id: int, text: str, language_code: str | None = "vi",
+                   chat: JSONDict | None = None) -> list[Call]:
+        self._update_id += 1
+        self._incoming_id += 1
+        return await self.process({
+            "update_id": self._update_id,
+            "message": message_json(self._incoming_id, user_id, text, language_code, chat),
+        })
+
+    async def tap(self, user_id: int, *, data: str | None = None, label: str | None = None,
+                  language_code: str | None = "vi") -> list[Call]:
+        """Tap the newest button in the chat whose callback data is `data` or text is `label`."""
+        message, button = self.find_button(user_id, data=data, label=label)
+        self._update_id += 1
+        return await self.process({
+            "update_id": self._update_id,
+            "callback_query": {
+                "id": f"cq{self._update_id}",
+                "from": user_json(user_id, language_code),
+                "chat_instance": f"ci{user_id}",
+                "message": message,
+                "data": button["callback_data"],
+            },
+        })
+
+    def find_button(self, user_id: int, *, data: str | None = None,
+                    label: str | None = None) -> tuple[JSONDict, JSONDict]:
+        for (chat_id, _), message in sorted(self.request.messages.items(), reverse=True):
+            if chat_id != user_id:
+                continue
+            rows = message.get("reply_markup", {}).get("inline_keyboard", [])
+            for button in (b for row in rows for b in row):
+                if button["callback_data"] == data or (label and button["text"] == label):
+                    return copy.deepcopy(message), button
+        raise AssertionError(f"no button {data or label!r} in chat {user_id}")
+
+    def sent_to(self, chat_id: int) -> list[Call]:
+        return [c for c in self.request.calls
+                if c.method in {"sendMessage", "sendDocument"} and c.chat_id == chat_id]
+
+    def texts_to(self, chat_id: int) -> list[str]:
+        return [c.text for c in self.sent_to(chat_id)]
+
+
+def user_json(user_id: int, language_code: str | None = "vi") -> JSONDict:
+    user: JSONDict = {"id": user_id, "is_bot": False, "first_name": "Nguyễn Văn A"}
+    if language_code is not None:
+        user["language_code"] = language_code
+    return user
+
+
+def message_json(message_id: int, user_id: int, text: str, language_code: str | None = "vi",
+                 chat: JSONDict | None = None) -> JSONDict:
+    """Return a Bot API Message from `user_id`, in their private chat unless `chat` is given."""
+    message: JSONDict = {
+        "message_id": message_id,
+        "date": int(time.time()),
+        "chat": chat or {"id": user_id, "type": "private", "first_name": "Nguyễn Văn A"},
+        "from": user_json(user_id, language_code),
+        "text": text,
+    }
+    if text.startswith("/"):
+        length = len(text.split(" ")[0])
+        message["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
+    return message

@@ -1,0 +1,385 @@
+"""Telegram through python-telegram-bot, faked at the HTTP boundary: assert on what was sent."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Sequence
+from pathlib import Path
+
+import pytest
+
+from bot.app import App
+from bot.channels.telegram import (
+    MAX_CALLBACK_BYTES,
+    CallbackCodec,
+    RedactToken,
+    TelegramChannel,
+    build_application,
+    keyboard,
+    split_text,
+    utf16_length,
+)
+from bot.config import Settings
+from bot.core.commands import Command, Registry
+from bot.core.dispatcher import Dispatcher
+from bot.core.flow import ChoiceStep, Ctx, Done, Flow, MultiChoiceStep, Next, Outcome
+from bot.core.messages import Attachment, Choice, Reply
+from bot.domain.org import Role
+from bot.domain.rulebook import Rulebook
+from bot.storage.database import Database
+from bot.storage.users import InviteRepository, UserRepository
+from handlers import admin, help, language, start
+from tests.channels.recording import (
+    TOKEN,
+    FakeTelegram,
+    RecordingRequest,
+    message_json,
+)
+from tests.support import VN, Clock, World
+
+SECRETARY = 1001
+ADMIN = 1002
+STRANGER = 1003
+
+
+# A test-only flow: a multi-select, then a single choice.
+def _fruit(ctx: Ctx) -> list[Choice]:
+    return [Choice("mango", "Xoài"), Choice("durian", "Sầu riêng"), Choice("lychee", "Vải")]
+
+
+def _picked(ctx: Ctx, keys: list[str]) -> Outcome:
+    ctx.draft["fruit"] = keys
+    return Next("size")
+
+
+def _sized(ctx: Ctx, key: str) -> Outcome:
+    return Done([Reply(f"Saved: {', '.join(ctx.draft['fruit'])} ({key})")])
+
+
+PICK = Flow("pick", [
+    MultiChoiceStep("fruit", lambda ctx: "Which fruit?", _fruit, _picked),
+    ChoiceStep("size", lambda ctx: "How big?",
+               lambda ctx: [Choice("s", "S"), Choice("m", "M"), Choice("l", "L")], _sized),
+])
+
+
+async def _export(ctx: Ctx, args: str) -> Sequence[Reply]:
+    return [Reply("Here is the file.", attachment=Attachment("report.xlsx", b"PK\x03\x04data",
+                  "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))]
+
+
+async def _long(ctx: Ctx, args: str) -> Sequence[Reply]:
+    line = "Chi bộ ấp Xóm Chùa: đã báo cáo, 18/21 đảng viên dự họp.\n"
+    return [Reply(line * 200, (Choice("ok", "OK"),), token="long.ok")]
+
+
+async def _boom(ctx: Ctx, args: str) -> Sequence[Reply]:
+    return [Reply("bí mật của đồng chí Nguyễn Văn A")]
+
+
+REGISTRY = Registry([
+    *start.COMMANDS,
+    *help.COMMANDS,
+    *language.COMMANDS,
+    *admin.COMMANDS,
+    Command(("chon", "pick"), "Pick fruit", flow=PICK),
+    Command(("xuat", "export"), "Export", action=_export, menu=False),
+    Command(("dai", "long"), "Long", action=_long, menu=False),
+    Command(("bimat", "secret"), "Secret", action=_boom, menu=False),
+])
+
+
+@pytest.fixture
+async def telegram(db: Database, clock: Clock, world: World) -> AsyncIterator[FakeTelegram]:
+    settings = Settings(TOKEN, "http://127.0.0.1:9", Path(":memory:"), VN, "vi", None)
+    dispatcher = Dispatcher(db, Rulebook.default(), REGISTRY, VN, "vi", clock)
+    request = RecordingRequest()
+    application = build_application(App(settings, db, dispatcher), request=request,
+                                     get_updates_request=request)
+    users = UserRepository(db)
+    for user_id, role, unit in ((SECRETARY, Role.SECRETARY, world.cell_ids["TL-01"]),
+                                (ADMIN, Role.ADMIN, world.district_id)):
+        key = await users.ensure("telegram", str(user_id), clock())
+        await users.grant(key, role, unit, clock())
+    async with application:
+        yield FakeTelegram(application, request)
+
+
+def channel_of(telegram: FakeTelegram) -> TelegramChannel:
+    channel = telegram.application.bot_data["channel"]
+    assert isinstance(channel, TelegramChannel)
+    return channel
+
+
+async def test_calls_go_to_the_configured_api_url(telegram: FakeTelegram) -> None:
+    [get_me] = telegram.request.calls_of("getMe")
+    assert get_me.url == f"http://127.0.0.1:9/bot{TOKEN}/getMe"
+
+
+async def test_start_with_an_invite_code_registers_and_greets_with_the_cell(
+    telegram: FakeTelegram, db: Database, clock: Clock, world: World
+) -> None:
+    code = await InviteRepository(db).create(Role.SECRETARY, world.cell_ids["TL-02"], clock(), 7)
+    calls = await telegram.send(STRANGER, "/start")
+    [explanation] = [c for c in calls if c.method == "sendMessage"]
+    assert explanation.chat_id == STRANGER and "/start" in explanation.text
+    calls = await telegram.send(STRANGER, f"/start {code}")
+    [greeting] = [c for c in calls if c.method == "sendMessage"]
+    assert "Chi bộ ấp Chợ" in greeting.text and "/trogiup" in greeting.text
+    user = await UserRepository(db).find("telegram", str(STRANGER))
+    assert user is not None and user.secretary_of == (world.cell_ids["TL-02"],)
+
+
+async def test_an_english_telegram_user_is_answered_in_english(telegram: FakeTelegram) -> None:
+    calls = await telegram.send(STRANGER, "hello", language_code="en-GB")
+    assert "invite code" in calls[-1].text
+
+
+async def test_a_typed_answer_moves_the_flow_on(telegram: FakeTelegram) -> None:
+    await telegram.send(ADMIN, "/moi")
+    prompt = telegram.sent_to(ADMIN)[-1]
+    assert prompt.text.startswith("(1/2)")
+    assert len(prompt.buttons) == 3  # long labels: one button a row
+    await telegram.send(ADMIN, "1")
+    assert "TL-01" in telegram.texts_to(ADMIN)[-1]
+    await telegram.send(ADMIN, "TL-02")
+    assert telegram.texts_to(ADMIN)[-1].startswith("/start ")
+
+
+async def test_a_tap_edits_the_prompt_to_show_the_answer_then_sends_the_next(
+    telegram: FakeTelegram,
+) -> None:
+    await telegram.send(SECRETARY, "/ngonngu")
+    prompt = telegram.sent_to(SECRETARY)[-1]
+    assert prompt.text == "Chọn ngôn ngữ:"
+    assert [[b["callback_data"] for b in row] for row in prompt.buttons] == [
+        ["language.language|vi", "language.language|en"]]  # short labels share a row
+    calls = await telegram.tap(SECRETARY, label="English")
+    assert [c.method for c in calls] == ["answerCallbackQuery", "editMessageText", "sendMessage"]
+    edit = calls[1]
+    assert edit.text == "Chọn ngôn ngữ:\n→ English"
+    assert "reply_markup" not in edit.params  # the buttons are gone
+    assert calls[2].text == "Language set to English."
+
+
+async def test_a_multi_select_toggle_edits_the_keyboard_and_done_shows_the_choice(
+    telegram: FakeTelegram,
+) -> None:
+    await telegram.send(SECRETARY, "/chon")
+    prompt = telegram.sent_to(SECRETARY)[-1]
+    prompt_id = max(telegram.request.messages)[1]
+    assert prompt.button_texts == ["☐ Xoài", "☐ Sầu riêng", "☐ Vải", "Xong"]
+    calls = await telegram.tap(SECRETARY, data="pick.fruit|durian")
+    assert [c.method for c in calls] == ["answerCallbackQuery", "editMessageText"]
+    assert calls[1].button_texts == ["☐ Xoài", "☑ Sầu riêng", "☐ Vải", "Xong"]
+    assert calls[1].params["message_id"] == prompt_id  # the tapped prompt, not a new one
+    await telegram.tap(SECRETARY, data="pick.fruit|mango")
+    calls = await telegram.tap(SECRETARY, data="pick.fruit|mango")  # and off again
+    assert calls[1].button_texts == ["☐ Xoài", "☑ Sầu riêng", "☐ Vải", "Xong"]
+    calls = await telegram.tap(SECRETARY, label="Xong")
+    assert [c.method for c in calls] == ["answerCallbackQuery", "editMessageText", "sendMessage"]
+    assert calls[1].text == "(1/2) Which fruit?\n→ Sầu riêng"
+    assert calls[2].text.startswith("(2/2) How big?")
+    assert calls[2].button_texts == ["S", "M", "L", "« Quay lại"]
+    assert [len(row) for row in calls[2].buttons] == [3, 1]  # numbers three a row, back alone
+    calls = await telegram.tap(SECRETARY, label="M")
+    assert calls[-1].text == "Saved: durian (m)"
+
+
+async def test_a_tap_on_an_old_question_removes_its_buttons_and_shows_the_current_one(
+    telegram: FakeTelegram,
+) -> None:
+    await telegram.send(SECRETARY, "/chon")
+    await telegram.send(SECRETARY, "1 3")  # typed: the first prompt keeps its buttons
+    calls = await telegram.tap(SECRETARY, data="pick.fruit|mango")
+    assert [c.method for c in calls] == [
+        "answerCallbackQuery", "editMessageReplyMarkup", "sendMessage", "sendMessage"]
+    assert "reply_markup" not in calls[1].params
+    assert "câu hỏi trước" in calls[2].text
+    assert calls[3].text.startswith("(2/2) How big?")
+
+
+async def test_a_button_whose_data_is_not_known_any_more_gets_the_current_question(
+    telegram: FakeTelegram,
+) -> None:
+    await telegram.send(SECRETARY, "/ngonngu")
+    message = telegram.request.messages[max(telegram.request.messages)]
+    message["reply_markup"]["inline_keyboard"][0][0]["callback_data"] = "#0123456789abcdef"
+    calls = await telegram.tap(SECRETARY, data="#0123456789abcdef")
+    assert calls[0].method == "answerCallbackQuery"
+    assert calls[-1].text == "Chọn ngôn ngữ:"
+
+
+def test_callback_data_is_token_and_key_and_never_over_64_bytes() -> None:
+    codec = CallbackCodec()
+    assert codec.encode("meeting.kind", "regular") == "meeting.kind|regular"
+    assert codec.decode("meeting.kind|regular") == ("meeting.kind", "regular")
+    exactly = "t" * (MAX_CALLBACK_BYTES - 2)
+    assert codec.encode(exactly, "k") == f"{exactly}|k"  # 64 bytes still fits
+    for token, key in [("t" * 63, "k"), ("recruitment.very_long_step_name", "ư" * 20),
+                       ("a|b", "c")]:
+        data = codec.encode(token, key)
+        assert data.startswith("#") and len(data.encode()) <= MAX_CALLBACK_BYTES
+        assert codec.decode(data) == (token, key)
+    assert codec.decode("#ffffffffffff") is None  # forgotten by a restart
+    assert codec.decode("garbage") is None
+    small = CallbackCodec(capacity=2)
+    first = small.encode("x" * 70, "1")
+    small.encode("x" * 70, "2")
+    small.encode("x" * 70, "3")
+    assert small.decode(first) is None  # the oldest hash is forgotten first
+
+
+def test_every_button_of_a_reply_with_a_long_token_fits() -> None:
+    codec = CallbackCodec()
+    reply = Reply("?", tuple(Choice(f"option_{n}", f"Option {n}") for n in range(5)),
+                  token="a_flow_with_a_long_name.a_step_with_an_even_longer_name")
+    markup = keyboard(reply, codec)
+    assert markup is not None
+    for row in markup.inline_keyboard:
+        for button in row:
+            assert isinstance(button.callback_data, str)
+            assert len(button.callback_data.encode()) <= MAX_CALLBACK_BYTES
+            assert codec.decode(button.callback_data) is not None
+
+
+async def test_a_hashed_button_round_trips_through_a_tap(telegram: FakeTelegram) -> None:
+    channel = channel_of(telegram)
+    data = channel.codec.encode("language.language", "en" + " " * 60)
+    assert data.startswith("#")
+    assert channel.codec.decode(data) == ("language.language", "en" + " " * 60)
+
+
+def test_long_texts_are_split_at_line_ends_under_the_limit() -> None:
+    text = "".join(f"Dòng {n}: Chi bộ ấp Xóm Chùa đã báo cáo đầy đủ.\n" for n in range(300))
+    chunks = split_text(text)
+    assert len(chunks) > 1
+    assert all(utf16_length(c) <= 4096 for c in chunks)
+    assert all(c.endswith("đầy đủ.") for c in chunks)  # cut at a line end
+    assert "\n".join(chunks) == text.rstrip("\n")
+    assert split_text("x" * 5000) == ["x" * 4096, "x" * 904]  # no space: a hard cut
+    assert [utf16_length(c) for c in split_text("😀" * 3000)] == [4096, 1904]
+    assert split_text("") == ["…"]
+
+
+async def test_a_long_reply_is_sent_in_parts_with_the_buttons_on_the_last(
+    telegram: FakeTelegram,
+) -> None:
+    calls = await telegram.send(SECRETARY, "/dai")
+    sent = [c for c in calls if c.method == "sendMessage"]
+    assert len(sent) == 3
+    assert all(utf16_length(c.text) <= 4096 for c in sent)
+    assert [bool(c.buttons) for c in sent] == [False, False, True]
+
+
+async def test_an_attachment_is_sent_as_a_document_with_its_file_name(
+    telegram: FakeTelegram,
+) -> None:
+    calls = await telegram.send(SECRETARY, "/xuat")
+    [document] = [c for c in calls if c.method == "sendDocument"]
+    assert document.params["caption"] == "Here is the file."
+    assert document.files["document"] == ("report.xlsx", b"PK\x03\x04data")
+    assert not [c for c in calls if c.method == "sendMessage"]
+
+
+async def test_groups_get_one_polite_pointer_to_the_private_chat_and_nothing_else(
+    telegram: FakeTelegram, db: Database
+) -> None:
+    group = {"id": -100123, "type": "supergroup", "title": "Chi bộ ấp Xóm Chùa"}
+    calls = await telegram.send(STRANGER, "/start", chat=group)
+    [refusal] = calls
+    assert refusal.method == "sendMessage" and refusal.chat_id == -100123
+    assert "riêng" in refusal.text
+    assert await telegram.send(SECRETARY, "/trogiup", chat=group) == []
+    assert await telegram.send(STRANGER, "xin chào", chat=group) == []
+    assert await UserRepository(db).find("telegram", str(STRANGER)) is None
+
+
+async def test_menus_are_set_per_language_with_the_cancel_command(
+    telegram: FakeTelegram,
+) -> None:
+    application = telegram.application
+    assert application.post_init is not None
+    await application.post_init(application)
+    menus = {c.params.get("language_code"): c for c in telegram.request.calls_of("setMyCommands")}
+    assert set(menus) == {"vi", "en", None}
+    names = {code: [c["command"] for c in call.params["commands"]] for code, call in menus.items()}
+    assert names["vi"] == ["trogiup", "ngonngu", "moi", "chon", "huy"]
+    assert names["en"] == ["help", "language", "invite", "pick", "cancel"]
+    assert names[None] == names["vi"]
+    descriptions = {c["command"]: c["description"] for c in menus["en"].params["commands"]}
+    assert descriptions["help"] == "Show this help"
+    assert descriptions["cancel"] == "Cancel the current conversation"
+    vi = {c["command"]: c["description"] for c in menus["vi"].params["commands"]}
+    assert vi["trogiup"] != "Show this help"  # translated
+    assert all(call.params["scope"] == {"type": "default"} for call in menus.values())
+
+
+async def test_a_failed_menu_call_does_not_stop_the_bot(
+    telegram: FakeTelegram, caplog: pytest.LogCaptureFixture
+) -> None:
+    telegram.request.fail_next("setMyCommands")
+    application = telegram.application
+    assert application.post_init is not None
+    await application.post_init(application)
+    assert "could not set the command menus" in caplog.text
+
+
+async def test_a_transport_error_is_logged_without_text_and_apologised_for(
+    telegram: FakeTelegram, caplog: pytest.LogCaptureFixture
+) -> None:
+    telegram.request.fail_next("sendMessage", 400, "Bad Request: can't parse entities")
+    calls = await telegram.send(SECRETARY, "/bimat", language_code="en")
+    sent = [c for c in calls if c.method == "sendMessage"]
+    assert len(sent) == 2  # the failed one, then the apology in the user's language
+    assert sent[1].text.startswith("Xin lỗi") or sent[1].text.startswith("Sorry")
+    [record] = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert "BadRequest" in record.getMessage()
+    assert "bí mật" not in caplog.text and "Nguyễn" not in caplog.text
+
+
+async def test_the_token_never_appears_in_logs(
+    telegram: FakeTelegram, caplog: pytest.LogCaptureFixture, db: Database, clock: Clock,
+    world: World,
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    code = await InviteRepository(db).create(Role.STAFF, world.commune_id, clock(), 7)
+    telegram.request.fail_next("sendMessage", 401, "Unauthorized")
+    await telegram.send(STRANGER, f"/start {code}")
+    await telegram.send(SECRETARY, "/ngonngu")
+    await telegram.tap(SECRETARY, label="English")
+    application = telegram.application
+    assert application.post_init is not None
+    await application.post_init(application)
+    assert caplog.records  # PTB did log at DEBUG
+    assert TOKEN not in caplog.text
+    assert TOKEN.split(":")[1] not in caplog.text
+
+
+def test_the_redaction_filter_hides_a_token_in_messages_and_tracebacks() -> None:
+    redact = RedactToken(TOKEN)
+    record = logging.LogRecord("httpx", logging.INFO, __file__, 1, "GET %s", (
+        f"http://127.0.0.1/bot{TOKEN}/getMe",), None)
+    assert redact.filter(record)
+    assert TOKEN not in record.getMessage() and "<token>" in record.getMessage()
+    try:
+        raise RuntimeError(f"failed: /bot{TOKEN}/getUpdates")
+    except RuntimeError as exc:
+        failing = logging.LogRecord("x", logging.ERROR, __file__, 1, "boom", (), (
+            type(exc), exc, exc.__traceback__))
+    redact.filter(failing)
+    assert failing.exc_text is not None and TOKEN not in failing.exc_text
+
+
+async def test_an_edited_message_and_a_non_text_message_are_handled_quietly(
+    telegram: FakeTelegram,
+) -> None:
+    edited = message_json(77, SECRETARY, "/trogiup")
+    edited["edit_date"] = edited["date"]
+    assert await telegram.process({"update_id": 1, "edited_message": edited}) == []
+    sticker = message_json(78, SECRETARY, "")
+    del sticker["text"]
+    sticker["sticker"] = {"file_id": "s", "file_unique_id": "s", "type": "regular",
+                          "width": 1, "height": 1, "is_animated": False, "is_video": False}
+    calls = await telegram.process({"update_id": 2, "message": sticker})
+    assert [c.method for c in calls] == ["sendMessage"]
