@@ -243,6 +243,20 @@ class MeetingRepository:
             for r in rows
         ]
 
+    async def tracked_since(self, cell_id: int) -> date | None:
+        """Return the first day the cell could report: its first secretary or first meeting.
+
+        Months before it are not counted as missing: the bot cannot know about them.
+        """
+        value = await self._db.scalar(
+            "SELECT MIN(day) FROM ("
+            " SELECT MIN(substr(granted_at, 1, 10)) AS day FROM user_roles"
+            "  WHERE unit_id = ? AND role = 'secretary'"
+            " UNION ALL SELECT MIN(held_on) FROM meeting_reports WHERE cell_id = ?)",
+            (cell_id, cell_id),
+        )
+        return None if value is None else date.fromisoformat(value)
+
     async def update_roll(self, cell_id: int, roll: Roll) -> None:
         """Correct the cell's roll (full, probationary, exempt members)."""
         async with self._db.transaction() as conn:

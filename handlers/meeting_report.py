@@ -1,0 +1,684 @@
+"""/baocao (/report): a secretary reports a cell meeting, then sees the cell's standing.
+
+    [cell]* ─► date ─► kind ─► [replace]† ─► [topic]‡ ─► minutes ─► present ⇄ [roll…]
+      ─► [excused]§ ─► resolution ─► [tasks]¶ ─► dissemination ─► note ─► review
+    review: Save ─► (month taken and not confirmed: replace) ─► saved + standing
+            Edit ─► one field ─► review          Cancel ─► nothing saved
+
+    * only for the secretary of several cells    † the month already has a regular report
+    ‡ thematic or combined only                  § only when someone was absent
+    ¶ only when the resolution was adopted
+
+Steps in brackets are not counted in the "(n/m)" position, so the count never jumps.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from bot.core.commands import Command
+from bot.core.flow import (
+    Answer,
+    ChoiceStep,
+    Ctx,
+    DateStep,
+    Done,
+    Flow,
+    Invalid,
+    MultiChoiceStep,
+    Next,
+    NumberStep,
+    Outcome,
+    ReviewStep,
+    TextStep,
+)
+from bot.core.messages import Choice, Reply
+from bot.domain.meetings import (
+    MAX_MINUTES,
+    MAX_NOTE_CHARS,
+    MAX_ROLL,
+    MAX_TASKS,
+    MAX_TOPIC_CHARS,
+    MIN_MINUTES,
+    MIN_TOPIC_CHARS,
+    Dissemination,
+    MeetingKind,
+    MeetingReport,
+    ReportError,
+    Roll,
+    check_date,
+    check_roll,
+    is_regular,
+    needs_topic,
+    parse_targets,
+    rules_on,
+    validate,
+)
+from bot.domain.org import Role
+from bot.i18n import N_
+from bot.storage.meetings import MeetingRepository, MonthAlreadyReported
+from bot.storage.org import OrgRepository
+from handlers.standing import KIND_LABELS, TARGET_LABELS, standing_text
+
+ROLL_STEPS = ("roll_full", "roll_probationary", "roll_exempt")
+
+
+# The draft, read back as values -------------------------------------------------------------
+
+
+def roll_of(ctx: Ctx) -> Roll:
+    """Return the roll in the draft: the cell's, or as the secretary corrected it."""
+    roll = ctx.draft["roll"]
+    return Roll(roll["full"], roll["probationary"], roll["exempt"])
+
+
+def held_on(ctx: Ctx) -> date:
+    return date.fromisoformat(ctx.draft["held_on"])
+
+
+def kind_of(ctx: Ctx) -> MeetingKind:
+    return MeetingKind(ctx.draft["kind"])
+
+
+def draft_report(ctx: Ctx) -> MeetingReport:
+    """Build the report from a complete draft."""
+    d = ctx.draft
+    expected = roll_of(ctx).expected
+    present = int(d["present"])
+    adopted = bool(d["adopted"])
+    return MeetingReport(
+        cell_id=int(d["cell_id"]),
+        held_on=held_on(ctx),
+        kind=kind_of(ctx),
+        topic=d.get("topic") if needs_topic(kind_of(ctx)) else None,
+        minutes=int(d["minutes"]),
+        expected=expected,
+        present=present,
+        excused=int(d.get("excused") or 0) if present < expected else 0,
+        resolution_adopted=adopted,
+        tasks=int(d.get("tasks") or 0) if adopted else 0,
+        disseminated_to=parse_targets(d["targets"]),
+        note=d.get("note"),
+    )
+
+
+def complete(ctx: Ctx) -> bool:
+    """Tell whether every question up to the review has been answered."""
+    return "targets" in ctx.draft and "note" in ctx.draft
+
+
+def month_label(ctx: Ctx, day: date) -> str:
+    return ctx.t.month(day)
+
+
+# Starting: which cell --------------------------------------------------------------------------
+
+
+async def start(ctx: Ctx, args: str) -> Outcome:
+    """Begin with the only cell of the secretary, or ask which one."""
+    cells = ctx.user.secretary_of
+    if not cells:
+        return Invalid(ctx.t("Only a cell secretary can report a meeting."))
+    if len(cells) == 1:
+        return await use_cell(ctx, cells[0])
+    return Next("cell")
+
+
+async def cell_choices(ctx: Ctx) -> list[Choice]:
+    org = OrgRepository(ctx.db)
+    units = [await org.get(cell_id) for cell_id in ctx.user.secretary_of]
+    return [Choice(str(u.id), u.name) for u in units if u is not None]
+
+
+async def received_cell(ctx: Ctx, key: str) -> Outcome:
+    return await use_cell(ctx, int(key))
+
+
+async def use_cell(ctx: Ctx, cell_id: int) -> Outcome:
+    cell = await OrgRepository(ctx.db).get(cell_id)
+    if cell is None:
+        return Invalid(ctx.t("I cannot find your cell. Please ask your organiser."))
+    ctx.draft["cell_id"] = cell.id
+    ctx.draft["cell_name"] = cell.name
+    ctx.draft["roll"] = ctx.draft["cell_roll"] = {
+        "full": cell.full_members,
+        "probationary": cell.probationary_members,
+        "exempt": cell.exempt_members,
+    }
+    return Next("date")
+
+
+# Date, kind and the month's earlier report -----------------------------------------------------
+
+
+def ask_date(ctx: Ctx) -> str:
+    return ctx.t(
+        "On which day was the meeting of {cell} held? Tap a button or type the date "
+        "(for example {example}).",
+        cell=ctx.draft.get("cell_name", ""),
+        example=ctx.t.date(ctx.today),
+    )
+
+
+async def received_date(ctx: Ctx, day: date) -> Outcome:
+    error = check_date(day, ctx.today, ctx.rules)
+    if error is ReportError.DATE_IN_FUTURE:
+        return Invalid(
+            ctx.t(
+                "{date} has not come yet. Please type the day the meeting was held.",
+                date=ctx.t.date(day),
+            )
+        )
+    if error is ReportError.DATE_TOO_OLD:
+        days = rules_on(ctx.rules, ctx.today).max_report_age_days
+        return Invalid(
+            ctx.t(
+                "A meeting can be reported up to {days} days after it was held. "
+                "Please type a date from {first} on, or tell your commune organiser.",
+                days=ctx.t.number(days),
+                first=ctx.t.date(ctx.today - timedelta(days=days)),
+            )
+        )
+    ctx.draft["held_on"] = day.isoformat()
+    if "kind" in ctx.draft:  # the date was edited: the month may already have its report
+        taken = await month_taken(ctx)
+        if taken:
+            return Next("replace", force=True)
+    return Next("kind")
+
+
+def kind_choices(ctx: Ctx) -> list[Choice]:
+    return [Choice(kind.value, ctx.t(label)) for kind, label in KIND_LABELS.items()]
+
+
+async def received_kind(ctx: Ctx, key: str) -> Outcome:
+    ctx.draft["kind"] = key
+    if await month_taken(ctx):
+        return Next("replace", force=True)
+    return after_kind(ctx)
+
+
+def after_kind(ctx: Ctx) -> Outcome:
+    if needs_topic(kind_of(ctx)):
+        return Next("topic", force=not ctx.draft.get("topic"))
+    return Next("minutes")
+
+
+async def month_taken(ctx: Ctx) -> bool:
+    """Tell whether another regular report of the month exists and replacing is not agreed."""
+    draft = draft_kind_report(ctx)
+    if not is_regular(draft, ctx.rules):
+        return False
+    existing = await MeetingRepository(ctx.db).regular_of_month(draft.cell_id, draft.held_on)
+    if existing is None:
+        ctx.draft.pop("replace_id", None)
+        return False
+    ctx.draft["existing_id"] = existing.id
+    ctx.draft["existing_day"] = existing.report.held_on.isoformat()
+    return ctx.draft.get("replace_id") != existing.id
+
+
+def draft_kind_report(ctx: Ctx) -> MeetingReport:
+    """A stand-in report with only cell, date and kind, to ask the rulebook about its kind."""
+    return MeetingReport(
+        cell_id=int(ctx.draft["cell_id"]),
+        held_on=held_on(ctx),
+        kind=kind_of(ctx),
+        topic=None,
+        minutes=0,
+        expected=0,
+        present=0,
+        excused=0,
+        resolution_adopted=False,
+        tasks=0,
+        disseminated_to=frozenset(),
+    )
+
+
+def ask_replace(ctx: Ctx) -> str:
+    return ctx.t(
+        "{cell} already has a regular meeting report for {month} (meeting of {date}). "
+        "Replace it with this one? The earlier report is kept in the history.",
+        cell=ctx.draft.get("cell_name", ""),
+        month=month_label(ctx, held_on(ctx)),
+        date=ctx.t.date(date.fromisoformat(ctx.draft["existing_day"])),
+    )
+
+
+def replace_choices(ctx: Ctx) -> list[Choice]:
+    return [
+        Choice("replace", ctx.t("Replace the earlier report")),
+        Choice("cancel", ctx.t("Cancel, keep the earlier report")),
+    ]
+
+
+def received_replace(ctx: Ctx, key: str) -> Outcome:
+    if key == "cancel":
+        return Done([Reply(ctx.t("Cancelled. The earlier report is kept; nothing was saved."))])
+    ctx.draft["replace_id"] = ctx.draft["existing_id"]
+    if complete(ctx):  # asked again at saving time: straight back to the review
+        return Next("review")
+    return after_kind(ctx)
+
+
+def ask_topic(ctx: Ctx) -> str:
+    return ctx.t(
+        "What was the topic of the thematic meeting? ({low} to {high} characters)",
+        low=ctx.t.number(MIN_TOPIC_CHARS),
+        high=ctx.t.number(MAX_TOPIC_CHARS),
+    )
+
+
+def received_topic(ctx: Ctx, topic: str | None) -> Outcome:
+    ctx.draft["topic"] = topic
+    return Next("minutes")
+
+
+# Duration and attendance -----------------------------------------------------------------------
+
+
+def ask_minutes(ctx: Ctx) -> str:
+    return ctx.t("How long did the meeting last, in minutes? Tap or type a number.")
+
+
+def received_minutes(ctx: Ctx, minutes: int) -> Outcome:
+    ctx.draft["minutes"] = minutes
+    return Next("present")
+
+
+@dataclass
+class PresentStep(NumberStep):
+    """How many attended; one more choice lets the secretary correct the roll first."""
+
+    async def prompt(self, ctx: Ctx) -> Reply:
+        reply = await super().prompt(ctx)
+        return Reply(reply.text, (*reply.choices, Choice("roll", ctx.t("Correct the roll"))))
+
+    async def receive(self, ctx: Ctx, answer: Answer) -> Outcome:
+        if answer.key == "roll":
+            return Next(ROLL_STEPS[0], force=True)
+        outcome = await super().receive(ctx, answer)
+        if isinstance(outcome, Invalid):
+            return Invalid(
+                ctx.t(
+                    "Please type how many members attended: a whole number from 0 to {expected}.",
+                    expected=ctx.t.number(roll_of(ctx).expected),
+                )
+            )
+        return outcome
+
+
+def ask_present(ctx: Ctx) -> str:
+    roll = roll_of(ctx)
+    return ctx.t(
+        "How many members attended? Expected: {expected} ({full} full + {probationary} "
+        "probationary − {exempt} exempt from meetings). If the roll is wrong, correct it first.",
+        expected=ctx.t.number(roll.expected),
+        full=ctx.t.number(roll.full),
+        probationary=ctx.t.number(roll.probationary),
+        exempt=ctx.t.number(roll.exempt),
+    )
+
+
+def present_bounds(ctx: Ctx) -> tuple[int, int]:
+    return 0, roll_of(ctx).expected
+
+
+def present_quick(ctx: Ctx) -> list[int]:
+    return [roll_of(ctx).expected]
+
+
+def received_present(ctx: Ctx, present: int) -> Outcome:
+    changed = ctx.draft.get("present") != present
+    ctx.draft["present"] = present
+    absent = roll_of(ctx).expected - present
+    if absent == 0:
+        ctx.draft["excused"] = 0
+        return Next("resolution")
+    # Other absentees, other reasons: ask again even while editing from the review.
+    return Next("excused", force=changed or "excused" not in ctx.draft)
+
+
+ROLL_QUESTIONS = {
+    "roll_full": N_("Correcting the roll: how many full members does the cell have?"),
+    "roll_probationary": N_("How many probationary members?"),
+    "roll_exempt": N_("How many members are exempt from Party activities and meetings?"),
+}
+
+
+def roll_step(name: str) -> NumberStep:
+    field = name.removeprefix("roll_")
+
+    def ask(ctx: Ctx) -> str:
+        return ctx.t(ROLL_QUESTIONS[name])
+
+    def quick(ctx: Ctx) -> list[int]:
+        return [int(ctx.draft["roll"][field])]  # a tap keeps the current number
+
+    def received(ctx: Ctx, value: int) -> Outcome:
+        proposed = dict(ctx.draft.get("roll_new") or ctx.draft["roll"])
+        proposed[field] = value
+        ctx.draft["roll_new"] = proposed
+        if name != ROLL_STEPS[-1]:
+            return Next(ROLL_STEPS[ROLL_STEPS.index(name) + 1], force=True)
+        roll = Roll(proposed["full"], proposed["probationary"], proposed["exempt"])
+        if check_roll(roll) is not None:
+            ctx.draft.pop("roll_new")
+            return Invalid(
+                ctx.t(
+                    "With {full} full and {probationary} probationary members, at most {most} can "
+                    "be exempt and at least one member must be expected. Please type the number "
+                    "of exempt members again.",
+                    full=ctx.t.number(roll.full),
+                    probationary=ctx.t.number(roll.probationary),
+                    most=ctx.t.number(max(0, roll.full + roll.probationary - 1)),
+                )
+            )
+        ctx.draft["roll"] = ctx.draft.pop("roll_new")
+        ctx.draft["roll_changed"] = ctx.draft["roll"] != ctx.draft["cell_roll"]
+        ctx.draft.pop("present", None)  # the count was against the old roll
+        return Next("present", force=True)
+
+    return NumberStep(name, ask, lambda ctx: (0, MAX_ROLL), received, quick=quick, counted=False)
+
+
+def ask_excused(ctx: Ctx) -> str:
+    absent = roll_of(ctx).expected - int(ctx.draft["present"])
+    return ctx.t(
+        "{absent} members were absent. How many of them had a reason the cell accepted "
+        "(excused)? The others count as unexcused.",
+        absent=ctx.t.number(absent),
+    )
+
+
+def excused_bounds(ctx: Ctx) -> tuple[int, int]:
+    return 0, roll_of(ctx).expected - int(ctx.draft["present"])
+
+
+def excused_quick(ctx: Ctx) -> list[int]:
+    absent = excused_bounds(ctx)[1]
+    return [0, absent] if absent else [0]
+
+
+def received_excused(ctx: Ctx, excused: int) -> Outcome:
+    ctx.draft["excused"] = excused
+    return Next("resolution")
+
+
+# Resolution, tasks, dissemination, note -------------------------------------------------------
+
+
+def yes_no(ctx: Ctx) -> list[Choice]:
+    return [Choice("yes", ctx.t("Yes")), Choice("no", ctx.t("No"))]
+
+
+def received_resolution(ctx: Ctx, key: str) -> Outcome:
+    adopted = key == "yes"
+    ctx.draft["adopted"] = adopted
+    if not adopted:
+        ctx.draft["tasks"] = 0
+        ctx.draft.pop("tasks_asked", None)
+        return Next("dissemination")
+    # Changed to "yes" from the review: the tasks were never asked, so ask them now.
+    return Next("tasks", force=not ctx.draft.get("tasks_asked"))
+
+
+def ask_tasks(ctx: Ctx) -> str:
+    return ctx.t(
+        "How many tasks in the resolution have a named person in charge and a deadline? "
+        "(0 to {most})",
+        most=ctx.t.number(MAX_TASKS),
+    )
+
+
+def received_tasks(ctx: Ctx, tasks: int) -> Outcome:
+    ctx.draft["tasks"] = tasks
+    ctx.draft["tasks_asked"] = True
+    return Next("dissemination")
+
+
+def target_choices(ctx: Ctx) -> list[Choice]:
+    return [Choice(t.value, ctx.t(label)) for t, label in TARGET_LABELS.items()]
+
+
+def ask_dissemination(ctx: Ctx) -> str:
+    return ctx.t(
+        "Who has the resolution been passed on to? Tap each, then Done; or type the numbers "
+        '(for example 1 3), "all", or 0 if not yet.'
+    )
+
+
+def received_dissemination(ctx: Ctx, keys: list[str]) -> Outcome:
+    ctx.draft["targets"] = keys
+    return Next("note")
+
+
+def ask_note(ctx: Ctx) -> str:
+    return ctx.t(
+        "Anything to add for the commune? Type a short note (up to {most} characters) or "
+        "tap Skip. Please write no names.",
+        most=ctx.t.number(MAX_NOTE_CHARS),
+    )
+
+
+def received_note(ctx: Ctx, note: str | None) -> Outcome:
+    ctx.draft["note"] = note
+    return Next("review")
+
+
+# Review and save -------------------------------------------------------------------------------
+
+
+def summary(ctx: Ctx) -> str:
+    report = draft_report(ctx)
+    t = ctx.t
+    rules = rules_on(ctx.rules, report.held_on)
+    lines = [
+        t("Please check the report before saving:"),
+        t("Cell: {cell}", cell=ctx.draft.get("cell_name", "")),
+        t("Date: {date}", date=t.date(report.held_on)),
+        t("Kind: {kind}", kind=t(KIND_LABELS[report.kind])),
+    ]
+    if report.topic:
+        lines.append(t("Topic: {topic}", topic=report.topic))
+    minimum = rules.min_minutes(report.kind)
+    lines.append(t("Duration: {minutes} minutes", minutes=t.number(report.minutes)))
+    if report.minutes < minimum:
+        lines.append(
+            t("  ⚠ shorter than the {minimum} minutes required", minimum=t.number(minimum))
+        )
+    if ctx.draft.get("roll_changed"):
+        roll = roll_of(ctx)
+        lines.append(
+            t(
+                "Roll (corrected): {full} full, {probationary} probationary, {exempt} exempt",
+                full=t.number(roll.full),
+                probationary=t.number(roll.probationary),
+                exempt=t.number(roll.exempt),
+            )
+        )
+    lines.append(
+        t(
+            "Present: {present} of {expected}",
+            present=t.number(report.present),
+            expected=t.number(report.expected),
+        )
+    )
+    if report.absent:
+        lines.append(
+            t(
+                "Absent: {excused} excused, {unexcused} unexcused",
+                excused=t.number(report.excused),
+                unexcused=t.number(report.unexcused),
+            )
+        )
+    answer = t("Yes") if report.resolution_adopted else t("No")
+    lines.append(t("Resolution adopted: {answer}", answer=answer))
+    if report.resolution_adopted:
+        lines.append(t("Concrete tasks: {tasks}", tasks=t.number(report.tasks)))
+    lines.append(t("Passed on to: {targets}", targets=targets_text(ctx, report.disseminated_to)))
+    if report.note:
+        lines.append(t("Note: {note}", note=report.note))
+    if ctx.draft.get("replace_id"):
+        lines.append(
+            t(
+                "This replaces the earlier report of {month}.",
+                month=month_label(ctx, report.held_on),
+            )
+        )
+    return "\n".join(lines)
+
+
+def targets_text(ctx: Ctx, targets: frozenset[Dissemination]) -> str:
+    if not targets:
+        return ctx.t("nobody yet")
+    return ", ".join(ctx.t(TARGET_LABELS[t]) for t in Dissemination if t in targets)
+
+
+def edit_fields(ctx: Ctx) -> list[tuple[str, str]]:
+    t = ctx.t
+    fields = [("date", t("Date")), ("kind", t("Kind"))]
+    if needs_topic(kind_of(ctx)):
+        fields.append(("topic", t("Topic")))
+    fields += [("minutes", t("Duration")), ("present", t("Present"))]
+    if roll_of(ctx).expected > int(ctx.draft["present"]):
+        fields.append(("excused", t("Excused absences")))
+    fields.append(("resolution", t("Resolution adopted")))
+    if ctx.draft.get("adopted"):
+        fields.append(("tasks", t("Concrete tasks")))
+    fields += [("dissemination", t("Passed on to")), ("note", t("Note"))]
+    return fields
+
+
+async def save(ctx: Ctx) -> Outcome:
+    """Save (or replace) the report and answer with the cell's standing."""
+    report = draft_report(ctx)
+    errors = validate(report, ctx.today, ctx.rules)
+    if ReportError.DATE_TOO_OLD in errors:  # the draft waited for days before being saved
+        return Invalid(
+            ctx.t(
+                "This report can no longer be saved as it is: the meeting date is more than "
+                "{days} days ago. Tap Edit to change it, or Cancel.",
+                days=ctx.t.number(rules_on(ctx.rules, ctx.today).max_report_age_days),
+            )
+        )
+    if errors:
+        return Invalid(ctx.t("Some answers do not fit together. Tap Edit to check them."))
+    repo = MeetingRepository(ctx.db)
+    regular = is_regular(report, ctx.rules)
+    roll = roll_of(ctx) if ctx.draft.get("roll_changed") else None
+    existing = await repo.regular_of_month(report.cell_id, report.held_on) if regular else None
+    saved: dict[str, Any] = {
+        "regular": regular,
+        "by_user": ctx.user.id,
+        "at": ctx.now,
+        "roll": roll,
+    }
+    if existing is not None and ctx.draft.get("replace_id") == existing.id:
+        await repo.replace(existing.id, report, **saved)
+        done = ctx.t(
+            "Saved. The earlier report of {month} was replaced and kept in the history.",
+            month=month_label(ctx, report.held_on),
+        )
+    elif existing is not None:
+        return await ask_replace_at_save(ctx, existing.id, existing.report.held_on)
+    else:
+        try:
+            await repo.save(report, **saved)
+        except MonthAlreadyReported as taken:  # someone saved the month a moment ago
+            return await ask_replace_at_save(ctx, taken.existing.id, taken.existing.report.held_on)
+        done = ctx.t("Saved. Thank you, comrade.")
+    cell = await OrgRepository(ctx.db).get(report.cell_id)
+    replies = [Reply(done)]
+    if cell is not None:
+        replies.append(Reply(await standing_text(ctx, cell)))
+    return Done(replies)
+
+
+async def ask_replace_at_save(ctx: Ctx, existing_id: int, existing_day: date) -> Outcome:
+    ctx.draft["existing_id"] = existing_id
+    ctx.draft["existing_day"] = existing_day.isoformat()
+    ctx.draft.pop("replace_id", None)
+    return Next("replace")
+
+
+FLOW = Flow(
+    "meeting_report",
+    [
+        ChoiceStep(
+            "cell",
+            lambda ctx: ctx.t("Which cell is this report for?"),
+            cell_choices,
+            received_cell,
+            counted=False,
+        ),
+        DateStep("date", ask_date, received_date),
+        ChoiceStep(
+            "kind", lambda ctx: ctx.t("What kind of meeting was it?"), kind_choices, received_kind
+        ),
+        ChoiceStep("replace", ask_replace, replace_choices, received_replace, counted=False),
+        TextStep(
+            "topic",
+            ask_topic,
+            received_topic,
+            min_length=MIN_TOPIC_CHARS,
+            max_length=MAX_TOPIC_CHARS,
+            counted=False,
+        ),
+        NumberStep(
+            "minutes",
+            ask_minutes,
+            lambda ctx: (MIN_MINUTES, MAX_MINUTES),
+            received_minutes,
+            quick=lambda ctx: [90, 120],
+        ),
+        PresentStep("present", ask_present, present_bounds, received_present, quick=present_quick),
+        *(roll_step(name) for name in ROLL_STEPS),
+        NumberStep(
+            "excused",
+            ask_excused,
+            excused_bounds,
+            received_excused,
+            quick=excused_quick,
+            counted=False,
+        ),
+        ChoiceStep(
+            "resolution",
+            lambda ctx: ctx.t("Did the cell adopt a resolution (or conclusion)?"),
+            yes_no,
+            received_resolution,
+        ),
+        NumberStep(
+            "tasks",
+            ask_tasks,
+            lambda ctx: (0, MAX_TASKS),
+            received_tasks,
+            quick=lambda ctx: [0, 1, 2, 3],
+            counted=False,
+        ),
+        MultiChoiceStep(
+            "dissemination", ask_dissemination, target_choices, received_dissemination
+        ),
+        TextStep(
+            "note",
+            ask_note,
+            received_note,
+            min_length=1,
+            max_length=MAX_NOTE_CHARS,
+            skippable=True,
+        ),
+        ReviewStep("review", summary, edit_fields, save),
+    ],
+    start=start,
+)
+
+COMMANDS = [
+    Command(
+        ("baocao", "report"),
+        N_("Report a cell meeting"),
+        roles=frozenset({Role.SECRETARY}),
+        flow=FLOW,
+    ),
+]

@@ -1,0 +1,449 @@
+"""/baocao and /tinhhinh through the dispatcher: typed and tapped answers, edits, replace."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from bot.core.dispatcher import Dispatcher
+from bot.domain.meetings import ALL_TARGETS, Dissemination, MeetingKind, MeetingReport
+from bot.storage.database import Database
+from bot.storage.meetings import MeetingRepository
+from bot.storage.org import OrgRepository
+from bot.storage.users import UserRepository
+from tests.support import Chat, Clock, World, make_dispatcher
+
+# Answers to a regular meeting of cell TL-01 (19 expected) held on 20/11/2026, typed.
+REGULAR = ["20/11", "1", "95", "17", "1", "1", "3", "1 3", "Họp tại nhà văn hoá"]
+
+
+async def say(chat: Chat, *answers: str) -> None:
+    """Send typed answers; "tap:key" taps a button instead."""
+    for answer in answers:
+        if answer.startswith("tap:"):
+            await chat.tap(answer.removeprefix("tap:"))
+        else:
+            await chat.send(answer)
+
+
+async def reports_of(db: Database, world: World, code: str = "TL-01") -> list[MeetingReport]:
+    return await MeetingRepository(db).for_year(world.cell_ids[code], 2026)
+
+
+def report(world: World, held_on: date, **changes: object) -> MeetingReport:
+    values: dict[str, object] = {
+        "cell_id": world.cell_ids["TL-01"],
+        "held_on": held_on,
+        "kind": MeetingKind.REGULAR,
+        "topic": None,
+        "minutes": 95,
+        "expected": 19,
+        "present": 19,
+        "excused": 0,
+        "resolution_adopted": True,
+        "tasks": 2,
+        "disseminated_to": ALL_TARGETS,
+        "note": None,
+    }
+    values.update(changes)
+    return MeetingReport(**values)  # type: ignore[arg-type]
+
+
+async def test_a_typed_report_is_saved_and_answered_with_the_standing_in_vietnamese(
+    dispatcher: Dispatcher, db: Database, world: World
+) -> None:
+    chat = Chat(dispatcher, "sec-1")
+    await chat.send("/baocao")
+    assert chat.last_text.startswith("(1/8)") and "Chi bộ ấp Xóm Chùa" in chat.last_text
+    await say(chat, *REGULAR)
+    review = chat.last_text
+    assert review.startswith("(8/8)")
+    for line in (
+        "Ngày họp: 20/11/2026",
+        "Hình thức: Thường kỳ (hằng tháng)",
+        "Dự họp: 17/19",
+        "Vắng: 1 có lý do, 1 không lý do",
+        "Nhiệm vụ cụ thể: 3",
+        "Đã triển khai đến: Ban nhân dân ấp/khu phố, Các đoàn thể",
+    ):
+        assert line in review
+    replies = await chat.send("1")  # typed 1 saves
+    assert replies[0].text == "Đã lưu. Cảm ơn đồng chí."
+    standing = replies[1].text
+    assert "Tình hình Chi bộ ấp Xóm Chùa đến ngày 27/11/2026" in standing
+    assert "Dự họp: 17/19 (89,5%)" in standing
+    assert "chưa đạt tiêu chí dự họp: vắng không lý do: 1" in standing
+    assert "Nghị quyết chưa triển khai đến: Mặt trận Tổ quốc" in standing
+    assert "không phải kết quả xếp loại chính thức" in standing
+    [saved] = await reports_of(db, world)
+    assert saved == report(
+        world,
+        date(2026, 11, 20),
+        present=17,
+        excused=1,
+        tasks=3,
+        disseminated_to=frozenset({Dissemination.HAMLET_BOARD, Dissemination.MASS_ORGS}),
+        note="Họp tại nhà văn hoá",
+    )
+
+
+async def test_a_tapped_thematic_report_in_english(
+    dispatcher: Dispatcher, db: Database, world: World
+) -> None:
+    chat = Chat(dispatcher, "sec-1", language_code="en")
+    await chat.send("/report")
+    await say(
+        chat,
+        "tap:yesterday",
+        "tap:thematic",
+        "Digital transformation in the hamlet",
+        "tap:90",
+        "tap:19",
+        "tap:no",
+        "tap:hamlet_board",
+        "tap:fatherland_front",
+    )
+    assert chat.last.multi and chat.last.selected == {"hamlet_board", "fatherland_front"}
+    await say(chat, "tap:done", "tap:skip")
+    assert "Topic: Digital transformation in the hamlet" in chat.last_text
+    assert "Resolution adopted: No" in chat.last_text
+    replies = await chat.tap("save")
+    assert replies[0].text == "Saved. Thank you, comrade."
+    assert "Attendance: 19 of 19 (100%)" in replies[1].text
+    [saved] = await reports_of(db, world)
+    assert saved.kind is MeetingKind.THEMATIC and saved.held_on == date(2026, 11, 26)
+    assert saved.tasks == 0 and saved.note is None
+
+
+@pytest.mark.parametrize(
+    ("answers", "bad", "hint"),
+    [
+        ([], "32/13", "Please type a date"),  # not a date
+        ([], "28/11/2026", "has not come yet"),  # tomorrow
+        ([], "1/9/2026", "up to 62 days"),  # too old for the rulebook
+        (["20/11"], "7", "1 to 3"),  # no such kind
+        (["20/11", "2"], "ab", "between 3 and 200 characters"),  # topic too short
+        (["20/11", "1"], "5", "from 10 to 600"),  # implausible duration
+        (["20/11", "1"], "một giờ", "from 10 to 600"),  # words are not minutes
+        (["20/11", "1", "95"], "25", "from 0 to 19"),  # more than expected attended
+        (["20/11", "1", "95", "17"], "3", "from 0 to 2"),  # more excused than absent
+        (["20/11", "1", "95", "17", "1"], "maybe", "1 to 2"),  # neither yes nor no
+        (["20/11", "1", "95", "17", "1", "1"], "51", "from 0 to 50"),  # too many tasks
+        (["20/11", "1", "95", "19", "2"], "9", "Tap the items"),  # no ninth organisation
+        (["20/11", "1", "95", "19", "2", "all"], "x" * 501, "between 1 and 500"),  # note
+        (["20/11", "1", "95", "19", "2", "all", "tap:skip"], "maybe", "1 to save"),  # review
+        (["20/11", "1", "95", "tap:roll", "18", "2"], "21", "at most 19 can be exempt"),
+    ],
+)
+async def test_a_wrong_answer_is_asked_again_with_what_is_expected(
+    dispatcher: Dispatcher, db: Database, answers: list[str], bad: str, hint: str
+) -> None:
+    chat = Chat(dispatcher, "sec-1", language_code="en")
+    await chat.send("/report")
+    await say(chat, *answers)
+    question = chat.last_text
+    [reply] = await chat.send(bad)
+    assert hint in reply.text
+    assert reply.text.endswith(question)  # the same question below the hint
+    assert reply.choices == chat.replies[-2].choices  # the same buttons, nothing lost
+
+
+async def test_a_wrong_answer_at_every_step_loses_nothing(
+    dispatcher: Dispatcher, db: Database, world: World
+) -> None:
+    chat = Chat(dispatcher, "sec-1", language_code="en")
+    await chat.send("/report")
+    for bad, good in zip(
+        ["hôm kia", "9", "ab", "0", "20", "3", "?", "-1", "7 8", "x" * 600],
+        ["20/11", "3", "Party building", "130", "18", "1", "yes", "2", "all", "tap:skip"],
+        strict=True,
+    ):
+        [reply] = await chat.send(bad)
+        assert "Please" in reply.text or "Tap the items" in reply.text
+        await say(chat, good)
+    await chat.tap("save")
+    [saved] = await reports_of(db, world)
+    assert (saved.kind, saved.topic, saved.minutes) == (
+        MeetingKind.COMBINED,
+        "Party building",
+        130,
+    )
+    assert (saved.present, saved.excused, saved.tasks) == (18, 1, 2)
+    assert saved.disseminated_to == ALL_TARGETS
+
+
+@pytest.mark.parametrize(
+    ("answers", "targets"),
+    [
+        (["1 3"], {Dissemination.HAMLET_BOARD, Dissemination.MASS_ORGS}),  # spaces
+        (["1,2,3"], set(ALL_TARGETS)),  # commas
+        (["all"], set(ALL_TARGETS)),  # the English word
+        (["tất cả"], set(ALL_TARGETS)),  # the Vietnamese words
+        (["Tat ca"], set(ALL_TARGETS)),  # without diacritics
+        (["0"], set()),  # none yet
+        (["none"], set()),  # in English
+        (["chưa"], set()),  # in Vietnamese
+        (["Mặt trận Tổ quốc"], {Dissemination.FATHERLAND_FRONT}),  # one label typed out
+        (
+            ["tap:mass_orgs", "tap:hamlet_board", "tap:mass_orgs", "tap:done"],
+            {Dissemination.HAMLET_BOARD},
+        ),  # a second tap takes an item back
+    ],
+)
+async def test_dissemination_is_a_multi_select_by_taps_or_typing(
+    dispatcher: Dispatcher,
+    db: Database,
+    world: World,
+    answers: list[str],
+    targets: set[Dissemination],
+) -> None:
+    chat = Chat(dispatcher, "sec-1")
+    await chat.send("/baocao")
+    await say(chat, "20/11", "1", "95", "19", "2", *answers, "tap:skip", "tap:save")
+    [saved] = await reports_of(db, world)
+    assert saved.disseminated_to == targets
+
+
+async def test_edit_from_the_review_changes_one_answer_and_comes_back(
+    dispatcher: Dispatcher, db: Database, world: World
+) -> None:
+    chat = Chat(dispatcher, "sec-1", language_code="en")
+    await chat.send("/report")
+    await say(chat, *REGULAR, "tap:edit")
+    assert [c.key for c in chat.last.choices][:4] == ["date", "kind", "minutes", "present"]
+    await say(chat, "tap:present", "17")  # the same count: straight back to the review
+    assert chat.last_text.startswith("(8/8)")
+    await say(chat, "2", "tap:present", "15")  # typed 2 is Edit; other absentees: excused asked
+    assert "4 members were absent" in chat.last_text
+    await say(chat, "4")
+    assert "Present: 15 of 19" in chat.last_text
+    assert "Absent: 4 excused, 0 unexcused" in chat.last_text
+    await say(chat, "tap:edit", "tap:kind", "tap:combined")  # a topic is now needed
+    assert "topic" in chat.last_text
+    await say(chat, "Learning from Ho Chi Minh")
+    assert "Topic: Learning from Ho Chi Minh" in chat.last_text
+    assert "shorter than the 120 minutes required" in chat.last_text  # 95 min, combined
+    await say(chat, "tap:edit", "tap:resolution", "tap:no")
+    assert "Concrete tasks" not in chat.last_text
+    await say(chat, "tap:edit", "tap:resolution", "tap:yes", "4")  # tasks asked again
+    assert "Concrete tasks: 4" in chat.last_text
+    await chat.tap("save")
+    [saved] = await reports_of(db, world)
+    assert (saved.kind, saved.present, saved.excused, saved.tasks) == (
+        MeetingKind.COMBINED,
+        15,
+        4,
+        4,
+    )
+
+
+async def test_back_returns_to_the_previous_question_keeping_the_answers(
+    dispatcher: Dispatcher, db: Database, world: World
+) -> None:
+    chat = Chat(dispatcher, "sec-1", language_code="en")
+    await chat.send("/report")
+    await say(chat, "20/11", "1", "95")
+    await chat.tap("back")
+    assert "How long did the meeting last" in chat.last_text
+    await chat.send("quay lại")  # typed, in Vietnamese without caring for the language
+    assert "What kind of meeting" in chat.last_text
+    await say(chat, "tap:thematic", "Party building", "100", "19", "2", "all", "tap:skip")
+    assert "Date: Nov 20, 2026" in chat.last_text and "Duration: 100 minutes" in chat.last_text
+
+
+async def test_a_second_regular_report_of_the_month_replaces_the_first_with_history(
+    dispatcher: Dispatcher, db: Database, world: World
+) -> None:
+    first = Chat(dispatcher, "sec-1", language_code="en")
+    await first.send("/report")
+    await say(first, *REGULAR, "tap:save")
+    second = Chat(dispatcher, "sec-2", language_code="en")  # the other secretary of TL-01
+    await second.send("/report")
+    await say(second, "tap:" + str(world.cell_ids["TL-01"]), "25/11", "3")
+    assert "already has a regular meeting report for Nov 2026" in second.last_text
+    assert "Nov 20, 2026" in second.last_text
+    await second.tap("replace")
+    assert "topic" in second.last_text  # combined: the flow goes on with the topic
+    await say(second, "Party building", "120", "19", "2", "all", "tap:skip")
+    assert "This replaces the earlier report of Nov 2026." in second.last_text
+    replies = await second.tap("save")
+    assert "was replaced and kept in the history" in replies[0].text
+    assert "Regular meetings: 1 of 1 months" in replies[1].text
+    [current] = await reports_of(db, world)
+    assert current.held_on == date(2026, 11, 25) and current.kind is MeetingKind.COMBINED
+    stored = await MeetingRepository(db).regular_of_month(
+        world.cell_ids["TL-01"], date(2026, 11, 1)
+    )
+    assert stored is not None
+    [old] = await MeetingRepository(db).history(stored.id)
+    user = await UserRepository(db).find("test", "sec-2")
+    assert user is not None and old.replaced_by == user.id
+    assert old.old.report.held_on == date(2026, 11, 20)
+
+
+async def test_cancelling_the_replacement_keeps_the_earlier_report(
+    dispatcher: Dispatcher, db: Database, world: World
+) -> None:
+    chat = Chat(dispatcher, "sec-1")
+    await chat.send("/baocao")
+    await say(chat, *REGULAR, "tap:save", "/baocao", "21/11", "1")
+    [reply] = await chat.tap("cancel")
+    assert reply.text == "Đã hủy. Báo cáo trước được giữ nguyên; không lưu gì thêm."
+    [kept] = await reports_of(db, world)
+    assert kept.held_on == date(2026, 11, 20)
+    # A thematic meeting in the same month is no replacement: it is simply added.
+    await say(
+        chat,
+        "/baocao",
+        "22/11",
+        "2",
+        "Chuyển đổi số",
+        "90",
+        "19",
+        "2",
+        "0",
+        "tap:skip",
+        "tap:save",
+    )
+    assert len(await reports_of(db, world)) == 2
+
+
+async def test_a_month_reported_meanwhile_is_caught_when_saving(
+    dispatcher: Dispatcher, db: Database, world: World
+) -> None:
+    slow, quick = Chat(dispatcher, "sec-1", language_code="en"), Chat(dispatcher, "sec-2")
+    await slow.send("/report")
+    await say(slow, *REGULAR)  # at the review
+    await quick.send("/baocao")
+    await say(quick, "tap:" + str(world.cell_ids["TL-01"]), *REGULAR, "tap:save")
+    await slow.tap("save")
+    assert "already has a regular meeting report" in slow.last_text
+    await slow.tap("replace")
+    assert slow.last_text.startswith("(8/8)")  # straight back to the review
+    await slow.tap("save")
+    assert len(await reports_of(db, world)) == 1
+
+
+@pytest.mark.parametrize(
+    "how",
+    [
+        ["/huy"],  # the cancel command mid-way
+        ["/cancel"],  # its English alias
+        [*REGULAR[3:], "tap:cancel"],  # Cancel on the review
+    ],
+)
+async def test_cancel_saves_nothing(
+    dispatcher: Dispatcher, db: Database, world: World, how: list[str]
+) -> None:
+    chat = Chat(dispatcher, "sec-1")
+    await chat.send("/baocao")
+    await say(chat, *REGULAR[:3], *how)
+    assert chat.last_text.startswith("Đã hủy.")
+    assert await reports_of(db, world) == []
+
+
+async def test_the_roll_is_corrected_only_when_the_report_is_saved(
+    dispatcher: Dispatcher, db: Database, world: World
+) -> None:
+    chat = Chat(dispatcher, "sec-1", language_code="en")
+    await chat.send("/report")
+    await say(chat, "20/11", "1", "95", "tap:roll", "20", "tap:2", "3")
+    assert "Expected: 19 (20 full + 2 probationary − 3 exempt" in chat.last_text
+    await say(chat, "19", "2", "all", "tap:skip")
+    assert "Roll (corrected): 20 full, 2 probationary, 3 exempt" in chat.last_text
+    org = OrgRepository(db)
+    cell = await org.get(world.cell_ids["TL-01"])
+    assert cell is not None and cell.full_members == 18  # not yet
+    await chat.tap("save")
+    cell = await org.get(world.cell_ids["TL-01"])
+    assert cell is not None and (cell.full_members, cell.exempt_members) == (20, 3)
+
+
+async def test_a_draft_survives_a_restart(db: Database, clock: Clock, world: World) -> None:
+    chat = Chat(make_dispatcher(db, clock), "sec-1", language_code="en")
+    await chat.send("/report")
+    await say(chat, "20/11", "1", "95")
+    chat.dispatcher = make_dispatcher(db, clock)  # a new process on the same database
+    await say(chat, "19", "2", "all", "tap:skip")
+    assert "Duration: 95 minutes" in chat.last_text
+
+
+async def test_only_secretaries_may_report(dispatcher: Dispatcher) -> None:
+    [reply] = await Chat(dispatcher, "staff", language_code="en").send("/report")
+    assert reply.text == "This command is not available for your role."
+
+
+async def test_the_standing_counts_the_year_in_english_and_vietnamese(
+    dispatcher: Dispatcher, db: Database, world: World, clock: Clock
+) -> None:
+    repo = MeetingRepository(db)
+    rows = [
+        report(world, date(2026, 9, 30), present=17, excused=1),  # 89.5 %, one unexcused
+        report(
+            world,
+            date(2026, 11, 5),
+            kind=MeetingKind.COMBINED,
+            topic="Chuyển đổi số",
+            minutes=100,
+            present=18,
+            excused=1,
+            disseminated_to=frozenset(),
+        ),
+    ]
+    for row in rows:
+        await repo.save(row, regular=True, by_user=None, at=clock())
+    [en] = await Chat(dispatcher, "sec-1", language_code="en").send("/standing")
+    for line in (
+        "Latest meeting: Regular and thematic together, Nov 5, 2026",
+        "Attendance: 18 of 19 (94.7%)",
+        "✓ meets the attendance criterion (more than 85%, no unexcused absence)",
+        "shorter than the 120 minutes required",
+        "Resolution not yet passed on to: Hamlet board, Fatherland Front, Mass organisations",
+        "Regular meetings: 2 of 3 months",  # tracked since the September report
+        "no regular meeting reported for: Oct 2026",
+        "Thematic meetings this quarter (quarter 4): 1, at least 1 expected",
+        "Average attendance: 92.1%",  # 35 of 38
+        "Meetings meeting the attendance criterion: 50%",
+        "Resolutions passed on to all three: 50%",
+        "Meetings with at least one concrete task: 2 of 2",
+    ):
+        assert line in en.text
+    [vi] = await Chat(dispatcher, "sec-1").send("/tinhhinh")
+    for line in (
+        "Buổi sinh hoạt gần nhất: Thường kỳ kết hợp chuyên đề, ngày 05/11/2026",
+        "Dự họp: 18/19 (94,7%)",
+        "Sinh hoạt thường kỳ: 2/3 tháng",
+        "chưa có báo cáo sinh hoạt thường kỳ các tháng: 10/2026",
+        "Tỷ lệ dự họp bình quân: 92,1%",
+        "Số buổi đạt tiêu chí dự họp: 50%",
+    ):
+        assert line in vi.text
+
+
+async def test_a_cell_without_reports_says_so(dispatcher: Dispatcher) -> None:
+    [reply] = await Chat(dispatcher, "sec-1", language_code="en").send("/standing")
+    assert "No meeting has been reported yet" in reply.text
+    assert "Regular meetings: 0 of 0 months" in reply.text  # the secretary joined this month
+    assert "This month's regular meeting is not reported yet." in reply.text
+
+
+async def test_organisers_read_the_standing_of_a_cell_in_their_area_by_code(
+    dispatcher: Dispatcher, db: Database, world: World
+) -> None:
+    [reply] = await Chat(dispatcher, "commune-staff", language_code="en").send("/standing tl-02")
+    assert "Standing of Chi bộ ấp Chợ" in reply.text
+    [reply] = await Chat(dispatcher, "commune-staff", language_code="en").send("/standing")
+    assert "Type the code of the cell" in reply.text
+    [reply] = await Chat(dispatcher, "sec-1", language_code="en").send("/standing TL-02")
+    assert reply.text == "I found no cell with the code TL-02 in your area."
+
+
+async def test_the_secretary_of_two_cells_picks_one(dispatcher: Dispatcher) -> None:
+    chat = Chat(dispatcher, "sec-2", language_code="en")
+    [question] = await chat.send("/standing")
+    assert [c.label for c in question.choices] == ["Chi bộ ấp Chợ", "Chi bộ ấp Xóm Chùa"] or [
+        c.label for c in question.choices
+    ] == ["Chi bộ ấp Xóm Chùa", "Chi bộ ấp Chợ"]
+    [reply] = await chat.send("Chi bộ ấp Chợ")
+    assert "Standing of Chi bộ ấp Chợ" in reply.text
