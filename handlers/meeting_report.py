@@ -50,6 +50,7 @@ from bot.domain.meetings import (
     Roll,
     check_date,
     check_roll,
+    evaluate_with,
     is_regular,
     needs_topic,
     parse_targets,
@@ -60,7 +61,7 @@ from bot.domain.org import Role
 from bot.i18n import N_
 from bot.storage.meetings import MeetingRepository, MonthAlreadyReported
 from bot.storage.org import OrgRepository
-from handlers.standing import KIND_LABELS, TARGET_LABELS, standing_text
+from handlers.standing import KIND_LABELS, TARGET_LABELS, low_attendance_warning, standing_text
 
 ROLL_STEPS = ("roll_full", "roll_probationary", "roll_exempt")
 
@@ -506,6 +507,8 @@ def summary(ctx: Ctx) -> str:
             expected=t.number(report.expected),
         )
     )
+    if evaluate_with(report, rules).below_valid_share:
+        lines.append(low_attendance_warning(ctx, rules))
     if report.absent:
         lines.append(
             t(

@@ -15,7 +15,7 @@ from fractions import Fraction
 from bot.core.commands import Command
 from bot.core.flow import ChoiceStep, Ctx, Done, Flow, Invalid, Next, Outcome
 from bot.core.messages import Choice, Reply
-from bot.domain.meetings import Dissemination, MeetingKind, rules_on
+from bot.domain.meetings import Dissemination, MeetingKind, MeetingRules, rules_on
 from bot.domain.org import OrgUnit, Role
 from bot.domain.standing import LatestMeeting, YearStanding, year_standing
 from bot.i18n import N_
@@ -80,6 +80,8 @@ def latest_text(ctx: Ctx, latest: LatestMeeting) -> str:
             rate=percent(ctx, result.attendance_rate),
         ),
     ]
+    if result.below_valid_share:
+        lines.append(low_attendance_warning(ctx, rules))
     threshold = t.percent(float(rules.attendance_threshold))
     if result.meets_attendance:
         lines.append(
@@ -124,6 +126,14 @@ def latest_text(ctx: Ctx, latest: LatestMeeting) -> str:
     else:
         lines.append(t("• No resolution adopted"))
     return "\n".join(lines)
+
+
+def low_attendance_warning(ctx: Ctx, rules: MeetingRules) -> str:
+    """Warn that so few attended that the count, or the meeting's validity, needs a check."""
+    return ctx.t(
+        "  ⚠ fewer than {share} of the expected members attended: please check the number",
+        share=ctx.t.percent(float(rules.valid_attendance_share)),
+    )
 
 
 def year_text(ctx: Ctx, s: YearStanding) -> str:

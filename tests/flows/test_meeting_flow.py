@@ -7,11 +7,14 @@ from datetime import date
 import pytest
 
 from bot.core.dispatcher import Dispatcher
+from bot.core.flow import Ctx
 from bot.domain.meetings import ALL_TARGETS, Dissemination, MeetingKind, MeetingReport
+from bot.domain.org import OrgUnit
 from bot.storage.database import Database
 from bot.storage.meetings import MeetingRepository
 from bot.storage.org import OrgRepository
 from bot.storage.users import UserRepository
+from handlers import standing
 from tests.support import Chat, Clock, World, make_dispatcher
 
 # Answers to a regular meeting of cell TL-01 (19 expected) held on 20/11/2026, typed.
@@ -447,3 +450,30 @@ async def test_the_secretary_of_two_cells_picks_one(dispatcher: Dispatcher) -> N
     ] == ["Chi bộ ấp Xóm Chùa", "Chi bộ ấp Chợ"]
     [reply] = await chat.send("Chi bộ ấp Chợ")
     assert "Standing of Chi bộ ấp Chợ" in reply.text
+
+
+async def test_very_low_attendance_is_flagged_for_a_second_look(
+    dispatcher: Dispatcher, db: Database, world: World
+) -> None:
+    chat = Chat(dispatcher, "sec-1", language_code="en")
+    await chat.send("/report")
+    await say(chat, "20/11", "1", "95", "12", "7", "tap:no", "all", "tap:skip")
+    assert "fewer than 66.7% of the expected members attended" in chat.last_text  # 12 of 19
+    replies = await chat.tap("save")
+    assert "fewer than 66.7% of the expected members attended" in replies[1].text
+
+
+async def test_sections_of_other_features_follow_the_meeting_indicators(
+    dispatcher: Dispatcher, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def recruitment(ctx: Ctx, cell: OrgUnit) -> str | None:
+        return f"Recruitment of {cell.name}: 2 in the pipeline"
+
+    async def ratings(ctx: Ctx, cell: OrgUnit) -> str | None:
+        return None  # nothing to say: no empty paragraph either
+
+    monkeypatch.setattr(standing, "standing_sections", lambda: [recruitment, ratings])
+    [reply] = await Chat(dispatcher, "sec-1", language_code="en").send("/standing")
+    paragraphs = reply.text.split("\n\n")
+    assert paragraphs[-2] == "Recruitment of Chi bộ ấp Xóm Chùa: 2 in the pipeline"
+    assert paragraphs[-1].startswith("These are indicators")
