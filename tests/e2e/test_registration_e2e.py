@@ -1,0 +1,109 @@
+"""The real `python -m bot run` against the Bot API stand-in: register, language, cancel,
+restart mid-flow, and bad settings."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.e2e.harness import DISTRICT, ROOT, BotProcess
+from tests.e2e.standin import BotApiStandIn
+
+SECRETARY = 2001
+ADMIN = 2002
+NEWCOMER = 2003
+
+
+def test_a_secretary_registers_switches_language_and_cancels(
+    bot: BotProcess, api: BotApiStandIn
+) -> None:
+    bot.import_org()
+    code = bot.invite("TA-01", role="secretary")
+    bot.start()
+    menus = {language for _, language in api.commands}
+    assert menus == {"vi", "en", ""}  # set at start: per language, and the default
+
+    bot.send_text(SECRETARY, "xin chào")
+    bot.wait_for_message("/start", SECRETARY)  # strangers only get the explanation
+    bot.send_text(SECRETARY, f"/start {code}")
+    greeting = bot.wait_for_message("Chi bộ ấp Một", SECRETARY)
+    assert "/ngonngu" in greeting.text
+
+    bot.send_text(SECRETARY, "/ngonngu")
+    prompt = bot.wait_for_message("", SECRETARY)
+    assert [b["text"] for b in prompt.buttons] == ["Tiếng Việt", "English"]
+    bot.press(SECRETARY, "English")
+    bot.wait_for_edit("→ English", SECRETARY)
+    bot.wait_for_message("Language set to English.", SECRETARY)
+
+    bot.send_text(SECRETARY, "/language")
+    bot.wait_for_message("Choose your language", SECRETARY)
+    bot.send_text(SECRETARY, "/cancel")
+    bot.wait_for_message("Cancelled. Nothing was saved.", SECRETARY)
+    bot.send_text(SECRETARY, "/help")
+    assert "/cancel" in bot.wait_for_message("/language", SECRETARY).text
+
+    log = bot.stop()
+    assert "Chi bộ ấp Một" not in log  # no message text in the logs
+
+
+def test_a_restart_mid_flow_loses_nothing(bot: BotProcess, api: BotApiStandIn) -> None:
+    bot.import_org()
+    code = bot.invite(DISTRICT, role="admin")
+    bot.start()
+    bot.send_text(ADMIN, f"/start {code}")
+    bot.wait_for_message(DISTRICT, ADMIN)
+    bot.send_text(ADMIN, "/moi")
+    bot.wait_for_message("(1/2)", ADMIN)
+    bot.tap(ADMIN, "invite.role|secretary")
+    bot.wait_for_message("(2/2)", ADMIN)
+
+    bot.stop()  # SIGTERM: a clean exit that confirms every update it handled
+    assert api.pending_updates() == []
+    bot.start()  # again, on the same database
+
+    bot.send_text(ADMIN, "TA-02")
+    bot.wait_for_message("Chi bộ ấp Hai", ADMIN)
+    invite = bot.wait_for_message("/start ", ADMIN)
+    bot.send_text(NEWCOMER, invite.text)
+    bot.wait_for_message("Chi bộ ấp Hai", NEWCOMER)
+    bot.stop()
+
+
+def test_groups_are_pointed_to_the_private_chat(bot: BotProcess, api: BotApiStandIn) -> None:
+    bot.start()
+    group = {"id": -1001, "type": "group", "title": "Chi bộ"}
+    mark = api.mark()
+    api.send_text(SECRETARY, "/start", chat=group)
+    api.send_text(SECRETARY, "/trogiup", chat=group)
+    api.send_text(SECRETARY, "/start")  # then privately, to know both were handled
+    api.wait_for_message("/start", SECRETARY, since=mark)
+    assert [c.chat_id for c in api.calls_of("sendMessage", since=mark)] == [-1001, SECRETARY]
+    bot.stop()
+
+
+def test_a_malformed_setting_prints_one_clear_line(tmp_path: Path, api: BotApiStandIn) -> None:
+    bot = BotProcess(tmp_path, api)
+    for variable, value in [("TELEGRAM_BOT_TOKEN", "not a token"),
+                            ("TELEGRAM_API_URL", "127.0.0.1:8081"),
+                            ("CHIBO_TIMEZONE", "Mars/Olympus")]:
+        result = bot.cli("run", **{variable: value})
+        assert result.returncode == 2, result.stderr
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1 and variable in lines[0], result.stderr
+        assert "Traceback" not in result.stderr
+
+
+def test_a_token_refused_by_the_api_prints_one_clear_line(
+    tmp_path: Path, api: BotApiStandIn
+) -> None:
+    wrong = "7000002:AAH-wrong-token"
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "run"], cwd=ROOT, capture_output=True, text=True,
+        timeout=30, env=BotProcess(tmp_path, api).environment(TELEGRAM_BOT_TOKEN=wrong),
+    )
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert "TELEGRAM_BOT_TOKEN was refused" in result.stderr.strip().splitlines()[-1]
+    assert wrong not in result.stderr
