@@ -10,7 +10,7 @@ from bot.core.commands import Registry
 @cache
 def registry() -> Registry:
     """Return every command in /help and menu order (imports here keep handlers decoupled)."""
-    from handlers import admin, help, language, meeting_report, standing, start
+    from handlers import admin, help, language, meeting_report, recruitment, standing, start
 
     return Registry([
         *start.COMMANDS,  # /start CODE: registration; also what guests get
@@ -20,4 +20,5 @@ def registry() -> Registry:
         # FEATURES-BELOW: each feature adds its module's COMMANDS here, with a why-comment.
         *meeting_report.COMMANDS,  # /baocao: a secretary reports a cell meeting
         *standing.COMMANDS,  # /tinhhinh: a cell's indicators, for its secretary and organisers
+        *recruitment.COMMANDS,  # /phattrien: a cell's recruitment pipeline, secretaries only
     ])

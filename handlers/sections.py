@@ -20,4 +20,7 @@ def standing_sections() -> list[StandingSection]:
     sections: list[StandingSection] = []
     # SECTIONS-BELOW: one line per feature, e.g.
     #   from handlers.recruitment import recruitment_section; sections.append(...)
+    from handlers.recruitment import recruitment_section
+
+    sections.append(recruitment_section)  # pipeline counts and each record's next deadline
     return sections

@@ -30,6 +30,7 @@ class Recruit:
     birth: Birth
     history: tuple[Move, ...]  # the moves in force, oldest first
     last_batch: int
+    last_batch_moves: int  # how many moves at the end of `history` an undo takes back
 
     @property
     def stage(self) -> Stage:
@@ -38,6 +39,11 @@ class Recruit:
     @property
     def since(self) -> date:
         return self.history[-1].on
+
+    @property
+    def before_last_batch(self) -> tuple[Move, ...]:
+        """Return the history as an undo of the last batch would leave it."""
+        return self.history[: len(self.history) - self.last_batch_moves]
 
 
 @dataclass(frozen=True)
@@ -180,28 +186,23 @@ class RecruitmentRepository:
             f" WHERE {where} AND m.undone_at IS NULL ORDER BY r.id, m.id",
             params,
         )
-        people: list[Recruit] = []
+        grouped: dict[int, list[aiosqlite.Row]] = {}
         for row in rows:
-            move = Move(Stage(row["stage"]), date.fromisoformat(row["on_date"]))
-            if people and people[-1].id == row["id"]:
-                last = people[-1]
-                people[-1] = Recruit(
-                    last.id,
-                    last.cell_id,
-                    last.alias,
-                    last.birth,
-                    (*last.history, move),
-                    row["batch"],
-                )
-                continue
+            grouped.setdefault(row["id"], []).append(row)
+        people = []
+        for moves in grouped.values():
+            first, last = moves[0], moves[-1]
             people.append(
                 Recruit(
-                    id=row["id"],
-                    cell_id=row["cell_id"],
-                    alias=row["alias"],
-                    birth=Birth(row["birth_year"], row["birth_month"]),
-                    history=(move,),
-                    last_batch=row["batch"],
+                    id=first["id"],
+                    cell_id=first["cell_id"],
+                    alias=first["alias"],
+                    birth=Birth(first["birth_year"], first["birth_month"]),
+                    history=tuple(
+                        Move(Stage(m["stage"]), date.fromisoformat(m["on_date"])) for m in moves
+                    ),
+                    last_batch=last["batch"],
+                    last_batch_moves=sum(m["batch"] == last["batch"] for m in moves),
                 )
             )
         return people

@@ -66,6 +66,7 @@ async def test_a_ceremony_and_its_probation_are_one_batch(repo: RecruitmentRepos
     ]
     batches = await repo.undoable(A, NOW - DAY)
     assert batches[0].stages == (Stage.CEREMONY, Stage.PROBATION)
+    assert found.last_batch_moves == 2 and found.before_last_batch == (decided,)
 
 
 async def test_recording_against_a_stale_view_is_refused(repo: RecruitmentRepository) -> None:

@@ -1,0 +1,958 @@
+"""/phattrien (/recruit): keep the cell's recruitment pipeline up to date from a phone.
+
+    [cell, if several] ─► menu ─┬─ 1 add:  alias ─► birth ─► entry_stage ─► entry_date ─► review
+                                ├─ 2 step: person ─► move ─► move_date ─┬──────────► review
+                                │                    (vote stages) yes ─► eligible ─┘
+                                ├─ 3 list: open records, overdue first (then the end)
+                                └─ 4 undo: undo ─► undo_confirm
+
+Only pseudonymous records are kept (DOMAIN.md §7): an alias, the birth month and year for the
+age check, and dates. The rules themselves live in bot.domain.pipeline; this module asks,
+translates the codes it returns, and stores through the recruitment repository.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import date, timedelta
+
+from bot.core.commands import Command
+from bot.core.flow import (
+    ChoiceStep,
+    Ctx,
+    DateStep,
+    Done,
+    Flow,
+    Invalid,
+    Next,
+    NumberStep,
+    Outcome,
+    ReviewStep,
+    TextStep,
+)
+from bot.core.messages import Choice, Reply
+from bot.core.parsing import parse_month_year
+from bot.domain.calendar import age_in_months, vietnam_holidays
+from bot.domain.org import OrgUnit, Role
+from bot.domain.pipeline import (
+    ENTRY_STAGES,
+    VOTE_STAGES,
+    Birth,
+    Deadline,
+    DeadlineKind,
+    Move,
+    MoveError,
+    MoveWarning,
+    Stage,
+    Votes,
+    allowed_moves,
+    ceremony_date,
+    check_date,
+    check_move,
+    check_votes,
+    list_order,
+    moves_for,
+    official_date,
+    probation_end,
+    required_yes_votes,
+    rules_on,
+    status,
+    summarise,
+    warnings_for,
+)
+from bot.i18n import N_
+from bot.storage.org import OrgRepository
+from bot.storage.recruitment import Recruit, RecruitmentRepository, StaleRecord
+
+FIRST_HOLIDAY_YEAR = 2016  # the oldest rulebook era; older dates use that year's calendar
+MAX_AGE_YEARS = 100  # a birth year further back is a typo
+# A run of digits this long looks like an ID card or phone number, never an alias.
+ID_LIKE = re.compile(r"\d{6,}")
+
+STAGE_LABELS = {
+    Stage.SOURCE: N_("Candidate pool (source)"),
+    Stage.SYMPATHISER: N_("Party sympathiser"),
+    Stage.AWARENESS_COURSE: N_("Party awareness course"),
+    Stage.DOSSIER: N_("Dossier"),
+    Stage.CELL_VOTE_ADMIT: N_("Cell admission vote"),
+    Stage.BASE_COMMITTEE_VOTE: N_("Grassroots committee vote"),
+    Stage.ADMISSION_DECIDED: N_("Admission decided"),
+    Stage.CEREMONY: N_("Admission ceremony"),
+    Stage.PROBATION: N_("Probationary member"),
+    Stage.CELL_VOTE_CONFIRM: N_("Cell confirmation vote"),
+    Stage.CONFIRMED: N_("Confirmed as full member"),
+    Stage.REMOVED_PROBATIONER: N_("Removed as probationer"),
+    Stage.DROPPED: N_("Left the pipeline"),
+}
+
+DATE_QUESTIONS = {
+    Stage.SOURCE: N_("On which date did the cell list {alias} as a candidate?"),
+    Stage.SYMPATHISER: N_(
+        "On which date did the cell name {alias} a sympathiser and assign a helper?"
+    ),
+    Stage.AWARENESS_COURSE: N_("What is the date on the awareness-course certificate of {alias}?"),
+    Stage.DOSSIER: N_("On which date was the dossier of {alias} complete?"),
+    Stage.CELL_VOTE_ADMIT: N_("On which date did the cell vote on admitting {alias}?"),
+    Stage.BASE_COMMITTEE_VOTE: N_("On which date did the grassroots committee vote on {alias}?"),
+    Stage.ADMISSION_DECIDED: N_(
+        "On which date did the cell receive the admission decision for {alias}?"
+    ),
+    Stage.CEREMONY: N_("On which date was the admission ceremony of {alias}?"),
+    # NOTE: entering a person already on probation: the probation started at the ceremony.
+    Stage.PROBATION: N_(
+        "On which date was the admission ceremony of {alias} (probation starts that day)?"
+    ),
+    Stage.CELL_VOTE_CONFIRM: N_(
+        "On which date did the cell vote on confirming {alias} as a full member?"
+    ),
+    Stage.CONFIRMED: N_("On which date was the decision confirming {alias} as a full member?"),
+    Stage.REMOVED_PROBATIONER: N_("On which date was {alias} removed as a probationary member?"),
+    Stage.DROPPED: N_("On which date did {alias} leave the pipeline?"),
+}
+
+DEADLINE_TEXTS = {
+    DeadlineKind.CERTIFICATE_EXPIRES: N_("certificate valid until {date}"),
+    DeadlineKind.DOSSIER_STALE: N_("dossier must go to the cell's vote by {date}"),
+    DeadlineKind.ADMISSION_DECISION_DUE: N_("admission decision due by {date}"),
+    DeadlineKind.CEREMONY_DUE: N_("ceremony due by {date}"),
+    DeadlineKind.PROBATION_ENDS: N_("probation ends on {date}"),
+    DeadlineKind.CONFIRM_VOTE_DUE: N_("confirmation vote due by {date}"),
+    DeadlineKind.CONFIRMATION_DECISION_DUE: N_("confirmation decision due by {date}"),
+}
+
+MENU = {
+    "add": N_("Add a person"),
+    "step": N_("Record a step"),
+    "list": N_("List the pipeline"),
+    "undo": N_("Undo a step I recorded"),
+}
+
+
+# --- shared helpers -------------------------------------------------------------------------
+
+
+def command_name(ctx: Ctx) -> str:
+    return COMMANDS[0].name_for(ctx.t.locale)
+
+
+def cancel_name(ctx: Ctx) -> str:
+    return "huy" if ctx.t.locale == "vi" else "cancel"
+
+
+def holidays_for(ctx: Ctx) -> frozenset[date]:
+    """Return the days off from the oldest rulebook era to next year."""
+    years = range(FIRST_HOLIDAY_YEAR, ctx.today.year + 2)
+    return vietnam_holidays(years, ctx.rules.extra_holidays)
+
+
+def stage_label(ctx: Ctx, stage: Stage) -> str:
+    return ctx.t(STAGE_LABELS[stage])
+
+
+def deadline_text(ctx: Ctx, deadline: Deadline | None) -> str:
+    """Say what is due next as a phrase with its date; overdue ones say so first."""
+    if deadline is None:
+        return ctx.t("nothing due")
+    text = ctx.t(DEADLINE_TEXTS[deadline.kind], date=ctx.t.date(deadline.due))
+    return ctx.t("OVERDUE: {what}", what=text) if deadline.overdue else text
+
+
+def draft_birth(ctx: Ctx) -> Birth:
+    year, month = ctx.draft["birth"]
+    return Birth(int(year), int(month))
+
+
+def draft_day(ctx: Ctx, key: str) -> date:
+    return date.fromisoformat(ctx.draft[key])
+
+
+def repository(ctx: Ctx) -> RecruitmentRepository:
+    return RecruitmentRepository(ctx.db)
+
+
+async def draft_person(ctx: Ctx) -> Recruit | None:
+    """Return the person picked in this conversation, if still in the secretary's cell."""
+    person = await repository(ctx).get(int(ctx.draft["person"]))
+    if person is None or person.cell_id != ctx.draft["cell"]:
+        return None
+    return person
+
+
+def error_text(ctx: Ctx, error: MoveError, history: Sequence[Move], on: date, birth: Birth) -> str:
+    """Turn a refusal code into a sentence that says what is expected instead."""
+    rules = rules_on(ctx.rules, on)
+    if error is MoveError.IN_FUTURE:
+        return ctx.t(
+            "{date} is in the future. Please type a date up to today.", date=ctx.t.date(on)
+        )
+    if error is MoveError.BEFORE_PREVIOUS:
+        previous = history[-1]
+        return ctx.t(
+            "The previous step ({stage}) is dated {date}. Please type a date on or after it.",
+            stage=stage_label(ctx, previous.stage),
+            date=ctx.t.date(previous.on),
+        )
+    if error is MoveError.BEFORE_PROBATION_END:
+        start = ceremony_date(history) or on
+        end = probation_end(start, rules_on(ctx.rules, start))
+        return ctx.t(
+            "The probation ends on {date}; the confirmation vote must be dated on or after it.",
+            date=ctx.t.date(end),
+        )
+    if error is MoveError.UNDER_AGE:
+        months = age_in_months(birth.year, birth.month, on)
+        return ctx.t(
+            "On {date} the person is {years} years and {months} months old, under the minimum "
+            "of {minimum} full years counted in months. Please check the date or the birth "
+            "month.",
+            date=ctx.t.date(on),
+            years=ctx.t.number(months // 12),
+            months=ctx.t.number(months % 12),
+            minimum=ctx.t.number(rules.min_age_months // 12),
+        )
+    if error in (MoveError.CLOSED, MoveError.NOT_ALLOWED):
+        return ctx.t(
+            "This step no longer fits the person's record. Please send /{cancel} and start again.",
+            cancel=cancel_name(ctx),
+        )
+    return ctx.t("Please check the vote counts.")
+
+
+def warning_text(ctx: Ctx, warning: MoveWarning, history: Sequence[Move], on: date) -> str:
+    """Turn a warning code into a sentence; the step is still recorded."""
+    rules = rules_on(ctx.rules, on)
+    if warning is MoveWarning.OVER_AGE:
+        return ctx.t(
+            "Over {years} at the cell's vote: admission needs approval from the committee "
+            "directly under the Central Committee.",
+            years=ctx.t.number(rules.max_age_months // 12),
+        )
+    if warning is MoveWarning.CERTIFICATE_EXPIRED:
+        return ctx.t(
+            "The awareness-course certificate is older than {months} months.",
+            months=ctx.t.number(rules.awareness_certificate_months),
+        )
+    if warning is MoveWarning.DOSSIER_STALE:
+        return ctx.t(
+            "The dossier is older than {months} months: its documents must be redone.",
+            months=ctx.t.number(rules.dossier_stale_months),
+        )
+    if warning is MoveWarning.DECISION_LATE:
+        return ctx.t(
+            "The decision came later than {days} working days after the cell's vote.",
+            days=ctx.t.number(rules.admission_decision_working_days),
+        )
+    if warning is MoveWarning.CEREMONY_LATE:
+        return ctx.t(
+            "The ceremony is later than {days} working days after the decision: report to the "
+            "upper committee and get its consent.",
+            days=ctx.t.number(rules.ceremony_working_days),
+        )
+    return ctx.t(
+        "The confirmation vote is later than {days} working days after the probation ended; "
+        "the member still counts as full from the end of the probation.",
+        days=ctx.t.number(rules.confirm_vote_working_days),
+    )
+
+
+# --- start, cell and menu -------------------------------------------------------------------
+
+
+async def begin(ctx: Ctx, args: str) -> Outcome:
+    cells = ctx.user.secretary_of
+    if not cells:
+        return Invalid(ctx.t("This command is for cell secretaries."))
+    if len(cells) == 1:
+        ctx.draft["cell"] = cells[0]
+        return Next("menu")
+    return Next("cell")
+
+
+async def cell_choices(ctx: Ctx) -> list[Choice]:
+    org = OrgRepository(ctx.db)
+    units = [await org.get(cell_id) for cell_id in ctx.user.secretary_of]
+    return [Choice(str(u.id), u.name) for u in units if u is not None]
+
+
+def received_cell(ctx: Ctx, key: str) -> Outcome:
+    ctx.draft["cell"] = int(key)
+    return Next("menu")
+
+
+async def ask_menu(ctx: Ctx) -> str:
+    cell = await OrgRepository(ctx.db).get(ctx.draft["cell"])
+    return ctx.t("Recruitment of {cell}. What do you want to do?", cell=cell.name if cell else "")
+
+
+def menu_choices(ctx: Ctx) -> list[Choice]:
+    return [Choice(key, ctx.t(label)) for key, label in MENU.items()]
+
+
+async def received_menu(ctx: Ctx, key: str) -> Outcome:
+    # A new pass through the menu starts from a clean draft (the cell stays).
+    for stale in list(ctx.draft):
+        if stale != "cell":
+            ctx.draft.pop(stale)
+    if key == "add":
+        return Next("alias")
+    if key == "list":
+        return Done([Reply(await pipeline_list(ctx))])
+    if key == "step":
+        if not await open_people(ctx):
+            return Invalid(
+                ctx.t(
+                    "Nobody in this cell's pipeline is open for a next step. "
+                    "Choose 1 to add a person."
+                )
+            )
+        return Next("person")
+    if not await undoable(ctx):
+        return Invalid(
+            ctx.t(
+                "You have recorded nothing in the last {hours} hours that can still be undone.",
+                hours=ctx.t.number(rules_on(ctx.rules, ctx.today).undo_hours),
+            )
+        )
+    return Next("undo")
+
+
+# --- 1: add a person ------------------------------------------------------------------------
+
+
+def ask_alias(ctx: Ctx) -> str:
+    return ctx.t(
+        "Type a short alias for the person, 2 to 40 characters: initials such as NVA or a "
+        "nickname.\nPrivacy: no full names, no ID numbers, no family or dossier content. "
+        "Only the alias, the birth month and year, and dates are kept."
+    )
+
+
+async def received_alias(ctx: Ctx, alias: str | None) -> Outcome:
+    alias = alias or ""
+    if ID_LIKE.search(alias):
+        return Invalid(
+            ctx.t(
+                "An alias must not contain an ID or phone number. Please type initials or a "
+                "nickname."
+            )
+        )
+    if await repository(ctx).alias_in_use(ctx.draft["cell"], alias):
+        return Invalid(
+            ctx.t(
+                "{alias} is already used in this cell. Please type a different alias.", alias=alias
+            )
+        )
+    ctx.draft["alias"] = alias
+    return Next("birth")
+
+
+def ask_birth(ctx: Ctx) -> str:
+    return ctx.t(
+        "Month and year of birth of {alias}, as mm/yyyy (for example 04/1995). It is only "
+        "used for the age check at the cell's vote.",
+        alias=ctx.draft["alias"],
+    )
+
+
+def received_birth(ctx: Ctx, text: str | None) -> Outcome:
+    parsed = parse_month_year(text or "")
+    expected = ctx.t("Please type the month and year of birth as mm/yyyy, for example 04/1995.")
+    if parsed is None:
+        return Invalid(expected)
+    year, month = parsed
+    if (year, month) > (ctx.today.year, ctx.today.month):
+        return Invalid(ctx.t("That month is in the future.") + " " + expected)
+    if year < ctx.today.year - MAX_AGE_YEARS:
+        return Invalid(ctx.t("Please check the year.") + " " + expected)
+    ctx.draft["birth"] = [year, month]
+    return Next("entry_stage")
+
+
+def ask_entry_stage(ctx: Ctx) -> str:
+    return ctx.t("At which stage is {alias} now?", alias=ctx.draft["alias"])
+
+
+def entry_stage_choices(ctx: Ctx) -> list[Choice]:
+    return [Choice(stage.value, stage_label(ctx, stage)) for stage in ENTRY_STAGES]
+
+
+def received_entry_stage(ctx: Ctx, key: str) -> Outcome:
+    ctx.draft["entry_stage"] = key
+    # The date's meaning and checks depend on the stage: ask it again even when editing.
+    return Next("entry_date", force=True)
+
+
+def ask_entry_date(ctx: Ctx) -> str:
+    stage = Stage(ctx.draft["entry_stage"])
+    return ctx.t(DATE_QUESTIONS[stage], alias=ctx.draft["alias"])
+
+
+def entry_refusal(ctx: Ctx, on: date) -> str | None:
+    """Return why the entry stage cannot be dated `on`, or None."""
+    stage, birth = Stage(ctx.draft["entry_stage"]), draft_birth(ctx)
+    if on < date(birth.year, birth.month, 1):
+        return ctx.t("That date is before the month of birth. Please type the date of the stage.")
+    errors = check_date([], stage, on, ctx.today, birth, ctx.rules)
+    return error_text(ctx, errors[0], [], on, birth) if errors else None
+
+
+def received_entry_date(ctx: Ctx, on: date) -> Outcome:
+    refusal = entry_refusal(ctx, on)
+    if refusal is not None:
+        return Invalid(refusal)
+    ctx.draft["entry_date"] = on.isoformat()
+    return Next("add_review")
+
+
+def add_summary(ctx: Ctx) -> str:
+    stage, on, birth = (
+        Stage(ctx.draft["entry_stage"]),
+        draft_day(ctx, "entry_date"),
+        draft_birth(ctx),
+    )
+    moves = list(moves_for(stage, on))
+    lines = [
+        ctx.t("Please check the new record:"),
+        ctx.t("Alias: {alias}", alias=ctx.draft["alias"]),
+        ctx.t("Born: {month}", month=ctx.t.month(date(birth.year, birth.month, 1))),
+        ctx.t("Stage: {stage}, since {date}", stage=stage_label(ctx, stage), date=ctx.t.date(on)),
+        ctx.t(
+            "Next: {deadline}",
+            deadline=deadline_text(
+                ctx, status(moves, ctx.today, ctx.rules, holidays_for(ctx)).deadline
+            ),
+        ),
+    ]
+    warnings = warnings_for([], stage, on, birth, ctx.rules, holidays_for(ctx))
+    lines += ["⚠ " + warning_text(ctx, w, [], on) for w in warnings]
+    return "\n".join(lines)
+
+
+def add_fields(ctx: Ctx) -> list[tuple[str, str]]:
+    return [
+        ("alias", ctx.t("Alias")),
+        ("birth", ctx.t("Month and year of birth")),
+        ("entry_stage", ctx.t("Stage")),
+        ("entry_date", ctx.t("Date of the stage")),
+    ]
+
+
+async def save_person(ctx: Ctx) -> Outcome:
+    alias, on = ctx.draft["alias"], draft_day(ctx, "entry_date")
+    refusal = entry_refusal(ctx, on)
+    if refusal is not None:
+        return Invalid(refusal)
+    repo = repository(ctx)
+    if await repo.alias_in_use(ctx.draft["cell"], alias):
+        return Invalid(
+            ctx.t("{alias} is already used in this cell. Please edit the alias.", alias=alias)
+        )
+    stage = Stage(ctx.draft["entry_stage"])
+    moves = moves_for(stage, on)
+    await repo.add(ctx.draft["cell"], alias, draft_birth(ctx), moves, ctx.user.id, ctx.now)
+    deadline = status(list(moves), ctx.today, ctx.rules, holidays_for(ctx)).deadline
+    return Done(
+        [
+            Reply(
+                ctx.t(
+                    "Saved: {alias}, {stage} since {date}.",
+                    alias=alias,
+                    stage=stage_label(ctx, stage),
+                    date=ctx.t.date(on),
+                )
+                + "\n"
+                + ctx.t("Next: {deadline}", deadline=deadline_text(ctx, deadline))
+                + "\n"
+                + undo_hint(ctx)
+            )
+        ]
+    )
+
+
+def undo_hint(ctx: Ctx) -> str:
+    return ctx.t(
+        "A wrong entry can be undone within {hours} hours: /{command}, then 4.",
+        command=command_name(ctx),
+        hours=ctx.t.number(rules_on(ctx.rules, ctx.today).undo_hours),
+    )
+
+
+# --- 2: record a step -----------------------------------------------------------------------
+
+
+async def open_people(ctx: Ctx) -> list[Recruit]:
+    """Return the cell's open records, overdue first, then by what is due next."""
+    holidays = holidays_for(ctx)
+    people = [
+        p for p in await repository(ctx).of_cell(ctx.draft["cell"]) if allowed_moves(p.stage)
+    ]
+    return sorted(
+        people, key=lambda p: list_order(status(p.history, ctx.today, ctx.rules, holidays))
+    )
+
+
+def ask_person(ctx: Ctx) -> str:
+    return ctx.t("Whose step do you want to record?")
+
+
+async def person_choices(ctx: Ctx) -> list[Choice]:
+    return [
+        Choice(str(p.id), f"{p.alias} — {stage_label(ctx, p.stage)}")
+        for p in await open_people(ctx)
+    ]
+
+
+async def received_person(ctx: Ctx, key: str) -> Outcome:
+    person = await repository(ctx).get(int(key))
+    if person is None:
+        return Invalid(ctx.t("That record is no longer in the list. Please pick another."))
+    for answer in ("target", "move_date", "yes", "eligible"):
+        ctx.draft.pop(answer, None)
+    ctx.draft["person"] = person.id
+    ctx.draft["alias"] = person.alias
+    ctx.draft["batch"] = person.last_batch
+    cell = await OrgRepository(ctx.db).get(person.cell_id)
+    ctx.draft["roll"] = cell.full_members if cell else 0  # offered as the eligible count
+    # The moves on offer depend on the person's stage: ask the move again even when editing.
+    return Next("move", force=True)
+
+
+async def ask_move(ctx: Ctx) -> str:
+    person = await draft_person(ctx)
+    if person is None:
+        return ctx.t(
+            "That record is no longer in the list. Please send /{cancel} and start again.",
+            cancel=cancel_name(ctx),
+        )
+    return ctx.t(
+        "{alias} is at: {stage} since {date}. Which step follows?",
+        alias=person.alias,
+        stage=stage_label(ctx, person.stage),
+        date=ctx.t.date(person.since),
+    )
+
+
+async def move_choices(ctx: Ctx) -> list[Choice]:
+    person = await draft_person(ctx)
+    if person is None:
+        return []
+    return [Choice(s.value, stage_label(ctx, s)) for s in allowed_moves(person.stage)]
+
+
+def received_move(ctx: Ctx, key: str) -> Outcome:
+    ctx.draft["target"] = key
+    ctx.draft.pop("yes", None)
+    ctx.draft.pop("eligible", None)
+    return Next("move_date", force=True)
+
+
+def ask_move_date(ctx: Ctx) -> str:
+    return ctx.t(DATE_QUESTIONS[Stage(ctx.draft["target"])], alias=ctx.draft["alias"])
+
+
+async def received_move_date(ctx: Ctx, on: date) -> Outcome:
+    person = await draft_person(ctx)
+    if person is None:
+        return Invalid(
+            ctx.t(
+                "That record is no longer in the list. Please send /{cancel} and start again.",
+                cancel=cancel_name(ctx),
+            )
+        )
+    target = Stage(ctx.draft["target"])
+    errors = check_date(person.history, target, on, ctx.today, person.birth, ctx.rules)
+    if errors:
+        return Invalid(error_text(ctx, errors[0], person.history, on, person.birth))
+    ctx.draft["move_date"] = on.isoformat()
+    if target in VOTE_STAGES and "eligible" not in ctx.draft:
+        return Next("yes", force=True)
+    return Next("step_review")
+
+
+def ask_yes(ctx: Ctx) -> str:
+    if Stage(ctx.draft["target"]) is Stage.BASE_COMMITTEE_VOTE:
+        return ctx.t("How many members of the grassroots committee voted yes?")
+    return ctx.t("How many full members voted yes?")
+
+
+def received_yes(ctx: Ctx, yes: int) -> Outcome:
+    ctx.draft["yes"] = yes
+    ctx.draft.pop("eligible", None)
+    return Next("eligible", force=True)
+
+
+def ask_eligible(ctx: Ctx) -> str:
+    if Stage(ctx.draft["target"]) is Stage.BASE_COMMITTEE_VOTE:
+        return ctx.t("How many members does the grassroots committee have?")
+    return ctx.t(
+        "How many full members were eligible to vote? Probationary members do not vote; "
+        "exempt members count only if present."
+    )
+
+
+def eligible_quick(ctx: Ctx) -> Sequence[int]:
+    roll = ctx.draft.get("roll")
+    if Stage(ctx.draft["target"]) is Stage.BASE_COMMITTEE_VOTE or not roll:
+        return ()
+    return (int(roll),)
+
+
+async def received_eligible(ctx: Ctx, eligible: int) -> Outcome:
+    yes = int(ctx.draft["yes"])
+    rules = rules_on(ctx.rules, draft_day(ctx, "move_date"))
+    error = check_votes(Votes(yes, eligible), rules)
+    if error is MoveError.YES_EXCEEDS_ELIGIBLE:
+        return Invalid(
+            ctx.t(
+                "{yes} yes votes cannot be more than {eligible} eligible members. Type the "
+                "eligible count again, or tap « Back to correct the yes votes.",
+                yes=ctx.t.number(yes),
+                eligible=ctx.t.number(eligible),
+            )
+        )
+    if error is MoveError.TOO_FEW_YES_VOTES:
+        return Invalid(vote_refusal(ctx, yes, eligible))
+    ctx.draft["eligible"] = eligible
+    return Next("step_review")
+
+
+def vote_refusal(ctx: Ctx, yes: int, eligible: int) -> str:
+    """Show why a vote did not pass, with the arithmetic."""
+    rules = rules_on(ctx.rules, draft_day(ctx, "move_date"))
+    exact = eligible * rules.vote_share_numerator / rules.vote_share_denominator
+    return ctx.t(
+        "Not passed: {yes} yes of {eligible} eligible. At least {numerator}/{denominator} are "
+        "needed: {numerator} × {eligible} ÷ {denominator} = {exact}, rounded up to {required}. "
+        "The step is not recorded.\nIf a count was typed wrong, type the eligible count again "
+        "or tap « Back; otherwise send /{cancel}.",
+        cancel=cancel_name(ctx),
+        yes=ctx.t.number(yes),
+        eligible=ctx.t.number(eligible),
+        numerator=ctx.t.number(rules.vote_share_numerator),
+        denominator=ctx.t.number(rules.vote_share_denominator),
+        exact=ctx.t.number(round(exact, 2)),
+        required=ctx.t.number(required_yes_votes(eligible, rules)),
+    )
+
+
+def draft_votes(ctx: Ctx) -> Votes | None:
+    if "eligible" not in ctx.draft:
+        return None
+    return Votes(int(ctx.draft["yes"]), int(ctx.draft["eligible"]))
+
+
+async def step_summary(ctx: Ctx) -> str:
+    person = await draft_person(ctx)
+    if person is None:
+        return ctx.t(
+            "That record is no longer in the list. Please send /{cancel} and start again.",
+            cancel=cancel_name(ctx),
+        )
+    target, on = Stage(ctx.draft["target"]), draft_day(ctx, "move_date")
+    lines = [
+        ctx.t("Please check the step:"),
+        f"{person.alias}: {stage_label(ctx, person.stage)} → {stage_label(ctx, target)}",
+        ctx.t("Date of the step: {date}", date=ctx.t.date(on)),
+    ]
+    votes = draft_votes(ctx)
+    if votes is not None:
+        required = required_yes_votes(votes.eligible, rules_on(ctx.rules, on))
+        lines.append(
+            ctx.t(
+                "Votes: {yes} yes of {eligible} eligible (at least {required} needed)",
+                yes=ctx.t.number(votes.yes),
+                eligible=ctx.t.number(votes.eligible),
+                required=ctx.t.number(required),
+            )
+        )
+    if target is Stage.CEREMONY:
+        lines.append(ctx.t("The probation starts the same day."))
+    check = check_move(
+        person.history, target, on, ctx.today, person.birth, ctx.rules, holidays_for(ctx), votes
+    )
+    lines += ["⚠ " + warning_text(ctx, w, person.history, on) for w in check.warnings]
+    return "\n".join(lines)
+
+
+def step_fields(ctx: Ctx) -> list[tuple[str, str]]:
+    fields = [
+        ("person", ctx.t("Person")),
+        ("move", ctx.t("Step")),
+        ("move_date", ctx.t("Date of the step")),
+    ]
+    if Stage(ctx.draft.get("target", Stage.SOURCE)) in VOTE_STAGES:
+        fields += [("yes", ctx.t("Yes votes")), ("eligible", ctx.t("Eligible members"))]
+    return fields
+
+
+async def save_step(ctx: Ctx) -> Outcome:
+    person = await draft_person(ctx)
+    changed = ctx.t(
+        "This record was changed by someone else in the meantime. Nothing was saved; please "
+        "send /{command} and start again.",
+        command=command_name(ctx),
+    )
+    if person is None or person.last_batch != ctx.draft["batch"]:
+        return Done([Reply(changed)])
+    target, on = Stage(ctx.draft["target"]), draft_day(ctx, "move_date")
+    holidays = holidays_for(ctx)
+    check = check_move(
+        person.history, target, on, ctx.today, person.birth, ctx.rules, holidays, draft_votes(ctx)
+    )
+    if not check.ok:
+        return Invalid(error_text(ctx, check.errors[0], person.history, on, person.birth))
+    moves = moves_for(target, on)
+    try:
+        await repository(ctx).record(
+            person.id,
+            moves,
+            ctx.user.id,
+            ctx.now,
+            expected_batch=person.last_batch,
+            votes=draft_votes(ctx),
+        )
+    except StaleRecord:
+        return Done([Reply(changed)])
+    history = [*person.history, *moves]
+    lines = [
+        ctx.t(
+            "Saved: {alias}, {stage} since {date}.",
+            alias=person.alias,
+            stage=stage_label(ctx, history[-1].stage),
+            date=ctx.t.date(on),
+        )
+    ]
+    official = official_date(history, ctx.rules)
+    if official is not None:
+        lines.append(
+            ctx.t("Full member as of {date}, the end of the probation.", date=ctx.t.date(official))
+        )
+    elif allowed_moves(history[-1].stage):
+        deadline = status(history, ctx.today, ctx.rules, holidays).deadline
+        lines.append(ctx.t("Next: {deadline}", deadline=deadline_text(ctx, deadline)))
+    lines.append(undo_hint(ctx))
+    return Done([Reply("\n".join(lines))])
+
+
+# --- 3: list --------------------------------------------------------------------------------
+
+
+def person_line(ctx: Ctx, person: Recruit, deadline: Deadline | None) -> str:
+    return ctx.t(
+        "{alias} — {stage} since {date}; {deadline}",
+        alias=person.alias,
+        stage=stage_label(ctx, person.stage),
+        date=ctx.t.date(person.since),
+        deadline=deadline_text(ctx, deadline),
+    )
+
+
+async def pipeline_lines(ctx: Ctx, cell_id: int) -> tuple[list[Recruit], list[str]]:
+    """Return the cell's records and one line per open record, overdue first."""
+    holidays = holidays_for(ctx)
+    people = await repository(ctx).of_cell(cell_id)
+    rows = [
+        (status(p.history, ctx.today, ctx.rules, holidays), p)
+        for p in people
+        if allowed_moves(p.stage)
+    ]
+    rows.sort(key=lambda row: list_order(row[0]))
+    return people, [f"{n}. " + person_line(ctx, p, s.deadline) for n, (s, p) in enumerate(rows, 1)]
+
+
+async def pipeline_list(ctx: Ctx) -> str:
+    people, lines = await pipeline_lines(ctx, ctx.draft["cell"])
+    if not lines:
+        return ctx.t(
+            "Nobody is in this cell's pipeline yet. Send /{command} and choose 1 to add a person.",
+            command=command_name(ctx),
+        )
+    closed = len(people) - len(lines)
+    text = ctx.t("Recruitment pipeline (overdue first):") + "\n" + "\n".join(lines)
+    if closed:
+        text += "\n" + ctx.t(
+            "Closed records (confirmed or left): {count}", count=ctx.t.number(closed)
+        )
+    return text
+
+
+# --- 4: undo --------------------------------------------------------------------------------
+
+
+async def undoable(ctx: Ctx) -> list[Choice]:
+    """Return the user's own recent last steps in this cell, newest first, as choices."""
+    hours = rules_on(ctx.rules, ctx.today).undo_hours
+    repo = repository(ctx)
+    mine = {p.id for p in await repo.of_cell(ctx.draft["cell"])}
+    choices = []
+    for batch in await repo.undoable(ctx.user.id, ctx.now - timedelta(hours=hours)):
+        if batch.recruit_id not in mine:
+            continue
+        stages = " + ".join(stage_label(ctx, s) for s in batch.stages)
+        label = f"{batch.alias}: {stages} ({ctx.t.date(batch.on)})"
+        if batch.adds_person:
+            label = ctx.t(
+                "{alias}: added ({stages}, {date})",
+                alias=batch.alias,
+                stages=stages,
+                date=ctx.t.date(batch.on),
+            )
+        choices.append(Choice(f"{batch.recruit_id}.{batch.batch}", label))
+    return choices
+
+
+def ask_undo(ctx: Ctx) -> str:
+    return ctx.t("Which step do you want to undo?")
+
+
+def received_undo(ctx: Ctx, key: str) -> Outcome:
+    ctx.draft["undo"] = key
+    return Next("undo_confirm")
+
+
+async def ask_undo_confirm(ctx: Ctx) -> str:
+    recruit_id, batch = (int(part) for part in ctx.draft["undo"].split("."))
+    person = await repository(ctx).get(recruit_id)
+    if person is None:
+        return ctx.t(
+            "That record is no longer in the list. Please send /{cancel} and start again.",
+            cancel=cancel_name(ctx),
+        )
+    if batch == 1:
+        return ctx.t("Undo adding {alias}? The record leaves the list.", alias=person.alias)
+    previous = person.before_last_batch[-1]
+    return ctx.t(
+        "Undo the last step of {alias}? The record goes back to {stage} ({date}).",
+        alias=person.alias,
+        stage=stage_label(ctx, previous.stage),
+        date=ctx.t.date(previous.on),
+    )
+
+
+def undo_confirm_choices(ctx: Ctx) -> list[Choice]:
+    return [Choice("yes", ctx.t("Undo it")), Choice("no", ctx.t("Keep it"))]
+
+
+async def received_undo_confirm(ctx: Ctx, key: str) -> Outcome:
+    if key == "no":
+        return Done([Reply(ctx.t("Kept. Nothing was changed."))])
+    recruit_id, batch = (int(part) for part in ctx.draft["undo"].split("."))
+    hours = rules_on(ctx.rules, ctx.today).undo_hours
+    repo = repository(ctx)
+    undone = await repo.undo(
+        recruit_id, batch, ctx.user.id, ctx.now, ctx.now - timedelta(hours=hours)
+    )
+    if not undone:
+        return Done(
+            [
+                Reply(
+                    ctx.t(
+                        "That step can no longer be undone: a later step was recorded, or more "
+                        "than {hours} hours have passed. Nothing was changed.",
+                        hours=ctx.t.number(hours),
+                    )
+                )
+            ]
+        )
+    person = await repo.get(recruit_id)
+    if person is None:
+        return Done([Reply(ctx.t("Undone. The record has left the list."))])
+    return Done(
+        [
+            Reply(
+                ctx.t(
+                    "Undone. {alias} is back at {stage} since {date}.",
+                    alias=person.alias,
+                    stage=stage_label(ctx, person.stage),
+                    date=ctx.t.date(person.since),
+                )
+            )
+        ]
+    )
+
+
+# --- the standing's section -----------------------------------------------------------------
+
+
+async def recruitment_section(ctx: Ctx, cell: OrgUnit) -> str | None:
+    """Render the cell's recruitment for the standing: counts, then each open record."""
+    people, lines = await pipeline_lines(ctx, cell.id)
+    if not people:
+        return None
+    summary = summarise([p.history for p in people], ctx.today, ctx.rules, holidays_for(ctx))
+    counts = ", ".join(
+        f"{stage_label(ctx, stage)} {ctx.t.number(n)}"
+        for stage, n in summary.by_stage.items()
+        if n
+    )
+    window = rules_on(ctx.rules, ctx.today).probation_ending_soon_days
+    text = [
+        ctx.t("Recruitment: {counts}", counts=counts),
+        ctx.t(
+            "Admitted this year: {admitted}. Probations ending within {days} days: {ending}. "
+            "Overdue: {overdue}.",
+            admitted=ctx.t.number(summary.admitted_this_year),
+            days=ctx.t.number(window),
+            ending=ctx.t.number(summary.probations_ending_soon),
+            overdue=ctx.t.number(summary.overdue),
+        ),
+        *lines,
+    ]
+    return "\n".join(text)
+
+
+# --- the flow -------------------------------------------------------------------------------
+
+
+FLOW = Flow(
+    "recruit",
+    [
+        ChoiceStep(
+            "cell", lambda ctx: ctx.t("Which cell?"), cell_choices, received_cell, counted=False
+        ),
+        ChoiceStep("menu", ask_menu, menu_choices, received_menu, counted=False),
+        TextStep("alias", ask_alias, received_alias, min_length=2, max_length=40, counted=False),
+        TextStep("birth", ask_birth, received_birth, max_length=20, counted=False),
+        ChoiceStep(
+            "entry_stage",
+            ask_entry_stage,
+            entry_stage_choices,
+            received_entry_stage,
+            counted=False,
+        ),
+        DateStep("entry_date", ask_entry_date, received_entry_date, counted=False),
+        ReviewStep("add_review", add_summary, add_fields, save_person, counted=False),
+        ChoiceStep("person", ask_person, person_choices, received_person, counted=False),
+        ChoiceStep("move", ask_move, move_choices, received_move, counted=False),
+        DateStep("move_date", ask_move_date, received_move_date, counted=False),
+        NumberStep("yes", ask_yes, lambda ctx: (0, 9999), received_yes, counted=False),
+        NumberStep(
+            "eligible",
+            ask_eligible,
+            lambda ctx: (1, 9999),
+            received_eligible,
+            quick=eligible_quick,
+            counted=False,
+        ),
+        ReviewStep("step_review", step_summary, step_fields, save_step, counted=False),
+        ChoiceStep("undo", ask_undo, undoable, received_undo, counted=False),
+        ChoiceStep(
+            "undo_confirm",
+            ask_undo_confirm,
+            undo_confirm_choices,
+            received_undo_confirm,
+            counted=False,
+        ),
+    ],
+    start=begin,
+)
+
+COMMANDS = [
+    Command(
+        ("phattrien", "recruit"),
+        N_("Recruitment: add a person, record a step, list"),
+        roles=frozenset({Role.SECRETARY}),
+        flow=FLOW,
+    ),
+]

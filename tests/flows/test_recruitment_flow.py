@@ -1,0 +1,433 @@
+"""/phattrien (/recruit) as whole conversations through the dispatcher."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+
+from bot.core.dispatcher import Dispatcher
+from bot.core.messages import Inbound
+from bot.domain.pipeline import Birth, Move, Stage, moves_for
+from bot.storage.database import Database
+from bot.storage.org import OrgRepository
+from bot.storage.recruitment import Recruit, RecruitmentRepository
+from bot.storage.users import UserRepository
+from handlers.recruitment import recruitment_section
+from tests.support import Chat, Clock, World, vn_time
+
+# The clock fixture stands at Friday 27 Nov 2026, 20:30 in Vietnam.
+
+
+ADULT = Birth(1990, 6)
+
+
+async def seed(
+    db: Database, world: World, alias: str, stage: Stage, on: date, birth: Birth = ADULT
+) -> int:
+    """Put a person into TL-01's pipeline as sec-1 would have, without a conversation."""
+    user = await UserRepository(db).find("test", "sec-1")
+    assert user is not None
+    moves = moves_for(stage, on)
+    when = vn_time(on.year, on.month, on.day)
+    return await RecruitmentRepository(db).add(
+        world.cell_ids["TL-01"], alias, birth, moves, user.id, when
+    )
+
+
+async def person(db: Database, recruit_id: int) -> Recruit:
+    found = await RecruitmentRepository(db).get(recruit_id)
+    assert found is not None
+    return found
+
+
+async def test_adding_a_person_reasks_every_bad_answer_and_saves_on_typed_1(
+    dispatcher: Dispatcher, db: Database, world: World
+) -> None:
+    chat = Chat(dispatcher, "sec-1", language_code="en")
+    [menu] = await chat.send("/recruit")
+    assert "Recruitment of Chi bộ ấp Xóm Chùa" in menu.text
+    assert [c.key for c in menu.choices] == ["add", "step", "list", "undo"]
+    await chat.send("9")  # no such option
+    assert "1 to 4" in chat.last_text
+    [alias] = await chat.send("1")
+    assert "no full names, no ID numbers, no family or dossier content" in alias.text
+    await chat.send("A")  # too short
+    assert "between 2 and 40 characters" in chat.last_text
+    await chat.send("x" * 41)  # too long
+    assert "between 2 and 40 characters" in chat.last_text
+    await chat.send("079203001234")  # an ID card number
+    assert "must not contain an ID" in chat.last_text
+    [birth] = await chat.send("  NVA ")
+    assert "mm/yyyy" in birth.text and "NVA" in birth.text
+    for wrong in ("1995", "13/1995", "04/95", "12/2026x"):
+        await chat.send(wrong)
+        assert "as mm/yyyy, for example 04/1995" in chat.last_text, wrong
+    await chat.send("12/2026")  # next month's birth is in the future
+    assert "future" in chat.last_text
+    [stages] = await chat.send("4/1995")
+    assert stages.choices[0].key == "SOURCE" and "CEREMONY" not in {c.key for c in stages.choices}
+    await chat.send("42")
+    assert "type its number" in chat.last_text
+    [when] = await chat.send("dossier")  # a typed label works as well as a number
+    assert "dossier of NVA" in when.text
+    await chat.send("31/2/2026")
+    assert "day/month or day/month/year" in chat.last_text
+    await chat.send("28/11/2026")  # tomorrow
+    assert "in the future" in chat.last_text
+    await chat.send("3/3/1995")  # before the birth month
+    assert "before the month of birth" in chat.last_text
+    [review] = await chat.send("3/2/2026")
+    assert "Alias: NVA" in review.text and "Born: Apr 1995" in review.text
+    assert "Dossier, since Feb 3, 2026" in review.text
+    assert "dossier must go to the cell's vote by Feb 3, 2027" in review.text
+    assert [c.key for c in review.choices][:3] == ["save", "edit", "cancel"]
+    [saved] = await chat.send("1")
+    assert "Saved: NVA, Dossier since Feb 3, 2026." in saved.text
+    [record] = await RecruitmentRepository(db).of_cell(world.cell_ids["TL-01"])
+    assert (record.alias, record.birth, record.stage) == ("NVA", Birth(1995, 4), Stage.DOSSIER)
+
+
+async def test_an_alias_already_in_the_cell_is_refused(
+    dispatcher: Dispatcher, db: Database, world: World
+) -> None:
+    await seed(db, world, "NVA", Stage.SOURCE, date(2026, 1, 5))
+    chat = Chat(dispatcher, "sec-1", language_code="en")
+    await chat.send("/recruit")
+    await chat.tap("add")
+    await chat.send("nva")
+    assert "already used in this cell" in chat.last_text
+
+
+async def test_editing_the_stage_from_the_review_asks_its_date_again(
+    dispatcher: Dispatcher, db: Database, world: World
+) -> None:
+    chat = Chat(dispatcher, "sec-1", language_code="en")
+    for answer in ("/recruit", "1", "TTB", "05/2001", "1", "2/3/2026"):
+        await chat.send(answer)
+    assert "Candidate pool (source), since Mar 2, 2026" in chat.last_text
+    await chat.send("2")  # edit
+    await chat.tap("entry_stage")
+    [when] = await chat.send("8")  # probationary member
+    assert "admission ceremony of TTB (probation starts that day)" in when.text
+    [review] = await chat.send("15/1/2026")
+    assert "Probationary member, since Jan 15, 2026" in review.text
+    assert "probation ends on Jan 15, 2027" in review.text
+    await chat.tap("save")
+    [record] = await RecruitmentRepository(db).of_cell(world.cell_ids["TL-01"])
+    assert record.history[-1].stage is Stage.PROBATION
+
+
+async def test_cancel_on_the_review_saves_nothing(
+    dispatcher: Dispatcher, db: Database, world: World
+) -> None:
+    chat = Chat(dispatcher, "sec-1", language_code="en")
+    for answer in ("/recruit", "1", "TTB", "05/2001", "1", "2/3/2026"):
+        await chat.send(answer)
+    await chat.send("cancel")
+    assert chat.last_text == "Cancelled. Nothing was saved."
+    assert await RecruitmentRepository(db).of_cell(world.cell_ids["TL-01"]) == []
+
+
+async def test_a_vote_below_two_thirds_is_refused_with_the_arithmetic(
+    dispatcher: Dispatcher, db: Database, world: World
+) -> None:
+    recruit = await seed(db, world, "LTC", Stage.DOSSIER, date(2026, 3, 2))
+    chat = Chat(dispatcher, "sec-1", language_code="en")
+    await chat.send("/recruit")
+    [people] = await chat.send("2")
+    assert people.choices[0].label == "LTC — Dossier"
+    [moves] = await chat.send("1")
+    assert "LTC is at: Dossier since Mar 2, 2026" in moves.text
+    assert [c.key for c in moves.choices][:2] == ["CELL_VOTE_ADMIT", "DROPPED"]
+    await chat.send("1")
+    await chat.send("1/3/2026")  # before the dossier
+    assert "previous step (Dossier) is dated Mar 2, 2026" in chat.last_text
+    [yes] = await chat.send("5/11/2026")
+    assert "voted yes" in yes.text
+    await chat.send("five")
+    assert "whole number from 0 to 9,999" in chat.last_text
+    [eligible] = await chat.send("5")
+    assert "eligible to vote" in eligible.text
+    assert eligible.choices[0].key == "18"  # the cell's full members, one tap
+    await chat.send("4")
+    assert "cannot be more than 4 eligible" in chat.last_text
+    [refusal] = await chat.send("8")
+    assert "Not passed: 5 yes of 8 eligible" in refusal.text
+    assert "2 × 8 ÷ 3 = 5.33, rounded up to 6" in refusal.text
+    assert (await person(db, recruit)).stage is Stage.DOSSIER
+    await chat.send("back")  # to the yes votes
+    assert "voted yes" in chat.last_text
+    await chat.send("6")
+    [review] = await chat.send("8")
+    assert "LTC: Dossier → Cell admission vote" in review.text
+    assert "Votes: 6 yes of 8 eligible (at least 6 needed)" in review.text
+    [saved] = await chat.send("1")
+    assert "Saved: LTC, Cell admission vote since Nov 5, 2026." in saved.text
+    assert "admission decision due by" in saved.text
+    moved = await person(db, recruit)
+    assert moved.stage is Stage.CELL_VOTE_ADMIT
+    counts = await db.fetch_one(
+        "SELECT yes_votes, eligible_voters FROM recruit_moves WHERE recruit_id = ? AND batch = 2",
+        (recruit,),
+    )
+    assert counts is not None and tuple(counts) == (6, 8)
+
+
+async def test_an_applicant_a_month_short_of_18_cannot_be_voted_on(
+    dispatcher: Dispatcher, db: Database, world: World
+) -> None:
+    await seed(db, world, "PVD", Stage.DOSSIER, date(2026, 6, 1), birth=Birth(2008, 12))
+    chat = Chat(dispatcher, "sec-1", language_code="en")
+    for answer in ("/recruit", "2", "1", "1"):
+        await chat.send(answer)
+    await chat.send("20/11/2026")
+    assert "17 years and 11 months old, under the minimum of 18" in chat.last_text
+    await chat.send("/cancel")
+
+
+async def test_an_applicant_over_60_is_saved_with_a_warning(
+    dispatcher: Dispatcher, db: Database, world: World
+) -> None:
+    await seed(db, world, "Chú Tư", Stage.DOSSIER, date(2026, 6, 1), birth=Birth(1966, 9))
+    chat = Chat(dispatcher, "sec-1", language_code="en")
+    for answer in ("/recruit", "2", "1", "1", "20/11/2026", "15", "18"):
+        await chat.send(answer)
+    assert "Over 60 at the cell's vote" in chat.last_text
+    await chat.send("1")
+    assert "Saved: Chú Tư" in chat.last_text
+
+
+async def test_editing_the_move_from_the_review_drops_the_votes(
+    dispatcher: Dispatcher, db: Database, world: World
+) -> None:
+    recruit = await seed(db, world, "LTC", Stage.DOSSIER, date(2026, 3, 2))
+    chat = Chat(dispatcher, "sec-1", language_code="en")
+    for answer in ("/recruit", "2", "1", "1", "5/11/2026", "6", "8"):
+        await chat.send(answer)
+    await chat.tap("edit")
+    [fields] = await chat.send("2")  # the step itself
+    assert "Which step follows?" in fields.text
+    await chat.tap("DROPPED")
+    [review] = await chat.send("6/11/2026")
+    assert "LTC: Dossier → Left the pipeline" in review.text and "Votes" not in review.text
+    await chat.send("1")
+    assert (await person(db, recruit)).stage is Stage.DROPPED
+
+
+async def test_a_step_recorded_meanwhile_by_another_secretary_wins(
+    dispatcher: Dispatcher, db: Database, world: World
+) -> None:
+    recruit = await seed(db, world, "LTC", Stage.SOURCE, date(2026, 3, 2))
+    first = Chat(dispatcher, "sec-1", language_code="en")
+    for answer in ("/recruit", "2", "1", "1", "10/3/2026"):
+        await first.send(answer)
+    second = Chat(dispatcher, "sec-2", language_code="en")
+    for answer in ("/recruit", "1", "2", "1", "2", "11/3/2026", "1"):  # TL-01, then dropped
+        await second.send(answer)
+    assert "Saved: LTC, Left the pipeline" in second.last_text
+    [reply] = await first.send("1")
+    assert "changed by someone else" in reply.text
+    assert (await person(db, recruit)).stage is Stage.DROPPED
+
+
+async def test_the_author_undoes_a_step_within_a_day_and_nobody_else_can(
+    dispatcher: Dispatcher, db: Database, world: World, clock: Clock
+) -> None:
+    recruit = await seed(db, world, "LTC", Stage.SOURCE, date(2026, 3, 2))
+    chat = Chat(dispatcher, "sec-1", language_code="en")
+    for answer in ("/recruit", "2", "1", "2", "today", "1"):  # dropped by mistake
+        await chat.send(answer)
+    assert (await person(db, recruit)).stage is Stage.DROPPED
+    other = Chat(dispatcher, "sec-2", language_code="en")
+    await other.send("/recruit")
+    await other.send("1")
+    await other.send("4")
+    assert "nothing in the last 24 hours that can still be undone" in other.last_text
+    await other.send("/cancel")
+    await chat.send("/recruit")
+    [choices] = await chat.send("4")
+    assert choices.choices[0].label == "LTC: Left the pipeline (Nov 27, 2026)"
+    [confirm] = await chat.send("1")
+    assert "goes back to Candidate pool (source) (Mar 2, 2026)" in confirm.text
+    await chat.send("2")  # keep it
+    assert chat.last_text == "Kept. Nothing was changed."
+    clock.set(clock() + timedelta(hours=23))
+    for answer in ("/recruit", "4", "1", "1"):
+        await chat.send(answer)
+    assert "Undone. LTC is back at Candidate pool (source) since Mar 2, 2026." in chat.last_text
+    assert (await person(db, recruit)).stage is Stage.SOURCE
+
+
+async def test_undo_of_an_added_person_withdraws_the_record_and_expires_after_a_day(
+    dispatcher: Dispatcher, db: Database, world: World, clock: Clock
+) -> None:
+    chat = Chat(dispatcher, "sec-1", language_code="en")
+    for answer in ("/recruit", "1", "Anh Ba", "02/1999", "1", "today", "1"):
+        await chat.send(answer)
+    for answer in ("/recruit", "1", "Chị Tư", "02/1999", "1", "today", "1"):
+        await chat.send(answer)
+    clock.set(clock() + timedelta(hours=25))
+    for answer in ("/recruit", "1", "Cô Năm", "02/1999", "1", "today", "1"):
+        await chat.send(answer)
+    await chat.send("/recruit")
+    [choices] = await chat.send("4")
+    assert [c.label for c in choices.choices][:-1] == [  # the last is « Back
+        "Cô Năm: added (Candidate pool (source), Nov 28, 2026)"
+    ]
+    [confirm] = await chat.send("1")
+    assert "Undo adding Cô Năm? The record leaves the list." in confirm.text
+    await chat.send("1")
+    assert chat.last_text == "Undone. The record has left the list."
+    aliases = [r.alias for r in await RecruitmentRepository(db).of_cell(world.cell_ids["TL-01"])]
+    assert aliases == ["Anh Ba", "Chị Tư"]
+
+
+async def test_the_list_shows_overdue_records_first_with_their_deadlines(
+    dispatcher: Dispatcher, db: Database, world: World
+) -> None:
+    await seed(db, world, "Fresh", Stage.SOURCE, date(2026, 10, 1))
+    await seed(db, world, "Stale", Stage.DOSSIER, date(2025, 10, 1))
+    await seed(db, world, "Soon", Stage.CEREMONY, date(2025, 12, 20))
+    gone = await seed(db, world, "Gone", Stage.SOURCE, date(2026, 1, 1))
+    user = await UserRepository(db).find("test", "sec-1")
+    assert user is not None
+    await RecruitmentRepository(db).record(
+        gone, [Move(Stage.DROPPED, date(2026, 2, 1))], user.id, vn_time(2026, 2, 1), 1
+    )
+    chat = Chat(dispatcher, "sec-1", language_code="en")
+    await chat.send("/recruit")
+    [listing] = await chat.send("3")
+    lines = listing.text.splitlines()
+    assert lines[0] == "Recruitment pipeline (overdue first):"
+    assert lines[1] == (
+        "1. Stale — Dossier since Oct 1, 2025; "
+        "OVERDUE: dossier must go to the cell's vote by Oct 1, 2026"
+    )
+    assert lines[2] == (
+        "2. Soon — Probationary member since Dec 20, 2025; probation ends on Dec 20, 2026"
+    )
+    assert lines[3] == "3. Fresh — Candidate pool (source) since Oct 1, 2026; nothing due"
+    assert lines[4] == "Closed records (confirmed or left): 1"
+    [reply] = await chat.send("hello")  # the list ended the conversation
+    assert "/help" in reply.text
+
+
+async def test_an_empty_pipeline_offers_to_add_first(
+    dispatcher: Dispatcher, db: Database, world: World
+) -> None:
+    chat = Chat(dispatcher, "sec-1", language_code="en")
+    await chat.send("/recruit")
+    await chat.send("2")
+    assert "Nobody in this cell's pipeline is open" in chat.last_text
+    await chat.send("3")
+    assert "Nobody is in this cell's pipeline yet" in chat.last_text
+
+
+async def test_a_secretary_of_two_cells_picks_the_cell_first(
+    dispatcher: Dispatcher, db: Database, world: World
+) -> None:
+    await seed(db, world, "NVA", Stage.SOURCE, date(2026, 10, 1))
+    chat = Chat(dispatcher, "sec-2", language_code="en")
+    [cells] = await chat.send("/recruit")
+    assert [c.label for c in cells.choices] == ["Chi bộ ấp Xóm Chùa", "Chi bộ ấp Chợ"]
+    await chat.send("2")
+    await chat.send("3")
+    assert "Nobody is in this cell's pipeline yet" in chat.last_text
+
+
+async def test_staff_cannot_use_the_secretary_command(dispatcher: Dispatcher) -> None:
+    [reply] = await Chat(dispatcher, "staff", language_code="en").send("/recruit")
+    assert "not available for your role" in reply.text
+
+
+async def test_vietnamese_is_the_default_with_the_privacy_notice(
+    dispatcher: Dispatcher, db: Database, world: World
+) -> None:
+    chat = Chat(dispatcher, "sec-1")
+    [menu] = await chat.send("/phattrien")
+    assert "Phát triển đảng viên" in menu.text
+    [alias] = await chat.send("1")
+    assert "không ghi họ tên" in alias.text
+    for answer in ("NVA", "04/1995", "4", "3/2/2026"):
+        await chat.send(answer)
+    assert "03/02/2026" in chat.last_text
+    await chat.send("1")
+    assert "Đã lưu" in chat.last_text
+
+
+async def test_the_standing_section_counts_and_lists_the_records(
+    dispatcher: Dispatcher, db: Database, world: World
+) -> None:
+    await seed(db, world, "Stale", Stage.DOSSIER, date(2025, 10, 1))
+    await seed(db, world, "Soon", Stage.CEREMONY, date(2025, 12, 20))
+    await seed(db, world, "New", Stage.CEREMONY, date(2026, 11, 2))
+    cell = await OrgRepository(db).get(world.cell_ids["TL-01"])
+    assert cell is not None
+    ctx = await dispatcher.context_for(Inbound("test", "sec-1", language_code="en"))
+    section = await recruitment_section(ctx, cell)
+    assert section is not None
+    lines = section.splitlines()
+    assert lines[0] == "Recruitment: Dossier 1, Probationary member 2"
+    assert lines[1] == ("Admitted this year: 1. Probations ending within 30 days: 1. Overdue: 1.")
+    assert lines[2].startswith("1. Stale") and lines[3].startswith("2. Soon")
+    other = await OrgRepository(db).get(world.cell_ids["TL-02"])
+    assert other is not None and await recruitment_section(ctx, other) is None
+
+
+@pytest.mark.parametrize("language", ["en", "vi"])
+async def test_one_person_goes_from_source_to_confirmed_with_realistic_dates(
+    dispatcher: Dispatcher, db: Database, world: World, clock: Clock, language: str
+) -> None:
+    chat = Chat(dispatcher, "sec-1", language_code=language)
+
+    async def on(day: date, *answers: str) -> None:
+        clock.set(vn_time(day.year, day.month, day.day))
+        for answer in answers:
+            await chat.send(answer)
+
+    await on(date(2024, 1, 8), "/phattrien", "1", "Em Sáu", "07/2000", "1", "8/1/2024", "1")
+    # each step: the menu, the person, the next stage (always 1), its date, then answers
+    steps = [
+        (date(2024, 3, 5), Stage.SYMPATHISER, ()),
+        (date(2024, 5, 20), Stage.AWARENESS_COURSE, ()),
+        (date(2024, 8, 12), Stage.DOSSIER, ()),
+        (date(2024, 10, 8), Stage.CELL_VOTE_ADMIT, ("14", "18")),
+        (date(2024, 10, 24), Stage.BASE_COMMITTEE_VOTE, ("9", "11")),
+        (date(2024, 12, 16), Stage.ADMISSION_DECIDED, ()),
+        (date(2025, 1, 10), Stage.PROBATION, ()),  # the ceremony starts the probation
+    ]
+    for day, stage, votes in steps:
+        typed = f"{day.day}/{day.month}/{day.year}"
+        await on(day, "/phattrien", "2", "1", "1", typed, *votes, "1")
+        [record] = await RecruitmentRepository(db).of_cell(world.cell_ids["TL-01"])
+        assert record.stage is stage, day
+    clock.set(vn_time(2025, 12, 20))
+    cell = await OrgRepository(db).get(world.cell_ids["TL-01"])
+    assert cell is not None
+    ctx = await dispatcher.context_for(Inbound("test", "sec-1", language_code=language))
+    section = await recruitment_section(ctx, cell)
+    assert section is not None and ("10/01/2026" in section or "Jan 10, 2026" in section)
+    # the confirmation vote cannot be dated before the probation ends
+    await on(date(2026, 1, 15), "/phattrien", "2", "1", "1", "9/1/2026")
+    assert "10/01/2026" in chat.last_text or "Jan 10, 2026" in chat.last_text
+    await chat.send("15/1/2026")
+    for answer in ("15", "19", "1"):
+        await chat.send(answer)
+    await on(date(2026, 2, 10), "/phattrien", "2", "1", "1", "10/2/2026", "1")
+    assert "10/01/2026" in chat.last_text or "Jan 10, 2026" in chat.last_text
+    [record] = await RecruitmentRepository(db).of_cell(world.cell_ids["TL-01"])
+    assert record.stage is Stage.CONFIRMED
+    assert [m.stage for m in record.history] == [
+        Stage.SOURCE,
+        Stage.SYMPATHISER,
+        Stage.AWARENESS_COURSE,
+        Stage.DOSSIER,
+        Stage.CELL_VOTE_ADMIT,
+        Stage.BASE_COMMITTEE_VOTE,
+        Stage.ADMISSION_DECIDED,
+        Stage.CEREMONY,
+        Stage.PROBATION,
+        Stage.CELL_VOTE_CONFIRM,
+        Stage.CONFIRMED,
+    ]
