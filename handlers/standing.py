@@ -25,7 +25,7 @@ from handlers.sections import standing_sections
 
 # Labels of kinds and targets, shared with the report flow (which imports this module).
 KIND_LABELS = {
-    MeetingKind.REGULAR: N_("Regular (monthly)"),
+    MeetingKind.REGULAR: N_("Regular"),
     MeetingKind.THEMATIC: N_("Thematic"),
     MeetingKind.COMBINED: N_("Regular and thematic together"),
 }

@@ -2,20 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import date
+from pathlib import Path
 
 import pytest
 
+from bot.app import App
+from bot.channels.telegram import build_application
+from bot.config import Settings
 from bot.core.dispatcher import Dispatcher
 from bot.core.flow import Ctx
 from bot.domain.meetings import ALL_TARGETS, Dissemination, MeetingKind, MeetingReport
-from bot.domain.org import OrgUnit
+from bot.domain.org import OrgUnit, Role
 from bot.storage.database import Database
 from bot.storage.meetings import MeetingRepository
 from bot.storage.org import OrgRepository
 from bot.storage.users import UserRepository
 from handlers import standing
-from tests.support import Chat, Clock, World, make_dispatcher
+from tests.channels.recording import TOKEN, FakeTelegram, RecordingRequest
+from tests.support import VN, Chat, Clock, World, make_dispatcher
 
 # Answers to a regular meeting of cell TL-01 (19 expected) held on 20/11/2026, typed.
 REGULAR = ["20/11", "1", "95", "17", "1", "1", "3", "1 3", "Họp tại nhà văn hoá"]
@@ -64,7 +70,7 @@ async def test_a_typed_report_is_saved_and_answered_with_the_standing_in_vietnam
     assert review.startswith("(8/8)")
     for line in (
         "Ngày họp: 20/11/2026",
-        "Hình thức: Thường kỳ (hằng tháng)",
+        "Hình thức: Thường kỳ",
         "Dự họp: 17/19",
         "Vắng: 1 có lý do, 1 không lý do",
         "Nhiệm vụ cụ thể: 3",
@@ -477,3 +483,73 @@ async def test_sections_of_other_features_follow_the_meeting_indicators(
     paragraphs = reply.text.split("\n\n")
     assert paragraphs[-2] == "Recruitment of Chi bộ ấp Xóm Chùa: 2 in the pipeline"
     assert paragraphs[-1].startswith("These are indicators")
+
+
+@pytest.mark.parametrize(
+    ("typed", "kind"),
+    [
+        ("thường kỳ", MeetingKind.REGULAR),  # the Vietnamese label
+        ("Thuong ky", MeetingKind.REGULAR),  # without diacritics
+        ("chuyên đề", MeetingKind.THEMATIC),  # the other label
+        ("combined", MeetingKind.COMBINED),  # the stable key
+    ],
+)
+async def test_the_kind_can_be_typed_by_its_label(
+    dispatcher: Dispatcher, db: Database, world: World, typed: str, kind: MeetingKind
+) -> None:
+    chat = Chat(dispatcher, "sec-1")
+    await chat.send("/baocao")
+    await say(chat, "20/11", typed)
+    if kind is not MeetingKind.REGULAR:
+        await say(chat, "Chuyển đổi số")
+    await say(chat, "120", "19", "2", "0", "tap:skip", "tap:save")
+    [saved] = await reports_of(db, world)
+    assert saved.kind is kind
+
+
+# Through python-telegram-bot, faked at the HTTP boundary: taps and typed answers together.
+
+
+@pytest.fixture
+async def telegram(db: Database, clock: Clock, world: World) -> AsyncIterator[FakeTelegram]:
+    settings = Settings(TOKEN, "http://127.0.0.1:9", Path(":memory:"), VN, "vi", None)
+    request = RecordingRequest()
+    application = build_application(
+        App(settings, db, make_dispatcher(db, clock)), request=request, get_updates_request=request
+    )
+    users = UserRepository(db)
+    user_id = await users.ensure("telegram", str(TELEGRAM_SECRETARY), clock())
+    await users.grant(user_id, Role.SECRETARY, world.cell_ids["TL-01"], clock())
+    async with application:
+        yield FakeTelegram(application, request)
+
+
+TELEGRAM_SECRETARY = 1001
+
+
+async def test_a_report_through_telegram_with_taps_and_typing(
+    telegram: FakeTelegram, db: Database, world: World
+) -> None:
+    me = TELEGRAM_SECRETARY
+    await telegram.send(me, "/baocao")
+    assert telegram.texts_to(me)[-1].startswith("(1/8)")
+    await telegram.tap(me, label="Hôm qua")
+    await telegram.send(me, "1")  # typed: regular
+    await telegram.tap(me, label="90")
+    await telegram.send(me, "18")  # typed: one absent
+    await telegram.tap(me, label="1")  # excused
+    await telegram.tap(me, label="Có")
+    await telegram.send(me, "2")
+    await telegram.tap(me, data="meeting_report.dissemination|hamlet_board")
+    await telegram.tap(me, data="meeting_report.dissemination|mass_orgs")
+    calls = await telegram.tap(me, label="Xong")
+    assert calls[1].text.endswith("→ Ban nhân dân ấp/khu phố, Các đoàn thể")
+    await telegram.tap(me, label="Bỏ qua")
+    assert "Dự họp: 18/19" in telegram.texts_to(me)[-1]
+    calls = await telegram.tap(me, label="Lưu")
+    saved, standing_text = [c.text for c in calls if c.method == "sendMessage"]
+    assert saved == "Đã lưu. Cảm ơn đồng chí."
+    assert "Dự họp: 18/19 (94,7%)" in standing_text
+    assert "✓ đạt tiêu chí dự họp" in standing_text
+    [report] = await reports_of(db, world)
+    assert report.held_on == date(2026, 11, 26) and report.tasks == 2
