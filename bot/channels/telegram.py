@@ -263,11 +263,15 @@ class TelegramChannel:
         replies = await self.app.dispatcher.handle(inbound)
         bot = context.bot
         if message is not None:
-            if replies and replies[0].edit:
+            if replies and replies[0].edit:  # a toggle: the prompt itself changes
                 if await self._edit(bot, message, replies[0]):
                     replies = replies[1:]
+                else:  # sent anew below; the old buttons must go
+                    await self._acknowledge(bot, message, data, key, accepted=False)
             else:
-                accepted = decoded is not None and bool(token) and token == current
+                # Answered: the tap was on the current question and it is not asked again.
+                accepted = (decoded is not None and bool(token) and token == current
+                            and all(r.token != token for r in replies))
                 await self._acknowledge(bot, message, data, key, accepted)
         chat_id = message.chat_id if message is not None else user.id
         await self.deliver(bot, chat_id, replies)
@@ -292,6 +296,8 @@ class TelegramChannel:
         kind = type(error).__name__
         if isinstance(error, NetworkError) and not isinstance(error, BadRequest):
             log.warning("telegram: network error while handling an update (%s)", kind)
+        elif isinstance(error, Forbidden):  # the user blocked the bot
+            log.warning("telegram: a user cannot be reached (%s)", kind)
         else:
             log.error("telegram: handling an update failed (%s)", kind, exc_info=error)
         if not isinstance(update, Update) or isinstance(error, Forbidden):
@@ -478,6 +484,7 @@ async def run_telegram(app: App) -> None:
             await application.updater.start_polling(
                 timeout=POLL_TIMEOUT,
                 allowed_updates=[Update.MESSAGE, Update.CALLBACK_QUERY],
+                error_callback=_polling_failed,
             )
             log.info("telegram: polling as @%s", application.bot.username)
             await stop.wait()
@@ -490,6 +497,11 @@ async def run_telegram(app: App) -> None:
     finally:
         for signum in signals:
             loop.remove_signal_handler(signum)
+
+
+def _polling_failed(error: TelegramError) -> None:
+    """Log a failed getUpdates in one line (PTB retries with back-off)."""
+    log.warning("telegram: getUpdates failed (%s); retrying", type(error).__name__)
 
 
 async def _initialize(application: TelegramApplication, stop: asyncio.Event) -> bool:

@@ -22,7 +22,7 @@ from bot.channels.telegram import (
 from bot.config import Settings
 from bot.core.commands import Command, Registry
 from bot.core.dispatcher import Dispatcher
-from bot.core.flow import ChoiceStep, Ctx, Done, Flow, MultiChoiceStep, Next, Outcome
+from bot.core.flow import ChoiceStep, Ctx, Done, Flow, Invalid, MultiChoiceStep, Next, Outcome
 from bot.core.messages import Attachment, Choice, Reply
 from bot.domain.org import Role
 from bot.domain.rulebook import Rulebook
@@ -53,6 +53,8 @@ def _picked(ctx: Ctx, keys: list[str]) -> Outcome:
 
 
 def _sized(ctx: Ctx, key: str) -> Outcome:
+    if key == "l":
+        return Invalid("Too big: choose S or M.")
     return Done([Reply(f"Saved: {', '.join(ctx.draft['fruit'])} ({key})")])
 
 
@@ -184,6 +186,18 @@ async def test_a_multi_select_toggle_edits_the_keyboard_and_done_shows_the_choic
     assert [len(row) for row in calls[2].buttons] == [3, 1]  # numbers three a row, back alone
     calls = await telegram.tap(SECRETARY, label="M")
     assert calls[-1].text == "Saved: durian (m)"
+
+
+async def test_a_tapped_answer_the_step_refuses_keeps_the_question_open(
+    telegram: FakeTelegram,
+) -> None:
+    await telegram.send(SECRETARY, "/chon")
+    await telegram.send(SECRETARY, "1")
+    calls = await telegram.tap(SECRETARY, label="L")
+    assert [c.method for c in calls] == [
+        "answerCallbackQuery", "editMessageReplyMarkup", "sendMessage"]  # no "→ L"
+    assert calls[2].text.startswith("Too big: choose S or M.\n\n(2/2) How big?")
+    assert calls[2].button_texts[:3] == ["S", "M", "L"]
 
 
 async def test_a_tap_on_an_old_question_removes_its_buttons_and_shows_the_current_one(

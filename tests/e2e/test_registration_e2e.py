@@ -3,11 +3,14 @@ restart mid-flow, and bad settings."""
 
 from __future__ import annotations
 
+import signal
+import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
-from tests.e2e.harness import DISTRICT, ROOT, BotProcess
+from tests.e2e.harness import DISTRICT, ROOT, TOKEN, BotProcess
 from tests.e2e.standin import BotApiStandIn
 
 SECRETARY = 2001
@@ -107,3 +110,29 @@ def test_a_token_refused_by_the_api_prints_one_clear_line(
     assert "Traceback" not in result.stderr
     assert "TELEGRAM_BOT_TOKEN was refused" in result.stderr.strip().splitlines()[-1]
     assert wrong not in result.stderr
+
+
+def test_an_unreachable_api_at_start_is_retried_and_sigterm_still_exits_cleanly(
+    tmp_path: Path, api: BotApiStandIn
+) -> None:
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        closed_port = probe.getsockname()[1]
+    env = BotProcess(tmp_path, api).environment(
+        TELEGRAM_API_URL=f"http://127.0.0.1:{closed_port}")
+    with (tmp_path / "err").open("w+b") as stderr:
+        process = subprocess.Popen([sys.executable, "-m", "bot", "run"], cwd=ROOT, env=env,
+                                   stdout=subprocess.DEVNULL, stderr=stderr)
+        try:
+            deadline = time.monotonic() + 5
+            while b"unreachable" not in (tmp_path / "err").read_bytes():
+                assert time.monotonic() < deadline, (tmp_path / "err").read_text()
+                time.sleep(0.05)
+            process.send_signal(signal.SIGTERM)
+            assert process.wait(timeout=5) == 0
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+    log = (tmp_path / "err").read_text()
+    assert "Traceback" not in log and TOKEN not in log
