@@ -431,3 +431,90 @@ async def test_one_person_goes_from_source_to_confirmed_with_realistic_dates(
         Stage.CELL_VOTE_CONFIRM,
         Stage.CONFIRMED,
     ]
+
+
+async def test_bad_answers_on_the_person_move_review_and_undo_steps_are_reasked(
+    dispatcher: Dispatcher, db: Database, world: World
+) -> None:
+    await seed(db, world, "LTC", Stage.SOURCE, date(2026, 3, 2))
+    chat = Chat(dispatcher, "sec-1", language_code="en")
+    await chat.send("/recruit")
+    await chat.send("2")
+    for step, wrong in (("person", "7"), ("move", "nobody"), ("move", "4")):
+        await chat.send(wrong)
+        assert "Please tap one of the buttons or type its number" in chat.last_text, step
+        if step == "person":
+            await chat.send("LTC — Candidate pool (source)")  # the label typed in full
+    await chat.send("1")
+    await chat.send("10/3/2026")
+    await chat.send("maybe")
+    assert "1 to save, 2 to edit or 3 to cancel" in chat.last_text
+    assert "LTC: Candidate pool (source) → Party sympathiser" in chat.last_text
+    await chat.send("1")
+    await chat.send("/recruit")
+    await chat.send("4")
+    await chat.send("5")
+    assert "type its number (1 to 1)" in chat.last_text  # the one step recorded
+    await chat.send("1")
+    await chat.send("perhaps")
+    assert "type its number (1 to 2)" in chat.last_text
+    await chat.send("undo it")
+    assert "Undone. LTC is back at Candidate pool (source)" in chat.last_text
+
+
+async def test_choosing_another_person_from_the_review_asks_the_step_again(
+    dispatcher: Dispatcher, db: Database, world: World
+) -> None:
+    first = await seed(db, world, "AA", Stage.SOURCE, date(2026, 3, 2))
+    second = await seed(db, world, "BB", Stage.PROBATION, date(2025, 10, 1))
+    chat = Chat(dispatcher, "sec-1", language_code="en")
+    for answer in ("/recruit", "2", "AA — Candidate pool (source)", "1", "10/3/2026"):
+        await chat.send(answer)
+    await chat.tap("edit")
+    await chat.tap("person")
+    [moves] = await chat.send("BB — Probationary member")
+    assert [c.key for c in moves.choices][:2] == ["CELL_VOTE_CONFIRM", "REMOVED_PROBATIONER"]
+    await chat.send("2")
+    [review] = await chat.send("20/11/2026")
+    assert "BB: Probationary member → Removed as probationer" in review.text
+    await chat.send("1")
+    assert (await person(db, first)).stage is Stage.SOURCE
+    assert (await person(db, second)).stage is Stage.REMOVED_PROBATIONER
+
+
+@pytest.mark.parametrize(
+    ("stage", "since", "answers", "warning"),
+    [
+        # a ceremony 31 working days after the decision (30 fall on Fri 20 Nov 2026)
+        (
+            Stage.ADMISSION_DECIDED,
+            date(2026, 10, 9),
+            ("23/11/2026",),
+            "report to the upper committee and get its consent",
+        ),
+        # a cell vote on a dossier more than 12 months old
+        (
+            Stage.DOSSIER,
+            date(2025, 10, 1),
+            ("2/10/2026", "12", "15"),
+            "The dossier is older than 12 months",
+        ),
+    ],
+)
+async def test_late_or_stale_steps_are_saved_with_a_warning_in_the_review(
+    dispatcher: Dispatcher,
+    db: Database,
+    world: World,
+    stage: Stage,
+    since: date,
+    answers: tuple[str, ...],
+    warning: str,
+) -> None:
+    recruit = await seed(db, world, "LTC", stage, since)
+    chat = Chat(dispatcher, "sec-1", language_code="en")
+    for answer in ("/recruit", "2", "1", "1", *answers):
+        await chat.send(answer)
+    assert warning in chat.last_text
+    await chat.send("1")
+    assert "Saved: LTC" in chat.last_text
+    assert (await person(db, recruit)).stage is not stage
