@@ -453,6 +453,7 @@ def _next_due(
             )
         return min(options, key=lambda option: option[1])
     if stage in (Stage.CELL_VOTE_ADMIT, Stage.BASE_COMMITTEE_VOTE):
+        # Entered at the committee's vote: its date stands in for the unknown cell vote.
         cell_vote = date_of(history, Stage.CELL_VOTE_ADMIT) or since
         return (
             DeadlineKind.ADMISSION_DECISION_DUE,
