@@ -155,7 +155,15 @@ def deadline_text(ctx: Ctx, deadline: Deadline | None) -> str:
     if deadline is None:
         return ctx.t("nothing due")
     text = ctx.t(DEADLINE_TEXTS[deadline.kind], date=ctx.t.date(deadline.due))
-    return ctx.t("OVERDUE: {what}", what=text) if deadline.overdue else text
+    if not deadline.overdue:
+        return text
+    if deadline.extended_to is not None:
+        text = ctx.t(
+            "{what} (with an extension, {date} at the latest)",
+            what=text,
+            date=ctx.t.date(deadline.extended_to),
+        )
+    return ctx.t("OVERDUE: {what}", what=text)
 
 
 def draft_birth(ctx: Ctx) -> Birth:

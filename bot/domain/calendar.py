@@ -3,7 +3,7 @@
 Working days are Monday to Friday minus public holidays. The holiday set is always a parameter;
 `vietnam_holidays` builds it from the `holidays` package plus the rulebook's extra days.
 Weekend days that the government turns into working days (to bridge a long holiday) are not
-modelled: they only ever make a deadline later by a day, never earlier.
+modelled: ignoring one can only put a computed deadline a day later than the real one.
 
 Age convention: a person born in month M of year Y is counted from the first day of that month,
 so the age in months at a date is the plain month difference. This is how "tính theo tháng"

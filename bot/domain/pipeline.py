@@ -392,6 +392,7 @@ class Deadline:
     kind: DeadlineKind
     due: date  # the last day that is still on time
     overdue: bool
+    extended_to: date | None = None  # decisions only: the latest day with the extension
 
 
 def certificate_expiry(certificate: date, rulebook: Rulebook) -> date:
@@ -435,7 +436,19 @@ def next_deadline(
     if due is None:
         return None
     kind, day = due
-    return Deadline(kind, day, overdue=kind is not DeadlineKind.PROBATION_ENDS and today > day)
+    overdue = kind is not DeadlineKind.PROBATION_ENDS and today > day
+    if kind is DeadlineKind.ADMISSION_DECISION_DUE:
+        vote = date_of(history, Stage.CELL_VOTE_ADMIT) or history[-1].on
+        return Deadline(kind, day, overdue, extension_end(vote, day, rulebook, holidays))
+    if kind is DeadlineKind.CONFIRMATION_DECISION_DUE:
+        return Deadline(kind, day, overdue, extension_end(history[-1].on, day, rulebook, holidays))
+    return Deadline(kind, day, overdue)
+
+
+def extension_end(vote: date, due: date, rulebook: Rulebook, holidays: Set[date]) -> date:
+    """Return the last day a decision may come with the longest extension allowed."""
+    days = rules_on(rulebook, vote).decision_extension_working_days
+    return add_working_days(due, days, holidays)
 
 
 def _next_due(

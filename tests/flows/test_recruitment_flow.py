@@ -287,6 +287,7 @@ async def test_the_list_shows_overdue_records_first_with_their_deadlines(
     dispatcher: Dispatcher, db: Database, world: World
 ) -> None:
     await seed(db, world, "Fresh", Stage.SOURCE, date(2026, 10, 1))
+    await seed(db, world, "Late", Stage.CELL_VOTE_ADMIT, date(2026, 8, 3))
     await seed(db, world, "Stale", Stage.DOSSIER, date(2025, 10, 1))
     await seed(db, world, "Soon", Stage.CEREMONY, date(2025, 12, 20))
     gone = await seed(db, world, "Gone", Stage.SOURCE, date(2026, 1, 1))
@@ -304,11 +305,17 @@ async def test_the_list_shows_overdue_records_first_with_their_deadlines(
         "1. Stale — Dossier since Oct 1, 2025; "
         "OVERDUE: dossier must go to the cell's vote by Oct 1, 2026"
     )
+    # 60 working days after Mon 3 Aug 2026 skip 31 Aug to 2 Sep (National Day); the 30 more
+    # of the extension skip 24 Nov (Vietnam Cultural Day)
     assert lines[2] == (
-        "2. Soon — Probationary member since Dec 20, 2025; probation ends on Dec 20, 2026"
+        "2. Late — Cell admission vote since Aug 3, 2026; OVERDUE: admission decision due by "
+        "Oct 29, 2026 (with an extension, Dec 11, 2026 at the latest)"
     )
-    assert lines[3] == "3. Fresh — Candidate pool (source) since Oct 1, 2026; nothing due"
-    assert lines[4] == "Closed records (confirmed or left): 1"
+    assert lines[3] == (
+        "3. Soon — Probationary member since Dec 20, 2025; probation ends on Dec 20, 2026"
+    )
+    assert lines[4] == "4. Fresh — Candidate pool (source) since Oct 1, 2026; nothing due"
+    assert lines[5] == "Closed records (confirmed or left): 1"
     [reply] = await chat.send("hello")  # the list ended the conversation
     assert "/help" in reply.text
 

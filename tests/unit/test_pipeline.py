@@ -407,12 +407,12 @@ def test_only_the_author_can_undo_and_only_within_a_day(
             NONE,
             Deadline(DeadlineKind.CERTIFICATE_EXPIRES, d("2025-12-01"), False),
         ),
-        # §9.5: the decision is due 60 working days after the cell's vote
+        # §9.5: the decision is due 60 working days after the cell's vote, 30 more at most
         (
             history((S.CELL_VOTE_ADMIT, d("2025-03-03"))),
             d("2025-04-01"),
             NONE,
-            Deadline(DeadlineKind.ADMISSION_DECISION_DUE, d("2025-05-26"), False),
+            Deadline(DeadlineKind.ADMISSION_DECISION_DUE, d("2025-05-26"), False, d("2025-07-07")),
         ),
         # the committee's vote does not move that deadline; Vietnamese holidays do
         (
@@ -421,7 +421,7 @@ def test_only_the_author_can_undo_and_only_within_a_day(
             ),
             d("2025-06-02"),
             VN,
-            Deadline(DeadlineKind.ADMISSION_DECISION_DUE, d("2025-05-30"), True),
+            Deadline(DeadlineKind.ADMISSION_DECISION_DUE, d("2025-05-30"), True, d("2025-07-11")),
         ),
         # §9.4 and §9.26: the ceremony is due 30 working days after the decision
         (
@@ -465,12 +465,14 @@ def test_only_the_author_can_undo_and_only_within_a_day(
             NONE,
             Deadline(DeadlineKind.PROBATION_ENDS, d("2025-02-28"), False),
         ),
-        # §9.5: the confirmation decision is due 30 working days after the cell's vote
+        # §9.5: the confirmation decision is due 30 working days after the vote, 30 more at most
         (
             [*ON_PROBATION, Move(S.CELL_VOTE_CONFIRM, d("2026-01-12"))],
             d("2026-01-12"),
             NONE,
-            Deadline(DeadlineKind.CONFIRMATION_DECISION_DUE, d("2026-02-23"), False),
+            Deadline(
+                DeadlineKind.CONFIRMATION_DECISION_DUE, d("2026-02-23"), False, d("2026-04-06")
+            ),
         ),
         # nothing is due once confirmed
         (
