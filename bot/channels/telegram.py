@@ -248,7 +248,10 @@ class TelegramChannel:
         query = update.callback_query
         if query is None:
             return
-        await query.answer()  # first: the spinner on the button stops at once
+        try:
+            await query.answer()  # first: the spinner on the button stops at once
+        except TelegramError as exc:  # e.g. "query is too old" after a restart: carry on
+            log.info("telegram: could not answer a tap (%s)", type(exc).__name__)
         message = query.message if isinstance(query.message, Message) else None
         if message is not None and message.chat.type != ChatType.PRIVATE:
             return

@@ -200,6 +200,14 @@ async def test_a_tapped_answer_the_step_refuses_keeps_the_question_open(
     assert calls[2].button_texts[:3] == ["S", "M", "L"]
 
 
+async def test_a_tap_too_old_to_answer_is_still_handled(telegram: FakeTelegram) -> None:
+    await telegram.send(SECRETARY, "/ngonngu")
+    telegram.request.fail_next("answerCallbackQuery", 400,
+                               "Bad Request: query is too old and response timeout expired")
+    calls = await telegram.tap(SECRETARY, label="English")
+    assert calls[-1].text == "Language set to English."
+
+
 async def test_a_tap_on_an_old_question_removes_its_buttons_and_shows_the_current_one(
     telegram: FakeTelegram,
 ) -> None:

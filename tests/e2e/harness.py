@@ -7,6 +7,8 @@
         bot.send_text(SECRETARY, f"/start {code}")
         bot.wait_for_message("Chi bộ ấp Một", user_id=SECRETARY)
         bot.press(SECRETARY, "English")                 # or bot.tap(SECRETARY, "token|key")
+        bot.register(ADMIN, "Huyện Thử Nghiệm", role="admin")   # invite + /start, bot running
+        bot.ask(ADMIN, "/moi", expect="(1/2)")          # send, then wait for a message
         bot.stop()                                      # SIGTERM; asserts a clean exit
 
 Each `send_text`/`tap`/`press` moves a cursor: `wait_for_message` looks only at what the bot
@@ -194,6 +196,21 @@ class BotProcess:
         self._check_alive()
         return self.api.wait_for_edit(contains, user_id, timeout,
                                       self.cursor if since is None else since)
+
+    def register(self, user_id: int, target: str, role: str = "secretary",
+                 language_code: str | None = "vi") -> ApiCall:
+        """Invite (CLI, while the bot runs) and register `user_id`; return the greeting."""
+        code = self.invite(target, role)
+        self.send_text(user_id, f"/start {code}", language_code)
+        english = (language_code or "").startswith("en")
+        return self.wait_for_message("/help" if english else "/trogiup", user_id)  # the greeting
+
+    def last_prompt(self, user_id: int) -> ApiCall:
+        """Return the newest message to `user_id` that has buttons."""
+        for call in reversed(self.api.calls_of("sendMessage")):
+            if call.chat_id == user_id and call.buttons:
+                return call
+        raise AssertionError(f"no prompt with buttons to {user_id}:\n{self.api.transcript()}")
 
     def ask(self, user_id: int, text: str, expect: str = "", language_code: str | None = "vi",
             timeout: float = WAIT) -> ApiCall:
