@@ -227,7 +227,7 @@ def error_text(ctx: Ctx, error: MoveError, history: Sequence[Move], on: date, bi
     return ctx.t("Please check the vote counts.")
 
 
-def warning_text(ctx: Ctx, warning: MoveWarning, history: Sequence[Move], on: date) -> str:
+def warning_text(ctx: Ctx, warning: MoveWarning, on: date) -> str:
     """Turn a warning code into a sentence; the step is still recorded."""
     rules = rules_on(ctx.rules, on)
     if warning is MoveWarning.OVER_AGE:
@@ -433,7 +433,7 @@ def add_summary(ctx: Ctx) -> str:
         ),
     ]
     warnings = warnings_for([], stage, on, birth, ctx.rules, holidays_for(ctx))
-    lines += ["⚠ " + warning_text(ctx, w, [], on) for w in warnings]
+    lines += ["⚠ " + warning_text(ctx, w, on) for w in warnings]
     return "\n".join(lines)
 
 
@@ -460,22 +460,17 @@ async def save_person(ctx: Ctx) -> Outcome:
     moves = moves_for(stage, on)
     await repo.add(ctx.draft["cell"], alias, draft_birth(ctx), moves, ctx.user.id, ctx.now)
     deadline = status(list(moves), ctx.today, ctx.rules, holidays_for(ctx)).deadline
-    return Done(
-        [
-            Reply(
-                ctx.t(
-                    "Saved: {alias}, {stage} since {date}.",
-                    alias=alias,
-                    stage=stage_label(ctx, stage),
-                    date=ctx.t.date(on),
-                )
-                + "\n"
-                + ctx.t("Next: {deadline}", deadline=deadline_text(ctx, deadline))
-                + "\n"
-                + undo_hint(ctx)
-            )
-        ]
-    )
+    lines = [
+        ctx.t(
+            "Saved: {alias}, {stage} since {date}.",
+            alias=alias,
+            stage=stage_label(ctx, stage),
+            date=ctx.t.date(on),
+        ),
+        ctx.t("Next: {deadline}", deadline=deadline_text(ctx, deadline)),
+        undo_hint(ctx),
+    ]
+    return Done([Reply("\n".join(lines))])
 
 
 def undo_hint(ctx: Ctx) -> str:
@@ -679,7 +674,7 @@ async def step_summary(ctx: Ctx) -> str:
     check = check_move(
         person.history, target, on, ctx.today, person.birth, ctx.rules, holidays_for(ctx), votes
     )
-    lines += ["⚠ " + warning_text(ctx, w, person.history, on) for w in check.warnings]
+    lines += ["⚠ " + warning_text(ctx, w, on) for w in check.warnings]
     return "\n".join(lines)
 
 
