@@ -59,9 +59,12 @@ def _vietnam_year(year: int) -> frozenset[date]:
     return frozenset(_holidays.country_holidays("VN", years=year))
 
 
+@lru_cache(maxsize=16)
+def _vietnam_years(years: tuple[int, ...], extra: frozenset[date]) -> frozenset[date]:
+    return extra.union(*(_vietnam_year(year) for year in years))
+
+
 def vietnam_holidays(years: Iterable[int], extra: Iterable[date] = ()) -> frozenset[date]:
     """Return Vietnam's public holidays in `years` plus the `extra` days off."""
-    days: set[date] = set(extra)
-    for year in years:
-        days |= _vietnam_year(year)
-    return frozenset(days)
+    # Cached: every list and review asks again for the same range of years.
+    return _vietnam_years(tuple(sorted(set(years))), frozenset(extra))
