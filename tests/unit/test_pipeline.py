@@ -11,6 +11,7 @@ from bot.domain.calendar import vietnam_holidays
 from bot.domain.pipeline import (
     ENTRY_STAGES,
     PATH,
+    TERMINAL,
     VOTE_STAGES,
     AgeCheck,
     Birth,
@@ -552,3 +553,31 @@ def test_summarise_counts_stages_admissions_probations_ending_and_overdue() -> N
         1,
         1,
     )
+
+
+@given(
+    st.lists(st.tuples(st.booleans(), st.integers(min_value=0, max_value=400)), max_size=14),
+    st.dates(min_value=date(2016, 1, 1), max_value=date(2026, 1, 1)),
+)
+def test_any_walk_of_allowed_moves_is_accepted_and_always_has_a_status(
+    walk: list[tuple[bool, int]], start: date
+) -> None:
+    # Each step takes the next stage (True) or the exit (False), some days after the last.
+    # Confirmation votes wait for the probation end, as the check requires.
+    today = date(2060, 1, 1)  # later than any walk can reach
+    moves = [Move(S.SOURCE, start)]
+    for forward, gap in walk:
+        options = allowed_moves(moves[-1].stage)
+        if not options:
+            break
+        target = options[0] if forward else options[-1]
+        on = moves[-1].on + timedelta(days=gap)
+        if target is S.CELL_VOTE_CONFIRM:
+            on = max(on, moves[-1].on + timedelta(days=366))
+        result = check_move(moves, target, on, today, ADULT, RB, VN, Votes(9, 9))
+        assert result.ok, (target, result.errors)
+        moves.extend(moves_for(target, on))
+    summary = summarise([moves], today, RB, VN)
+    assert sum(summary.by_stage.values()) == 1
+    deadline = next_deadline(moves, today, RB, VN)
+    assert (deadline is None) == (moves[-1].stage in (S.SOURCE, S.SYMPATHISER, *TERMINAL))
