@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 from tests.e2e.harness import DISTRICT, ROOT, TOKEN, BotProcess
-from tests.e2e.standin import BotApiStandIn
+from tests.e2e.standin import BOT_USERNAME, BotApiStandIn
 
 SECRETARY = 2001
 ADMIN = 2002
@@ -23,6 +23,8 @@ def test_a_secretary_registers_switches_language_and_cancels(
 ) -> None:
     bot.import_org()
     code = bot.invite("TA-01", role="secretary")
+    printed = bot.cli("invite", "TA-02", "--role", "secretary").stdout.splitlines()
+    assert printed[-2] == f"https://t.me/{BOT_USERNAME}?start={printed[-1]}"  # via getMe
     bot.start()
     menus = {language for _, language in api.commands}
     assert menus == {"vi", "en", ""}  # set at start: per language, and the default
