@@ -52,6 +52,7 @@ from bot.domain.meetings import (
     check_roll,
     evaluate_with,
     is_regular,
+    kind_is_regular,
     needs_topic,
     parse_targets,
     rules_on,
@@ -108,10 +109,6 @@ def draft_report(ctx: Ctx) -> MeetingReport:
 def complete(ctx: Ctx) -> bool:
     """Tell whether every question up to the review has been answered."""
     return "targets" in ctx.draft and "note" in ctx.draft
-
-
-def month_label(ctx: Ctx, day: date) -> str:
-    return ctx.t.month(day)
 
 
 # Starting: which cell --------------------------------------------------------------------------
@@ -209,10 +206,10 @@ def after_kind(ctx: Ctx) -> Outcome:
 
 async def month_taken(ctx: Ctx) -> bool:
     """Tell whether another regular report of the month exists and replacing is not agreed."""
-    draft = draft_kind_report(ctx)
-    if not is_regular(draft, ctx.rules):
+    if not kind_is_regular(kind_of(ctx), held_on(ctx), ctx.rules):
         return False
-    existing = await MeetingRepository(ctx.db).regular_of_month(draft.cell_id, draft.held_on)
+    repo = MeetingRepository(ctx.db)
+    existing = await repo.regular_of_month(int(ctx.draft["cell_id"]), held_on(ctx))
     if existing is None:
         ctx.draft.pop("replace_id", None)
         return False
@@ -221,29 +218,12 @@ async def month_taken(ctx: Ctx) -> bool:
     return ctx.draft.get("replace_id") != existing.id
 
 
-def draft_kind_report(ctx: Ctx) -> MeetingReport:
-    """A stand-in report with only cell, date and kind, to ask the rulebook about its kind."""
-    return MeetingReport(
-        cell_id=int(ctx.draft["cell_id"]),
-        held_on=held_on(ctx),
-        kind=kind_of(ctx),
-        topic=None,
-        minutes=0,
-        expected=0,
-        present=0,
-        excused=0,
-        resolution_adopted=False,
-        tasks=0,
-        disseminated_to=frozenset(),
-    )
-
-
 def ask_replace(ctx: Ctx) -> str:
     return ctx.t(
         "{cell} already has a regular meeting report for {month} (meeting of {date}). "
         "Replace it with this one? The earlier report is kept in the history.",
         cell=ctx.draft.get("cell_name", ""),
-        month=month_label(ctx, held_on(ctx)),
+        month=ctx.t.month(held_on(ctx)),
         date=ctx.t.date(date.fromisoformat(ctx.draft["existing_day"])),
     )
 
@@ -300,6 +280,8 @@ class PresentStep(NumberStep):
     async def receive(self, ctx: Ctx, answer: Answer) -> Outcome:
         if answer.key == "roll":
             return Next(ROLL_STEPS[0], force=True)
+        if roll_of(ctx).expected == 0:  # an empty roll: nobody could have been expected
+            return Invalid(ctx.t("The roll has no members to expect. Tap Correct the roll first."))
         outcome = await super().receive(ctx, answer)
         if isinstance(outcome, Invalid):
             return Invalid(
@@ -528,7 +510,7 @@ def summary(ctx: Ctx) -> str:
         lines.append(
             t(
                 "This replaces the earlier report of {month}.",
-                month=month_label(ctx, report.held_on),
+                month=ctx.t.month(report.held_on),
             )
         )
     return "\n".join(lines)
@@ -583,7 +565,7 @@ async def save(ctx: Ctx) -> Outcome:
         await repo.replace(existing.id, report, **saved)
         done = ctx.t(
             "Saved. The earlier report of {month} was replaced and kept in the history.",
-            month=month_label(ctx, report.held_on),
+            month=ctx.t.month(report.held_on),
         )
     elif existing is not None:
         return await ask_replace_at_save(ctx, existing.id, existing.report.held_on)

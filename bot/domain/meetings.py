@@ -162,7 +162,12 @@ def rules_on(rulebook: Rulebook, day: date) -> MeetingRules:
 
 def is_regular(report: MeetingReport, rulebook: Rulebook) -> bool:
     """Tell whether the report counts as the month's regular meeting under its era."""
-    return report.kind in rules_on(rulebook, report.held_on).regular_kinds
+    return kind_is_regular(report.kind, report.held_on, rulebook)
+
+
+def kind_is_regular(kind: MeetingKind, held_on: date, rulebook: Rulebook) -> bool:
+    """Tell whether a meeting of this kind held that day counts as the month's regular one."""
+    return kind in rules_on(rulebook, held_on).regular_kinds
 
 
 def is_thematic(report: MeetingReport, rulebook: Rulebook) -> bool:

@@ -553,3 +553,17 @@ async def test_a_report_through_telegram_with_taps_and_typing(
     assert "✓ đạt tiêu chí dự họp" in standing_text
     [report] = await reports_of(db, world)
     assert report.held_on == date(2026, 11, 26) and report.tasks == 2
+
+
+async def test_an_empty_roll_must_be_corrected_before_counting_attendance(
+    dispatcher: Dispatcher, db: Database, world: World
+) -> None:
+    await OrgRepository(db).set_roll(world.cell_ids["TL-01"], 0, 0, 0)  # never filled in
+    chat = Chat(dispatcher, "sec-1", language_code="en")
+    await chat.send("/report")
+    await say(chat, "20/11", "1", "95")
+    [reply] = await chat.send("0")
+    assert "Tap Correct the roll first" in reply.text
+    await say(chat, "tap:roll", "10", "0", "0", "10", "2", "all", "tap:skip", "tap:save")
+    [saved] = await reports_of(db, world)
+    assert (saved.expected, saved.present) == (10, 10)
