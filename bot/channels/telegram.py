@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import re
 import signal
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -77,6 +78,9 @@ POLL_TIMEOUT = 10  # seconds a getUpdates long poll waits
 START_RETRY_SECONDS = (2, 5, 10, 30, 60)  # back-off while the Bot API is unreachable at start
 MENU_LANGUAGES = ("vi", "en")
 CANCEL_NAMES = {"vi": "huy", "en": "cancel"}
+COMMAND_NAME = re.compile(r"[a-z0-9_]{1,32}")  # what setMyCommands accepts
+MAX_DESCRIPTION = 256
+MAX_MENU_COMMANDS = 100
 
 
 # Callback data ------------------------------------------------------------------------
@@ -394,13 +398,15 @@ class TelegramChannel:
     def menu_commands(self, locale: str) -> list[BotCommand]:
         """Return the command menu in `locale`: menu commands, then /huy (/cancel)."""
         t = translator(locale)
-        commands = [
-            BotCommand(c.name_for(locale), t(c.description))
-            for c in self.registry.commands
-            if c.menu
-        ]
-        commands.append(BotCommand(CANCEL_NAMES[locale], t("Cancel the current conversation")))
-        return commands
+        pairs = [(c.name_for(locale), t(c.description)) for c in self.registry.commands if c.menu]
+        pairs.append((CANCEL_NAMES[locale], t("Cancel the current conversation")))
+        commands = []
+        for name, description in pairs:
+            if not COMMAND_NAME.fullmatch(name):  # Telegram would refuse the whole menu
+                log.warning("telegram: /%s cannot be in the command menu", name)
+                continue
+            commands.append(BotCommand(name, description[:MAX_DESCRIPTION] or name))
+        return commands[:MAX_MENU_COMMANDS]
 
     async def set_menus(self, application: TelegramApplication) -> None:
         """Set the menu per language; the default locale's menu also for everyone else."""

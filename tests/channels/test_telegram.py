@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 
@@ -335,6 +336,35 @@ async def test_menus_are_set_per_language_with_the_cancel_command(
     vi = {c["command"]: c["description"] for c in menus["vi"].params["commands"]}
     assert vi["trogiup"] != "Show this help"  # translated
     assert all(call.params["scope"] == {"type": "default"} for call in menus.values())
+
+
+@pytest.mark.parametrize("locale", ["vi", "en"])
+def test_the_real_registry_makes_menus_telegram_accepts(
+    locale: str, telegram: FakeTelegram
+) -> None:
+    from handlers import registry
+
+    channel = channel_of(telegram)
+    real = TelegramChannel(App(channel.app.settings, channel.app.db, Dispatcher(
+        channel.app.db, Rulebook.default(), registry(), VN, "vi")))
+    commands = real.menu_commands(locale)
+    wanted = [c for c in registry().commands if c.menu]
+    assert len(commands) == len(wanted) + 1  # every menu command, and /huy or /cancel
+    for command in commands:
+        assert re.fullmatch(r"[a-z0-9_]{1,32}", command.command)
+        assert 1 <= len(command.description) <= 256
+    assert len({c.command for c in commands}) == len(commands)
+
+
+def test_a_command_name_telegram_would_refuse_is_left_out_of_the_menu(
+    telegram: FakeTelegram, caplog: pytest.LogCaptureFixture
+) -> None:
+    channel = channel_of(telegram)
+    bad = Registry([Command(("bao-cao", "report-x"), "Report"), *help.COMMANDS])
+    odd = TelegramChannel(App(channel.app.settings, channel.app.db, Dispatcher(
+        channel.app.db, Rulebook.default(), bad, VN, "vi")))
+    assert [c.command for c in odd.menu_commands("vi")] == ["trogiup", "huy"]
+    assert "/bao-cao cannot be in the command menu" in caplog.text
 
 
 async def test_a_failed_menu_call_does_not_stop_the_bot(
