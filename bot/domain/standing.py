@@ -94,8 +94,9 @@ def year_standing(
     `tracked_since` (e.g. the day the cell joined the bot) excludes earlier months and
     quarters from what is due, so a cell is not blamed for months before it could report.
     """
-    own = [r for r in current_reports(reports, rulebook) if r.cell_id == cell_id]
-    this_year = [r for r in own if r.held_on.year == today.year and r.held_on <= today]
+    past = [r for r in reports if r.cell_id == cell_id and r.held_on <= today]
+    own = current_reports(past, rulebook)
+    this_year = [r for r in own if r.held_on.year == today.year]
     first_month = 1
     if tracked_since is not None and tracked_since.year == today.year:
         first_month = tracked_since.month

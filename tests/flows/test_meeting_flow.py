@@ -567,3 +567,25 @@ async def test_an_empty_roll_must_be_corrected_before_counting_attendance(
     await say(chat, "tap:roll", "10", "0", "0", "10", "2", "all", "tap:skip", "tap:save")
     [saved] = await reports_of(db, world)
     assert (saved.expected, saved.present) == (10, 10)
+
+
+async def test_editing_the_date_into_a_reported_month_asks_to_replace_then_returns(
+    dispatcher: Dispatcher, db: Database, world: World, clock: Clock
+) -> None:
+    await MeetingRepository(db).save(
+        report(world, date(2026, 10, 15)), regular=True, by_user=None, at=clock()
+    )
+    chat = Chat(dispatcher, "sec-1", language_code="en")
+    await chat.send("/report")
+    await say(chat, *REGULAR, "tap:edit", "tap:date", "16/10")
+    assert "already has a regular meeting report for Oct 2026" in chat.last_text
+    await chat.tap("replace")
+    assert chat.last_text.startswith("(8/8)")
+    assert "This replaces the earlier report of Oct 2026." in chat.last_text
+    await say(chat, "tap:edit", "tap:date", "20/11")  # a free month: no question
+    assert chat.last_text.startswith("(8/8)") and "This replaces" not in chat.last_text
+    await chat.tap("save")
+    assert [r.held_on for r in await reports_of(db, world)] == [
+        date(2026, 10, 15),
+        date(2026, 11, 20),
+    ]

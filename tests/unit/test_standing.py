@@ -8,6 +8,8 @@ from fractions import Fraction
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from bot.domain.meetings import ALL_TARGETS, Dissemination, MeetingKind, MeetingReport
 from bot.domain.rulebook import Rulebook
@@ -204,3 +206,31 @@ def test_the_latest_meeting_carries_its_evaluation() -> None:
     assert standing.latest is not None
     assert standing.latest.evaluation.too_short
     assert not standing.latest.evaluation.disseminated_to_all
+
+
+@given(
+    held=st.lists(
+        st.tuples(
+            st.dates(date(2026, 1, 1), date(2026, 12, 31)),
+            st.sampled_from(MeetingKind),
+            st.integers(0, 20),
+        ),
+        max_size=30,
+    ),
+    today=st.dates(date(2026, 1, 1), date(2026, 12, 31)),
+    since=st.none() | st.dates(date(2025, 6, 1), date(2027, 1, 31)),
+)
+def test_every_due_month_is_either_held_or_missing_and_shares_are_shares(
+    held: list[tuple[date, MeetingKind, int]], today: date, since: date | None
+) -> None:
+    reports = [
+        meeting(day.month, day.day, kind=kind, topic="Chủ đề", present=present)
+        for day, kind, present in held
+    ]
+    s = year_standing(CELL, reports, today, RULES, tracked_since=since)
+    assert len(s.months_with_regular) + len(s.missing_months) == s.months_due
+    assert set(s.months_with_regular).isdisjoint(s.missing_months)
+    assert all(m < today.month for m in s.missing_months)  # the current month is never missing
+    assert s.meetings == len(current_reports([r for r in reports if r.held_on <= today], RULES))
+    for share in (s.attendance_rate, s.share_meeting_attendance, s.share_disseminated_to_all):
+        assert share is None or 0 <= share <= 1
