@@ -25,7 +25,7 @@ async def show_help(ctx: Ctx, args: str) -> Sequence[Reply]:
     return [Reply(
         ctx.t("Sổ Chi Bộ helps your cell report meetings and recruitment.") + "\n\n"
         + command_lines(ctx) + "\n\n"
-        + ctx.t("In a conversation, tap a button or type its number; /huy or /cancel stops it.")
+        + ctx.t("In a conversation, tap a button or type its number; /cancel stops it.")
     )]
 
 

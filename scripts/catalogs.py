@@ -69,13 +69,21 @@ def update() -> None:
         for message in catalog:
             if not message.id:
                 continue
-            if language == "en" and not message.string:
+            if language == "en" and not any(_strings(message.string)):
+                # English msgids are the English text; plurals get both forms.
                 message.string = message.id
             message.flags.discard("fuzzy")
         write(path, catalog)
     print(f"{POT.relative_to(ROOT)}: {len(template)} messages")
     for problem in problems():
         print(problem)
+
+
+def _strings(value: object) -> tuple[str, ...]:
+    """Return the translation(s) of a message: one string, or a tuple for plurals."""
+    if isinstance(value, tuple | list):
+        return tuple(str(v or "") for v in value)
+    return (str(value or ""),)
 
 
 def problems() -> list[str]:
@@ -88,7 +96,7 @@ def problems() -> list[str]:
     for language in LANGUAGES:
         catalog = read(po_path(language), language)
         for message in catalog:
-            if message.id and message.id in template_ids and not message.string:
+            if message.id and message.id in template_ids and not all(_strings(message.string)):
                 ident = message.id if isinstance(message.id, str) else message.id[0]
                 found.append(f"{language}: untranslated: {ident[:70]!r}")
         missing = template_ids - {m.id for m in catalog if m.id}

@@ -102,7 +102,7 @@ class Dispatcher:
                     pending = await self._ask(ctx, flow, state, edit=False)
                     note = Reply(ctx.t(
                         "You have an unfinished conversation. Answer the question below, "
-                        "or send /huy to cancel it first."
+                        "or send /cancel to cancel it first."
                     ))
                     return [note, *pending]
             replies = await self._run_command(ctx, name, args)
