@@ -138,19 +138,20 @@ def low_attendance_warning(ctx: Ctx, rules: MeetingRules) -> str:
 
 def year_text(ctx: Ctx, s: YearStanding) -> str:
     t = ctx.t
-    lines = [
-        t("This year so far ({year}):", year=str(s.year)),
-        t(
-            "• Regular meetings: {held} of {due} months",
-            held=t.number(len(s.months_with_regular)),
-            due=t.number(s.months_due),
-        ),
-    ]
+    lines = [t("This year so far ({year}):", year=str(s.year))]
+    if s.months_due:  # "0 of 0 months" says nothing to a cell that has just started
+        lines.append(
+            t(
+                "• Regular meetings: {held} of {due} months",
+                held=t.number(len(s.months_with_regular)),
+                due=t.number(s.months_due),
+            )
+        )
     if s.missing_months:
         months = ", ".join(t.month(date(s.year, m, 1)) for m in s.missing_months)
         lines.append(t("  ⚠ no regular meeting reported for: {months}", months=months))
     if not s.current_month_reported:
-        lines.append(t("  This month's regular meeting is not reported yet."))
+        lines.append(t("• This month's regular meeting is not reported yet."))
     lines.append(
         t(
             "• Thematic meetings this quarter (quarter {quarter}): {count}, at least "
