@@ -5,9 +5,9 @@
     tap (callback query) ─► answer it ────┘       (never raises)               editMessageText,
       └─► Inbound(choice=key, token=token)                                     sendDocument
 
-A tap carries "token|key" as callback data (Telegram allows 64 bytes); longer pairs travel as
-a short hash remembered in memory, and a hash forgotten by a restart is treated like a tap on an
-old question (the dispatcher shows the current one). An accepted single-choice tap is
+A tap carries "token|key" as callback data (Telegram allows 64 bytes); a longer token travels
+as a short hash (see CallbackCodec), and a button nobody can read any more is treated like a tap
+on an old question (the dispatcher shows the current one). An accepted single-choice tap is
 acknowledged by editing the prompt to "question → label" without buttons; a Reply marked
 `edit` (a multi-select toggle) replaces the tapped prompt's text and keyboard instead.
 """
@@ -87,7 +87,13 @@ MAX_MENU_COMMANDS = 100
 
 
 class CallbackCodec:
-    """Encode a (token, key) pair as callback data of at most 64 bytes, and back."""
+    """Encode a (token, key) pair as callback data of at most 64 bytes, and back.
+
+    "token|key" when it fits; else "#<hash of token>|key", read back by comparing with the
+    token of the user's current question (so it survives a restart); else, for a key too long
+    for that, "#<hash of both>" remembered in memory (lost by a restart: then the tap is
+    treated as one on an old question).
+    """
 
     def __init__(self, capacity: int = 10_000):
         self.capacity = capacity
@@ -95,22 +101,40 @@ class CallbackCodec:
 
     def encode(self, token: str, key: str) -> str:
         data = f"{token}|{key}"
-        fits = len(data.encode()) <= MAX_CALLBACK_BYTES
-        if fits and "|" not in token and not data.startswith(HASH_PREFIX):
+        if _fits(data) and "|" not in token and not data.startswith(HASH_PREFIX):
             return data
-        digest = HASH_PREFIX + hashlib.sha256(data.encode()).hexdigest()[:24]
-        self._long[digest] = (token, key)
-        self._long.move_to_end(digest)
+        compact = f"{HASH_PREFIX}{_digest(token, 10)}|{key}"
+        if _fits(compact):
+            return compact
+        remembered = HASH_PREFIX + _digest(data, 24)
+        self._long[remembered] = (token, key)
+        self._long.move_to_end(remembered)
         while len(self._long) > self.capacity:
             self._long.popitem(last=False)
-        return digest
+        return remembered
 
-    def decode(self, data: str) -> tuple[str, str] | None:
-        """Return (token, key), or None for data this process cannot read (stale hash)."""
-        if data.startswith(HASH_PREFIX):
+    def decode(self, data: str, current: str | None = None) -> tuple[str, str] | None:
+        """Return (token, key), or None for data that names no question this process knows.
+
+        `current` is the token of the user's current question, which a hashed token may name.
+        """
+        if not data.startswith(HASH_PREFIX):
+            token, sep, key = data.partition("|")
+            return (token, key) if sep else None
+        hashed, sep, key = data[len(HASH_PREFIX):].partition("|")
+        if not sep:
             return self._long.get(data)
-        token, sep, key = data.partition("|")
-        return (token, key) if sep else None
+        if current is not None and _digest(current, 10) == hashed:
+            return (current, key)
+        return None
+
+
+def _fits(data: str) -> bool:
+    return len(data.encode()) <= MAX_CALLBACK_BYTES
+
+
+def _digest(text: str, length: int) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:length]
 
 
 # Rendering ----------------------------------------------------------------------------
@@ -261,12 +285,12 @@ class TelegramChannel:
             return
         user = query.from_user
         data = query.data or ""
-        decoded = self.codec.decode(data)
+        current = await self._current_token(str(user.id))
+        decoded = self.codec.decode(data, current)
         # An unreadable button still reaches the dispatcher, which shows the current question.
         token, key = decoded if decoded is not None else ("", "")
         inbound = Inbound(CHANNEL, str(user.id), choice=key, token=token,
                           language_code=user.language_code)
-        current = await self._current_token(inbound)
         replies = await self.app.dispatcher.handle(inbound)
         bot = context.bot
         if message is not None:
@@ -375,10 +399,10 @@ class TelegramChannel:
         except BadRequest as exc:  # too old to edit, or already edited: nothing to fix
             log.info("telegram: could not mark a prompt answered (%s)", type(exc).__name__)
 
-    async def _current_token(self, inbound: Inbound) -> str | None:
+    async def _current_token(self, user_key: str) -> str | None:
         """Return the token of the question the user is at (to tell an old tap from an answer)."""
         dispatcher = self.app.dispatcher
-        user = await dispatcher.users.find(inbound.channel, inbound.user_key)
+        user = await dispatcher.users.find(CHANNEL, user_key)
         if user is None:
             return None
         state = await dispatcher.conversations.load(user.id)

@@ -248,17 +248,32 @@ def test_callback_data_is_token_and_key_and_never_over_64_bytes() -> None:
     exactly = "t" * (MAX_CALLBACK_BYTES - 2)
     assert codec.encode(exactly, "k") == f"{exactly}|k"  # 64 bytes still fits
     for token, key in [("t" * 63, "k"), ("recruitment.very_long_step_name", "ư" * 20),
-                       ("a|b", "c")]:
+                       ("a|b", "c"), ("x" * 10, "k" * 60)]:
         data = codec.encode(token, key)
         assert data.startswith("#") and len(data.encode()) <= MAX_CALLBACK_BYTES
-        assert codec.decode(data) == (token, key)
-    assert codec.decode("#ffffffffffff") is None  # forgotten by a restart
+        assert codec.decode(data, current=token) == (token, key)
     assert codec.decode("garbage") is None
-    small = CallbackCodec(capacity=2)
-    first = small.encode("x" * 70, "1")
-    small.encode("x" * 70, "2")
-    small.encode("x" * 70, "3")
-    assert small.decode(first) is None  # the oldest hash is forgotten first
+
+
+def test_a_hashed_token_is_read_back_against_the_current_question_after_a_restart() -> None:
+    token = "a_flow_with_a_rather_long_name.and_a_step_whose_name_is_long_too"
+    data = CallbackCodec().encode(token, "yes")
+    assert data.endswith("|yes") and len(data.encode()) <= MAX_CALLBACK_BYTES
+    restarted = CallbackCodec()
+    assert restarted.decode(data, current=token) == (token, "yes")
+    assert restarted.decode(data, current="another.question") is None  # an old question
+    assert restarted.decode(data) is None
+
+
+def test_a_pair_too_long_even_hashed_is_remembered_in_memory_only() -> None:
+    codec = CallbackCodec(capacity=2)
+    first = codec.encode("x" * 70, "k" * 60)
+    assert "|" not in first and len(first.encode()) <= MAX_CALLBACK_BYTES
+    assert codec.decode(first) == ("x" * 70, "k" * 60)
+    assert CallbackCodec().decode(first, current="x" * 70) is None  # forgotten by a restart
+    codec.encode("x" * 70, "l" * 60)
+    codec.encode("x" * 70, "m" * 60)
+    assert codec.decode(first) is None  # the oldest is forgotten first
 
 
 def test_every_button_of_a_reply_with_a_long_token_fits() -> None:
@@ -271,7 +286,7 @@ def test_every_button_of_a_reply_with_a_long_token_fits() -> None:
         for button in row:
             assert isinstance(button.callback_data, str)
             assert len(button.callback_data.encode()) <= MAX_CALLBACK_BYTES
-            assert codec.decode(button.callback_data) is not None
+            assert codec.decode(button.callback_data, current=reply.token) is not None
 
 
 async def test_a_hashed_button_round_trips_through_a_tap(telegram: FakeTelegram) -> None:
@@ -279,6 +294,7 @@ async def test_a_hashed_button_round_trips_through_a_tap(telegram: FakeTelegram)
     prompt = telegram.sent_to(SECRETARY)[-1]
     data = [b["callback_data"] for row in prompt.buttons for b in row]
     assert all(d.startswith("#") and len(d.encode()) <= MAX_CALLBACK_BYTES for d in data)
+    channel_of(telegram).codec = CallbackCodec()  # as after a restart: nothing remembered
     calls = await telegram.tap(SECRETARY, label="Yes")
     assert [c.method for c in calls] == ["answerCallbackQuery", "editMessageText", "sendMessage"]
     assert calls[1].text == "Sure?\n→ Yes"
