@@ -915,30 +915,28 @@ FLOW = Flow(
             "cell", lambda ctx: ctx.t("Which cell?"), cell_choices, received_cell, counted=False
         ),
         ChoiceStep("menu", ask_menu, menu_choices, received_menu, counted=False),
-        TextStep("alias", ask_alias, received_alias, min_length=2, max_length=40, counted=False),
-        TextStep("birth", ask_birth, received_birth, max_length=20, counted=False),
+        TextStep("alias", ask_alias, received_alias, min_length=2, max_length=40),
+        TextStep("birth", ask_birth, received_birth, max_length=20),
         ChoiceStep(
             "entry_stage",
             ask_entry_stage,
             entry_stage_choices,
             received_entry_stage,
-            counted=False,
         ),
-        DateStep("entry_date", ask_entry_date, received_entry_date, counted=False),
-        ReviewStep("add_review", add_summary, add_fields, save_person, counted=False),
-        ChoiceStep("person", ask_person, person_choices, received_person, counted=False),
-        ChoiceStep("move", ask_move, move_choices, received_move, counted=False),
-        DateStep("move_date", ask_move_date, received_move_date, counted=False),
-        NumberStep("yes", ask_yes, lambda ctx: (0, 9999), received_yes, counted=False),
+        DateStep("entry_date", ask_entry_date, received_entry_date),
+        ReviewStep("add_review", add_summary, add_fields, save_person),
+        ChoiceStep("person", ask_person, person_choices, received_person),
+        ChoiceStep("move", ask_move, move_choices, received_move),
+        DateStep("move_date", ask_move_date, received_move_date),
+        NumberStep("yes", ask_yes, lambda ctx: (0, 9999), received_yes),
         NumberStep(
             "eligible",
             ask_eligible,
             lambda ctx: (1, 9999),
             received_eligible,
             quick=eligible_quick,
-            counted=False,
         ),
-        ReviewStep("step_review", step_summary, step_fields, save_step, counted=False),
+        ReviewStep("step_review", step_summary, step_fields, save_step),
         ChoiceStep("undo", ask_undo, undoable, received_undo, counted=False),
         ChoiceStep(
             "undo_confirm",
@@ -949,6 +947,10 @@ FLOW = Flow(
         ),
     ],
     start=begin,
+    branches=[
+        ["alias", "birth", "entry_stage", "entry_date", "add_review"],
+        ["person", "move", "move_date", "yes", "eligible", "step_review"],
+    ],
 )
 
 COMMANDS = [

@@ -328,6 +328,8 @@ class Flow:
     name: str
     steps: Sequence[Step]
     start: Callable[[Ctx, str], MaybeAwaitable[Outcome]] | None = None
+    # A flow with a menu numbers each branch on its own: [["alias", "birth", …], [...]].
+    branches: Sequence[Sequence[str]] = ()
 
     def step(self, name: str) -> Step:
         for step in self.steps:
@@ -336,7 +338,11 @@ class Flow:
         raise KeyError(f"flow {self.name} has no step {name}")
 
     def position(self, name: str) -> tuple[int, int] | None:
+        """Return (n, total) for the "(n/total)" shown before a question, or None."""
         counted = [s.name for s in self.steps if s.counted]
+        if self.branches:
+            branch = next((b for b in self.branches if name in b), None)
+            counted = [s for s in branch if s in counted] if branch else []
         return (counted.index(name) + 1, len(counted)) if name in counted else None
 
     async def begin(self, ctx: Ctx, args: str) -> Outcome:

@@ -525,3 +525,12 @@ async def test_late_or_stale_steps_are_saved_with_a_warning_in_the_review(
     await chat.send("1")
     assert "Saved: LTC" in chat.last_text
     assert (await person(db, recruit)).stage is not stage
+
+
+async def test_each_branch_numbers_its_own_questions(dispatcher: Dispatcher) -> None:
+    chat = Chat(dispatcher, "sec-1", language_code="en")
+    await chat.send("/recruit")
+    [alias] = await chat.send("1")
+    assert alias.text.startswith("(1/5) ")
+    [birth] = await chat.send("NVA")
+    assert birth.text.startswith("(2/5) ")
