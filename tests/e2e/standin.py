@@ -70,6 +70,10 @@ class ApiCall:
         return [b for row in markup.get("inline_keyboard", []) for b in row]
 
 
+class BadRequestAnswer(str):
+    """An answer that becomes HTTP 400 "Bad Request: <text>"."""
+
+
 class StandInTimeout(AssertionError):
     """What the test waited for did not happen in time."""
 
@@ -263,8 +267,10 @@ class BotApiStandIn:
         with self._cond:
             self._record(method, params, files)
             answer = self._answer(method, params, files)
-        if answer is None:
+        if answer is None:  # an unknown method: Telegram answers 404
             return 404, {"ok": False, "error_code": 404, "description": "Not Found"}
+        if isinstance(answer, BadRequestAnswer):
+            return 400, {"ok": False, "error_code": 400, "description": f"Bad Request: {answer}"}
         return 200, {"ok": True, "result": answer}
 
     def _record(self, method: str, params: JSONDict, files: dict[str, tuple[str, bytes]]) -> None:
@@ -310,7 +316,7 @@ class BotApiStandIn:
         if method in {"editMessageText", "editMessageReplyMarkup"}:
             where = (int(params["chat_id"]), int(params["message_id"]))
             if where not in self.messages:
-                return None
+                return BadRequestAnswer("message to edit not found")
             edited = copy.deepcopy(self.messages[where])
             if method == "editMessageText":
                 edited["text"] = params["text"]

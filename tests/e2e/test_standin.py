@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
-from telegram.error import InvalidToken
+from telegram.error import BadRequest, InvalidToken
 
 from bot.channels.telegram import fetch_username
 from bot.config import Settings
@@ -55,3 +55,9 @@ async def test_fetch_username_asks_get_me(api: BotApiStandIn, tmp_path: Path) ->
     assert await fetch_username(settings) == BOT_USERNAME
     assert await fetch_username(replace(settings, telegram_token="1:wrong")) is None
     assert await fetch_username(replace(settings, telegram_token=None)) is None
+
+
+async def test_editing_an_unknown_message_is_a_bad_request(api: BotApiStandIn) -> None:
+    async with bot_for(api) as bot:
+        with pytest.raises(BadRequest, match=r"(?i)message to edit not found"):
+            await bot.edit_message_text("x", 42, 999)
