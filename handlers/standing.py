@@ -46,8 +46,10 @@ async def standing_text(ctx: Ctx, cell: OrgUnit) -> str:
     since = await repo.tracked_since(cell.id)
     standing = year_standing(cell.id, reports, ctx.today, ctx.rules, tracked_since=since)
     parts = [ctx.t("Standing of {cell} on {date}", cell=cell.name, date=ctx.t.date(ctx.today))]
-    if standing.latest is None:
+    if standing.latest is None and cell.id in ctx.user.secretary_of:
         parts.append(ctx.t("No meeting has been reported yet. Send /baocao to report one."))
+    elif standing.latest is None:  # an organiser reading someone else's cell
+        parts.append(ctx.t("No meeting has been reported yet."))
     else:
         parts.append(latest_text(ctx, standing.latest))
     parts.append(year_text(ctx, standing))

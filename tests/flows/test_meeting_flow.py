@@ -442,6 +442,7 @@ async def test_organisers_read_the_standing_of_a_cell_in_their_area_by_code(
 ) -> None:
     [reply] = await Chat(dispatcher, "commune-staff", language_code="en").send("/standing tl-02")
     assert "Standing of Chi bộ ấp Chợ" in reply.text
+    assert "No meeting has been reported yet.\n" in reply.text  # no /report hint for organisers
     [reply] = await Chat(dispatcher, "commune-staff", language_code="en").send("/standing")
     assert "Type the code of the cell" in reply.text
     [reply] = await Chat(dispatcher, "sec-1", language_code="en").send("/standing TL-02")
