@@ -16,7 +16,7 @@ from typing import Any, TypeAlias, TypeVar
 
 from bot.core.matching import fold, match_choice, parse_numbers
 from bot.core.messages import Choice, Inbound, Reply
-from bot.core.parsing import parse_day, parse_whole_number
+from bot.core.parsing import parse_day, parse_whole_number, typed_example
 from bot.domain.org import User
 from bot.domain.rulebook import Rulebook
 from bot.i18n import N_, Translator
@@ -202,7 +202,7 @@ class DateStep(Step):
     question: Text
     then: Then[date]
     counted: bool = True
-    numbered: bool = False
+    numbered: bool = True  # typed "1" is "today": a date always has a separator
 
     async def prompt(self, ctx: Ctx) -> Reply:
         choices = (Choice("today", ctx.t("Today")), Choice("yesterday", ctx.t("Yesterday")))
@@ -217,7 +217,7 @@ class DateStep(Step):
         if day is None:
             return Invalid(ctx.t(
                 "Please type a date as day/month or day/month/year, for example {example}.",
-                example=ctx.t.date(ctx.today),
+                example=typed_example(ctx.today),
             ))
         return await resolve(self.then(ctx, day))
 

@@ -32,6 +32,11 @@ def parse_day(text: str, today: date) -> date | None:
     return None
 
 
+def typed_example(day: date) -> str:
+    """Show a date the way `parse_day` reads it (27/11/2026), for "for example …" hints."""
+    return f"{day.day}/{day.month}/{day.year}"
+
+
 def parse_month_year(text: str) -> tuple[int, int] | None:
     """Parse mm/yyyy (also m/yyyy, mm-yyyy, mm.yyyy) into (year, month)."""
     match = _MONTH_YEAR.match(text.strip())

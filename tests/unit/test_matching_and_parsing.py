@@ -99,3 +99,10 @@ def test_every_date_written_day_first_parses_back(day: date) -> None:
 def test_commands_are_recognised_with_arguments(text: str,
                                                 command: tuple[str, str] | None) -> None:
     assert Inbound("test", "u", text=text).command == command
+
+
+@given(st.dates(min_value=date(2000, 1, 1), max_value=date(2099, 12, 31)))
+def test_the_example_shown_for_a_date_is_one_the_bot_reads(day: date) -> None:
+    from bot.core.parsing import typed_example
+
+    assert parse_day(typed_example(day), TODAY) == day
