@@ -401,13 +401,7 @@ class TelegramChannel:
 
     async def _current_token(self, user_key: str) -> str | None:
         """Return the token of the question the user is at (to tell an old tap from an answer)."""
-        dispatcher = self.app.dispatcher
-        user = await dispatcher.users.find(CHANNEL, user_key)
-        if user is None:
-            return None
-        state = await dispatcher.conversations.load(user.id)
-        # The dispatcher names a question "<flow>.<step>" (Reply.token).
-        return None if state is None else f"{state.flow}.{state.step}"
+        return await self.app.dispatcher.current_token(CHANNEL, user_key)
 
     async def _translator_for(self, user_id: int, language_code: str | None) -> Translator:
         default = self.app.settings.locale

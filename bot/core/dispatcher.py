@@ -36,6 +36,11 @@ CANCEL_NAMES = {"huy", "cancel"}
 PUBLIC_NAMES = {"start"}
 
 
+def question_token(flow: str, step: str) -> str:
+    """Name a question, so that a tap can say which question it answers."""
+    return f"{flow}.{step}"
+
+
 class Dispatcher:
     def __init__(
         self,
@@ -65,6 +70,12 @@ class Dispatcher:
             user = User(0, inbound.channel, inbound.user_key, None, ())
         locale = choose_locale(user.locale, inbound.language_code, self.default_locale)
         return Ctx(user, translator(locale), self.db, self.rules, self.now(), inbound)
+
+    async def current_token(self, channel: str, user_key: str) -> str | None:
+        """Return the token of the question this user is at, or None outside a conversation."""
+        user = await self.users.find(channel, user_key)
+        state = None if user is None else await self.conversations.load(user.id)
+        return None if state is None else question_token(state.flow, state.step)
 
     async def handle(self, inbound: Inbound) -> list[Reply]:
         """Answer one message or tap; never raise: a failure gets an apology."""
@@ -205,8 +216,9 @@ class Dispatcher:
         choices = reply.choices
         if state.history:
             choices = (*choices, Choice(BACK, ctx.t(BACK_LABEL)))
-        return Reply(text, choices, reply.multi, reply.selected, f"{flow.name}.{step.name}",
-                     reply.attachment, numbered=step.numbered)
+        token = question_token(flow.name, step.name)
+        return Reply(text, choices, reply.multi, reply.selected, token, reply.attachment,
+                     numbered=step.numbered)
 
     async def _ask(
         self, ctx: Ctx, flow: Flow, state: ConversationState, edit: bool
