@@ -11,6 +11,7 @@ in by hand), fills en msgstr with the English msgid, and drops msgids no longer 
 from __future__ import annotations
 
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 from babel.messages.catalog import Catalog
@@ -23,11 +24,14 @@ POT = LOCALES / "messages.pot"
 SOURCES = ("bot", "handlers")
 KEYWORDS = {"t": None, "N_": None, "plural": (1, 2)}
 LANGUAGES = ("vi", "en")
+STABLE_DATE = datetime(2026, 11, 27, tzinfo=UTC)
 
 
 def extract() -> Catalog:
     """Return a template catalog of every message marked in the sources."""
-    catalog = Catalog(project="so-chi-bo", version="0.1", charset="utf-8")
+    # A fixed date keeps the files byte-stable: only real message changes show in a diff.
+    catalog = Catalog(project="so-chi-bo", version="0.1", charset="utf-8",
+                      creation_date=STABLE_DATE, revision_date=STABLE_DATE)
     for folder in SOURCES:
         found = extract_from_dir(
             ROOT / folder,
@@ -54,7 +58,7 @@ def read(path: Path, language: str | None = None) -> Catalog:
 def write(path: Path, catalog: Catalog) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("wb") as handle:
-        write_po(handle, catalog, width=99, sort_output=True, omit_header=False,
+        write_po(handle, catalog, width=99, sort_output=True, include_lineno=False,
                  include_previous=False)
 
 
@@ -64,7 +68,8 @@ def update() -> None:
     for language in LANGUAGES:
         path = po_path(language)
         catalog = read(path, language) if path.exists() else Catalog(locale=language)
-        catalog.update(template, no_fuzzy_matching=True)
+        catalog.update(template, no_fuzzy_matching=True, update_creation_date=True)
+        catalog.revision_date = STABLE_DATE
         catalog.obsolete.clear()
         for message in catalog:
             if not message.id:
