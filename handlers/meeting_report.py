@@ -35,6 +35,7 @@ from bot.core.flow import (
     TextStep,
 )
 from bot.core.messages import Choice, Reply
+from bot.core.parsing import typed_example
 from bot.domain.meetings import (
     MAX_MINUTES,
     MAX_NOTE_CHARS,
@@ -62,6 +63,7 @@ from bot.domain.org import Role
 from bot.i18n import N_
 from bot.storage.meetings import MeetingRepository, MonthAlreadyReported
 from bot.storage.org import OrgRepository
+from handlers.common import own_cell_choices
 from handlers.standing import KIND_LABELS, TARGET_LABELS, low_attendance_warning, standing_text
 
 ROLL_STEPS = ("roll_full", "roll_probationary", "roll_exempt")
@@ -124,12 +126,6 @@ async def start(ctx: Ctx, args: str) -> Outcome:
     return Next("cell")
 
 
-async def cell_choices(ctx: Ctx) -> list[Choice]:
-    org = OrgRepository(ctx.db)
-    units = [await org.get(cell_id) for cell_id in ctx.user.secretary_of]
-    return [Choice(str(u.id), u.name) for u in units if u is not None]
-
-
 async def received_cell(ctx: Ctx, key: str) -> Outcome:
     return await use_cell(ctx, int(key))
 
@@ -156,7 +152,7 @@ def ask_date(ctx: Ctx) -> str:
         "On which day was the meeting of {cell} held? Tap a button or type the date "
         "(for example {example}).",
         cell=ctx.draft.get("cell_name", ""),
-        example=ctx.t.date(ctx.today),
+        example=typed_example(ctx.today),
     )
 
 
@@ -595,7 +591,7 @@ FLOW = Flow(
         ChoiceStep(
             "cell",
             lambda ctx: ctx.t("Which cell is this report for?"),
-            cell_choices,
+            own_cell_choices,
             received_cell,
             counted=False,
         ),

@@ -64,6 +64,7 @@ from bot.domain.pipeline import (
 from bot.i18n import N_
 from bot.storage.org import OrgRepository
 from bot.storage.recruitment import Recruit, RecruitmentRepository, StaleRecord
+from handlers.common import ask_which_cell, own_cell_choices
 
 FIRST_HOLIDAY_YEAR = 2016  # the oldest rulebook era; older dates use that year's calendar
 MAX_AGE_YEARS = 100  # a birth year further back is a typo
@@ -275,12 +276,6 @@ async def begin(ctx: Ctx, args: str) -> Outcome:
         ctx.draft["cell"] = cells[0]
         return Next("menu")
     return Next("cell")
-
-
-async def cell_choices(ctx: Ctx) -> list[Choice]:
-    org = OrgRepository(ctx.db)
-    units = [await org.get(cell_id) for cell_id in ctx.user.secretary_of]
-    return [Choice(str(u.id), u.name) for u in units if u is not None]
 
 
 def received_cell(ctx: Ctx, key: str) -> Outcome:
@@ -912,7 +907,7 @@ FLOW = Flow(
     "recruit",
     [
         ChoiceStep(
-            "cell", lambda ctx: ctx.t("Which cell?"), cell_choices, received_cell, counted=False
+            "cell", ask_which_cell, own_cell_choices, received_cell, counted=False
         ),
         ChoiceStep("menu", ask_menu, menu_choices, received_menu, counted=False),
         TextStep("alias", ask_alias, received_alias, min_length=2, max_length=40),

@@ -8,19 +8,19 @@ Also shown right after a meeting report is saved. Never an official rating (DOMA
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import date
 from fractions import Fraction
 
 from bot.core.commands import Command
 from bot.core.flow import ChoiceStep, Ctx, Done, Flow, Invalid, Next, Outcome
-from bot.core.messages import Choice, Reply
+from bot.core.messages import Reply
 from bot.domain.meetings import Dissemination, MeetingKind, MeetingRules, rules_on
 from bot.domain.org import OrgUnit, Role
 from bot.domain.standing import LatestMeeting, YearStanding, year_standing
 from bot.i18n import N_
 from bot.storage.meetings import MeetingRepository
 from bot.storage.org import OrgRepository
+from handlers.common import ask_which_cell, own_cell_choices
 from handlers.sections import standing_sections
 
 # Labels of kinds and targets, shared with the report flow (which imports this module).
@@ -230,12 +230,6 @@ async def show(ctx: Ctx, cell: OrgUnit) -> Outcome:
     return Done([Reply(await standing_text(ctx, cell))])
 
 
-async def cell_choices(ctx: Ctx) -> Sequence[Choice]:
-    org = OrgRepository(ctx.db)
-    units = [await org.get(cell_id) for cell_id in ctx.user.secretary_of]
-    return [Choice(str(u.id), u.name) for u in units if u is not None]
-
-
 async def received_cell(ctx: Ctx, key: str) -> Outcome:
     return await show_id(ctx, int(key))
 
@@ -244,7 +238,7 @@ FLOW = Flow(
     "standing",
     [
         ChoiceStep(
-            "cell", lambda ctx: ctx.t("Which cell?"), cell_choices, received_cell, counted=False
+            "cell", ask_which_cell, own_cell_choices, received_cell, counted=False
         )
     ],
     start=start,

@@ -6,6 +6,8 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
+import aiosqlite
+
 from bot.domain.org import Grant, Role, User
 from bot.storage.database import Database
 
@@ -20,6 +22,22 @@ def new_invite_code() -> str:
 
 def _hash(code: str) -> str:
     return hashlib.sha256(code.strip().upper().encode()).hexdigest()
+
+
+async def _ensure_user(
+    conn: aiosqlite.Connection, channel: str, user_key: str, now: datetime
+) -> int:
+    await conn.execute(
+        "INSERT INTO users (channel, user_key, created_at) VALUES (?, ?, ?)"
+        " ON CONFLICT (channel, user_key) DO NOTHING",
+        (channel, user_key, now.isoformat()),
+    )
+    cursor = await conn.execute(
+        "SELECT id FROM users WHERE channel = ? AND user_key = ?", (channel, user_key)
+    )
+    row = await cursor.fetchone()
+    assert row is not None
+    return int(row["id"])
 
 
 class UserRepository:
@@ -47,17 +65,7 @@ class UserRepository:
     async def ensure(self, channel: str, user_key: str, now: datetime) -> int:
         """Return the id of the user with this chat identity, creating the row if needed."""
         async with self._db.transaction() as conn:
-            await conn.execute(
-                "INSERT INTO users (channel, user_key, created_at) VALUES (?, ?, ?)"
-                " ON CONFLICT (channel, user_key) DO NOTHING",
-                (channel, user_key, now.isoformat()),
-            )
-            cursor = await conn.execute(
-                "SELECT id FROM users WHERE channel = ? AND user_key = ?", (channel, user_key)
-            )
-            row = await cursor.fetchone()
-        assert row is not None
-        return int(row["id"])
+            return await _ensure_user(conn, channel, user_key, now)
 
     async def grant(self, user_id: int, role: Role, unit_id: int, now: datetime) -> None:
         await self._db.write(
@@ -114,24 +122,15 @@ class InviteRepository:
                 return "used", None
             if datetime.fromisoformat(invite["expires_at"]) <= now:
                 return "expired", None
-            await conn.execute(
-                "INSERT INTO users (channel, user_key, created_at) VALUES (?, ?, ?)"
-                " ON CONFLICT (channel, user_key) DO NOTHING",
-                (channel, user_key, now.isoformat()),
-            )
-            cursor = await conn.execute(
-                "SELECT id FROM users WHERE channel = ? AND user_key = ?", (channel, user_key)
-            )
-            user = await cursor.fetchone()
-            assert user is not None
+            user_id = await _ensure_user(conn, channel, user_key, now)
             await conn.execute(
                 "INSERT OR IGNORE INTO user_roles (user_id, role, unit_id, granted_at)"
                 " VALUES (?, ?, ?, ?)",
-                (user["id"], invite["role"], invite["unit_id"], now.isoformat()),
+                (user_id, invite["role"], invite["unit_id"], now.isoformat()),
             )
             await conn.execute(
                 "UPDATE invites SET used_by = ?, used_at = ? WHERE code_hash = ?",
-                (user["id"], now.isoformat(), _hash(code)),
+                (user_id, now.isoformat(), _hash(code)),
             )
         return "ok", Grant(Role(invite["role"]), invite["unit_id"])
 

@@ -1,0 +1,18 @@
+"""Pieces several conversations share."""
+
+from __future__ import annotations
+
+from bot.core.flow import Ctx
+from bot.core.messages import Choice
+from bot.storage.org import OrgRepository
+
+
+async def own_cell_choices(ctx: Ctx) -> list[Choice]:
+    """Offer the cells this user is secretary of (asked only when there is more than one)."""
+    org = OrgRepository(ctx.db)
+    units = [await org.get(cell_id) for cell_id in ctx.user.secretary_of]
+    return [Choice(str(u.id), u.name) for u in units if u is not None]
+
+
+def ask_which_cell(ctx: Ctx) -> str:
+    return ctx.t("Which cell?")
