@@ -165,6 +165,9 @@ class Dispatcher:
             ))
             return [note, prompt]
         answer = interpret(step, prompt, ctx.inbound, ctx.t(BACK_LABEL))
+        if answer.key == BACK and step.back_within(ctx):
+            await self.conversations.save(ctx.user.id, state, ctx.now)
+            return await self._ask(ctx, flow, state, edit=False)
         if answer.key == BACK and state.history:
             state.step = state.history.pop()
             state.draft.pop(RETURN_KEY, None)

@@ -107,6 +107,10 @@ class Step:
     async def receive(self, ctx: Ctx, answer: Answer) -> Outcome:
         raise NotImplementedError
 
+    def back_within(self, ctx: Ctx) -> bool:
+        """Undo a sub-state of this step on "back"; False lets back go to the previous step."""
+        return False
+
 
 Text = Callable[[Ctx], MaybeAwaitable[str]]
 Then = Callable[[Ctx, T], MaybeAwaitable[Outcome]]
@@ -319,6 +323,10 @@ class ReviewStep(Step):
         if answer.key == "cancel":
             return Done([Reply(ctx.t("Cancelled. Nothing was saved."))])
         return Invalid(ctx.t("Please choose 1 to save, 2 to edit or 3 to cancel."))
+
+    def back_within(self, ctx: Ctx) -> bool:
+        """From the list of answers to edit, "back" returns to the review itself."""
+        return ctx.draft.pop(self._mode_key, None) is not None
 
 
 @dataclass

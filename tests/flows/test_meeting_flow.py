@@ -590,3 +590,19 @@ async def test_editing_the_date_into_a_reported_month_asks_to_replace_then_retur
         date(2026, 10, 15),
         date(2026, 11, 20),
     ]
+
+
+async def test_back_from_the_list_of_answers_to_edit_returns_to_the_review(
+    dispatcher: Dispatcher,
+) -> None:
+    chat = Chat(dispatcher, "sec-1")
+    await chat.send("/baocao")
+    await say(chat, *REGULAR)
+    review = chat.last_text
+    await chat.send("2")  # Edit
+    assert "sửa câu trả lời nào" in chat.last_text
+    await chat.send("quay lại")
+    assert chat.last_text == review
+    await chat.send("2")
+    await chat.tap("back")
+    assert chat.last_text == review
