@@ -176,12 +176,13 @@ def year_text(ctx: Ctx, s: YearStanding) -> str:
             "• Resolutions passed on to all three: {share}",
             share=percent(ctx, s.share_disseminated_to_all),
         ),
-        t(
+    ]
+    if s.meetings:
+        lines.append(t(
             "• Meetings with at least one concrete task: {count} of {meetings}",
             count=t.number(s.with_concrete_tasks),
             meetings=t.number(s.meetings),
-        ),
-    ]
+        ))
     return "\n".join(lines)
 
 
@@ -216,7 +217,7 @@ async def may_see(ctx: Ctx, cell: OrgUnit) -> bool:
         return True
     org = OrgRepository(ctx.db)
     above = [g.unit_id for g in ctx.user.grants if g.role in (Role.STAFF, Role.ADMIN)]
-    return any([await org.is_within(cell.id, unit_id) for unit_id in above])
+    return await org.is_within_any(cell.id, above)
 
 
 async def show_id(ctx: Ctx, cell_id: int) -> Outcome:

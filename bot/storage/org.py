@@ -101,6 +101,10 @@ class OrgRepository:
         """Tell whether `unit_id` lies in the subtree of `ancestor_id`."""
         return ancestor_id in await self._ancestors(unit_id)
 
+    async def is_within_any(self, unit_id: int, ancestor_ids: Sequence[int]) -> bool:
+        """Tell whether `unit_id` lies in the subtree of any of `ancestor_ids` (a user's scope)."""
+        return not set(ancestor_ids).isdisjoint(await self._ancestors(unit_id))
+
     async def _ancestors(self, unit_id: int) -> list[int]:
         rows = await self._db.fetch_all(
             """
