@@ -26,6 +26,7 @@ from typing import Any
 from telegram import (
     Bot,
     BotCommand,
+    BotCommandScopeChat,
     BotCommandScopeDefault,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
@@ -51,6 +52,7 @@ from bot.app import App
 from bot.config import ConfigError, Settings
 from bot.core.commands import Registry
 from bot.core.messages import Choice, Inbound, Reply
+from bot.domain.org import Grant, User
 from bot.i18n import Translator, choose_locale, translator
 
 log = logging.getLogger(__name__)
@@ -244,6 +246,8 @@ class TelegramChannel:
         self.app = app
         self.codec = CallbackCodec()
         self._told_groups: set[int] = set()
+        # The menu each chat was last given (locale and roles), so it is set once per change.
+        self._chat_menus: dict[int, tuple[str, tuple[Grant, ...]]] = {}
 
     @property
     def registry(self) -> Registry:
@@ -271,6 +275,8 @@ class TelegramChannel:
         inbound = Inbound(CHANNEL, str(user.id), text=text, language_code=user.language_code)
         replies = await self.app.dispatcher.handle(inbound)
         await self.deliver(context.bot, message.chat_id, replies)
+        await self.refresh_chat_menu(context.bot, message.chat_id, str(user.id),
+                                     user.language_code)
 
     async def received_tap(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.callback_query
@@ -306,6 +312,7 @@ class TelegramChannel:
                 await self._acknowledge(bot, message, data, key, accepted)
         chat_id = message.chat_id if message is not None else user.id
         await self.deliver(bot, chat_id, replies)
+        await self.refresh_chat_menu(bot, chat_id, str(user.id), user.language_code)
 
     async def received_group_message(
         self, update: Update, context: ContextTypes.DEFAULT_TYPE
@@ -413,10 +420,11 @@ class TelegramChannel:
 
     # Menus ------------------------------------------------------------------------------
 
-    def menu_commands(self, locale: str) -> list[BotCommand]:
-        """Return the command menu in `locale`: menu commands, then /huy (/cancel)."""
+    def menu_commands(self, locale: str, user: User | None = None) -> list[BotCommand]:
+        """Return the command menu in `locale` (of `user`'s roles): commands, then /cancel."""
         t = translator(locale)
-        pairs = [(c.name_for(locale), t(c.description)) for c in self.registry.commands if c.menu]
+        shown = self.registry.commands if user is None else self.registry.available_to(user)
+        pairs = [(c.name_for(locale), t(c.description)) for c in shown if c.menu]
         pairs.append((CANCEL_NAMES[locale], t("Cancel the current conversation")))
         commands = []
         for name, description in pairs:
@@ -425,6 +433,25 @@ class TelegramChannel:
                 continue
             commands.append(BotCommand(name, description[:MAX_DESCRIPTION] or name))
         return commands[:MAX_MENU_COMMANDS]
+
+    async def refresh_chat_menu(
+        self, bot: Bot, chat_id: int, user_key: str, language_code: str | None
+    ) -> None:
+        """Give a registered user a menu of just their roles' commands, in their language."""
+        user = await self.app.dispatcher.users.find(CHANNEL, user_key)
+        if user is None or not user.grants:
+            return
+        locale = choose_locale(user.locale, language_code, self.app.settings.locale)
+        signature = (locale, user.grants)
+        if self._chat_menus.get(chat_id) == signature:
+            return
+        try:
+            await bot.set_my_commands(self.menu_commands(locale, user),
+                                      scope=BotCommandScopeChat(chat_id))
+        except TelegramError as exc:  # the general menu still works
+            log.warning("telegram: could not set a chat's menu (%s)", type(exc).__name__)
+            return
+        self._chat_menus[chat_id] = signature
 
     async def set_menus(self, application: TelegramApplication) -> None:
         """Set the menu per language; the default locale's menu also for everyone else."""

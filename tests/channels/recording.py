@@ -174,11 +174,11 @@ class FakeTelegram:
         self._incoming_id = 1
 
     async def process(self, raw: JSONDict) -> list[Call]:
-        """Feed one raw update; return the calls it caused."""
+        """Feed one raw update; return the calls it caused (menu upkeep aside: `calls_of`)."""
         start = len(self.request.calls)
         update = Update.de_json(raw, self.application.bot)
         await self.application.process_update(update)
-        return self.request.calls[start:]
+        return [c for c in self.request.calls[start:] if c.method != "setMyCommands"]
 
     async def send(self, user_id: int, text: str, language_code: str | None = "vi",
                    chat: JSONDict | None = None) -> list[Call]:

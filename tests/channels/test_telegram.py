@@ -463,3 +463,26 @@ async def test_an_edited_message_and_a_non_text_message_are_handled_quietly(
                           "width": 1, "height": 1, "is_animated": False, "is_video": False}
     calls = await telegram.process({"update_id": 2, "message": sticker})
     assert [c.method for c in calls] == ["sendMessage"]
+
+
+async def test_a_registered_user_gets_a_menu_of_just_their_commands(
+    telegram: FakeTelegram, db: Database, clock: Clock, world: World
+) -> None:
+    code = await InviteRepository(db).create(Role.SECRETARY, world.cell_ids["TL-02"], clock(), 7)
+    await telegram.send(STRANGER, "hello")
+    assert telegram.request.calls_of("setMyCommands") == []  # strangers keep the general menu
+    await telegram.send(STRANGER, f"/start {code}")
+    [menu] = telegram.request.calls_of("setMyCommands")
+    assert menu.params["scope"] == {"type": "chat", "chat_id": STRANGER}
+    names = [c["command"] for c in menu.params["commands"]]
+    assert "trogiup" in names and "huy" in names and "moi" not in names  # not an admin
+    await telegram.send(STRANGER, "/trogiup")
+    assert len(telegram.request.calls_of("setMyCommands")) == 1  # unchanged: not set again
+    await telegram.send(STRANGER, "/ngonngu")
+    await telegram.tap(STRANGER, label="English")
+    english = telegram.request.calls_of("setMyCommands")[-1]
+    assert english.params["commands"][0]["command"] == "help"
+    await telegram.send(ADMIN, "/help", language_code="en")
+    admin_menu = telegram.request.calls_of("setMyCommands")[-1]
+    assert admin_menu.params["scope"] == {"type": "chat", "chat_id": ADMIN}
+    assert "invite" in [c["command"] for c in admin_menu.params["commands"]]
