@@ -12,9 +12,10 @@ from pathlib import Path
 
 from bot.app import App, configure_logging, open_app
 from bot.config import ConfigError, Settings, load_settings
-from bot.demo import ADMIN_KEY, STAFF_KEY, secretary_key, seed_demo
+from bot.demo import seed_demo
 from bot.domain.org import OrgCsvError, Role, parse_org_csv
 from bot.domain.rulebook import RulebookError
+from bot.shell import ShellUsers, is_demo_database
 from bot.storage.org import OrgRepository
 from bot.storage.users import InviteRepository
 
@@ -76,6 +77,10 @@ async def dispatch(args: argparse.Namespace, settings: Settings) -> int:
 
 async def run(app: App) -> int:
     if app.settings.telegram_token is None:
+        if not await is_demo_database(app.db):  # never mix demo data into a real database
+            print("TELEGRAM_BOT_TOKEN is not set. Set it to run the bot, or use "
+                  "`python -m bot shell --cell CODE` to chat in the terminal.", file=sys.stderr)
+            return 2
         print("TELEGRAM_BOT_TOKEN is not set: opening the terminal shell on the demo district.")
         return await shell(app, "secretary", None)
     from bot.channels.telegram import run_telegram
@@ -87,20 +92,14 @@ async def run(app: App) -> int:
 async def shell(app: App, role: str, cell: str | None) -> int:
     from bot.channels.console import ConsoleChannel
 
-    summary = await seed_demo(app.db, app.dispatcher.now())  # idempotent: refreshes the demo
-    default_cell = cell.upper() if cell else summary.first_cell
-
-    def key_for(spec: str) -> str | None:
-        parts = spec.split()
-        if not parts or parts[0] not in {r.value for r in Role} or len(parts) > 2:
-            return None
-        if parts[0] == Role.SECRETARY:
-            return secretary_key(parts[1].upper() if len(parts) == 2 else default_cell)
-        return STAFF_KEY if parts[0] == Role.STAFF else ADMIN_KEY
-
-    user_key = key_for(f"{role} {default_cell}" if role == "secretary" else role)
-    assert user_key is not None
-    channel = ConsoleChannel(app.dispatcher, user_key, app.settings.locale, key_for)
+    users = await ShellUsers.prepare(app.db, app.dispatcher.now(), cell)
+    user_key = await users.key_for(role)
+    if user_key is None:
+        print("Name a cell that exists: python -m bot shell --cell CODE"
+              if role == Role.SECRETARY else "The database has no units yet: run `org import`.",
+              file=sys.stderr)
+        return 2
+    channel = ConsoleChannel(app.dispatcher, user_key, app.settings.locale, users.key_for)
     await channel.run()
     return 0
 

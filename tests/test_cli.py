@@ -93,3 +93,34 @@ def test_a_malformed_setting_gives_one_clear_line(tmp_path: Path) -> None:
     assert result.stderr.strip().splitlines() == [
         "Configuration error: CHIBO_TIMEZONE='Nowhere/Atlantis' is not a known time zone"
     ]
+
+
+def write_org(tmp_path: Path) -> Path:
+    csv = tmp_path / "org.csv"
+    csv.write_text(
+        "path,code,full_members,probationary_members,exempt_members\n"
+        "Xã Mỹ Lệ/Chi bộ ấp 1,ML-01,15,1,0\n",
+        encoding="utf-8",
+    )
+    return csv
+
+
+def test_the_shell_never_adds_the_demo_to_a_real_database(tmp_path: Path) -> None:
+    assert run_cli(tmp_path, "org", "import", str(write_org(tmp_path))).returncode == 0
+    result = run_cli(tmp_path, "shell", "--cell", "ML-01", CHIBO_LOCALE="en",
+                     stdin="/standing\n:as secretary NOPE\n:as admin\n/invite\n1\nML-01\n")
+    assert result.returncode == 0, result.stderr
+    assert "Standing of Chi bộ ấp 1" in result.stdout
+    assert "a cell code that exists" in result.stdout
+    assert "Now chatting as shell-admin" in result.stdout and "/start " in result.stdout
+    demo = run_cli(tmp_path, "invite", "TL-01", "--role", "secretary")
+    assert demo.returncode == 1  # no demo cell was created
+
+
+def test_run_without_a_token_on_a_real_database_says_what_to_do(tmp_path: Path) -> None:
+    assert run_cli(tmp_path, "org", "import", str(write_org(tmp_path))).returncode == 0
+    result = run_cli(tmp_path, "run")
+    assert result.returncode == 2
+    assert "TELEGRAM_BOT_TOKEN is not set" in result.stderr
+    no_cell = run_cli(tmp_path, "shell")
+    assert no_cell.returncode == 2 and "--cell CODE" in no_cell.stderr

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TextIO
 
 from bot.channels.text import render_plain
 from bot.core.dispatcher import Dispatcher
 from bot.core.messages import Inbound, Reply
+from bot.shell import USAGE
 
 EXPORT_DIR = Path("exports")
 
@@ -28,7 +29,7 @@ class ConsoleChannel:
         dispatcher: Dispatcher,
         user_key: str,
         locale: str | None,
-        switch: Callable[[str], str | None],
+        switch: Callable[[str], Awaitable[str | None]],
         out: TextIO = sys.stdout,
     ):
         self.dispatcher = dispatcher
@@ -53,9 +54,9 @@ class ConsoleChannel:
         if line in {":q", ":quit", ":exit"}:
             return False
         if line.startswith(":as"):
-            new_key = self._switch(line[3:].strip())
+            new_key = await self._switch(line[3:].strip())
             if new_key is None:
-                print("Usage: :as secretary [CELL] | :as staff | :as admin\n", file=self._out)
+                print(USAGE + " (CELL: a cell code that exists)\n", file=self._out)
             else:
                 self.user_key = new_key
                 print(f"Now chatting as {new_key}.\n", file=self._out)

@@ -1,0 +1,76 @@
+"""Who you are in the terminal shell: demo users on the demo district, or users you name.
+
+On an empty database, or one holding the demo district, the shell seeds (refreshes) the demo
+and acts as its users. On a real database it never adds demo data: it acts as a console user
+bound to the cell or the top units you name, since whoever runs it can read the file anyway.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.demo import ADMIN_KEY, DISTRICT, STAFF_KEY, secretary_key, seed_demo
+from bot.domain.org import Role
+from bot.storage.database import Database
+from bot.storage.org import OrgRepository
+from bot.storage.users import UserRepository
+
+USAGE = "Usage: :as secretary [CELL] | :as staff | :as admin"
+
+
+async def is_demo_database(db: Database) -> bool:
+    """Tell whether the database is empty or holds only what `demo` creates."""
+    roots = await db.fetch_all("SELECT name FROM org_units WHERE parent_id IS NULL")
+    return all(row["name"] == DISTRICT for row in roots)
+
+
+@dataclass
+class ShellUsers:
+    db: Database
+    now: datetime
+    demo: bool
+    default_cell: str | None
+
+    @classmethod
+    async def prepare(cls, db: Database, now: datetime, cell: str | None) -> ShellUsers:
+        demo = await is_demo_database(db)
+        first = (await seed_demo(db, now)).first_cell if demo else None
+        return cls(db, now, demo, (cell or first or "").upper() or None)
+
+    async def key_for(self, spec: str) -> str | None:
+        """Return the console user for "secretary [CELL]", "staff" or "admin", or None."""
+        parts = spec.split()
+        if not parts or parts[0] not in {r.value for r in Role} or len(parts) > 2:
+            return None
+        role = Role(parts[0])
+        if role is Role.SECRETARY:
+            code = parts[1].upper() if len(parts) == 2 else self.default_cell
+            return None if code is None else await self._secretary(code)
+        if len(parts) == 2:
+            return None
+        if self.demo:
+            return STAFF_KEY if role is Role.STAFF else ADMIN_KEY
+        return await self._top_level(role)
+
+    async def _secretary(self, code: str) -> str | None:
+        cell = await OrgRepository(self.db).by_code(code)
+        if cell is None or cell.kind != "cell":
+            return None
+        key = secretary_key(code) if self.demo else f"shell-secretary-{code}"
+        await self._grant(key, Role.SECRETARY, [cell.id])
+        return key
+
+    async def _top_level(self, role: Role) -> str | None:
+        roots = await self.db.fetch_all("SELECT id FROM org_units WHERE parent_id IS NULL")
+        if not roots:
+            return None
+        key = f"shell-{role.value}"
+        await self._grant(key, role, [row["id"] for row in roots])
+        return key
+
+    async def _grant(self, key: str, role: Role, unit_ids: list[int]) -> None:
+        users = UserRepository(self.db)
+        user_id = await users.ensure("console", key, self.now)
+        for unit_id in unit_ids:
+            await users.grant(user_id, role, unit_id, self.now)
