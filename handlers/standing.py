@@ -20,6 +20,7 @@ from bot.domain.standing import LatestMeeting, YearStanding, year_standing
 from bot.i18n import N_
 from bot.storage.meetings import MeetingRepository
 from bot.storage.org import OrgRepository
+from bot.storage.reads import ReadLog
 from handlers.common import ask_which_cell, own_cell_choices
 from handlers.sections import standing_sections
 
@@ -228,6 +229,8 @@ async def show_id(ctx: Ctx, cell_id: int) -> Outcome:
 
 
 async def show(ctx: Ctx, cell: OrgUnit) -> Outcome:
+    if cell.id not in ctx.user.secretary_of:  # an organiser reading a cell: kept for audit
+        await ReadLog(ctx.db).record(ctx.user.id, cell.id, "standing", ctx.now)
     return Done([Reply(await standing_text(ctx, cell))])
 
 

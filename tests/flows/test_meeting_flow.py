@@ -606,3 +606,16 @@ async def test_back_from_the_list_of_answers_to_edit_returns_to_the_review(
     await chat.send("2")
     await chat.tap("back")
     assert chat.last_text == review
+
+
+async def test_an_organiser_reading_a_cell_is_kept_for_audit_and_a_secretary_is_not(
+    dispatcher: Dispatcher, db: Database, world: World
+) -> None:
+    from bot.storage.reads import ReadLog
+
+    await Chat(dispatcher, "sec-1").send("/tinhhinh")
+    assert await ReadLog(db).of_unit(world.cell_ids["TL-01"]) == []
+    await Chat(dispatcher, "commune-staff").send("/tinhhinh TL-01")
+    [read] = await ReadLog(db).of_unit(world.cell_ids["TL-01"])
+    staff = await UserRepository(db).find("test", "commune-staff")
+    assert staff is not None and (read.user_id, read.what) == (staff.id, "standing")
