@@ -9,6 +9,7 @@ lost to a restart. Handlers put answers into `ctx.draft` (JSON values only).
 from __future__ import annotations
 
 import inspect
+from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -94,18 +95,20 @@ class Answer:
 # Steps ---------------------------------------------------------------------------------
 
 
-class Step:
-    """A question of a flow. Subclasses implement `question` and `receive`."""
+class Step(ABC):
+    """A question of a flow: the step kinds below implement `prompt` and `receive`."""
 
     name: str
     counted: bool = True  # shows in the "(3/9)" position
     numbered: bool = True  # typed digits pick a choice by its number
 
+    @abstractmethod
     async def prompt(self, ctx: Ctx) -> Reply:
-        raise NotImplementedError
+        """Return the question, with its choices."""
 
+    @abstractmethod
     async def receive(self, ctx: Ctx, answer: Answer) -> Outcome:
-        raise NotImplementedError
+        """Turn an answer into what happens next."""
 
     def back_within(self, ctx: Ctx) -> bool:
         """Undo a sub-state of this step on "back"; False lets back go to the previous step."""
