@@ -12,13 +12,13 @@ def registry() -> Registry:
     """Return every command in /help and menu order (imports here keep handlers decoupled)."""
     from handlers import admin, help, language, meeting_report, recruitment, standing, start
 
+    # The everyday tasks first: this is the order of /help and of the Telegram menu.
     return Registry([
         *start.COMMANDS,  # /start CODE: registration; also what guests get
-        *help.COMMANDS,  # /help: the commands of the user's roles
-        *language.COMMANDS,  # /ngonngu: Tiếng Việt or English
-        *admin.COMMANDS,  # /moi: invites, admins only
-        # FEATURES-BELOW: each feature adds its module's COMMANDS here, with a why-comment.
         *meeting_report.COMMANDS,  # /baocao: a secretary reports a cell meeting
         *standing.COMMANDS,  # /tinhhinh: a cell's indicators, for its secretary and organisers
         *recruitment.COMMANDS,  # /phattrien: a cell's recruitment pipeline, secretaries only
+        *admin.COMMANDS,  # /moi: invites, admins only
+        *language.COMMANDS,  # /ngonngu: Tiếng Việt or English
+        *help.COMMANDS,  # /help: the commands of the user's roles
     ])

@@ -18,9 +18,7 @@ def standing_sections() -> list[StandingSection]:
     """Return the extra sections in display order."""
     # Imports stay inside: a feature module may import the standing handler itself.
     sections: list[StandingSection] = []
-    # SECTIONS-BELOW: one line per feature, e.g.
-    #   from handlers.recruitment import recruitment_section; sections.append(...)
-    from handlers.recruitment import recruitment_section
+    from handlers.recruitment_view import recruitment_section
 
     sections.append(recruitment_section)  # pipeline counts and each record's next deadline
     return sections

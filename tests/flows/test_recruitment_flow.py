@@ -13,7 +13,7 @@ from bot.storage.database import Database
 from bot.storage.org import OrgRepository
 from bot.storage.recruitment import Recruit, RecruitmentRepository
 from bot.storage.users import UserRepository
-from handlers.recruitment import recruitment_section
+from handlers.recruitment_view import recruitment_section
 from tests.support import Chat, Clock, World, vn_time
 
 # The clock fixture stands at Friday 27 Nov 2026, 20:30 in Vietnam.

@@ -1,0 +1,186 @@
+"""Words of the recruitment conversation: stage names, date questions, deadlines, refusals.
+
+The pipeline rules return codes (bot.domain.pipeline); this module turns them into sentences
+in the user's language.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+from bot.core.flow import Ctx
+from bot.domain.calendar import age_in_months, vietnam_holidays
+from bot.domain.pipeline import (
+    Birth,
+    Deadline,
+    DeadlineKind,
+    Move,
+    MoveError,
+    MoveWarning,
+    Stage,
+    ceremony_date,
+    probation_end,
+    rules_on,
+)
+from bot.i18n import N_
+
+FIRST_HOLIDAY_YEAR = 2016  # the oldest rulebook era; older dates use that year's calendar
+
+STAGE_LABELS = {
+    Stage.SOURCE: N_("Candidate pool (source)"),
+    Stage.SYMPATHISER: N_("Party sympathiser"),
+    Stage.AWARENESS_COURSE: N_("Party awareness course"),
+    Stage.DOSSIER: N_("Dossier"),
+    Stage.CELL_VOTE_ADMIT: N_("Cell admission vote"),
+    Stage.BASE_COMMITTEE_VOTE: N_("Grassroots committee vote"),
+    Stage.ADMISSION_DECIDED: N_("Admission decided"),
+    Stage.CEREMONY: N_("Admission ceremony"),
+    Stage.PROBATION: N_("Probationary member"),
+    Stage.CELL_VOTE_CONFIRM: N_("Cell confirmation vote"),
+    Stage.CONFIRMED: N_("Confirmed as full member"),
+    Stage.REMOVED_PROBATIONER: N_("Removed as probationer"),
+    Stage.DROPPED: N_("Left the pipeline"),
+}
+
+DATE_QUESTIONS = {
+    Stage.SOURCE: N_("On which date did the cell list {alias} as a candidate?"),
+    Stage.SYMPATHISER: N_(
+        "On which date did the cell name {alias} a sympathiser and assign a helper?"
+    ),
+    Stage.AWARENESS_COURSE: N_("What is the date on the awareness-course certificate of {alias}?"),
+    Stage.DOSSIER: N_("On which date was the dossier of {alias} complete?"),
+    Stage.CELL_VOTE_ADMIT: N_("On which date did the cell vote on admitting {alias}?"),
+    Stage.BASE_COMMITTEE_VOTE: N_("On which date did the grassroots committee vote on {alias}?"),
+    Stage.ADMISSION_DECIDED: N_(
+        "On which date did the cell receive the admission decision for {alias}?"
+    ),
+    Stage.CEREMONY: N_("On which date was the admission ceremony of {alias}?"),
+    # NOTE: entering a person already on probation: the probation started at the ceremony.
+    Stage.PROBATION: N_(
+        "On which date was the admission ceremony of {alias} (probation starts that day)?"
+    ),
+    Stage.CELL_VOTE_CONFIRM: N_(
+        "On which date did the cell vote on confirming {alias} as a full member?"
+    ),
+    Stage.CONFIRMED: N_("On which date was the decision confirming {alias} as a full member?"),
+    Stage.REMOVED_PROBATIONER: N_("On which date was {alias} removed as a probationary member?"),
+    Stage.DROPPED: N_("On which date did {alias} leave the pipeline?"),
+}
+
+DEADLINE_TEXTS = {
+    DeadlineKind.CERTIFICATE_EXPIRES: N_("certificate valid until {date}"),
+    DeadlineKind.DOSSIER_STALE: N_("dossier must go to the cell's vote by {date}"),
+    DeadlineKind.ADMISSION_DECISION_DUE: N_("admission decision due by {date}"),
+    DeadlineKind.CEREMONY_DUE: N_("ceremony due by {date}"),
+    DeadlineKind.PROBATION_ENDS: N_("probation ends on {date}"),
+    DeadlineKind.CONFIRM_VOTE_DUE: N_("confirmation vote due by {date}"),
+    DeadlineKind.CONFIRMATION_DECISION_DUE: N_("confirmation decision due by {date}"),
+}
+
+
+def cancel_name(ctx: Ctx) -> str:
+    return "huy" if ctx.t.locale == "vi" else "cancel"
+
+
+def holidays_for(ctx: Ctx) -> frozenset[date]:
+    """Return the days off from the oldest rulebook era to next year."""
+    years = range(FIRST_HOLIDAY_YEAR, ctx.today.year + 2)
+    return vietnam_holidays(years, ctx.rules.extra_holidays)
+
+
+def stage_label(ctx: Ctx, stage: Stage) -> str:
+    return ctx.t(STAGE_LABELS[stage])
+
+
+def deadline_text(ctx: Ctx, deadline: Deadline | None) -> str:
+    """Say what is due next as a phrase with its date; overdue ones say so first."""
+    if deadline is None:
+        return ctx.t("nothing due")
+    text = ctx.t(DEADLINE_TEXTS[deadline.kind], date=ctx.t.date(deadline.due))
+    if not deadline.overdue:
+        return text
+    if deadline.extended_to is not None:
+        text = ctx.t(
+            "{what} (with an extension, {date} at the latest)",
+            what=text,
+            date=ctx.t.date(deadline.extended_to),
+        )
+    return ctx.t("OVERDUE: {what}", what=text)
+
+
+def error_text(ctx: Ctx, error: MoveError, history: Sequence[Move], on: date, birth: Birth) -> str:
+    """Turn a refusal code into a sentence that says what is expected instead."""
+    rules = rules_on(ctx.rules, on)
+    if error is MoveError.IN_FUTURE:
+        return ctx.t(
+            "{date} is in the future. Please type a date up to today.", date=ctx.t.date(on)
+        )
+    if error is MoveError.BEFORE_PREVIOUS:
+        previous = history[-1]
+        return ctx.t(
+            "The previous step ({stage}) is dated {date}. Please type a date on or after it.",
+            stage=stage_label(ctx, previous.stage),
+            date=ctx.t.date(previous.on),
+        )
+    if error is MoveError.BEFORE_PROBATION_END:
+        start = ceremony_date(history) or on
+        end = probation_end(start, rules_on(ctx.rules, start))
+        return ctx.t(
+            "The probation ends on {date}; the confirmation vote must be dated on or after it.",
+            date=ctx.t.date(end),
+        )
+    if error is MoveError.UNDER_AGE:
+        months = age_in_months(birth.year, birth.month, on)
+        return ctx.t(
+            "On {date} the person is {years} years and {months} months old, under the minimum "
+            "of {minimum} full years counted in months. Please check the date or the birth "
+            "month.",
+            date=ctx.t.date(on),
+            years=ctx.t.number(months // 12),
+            months=ctx.t.number(months % 12),
+            minimum=ctx.t.number(rules.min_age_months // 12),
+        )
+    if error in (MoveError.CLOSED, MoveError.NOT_ALLOWED):
+        return ctx.t(
+            "This step no longer fits the person's record. Please send /{cancel} and start again.",
+            cancel=cancel_name(ctx),
+        )
+    return ctx.t("Please check the vote counts.")
+
+
+def warning_text(ctx: Ctx, warning: MoveWarning, on: date) -> str:
+    """Turn a warning code into a sentence; the step is still recorded."""
+    rules = rules_on(ctx.rules, on)
+    if warning is MoveWarning.OVER_AGE:
+        return ctx.t(
+            "Over {years} at the cell's vote: admission needs approval from the committee "
+            "directly under the Central Committee.",
+            years=ctx.t.number(rules.max_age_months // 12),
+        )
+    if warning is MoveWarning.CERTIFICATE_EXPIRED:
+        return ctx.t(
+            "The awareness-course certificate is older than {months} months.",
+            months=ctx.t.number(rules.awareness_certificate_months),
+        )
+    if warning is MoveWarning.DOSSIER_STALE:
+        return ctx.t(
+            "The dossier is older than {months} months: its documents must be redone.",
+            months=ctx.t.number(rules.dossier_stale_months),
+        )
+    if warning is MoveWarning.DECISION_LATE:
+        return ctx.t(
+            "The decision came later than {days} working days after the cell's vote.",
+            days=ctx.t.number(rules.admission_decision_working_days),
+        )
+    if warning is MoveWarning.CEREMONY_LATE:
+        return ctx.t(
+            "The ceremony is later than {days} working days after the decision: report to the "
+            "upper committee and get its consent.",
+            days=ctx.t.number(rules.ceremony_working_days),
+        )
+    return ctx.t(
+        "The confirmation vote is later than {days} working days after the probation ended; "
+        "the member still counts as full from the end of the probation.",
+        days=ctx.t.number(rules.confirm_vote_working_days),
+    )

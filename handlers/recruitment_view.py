@@ -1,0 +1,59 @@
+"""What a secretary sees of the pipeline: a line per person, and the standing's section."""
+
+from __future__ import annotations
+
+from bot.core.flow import Ctx
+from bot.domain.org import OrgUnit
+from bot.domain.pipeline import Deadline, allowed_moves, list_order, rules_on, status, summarise
+from bot.storage.recruitment import Recruit, RecruitmentRepository
+from handlers.recruitment_texts import deadline_text, holidays_for, stage_label
+
+
+def person_line(ctx: Ctx, person: Recruit, deadline: Deadline | None) -> str:
+    return ctx.t(
+        "{alias} — {stage} since {date}; {deadline}",
+        alias=person.alias,
+        stage=stage_label(ctx, person.stage),
+        date=ctx.t.date(person.since),
+        deadline=deadline_text(ctx, deadline),
+    )
+
+
+async def pipeline_lines(ctx: Ctx, cell_id: int) -> tuple[list[Recruit], list[str]]:
+    """Return the cell's records and one line per open record, overdue first."""
+    holidays = holidays_for(ctx)
+    people = await RecruitmentRepository(ctx.db).of_cell(cell_id)
+    rows = [
+        (status(p.history, ctx.today, ctx.rules, holidays), p)
+        for p in people
+        if allowed_moves(p.stage)
+    ]
+    rows.sort(key=lambda row: list_order(row[0]))
+    return people, [f"{n}. " + person_line(ctx, p, s.deadline) for n, (s, p) in enumerate(rows, 1)]
+
+
+async def recruitment_section(ctx: Ctx, cell: OrgUnit) -> str | None:
+    """Render the cell's recruitment for the standing: counts, then each open record."""
+    people, lines = await pipeline_lines(ctx, cell.id)
+    if not people:
+        return None
+    summary = summarise([p.history for p in people], ctx.today, ctx.rules, holidays_for(ctx))
+    counts = ", ".join(
+        f"{stage_label(ctx, stage)} {ctx.t.number(n)}"
+        for stage, n in summary.by_stage.items()
+        if n
+    )
+    window = rules_on(ctx.rules, ctx.today).probation_ending_soon_days
+    text = [
+        ctx.t("Recruitment: {counts}", counts=counts),
+        ctx.t(
+            "Admitted this year: {admitted}. Probations ending within {days} days: {ending}. "
+            "Overdue: {overdue}.",
+            admitted=ctx.t.number(summary.admitted_this_year),
+            days=ctx.t.number(window),
+            ending=ctx.t.number(summary.probations_ending_soon),
+            overdue=ctx.t.number(summary.overdue),
+        ),
+        *lines,
+    ]
+    return "\n".join(text)
