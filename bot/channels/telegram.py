@@ -19,8 +19,8 @@ import hashlib
 import logging
 import re
 import signal
-from collections import OrderedDict
-from collections.abc import Sequence
+from collections import Counter, OrderedDict
+from collections.abc import Awaitable, Sequence
 from typing import Any
 
 from telegram import (
@@ -39,6 +39,7 @@ from telegram.ext import (
     AIORateLimiter,
     Application,
     ApplicationBuilder,
+    BaseUpdateProcessor,
     CallbackQueryHandler,
     ContextTypes,
     ExtBot,
@@ -76,6 +77,7 @@ CHECKED, UNCHECKED = "☑ ", "☐ "
 ARROW = "\n→ "
 EMPTY_TEXT = "…"  # Telegram refuses an empty message
 RATE_LIMIT_RETRIES = 3
+CONCURRENT_UPDATES = 16  # different users at once; one user's updates stay in order
 POLL_TIMEOUT = 10  # seconds a getUpdates long poll waits
 START_RETRY_SECONDS = (2, 5, 10, 30, 60)  # back-off while the Bot API is unreachable at start
 MENU_LANGUAGES = ("vi", "en")
@@ -487,6 +489,39 @@ def chosen_label(message: Message, data: str, key: str) -> str | None:
 # Application --------------------------------------------------------------------------
 
 
+class OneUserAtATime(BaseUpdateProcessor):
+    """Handle different users' updates side by side, and each user's in the order sent.
+
+    A slow reply to one secretary (a weak network, a large file) then holds up nobody else,
+    while one user's answers still reach their conversation one after the other.
+    """
+
+    def __init__(self, max_concurrent_updates: int):
+        super().__init__(max_concurrent_updates)
+        self._locks: dict[int, asyncio.Lock] = {}
+        self._queued: Counter[int] = Counter()
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        user = update.effective_user if isinstance(update, Update) else None
+        if user is None:
+            await coroutine
+            return
+        self._queued[user.id] += 1
+        try:
+            async with self._locks.setdefault(user.id, asyncio.Lock()):
+                await coroutine
+        finally:
+            self._queued[user.id] -= 1
+            if not self._queued[user.id]:  # nobody waits: forget the lock
+                del self._queued[user.id], self._locks[user.id]
+
+    async def initialize(self) -> None:
+        """Nothing to set up."""
+
+    async def shutdown(self) -> None:
+        """Nothing to release."""
+
+
 def build_application(
     app: App,
     request: BaseRequest | None = None,
@@ -503,6 +538,7 @@ def build_application(
         .base_url(settings.telegram_base_url)
         .base_file_url(settings.telegram_file_url)
         .rate_limiter(AIORateLimiter(max_retries=RATE_LIMIT_RETRIES))
+        .concurrent_updates(OneUserAtATime(CONCURRENT_UPDATES))
         .post_init(channel.set_menus)
     )
     if request is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from collections.abc import AsyncIterator, Sequence
@@ -486,3 +487,40 @@ async def test_a_registered_user_gets_a_menu_of_just_their_commands(
     admin_menu = telegram.request.calls_of("setMyCommands")[-1]
     assert admin_menu.params["scope"] == {"type": "chat", "chat_id": ADMIN}
     assert "invite" in [c["command"] for c in admin_menu.params["commands"]]
+
+
+async def test_users_are_handled_side_by_side_and_each_one_in_order() -> None:
+    from telegram import Update as TgUpdate
+
+    from bot.channels.telegram import OneUserAtATime
+
+    processor = OneUserAtATime(8)
+    events: list[str] = []
+    first_started = asyncio.Event()
+    release_first = asyncio.Event()
+
+    async def slow(name: str) -> None:
+        events.append(f"start {name}")
+        first_started.set()
+        await release_first.wait()
+        events.append(f"end {name}")
+
+    async def quick(name: str) -> None:
+        events.append(f"start {name}")
+        events.append(f"end {name}")
+
+    def update(update_id: int, user_id: int) -> TgUpdate:
+        return TgUpdate.de_json(
+            {"update_id": update_id, "message": message_json(update_id, user_id, "x")}, None
+        )
+
+    async with processor:
+        a1 = asyncio.create_task(processor.process_update(update(1, 1), slow("a1")))
+        await first_started.wait()
+        a2 = asyncio.create_task(processor.process_update(update(2, 1), quick("a2")))
+        b1 = asyncio.create_task(processor.process_update(update(3, 2), quick("b1")))
+        await b1  # another user is not held up by the slow one
+        assert events == ["start a1", "start b1", "end b1"]
+        release_first.set()
+        await asyncio.gather(a1, a2)
+    assert events[3:] == ["end a1", "start a2", "end a2"]  # the same user, in order
