@@ -1,4 +1,4 @@
-"""Command line: run, shell, demo, org import, invite."""
+"""Command line: run, shell, demo, org import, invite, backup."""
 
 from __future__ import annotations
 
@@ -38,6 +38,8 @@ def build_parser() -> argparse.ArgumentParser:
     invite.add_argument("target", help="cell code (secretary), or unit code or path")
     invite.add_argument("--role", choices=[r.value for r in Role], required=True)
     invite.add_argument("--days", type=int, default=7)
+    backup = commands.add_parser("backup", help="copy the database to a file, even while running")
+    backup.add_argument("file", type=Path)
     return parser
 
 
@@ -70,6 +72,8 @@ async def dispatch(args: argparse.Namespace, settings: Settings) -> int:
             return await import_org(app, args.file)
         if args.command == "invite":
             return await invite(app, args.target, Role(args.role), args.days)
+        if args.command == "backup":
+            return await backup(app, args.file)
     finally:
         await app.close()
     return 1
@@ -138,6 +142,19 @@ async def invite(app: App, target: str, role: Role, days: int) -> int:
     if bot_name:
         print(f"https://t.me/{bot_name}?start={code}")
     print(code)
+    return 0
+
+
+async def backup(app: App, target: Path) -> int:
+    if await asyncio.to_thread(target.exists):  # never overwrite: yesterday's copy may be the one that matters
+        print(f"{target} already exists; choose a new file name.", file=sys.stderr)
+        return 1
+    try:
+        await app.db.backup_to(target)
+    except Exception as exc:  # sqlite3 errors for an unwritable folder, a full disk…
+        print(f"Cannot write {target}: {exc}", file=sys.stderr)
+        return 1
+    print(f"Database copied to {target}.")
     return 0
 
 

@@ -124,3 +124,17 @@ def test_run_without_a_token_on_a_real_database_says_what_to_do(tmp_path: Path) 
     assert "TELEGRAM_BOT_TOKEN is not set" in result.stderr
     no_cell = run_cli(tmp_path, "shell")
     assert no_cell.returncode == 2 and "--cell CODE" in no_cell.stderr
+
+
+def test_backup_copies_the_database_and_never_overwrites(tmp_path: Path) -> None:
+    import sqlite3
+
+    assert run_cli(tmp_path, "demo").returncode == 0
+    copy = tmp_path / "copy.sqlite3"
+    result = run_cli(tmp_path, "backup", str(copy))
+    assert result.returncode == 0, result.stderr
+    with sqlite3.connect(copy) as restored:
+        cells = restored.execute("SELECT COUNT(*) FROM org_units WHERE kind = 'cell'").fetchone()
+    assert cells == (102,)
+    again = run_cli(tmp_path, "backup", str(copy))
+    assert again.returncode == 1 and "already exists" in again.stderr

@@ -77,6 +77,14 @@ class Database:
             finally:
                 self._writer = None
 
+    async def backup_to(self, target: Path) -> None:
+        """Copy the whole database to `target` while the bot keeps running (SQLite backup API)."""
+        copy = await aiosqlite.connect(str(target))
+        try:
+            await self._conn.backup(copy)
+        finally:
+            await copy.close()
+
     async def fetch_all(self, sql: str, params: Params = ()) -> list[aiosqlite.Row]:
         async with self._conn.execute(sql, params) as cursor:
             return list(await cursor.fetchall())
