@@ -146,7 +146,8 @@ async def invite(app: App, target: str, role: Role, days: int) -> int:
 
 
 async def backup(app: App, target: Path) -> int:
-    if await asyncio.to_thread(target.exists):  # never overwrite: yesterday's copy may be the one that matters
+    # Never overwrite: yesterday's copy may be the one that matters.
+    if await asyncio.to_thread(target.exists):
         print(f"{target} already exists; choose a new file name.", file=sys.stderr)
         return 1
     try:
