@@ -16,8 +16,6 @@ from bot.storage.database import Database
 from bot.storage.org import OrgRepository
 from bot.storage.users import UserRepository
 
-USAGE = "Usage: :as secretary [CELL] | :as staff | :as admin"
-
 
 async def is_demo_database(db: Database) -> bool:
     """Tell whether the database is empty or holds only what `demo` creates."""

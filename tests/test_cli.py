@@ -77,7 +77,7 @@ def test_run_without_a_token_opens_the_shell_on_the_demo(tmp_path: Path) -> None
     assert result.returncode == 0, result.stderr
     assert "TELEGRAM_BOT_TOKEN is not set" in result.stdout
     assert "/baocao" in result.stdout or "/ngonngu" in result.stdout
-    assert "Now chatting as demo-admin" in result.stdout
+    assert "Đang trò chuyện với tư cách demo-admin" in result.stdout
     assert "/start " in result.stdout
 
 
@@ -111,7 +111,7 @@ def test_the_shell_never_adds_the_demo_to_a_real_database(tmp_path: Path) -> Non
                      stdin="/standing\n:as secretary NOPE\n:as admin\n/invite\n1\nML-01\n")
     assert result.returncode == 0, result.stderr
     assert "Standing of Chi bộ ấp 1" in result.stdout
-    assert "a cell code that exists" in result.stdout
+    assert "the code of a cell that exists" in result.stdout
     assert "Now chatting as shell-admin" in result.stdout and "/start " in result.stdout
     demo = run_cli(tmp_path, "invite", "TL-01", "--role", "secretary")
     assert demo.returncode == 1  # no demo cell was created

@@ -11,14 +11,10 @@ from typing import TextIO
 from bot.channels.text import render_plain
 from bot.core.dispatcher import Dispatcher
 from bot.core.messages import Inbound, Reply
-from bot.shell import USAGE
+from bot.i18n import translator
 
 EXPORT_DIR = Path("exports")
 
-SHELL_HELP = (
-    "Sổ Chi Bộ shell. You are {who}. Type answers or /commands (/help lists them).\n"
-    "Switch user: ':as secretary [CELL]', ':as staff', ':as admin'. Quit: ':q' or Ctrl-D."
-)
 
 
 class ConsoleChannel:
@@ -37,6 +33,7 @@ class ConsoleChannel:
         self.locale = locale
         self._switch = switch
         self._out = out
+        self.t = translator(locale or "vi")  # the operator's language, from CHIBO_LOCALE
 
     def show(self, replies: list[Reply]) -> None:
         for reply in replies:
@@ -56,10 +53,11 @@ class ConsoleChannel:
         if line.startswith(":as"):
             new_key = await self._switch(line[3:].strip())
             if new_key is None:
-                print(USAGE + " (CELL: a cell code that exists)\n", file=self._out)
+                print(self.t("Usage: :as secretary [CELL] | :as staff | :as admin "
+                             "(CELL: the code of a cell that exists)") + "\n", file=self._out)
             else:
                 self.user_key = new_key
-                print(f"Now chatting as {new_key}.\n", file=self._out)
+                print(self.t("Now chatting as {user}.", user=new_key) + "\n", file=self._out)
             return True
         if not line:
             return True
@@ -68,7 +66,13 @@ class ConsoleChannel:
         return True
 
     async def run(self, stream: TextIO = sys.stdin) -> None:
-        print(SHELL_HELP.format(who=self.user_key) + "\n", file=self._out, flush=True)
+        banner = self.t(
+            "Sổ Chi Bộ shell. You are {user}. Type answers or /commands (/help lists them).\n"
+            "Switch user: ':as secretary [CELL]', ':as staff', ':as admin'. "
+            "Quit: ':q' or Ctrl-D.",
+            user=self.user_key,
+        )
+        print(banner + "\n", file=self._out, flush=True)
         loop = asyncio.get_running_loop()
         while True:
             print("> ", end="", file=self._out, flush=True)
