@@ -8,7 +8,7 @@ Also shown right after a meeting report is saved. Never an official rating (DOMA
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date
 from fractions import Fraction
 
 from bot.core.commands import Command
@@ -44,7 +44,7 @@ async def standing_text(ctx: Ctx, cell: OrgUnit) -> str:
     latest = await repo.latest(cell.id)
     if latest is not None and latest.report.held_on.year != ctx.today.year:
         reports.insert(0, latest.report)  # last year's meeting is still "the latest"
-    since = await repo.tracked_since(cell.id)
+    since = await repo.tracked_since(cell.id, ctx.now.tzinfo or UTC)
     standing = year_standing(cell.id, reports, ctx.today, ctx.rules, tracked_since=since)
     parts = [ctx.t("Standing of {cell} on {date}", cell=cell.name, date=ctx.t.date(ctx.today))]
     if standing.latest is None and cell.id in ctx.user.secretary_of:

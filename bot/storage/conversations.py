@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from bot.storage.database import Database
+from bot.storage.database import Database, timestamp
 
 
 @dataclass
@@ -44,7 +44,7 @@ class ConversationStore:
                 state.step,
                 json.dumps(state.draft, ensure_ascii=False),
                 json.dumps(state.history),
-                now.isoformat(),
+                timestamp(now),
             ),
         )
 

@@ -6,6 +6,7 @@ import asyncio
 import re
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -106,6 +107,13 @@ class Database:
     async def write_many(self, sql: str, rows: Iterable[Params]) -> None:
         async with self.transaction() as conn:
             await conn.executemany(sql, rows)
+
+
+def timestamp(moment: datetime) -> str:
+    """Store a moment as UTC ISO text, so text comparisons in SQL follow time order."""
+    if moment.tzinfo is None:
+        raise ValueError("timestamps must be aware datetimes")
+    return moment.astimezone(UTC).isoformat(timespec="seconds")
 
 
 def _migrations() -> list[tuple[int, str]]:

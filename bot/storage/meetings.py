@@ -5,13 +5,13 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 from typing import Any
 
 import aiosqlite
 
 from bot.domain.meetings import Dissemination, MeetingKind, MeetingReport, Roll
-from bot.storage.database import Database
+from bot.storage.database import Database, timestamp
 
 _COLUMNS = (
     "id, cell_id, held_on, kind, regular_month, topic, minutes, expected, present, excused,"
@@ -81,7 +81,7 @@ def _values(
         "tasks": report.tasks,
         "note": report.note,
         "reported_by": by_user,
-        "reported_at": at.isoformat(),
+        "reported_at": timestamp(at),
     }
     for target, column in _TARGET_COLUMNS.items():
         values[column] = int(target in report.disseminated_to)
@@ -174,7 +174,7 @@ class MeetingRepository:
             await conn.execute(
                 "INSERT INTO meeting_report_history (report_id, replaced_by, replaced_at,"
                 " old_values) VALUES (?, ?, ?, ?)",
-                (report_id, by_user, at.isoformat(), json.dumps(dict(old), ensure_ascii=False)),
+                (report_id, by_user, timestamp(at), json.dumps(dict(old), ensure_ascii=False)),
             )
             await conn.execute(
                 f"UPDATE meeting_reports SET {assignments} WHERE id = :id",
@@ -243,19 +243,24 @@ class MeetingRepository:
             for r in rows
         ]
 
-    async def tracked_since(self, cell_id: int) -> date | None:
+    async def tracked_since(self, cell_id: int, zone: tzinfo) -> date | None:
         """Return the first day the cell could report: its first secretary or first meeting.
 
-        Months before it are not counted as missing: the bot cannot know about them.
+        Months before it are not counted as missing: the bot cannot know about them. The
+        grant is a UTC moment; its day is the day in `zone`, where the secretary lives.
         """
-        value = await self._db.scalar(
-            "SELECT MIN(day) FROM ("
-            " SELECT MIN(substr(granted_at, 1, 10)) AS day FROM user_roles"
-            "  WHERE unit_id = ? AND role = 'secretary'"
-            " UNION ALL SELECT MIN(held_on) FROM meeting_reports WHERE cell_id = ?)",
+        row = await self._db.fetch_one(
+            "SELECT (SELECT MIN(granted_at) FROM user_roles"
+            "        WHERE unit_id = ? AND role = 'secretary') AS granted,"
+            "       (SELECT MIN(held_on) FROM meeting_reports WHERE cell_id = ?) AS held",
             (cell_id, cell_id),
         )
-        return None if value is None else date.fromisoformat(value)
+        days = []
+        if row is not None and row["granted"] is not None:
+            days.append(datetime.fromisoformat(row["granted"]).astimezone(zone).date())
+        if row is not None and row["held"] is not None:
+            days.append(date.fromisoformat(row["held"]))
+        return min(days, default=None)
 
     async def update_roll(self, cell_id: int, roll: Roll) -> None:
         """Correct the cell's roll (full, probationary, exempt members)."""

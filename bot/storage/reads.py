@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.storage.database import Database
+from bot.storage.database import Database, timestamp
 
 
 @dataclass(frozen=True)
@@ -23,7 +23,7 @@ class ReadLog:
     async def record(self, user_id: int, unit_id: int, what: str, at: datetime) -> None:
         await self._db.write(
             "INSERT INTO data_reads (user_id, unit_id, what, at) VALUES (?, ?, ?, ?)",
-            (user_id, unit_id, what, at.isoformat()),
+            (user_id, unit_id, what, timestamp(at)),
         )
 
     async def of_unit(self, unit_id: int) -> list[DataRead]:

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 import aiosqlite
 
 from bot.domain.pipeline import Birth, Move, Stage, Votes
-from bot.storage.database import Database
+from bot.storage.database import Database, timestamp
 
 
 class StaleRecord(Exception):
@@ -59,10 +59,6 @@ class Batch:
     adds_person: bool  # undoing the first batch withdraws the person
 
 
-def _stamp(moment: datetime) -> str:
-    # One time zone in the column keeps text comparisons in time order.
-    return moment.astimezone(UTC).isoformat(timespec="seconds")
-
 
 class RecruitmentRepository:
     def __init__(self, db: Database):
@@ -82,7 +78,7 @@ class RecruitmentRepository:
             cursor = await conn.execute(
                 "INSERT INTO recruits (cell_id, alias, birth_year, birth_month, created_by,"
                 " created_at) VALUES (?, ?, ?, ?, ?, ?)",
-                (cell_id, alias, birth.year, birth.month, user_id, _stamp(now)),
+                (cell_id, alias, birth.year, birth.month, user_id, timestamp(now)),
             )
             recruit_id = cursor.lastrowid
             assert recruit_id is not None
@@ -134,7 +130,7 @@ class RecruitmentRepository:
             " AND m.batch = (SELECT MAX(batch) FROM recruit_moves"
             "   WHERE recruit_id = m.recruit_id AND undone_at IS NULL)"
             " ORDER BY m.recorded_at DESC, m.id",
-            (user_id, _stamp(since)),
+            (user_id, timestamp(since)),
         )
         batches: dict[tuple[int, int], Batch] = {}
         for row in rows:
@@ -174,7 +170,7 @@ class RecruitmentRepository:
                 "UPDATE recruit_moves SET undone_at = ?, undone_by = ?"
                 " WHERE recruit_id = ? AND batch = ? AND undone_at IS NULL"
                 " AND recorded_by = ? AND recorded_at >= ?",
-                (_stamp(now), user_id, recruit_id, batch, user_id, _stamp(since)),
+                (timestamp(now), user_id, recruit_id, batch, user_id, timestamp(since)),
             )
             return cursor.rowcount > 0
 
@@ -240,6 +236,6 @@ async def _insert_moves(
                 counted.yes if counted else None,
                 counted.eligible if counted else None,
                 user_id,
-                _stamp(now),
+                timestamp(now),
             ),
         )

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 import aiosqlite
 
 from bot.domain.org import Grant, Role, User
-from bot.storage.database import Database
+from bot.storage.database import Database, timestamp
 
 # No 0/O, 1/I/L: codes are read aloud and typed on phones.
 _CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -30,7 +30,7 @@ async def _ensure_user(
     await conn.execute(
         "INSERT INTO users (channel, user_key, created_at) VALUES (?, ?, ?)"
         " ON CONFLICT (channel, user_key) DO NOTHING",
-        (channel, user_key, now.isoformat()),
+        (channel, user_key, timestamp(now)),
     )
     cursor = await conn.execute(
         "SELECT id FROM users WHERE channel = ? AND user_key = ?", (channel, user_key)
@@ -71,7 +71,7 @@ class UserRepository:
         await self._db.write(
             "INSERT OR IGNORE INTO user_roles (user_id, role, unit_id, granted_at)"
             " VALUES (?, ?, ?, ?)",
-            (user_id, role.value, unit_id, now.isoformat()),
+            (user_id, role.value, unit_id, timestamp(now)),
         )
 
     async def set_locale(self, user_id: int, locale: str) -> None:
@@ -97,8 +97,8 @@ class InviteRepository:
         await self._db.write(
             "INSERT INTO invites (code_hash, role, unit_id, created_at, expires_at)"
             " VALUES (?, ?, ?, ?, ?)",
-            (_hash(code), role.value, unit_id, now.isoformat(),
-             (now + timedelta(days=days)).isoformat()),
+            (_hash(code), role.value, unit_id, timestamp(now),
+             timestamp(now + timedelta(days=days))),
         )
         return code
 
@@ -126,22 +126,22 @@ class InviteRepository:
             await conn.execute(
                 "INSERT OR IGNORE INTO user_roles (user_id, role, unit_id, granted_at)"
                 " VALUES (?, ?, ?, ?)",
-                (user_id, invite["role"], invite["unit_id"], now.isoformat()),
+                (user_id, invite["role"], invite["unit_id"], timestamp(now)),
             )
             await conn.execute(
                 "UPDATE invites SET used_by = ?, used_at = ? WHERE code_hash = ?",
-                (user_id, now.isoformat(), _hash(code)),
+                (user_id, timestamp(now), _hash(code)),
             )
         return "ok", Grant(Role(invite["role"]), invite["unit_id"])
 
     async def record_failure(self, channel: str, user_key: str, now: datetime) -> None:
         async with self._db.transaction() as conn:
             await conn.execute(
-                "DELETE FROM failed_starts WHERE at < ?", ((now - timedelta(days=1)).isoformat(),)
+                "DELETE FROM failed_starts WHERE at < ?", (timestamp(now - timedelta(days=1)),)
             )
             await conn.execute(
                 "INSERT INTO failed_starts (channel, user_key, at) VALUES (?, ?, ?)",
-                (channel, user_key, now.isoformat()),
+                (channel, user_key, timestamp(now)),
             )
 
     async def recent_failures(
@@ -149,6 +149,6 @@ class InviteRepository:
     ) -> int:
         count = await self._db.scalar(
             "SELECT COUNT(*) FROM failed_starts WHERE channel = ? AND user_key = ? AND at >= ?",
-            (channel, user_key, (now - window).isoformat()),
+            (channel, user_key, timestamp(now - window)),
         )
         return int(count or 0)

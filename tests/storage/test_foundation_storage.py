@@ -131,3 +131,17 @@ async def test_a_nested_write_fails_loudly_instead_of_hanging(db: Database) -> N
         async with db.transaction():
             await db.write("INSERT INTO org_units (kind, name) VALUES ('unit', 'X')")
     assert await db.scalar("SELECT COUNT(*) FROM org_units") == 0
+
+
+def test_timestamps_are_utc_text_that_sorts_in_time_order() -> None:
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from bot.storage.database import timestamp
+
+    earlier = datetime(2026, 11, 27, 8, 0, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))  # 01:00 UTC
+    later = datetime(2026, 11, 27, 2, 0, tzinfo=ZoneInfo("UTC"))
+    assert timestamp(earlier) == "2026-11-27T01:00:00+00:00"
+    assert timestamp(earlier) < timestamp(later)  # as text, though 08:00 > 02:00 locally
+    with pytest.raises(ValueError, match="aware"):
+        timestamp(datetime(2026, 11, 27))
