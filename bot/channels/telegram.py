@@ -55,6 +55,7 @@ from bot.core.commands import Registry
 from bot.core.messages import Choice, Inbound, Reply
 from bot.domain.org import Grant, User
 from bot.i18n import Translator, choose_locale, translator
+from bot.logsafe import log_failure
 
 log = logging.getLogger(__name__)
 
@@ -339,7 +340,7 @@ class TelegramChannel:
         elif isinstance(error, Forbidden):  # the user blocked the bot
             log.warning("telegram: a user cannot be reached (%s)", kind)
         else:
-            log.error("telegram: handling an update failed (%s)", kind, exc_info=error)
+            log_failure(log, "telegram: handling an update failed", error or RuntimeError())
         if not isinstance(update, Update) or isinstance(error, Forbidden):
             return
         chat, user = update.effective_chat, update.effective_user

@@ -25,6 +25,7 @@ from bot.core.messages import Choice, Inbound, Reply
 from bot.domain.org import User
 from bot.domain.rulebook import Rulebook
 from bot.i18n import choose_locale, translator
+from bot.logsafe import log_failure
 from bot.storage.conversations import ConversationState, ConversationStore
 from bot.storage.database import Database
 from bot.storage.users import UserRepository
@@ -82,9 +83,8 @@ class Dispatcher:
         ctx = await self.context_for(inbound)
         try:
             return await self._route(ctx)
-        except Exception:
-            # Only the where, never the what: no message text or names in logs.
-            log.exception("handling an update failed (channel=%s)", inbound.channel)
+        except Exception as error:
+            log_failure(log, f"handling an update failed (channel={inbound.channel})", error)
             return [Reply(ctx.t(
                 "Sorry, something went wrong on our side. Your earlier answers are kept; "
                 "please try again in a moment."

@@ -7,6 +7,7 @@ import unicodedata
 from collections.abc import Sequence
 
 from bot.core.messages import Choice
+from bot.core.parsing import is_ascii_number
 
 
 def fold(text: str) -> str:
@@ -22,7 +23,7 @@ def match_choice(text: str, choices: Sequence[Choice]) -> Choice | None:
     answer = fold(text).rstrip(".")
     if not answer:
         return None
-    if answer.isdigit():
+    if is_ascii_number(answer):
         index = int(answer) - 1
         return choices[index] if 0 <= index < len(choices) else None
     for choice in choices:
@@ -37,6 +38,6 @@ _SEPARATORS = re.compile(r"[\s,;.+]+")
 def parse_numbers(text: str) -> list[int] | None:
     """Parse "1 3", "1,2,3" or "1, 3" into numbers; None when anything else is there."""
     parts = [p for p in _SEPARATORS.split(text.strip()) if p]
-    if not parts or not all(p.isdigit() for p in parts):
+    if not parts or not all(is_ascii_number(p) for p in parts):
         return None
     return [int(p) for p in parts]

@@ -48,9 +48,14 @@ def parse_month_year(text: str) -> tuple[int, int] | None:
     return year, month
 
 
+def is_ascii_number(text: str) -> bool:
+    """Tell whether `text` is made of 0-9 only (str.isdigit also accepts "²" and "①")."""
+    return text.isascii() and text.isdigit()
+
+
 def parse_whole_number(text: str) -> int | None:
     """Parse a whole number such as "12" or "1.200"; None for anything else."""
     cleaned = text.strip().replace(" ", "")
     if re.fullmatch(r"\d{1,3}([.,]\d{3})+", cleaned):
         cleaned = cleaned.replace(".", "").replace(",", "")
-    return int(cleaned) if cleaned.isdigit() and len(cleaned) <= 9 else None
+    return int(cleaned) if is_ascii_number(cleaned) and len(cleaned) <= 9 else None

@@ -106,7 +106,7 @@ def parse_org_csv(text: str) -> list[CellRow]:
         counts = []
         for name, value in zip(ORG_CSV_HEADER[2:], raw[2:], strict=True):
             value = value.strip()
-            if not value.isdigit() or int(value) > 10_000:
+            if not (value.isascii() and value.isdigit()) or int(value) > 10_000:
                 raise OrgCsvError(line, f"{name} must be a whole number from 0 to 10000")
             counts.append(int(value))
         if code in codes:

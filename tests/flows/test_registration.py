@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from bot.core.dispatcher import Dispatcher
 from bot.core.messages import Inbound
 from bot.domain.org import Role
@@ -146,3 +148,18 @@ async def test_the_conversation_survives_a_restart(db: Database, clock: Clock,
     second = Chat(make_dispatcher(db, clock), "admin", language_code="en")  # a new process
     replies = await second.send("TL-01")
     assert replies[-1].text.startswith("/start ")
+
+
+async def test_a_failure_is_logged_by_type_and_place_never_with_what_was_typed(
+    dispatcher: Dispatcher, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from handlers import help as help_module
+
+    def broken(ctx: object) -> str:
+        raise ValueError("cannot read 'Nguyễn Văn A'")  # as int("³") would quote the input
+
+    monkeypatch.setattr(help_module, "command_lines", broken)
+    [reply] = await Chat(dispatcher, "sec-1").send("/trogiup")
+    assert "Xin lỗi" in reply.text
+    assert "ValueError" in caplog.text and "handling an update failed" in caplog.text
+    assert "Nguyễn" not in caplog.text

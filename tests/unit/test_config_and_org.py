@@ -139,3 +139,8 @@ def test_numbers_percentages_and_dates_follow_the_locale() -> None:
     assert vi.date(date(2026, 11, 5)) == "05/11/2026"
     assert en.date(date(2026, 11, 5)) == "Nov 5, 2026"
     assert vi.month(date(2026, 11, 5)) == "11/2026"
+
+
+def test_a_count_in_other_digits_is_a_bad_row_not_a_crash() -> None:
+    with pytest.raises(OrgCsvError, match="full_members"):
+        parse_org_csv(HEADER + "A/B,C1,²,0,0\n")

@@ -106,3 +106,11 @@ def test_the_example_shown_for_a_date_is_one_the_bot_reads(day: date) -> None:
     from bot.core.parsing import typed_example
 
     assert parse_day(typed_example(day), TODAY) == day
+
+
+@pytest.mark.parametrize("typed", ["³", "²", "①", "١٢", "1²"])
+def test_digits_other_than_0_to_9_are_not_numbers(typed: str) -> None:
+    # Phone keyboards offer ² and ³ on a long press; int() would refuse them.
+    assert parse_whole_number(typed) is None
+    assert parse_numbers(typed) is None
+    assert match_choice(typed, CHOICES) is None
