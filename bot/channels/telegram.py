@@ -350,7 +350,7 @@ class TelegramChannel:
         try:
             await context.bot.send_message(chat.id, t(
                 "Sorry, something went wrong on our side. Your earlier answers are kept; "
-                "please try again in a moment."
+                "please try again in a moment, or send /cancel to start over."
             ))
         except TelegramError as exc:
             log.warning("telegram: could not send the apology (%s)", type(exc).__name__)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import copy
 import logging
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.core.commands import Command, Registry
@@ -87,7 +89,7 @@ class Dispatcher:
             log_failure(log, f"handling an update failed (channel={inbound.channel})", error)
             return [Reply(ctx.t(
                 "Sorry, something went wrong on our side. Your earlier answers are kept; "
-                "please try again in a moment."
+                "please try again in a moment, or send /cancel to start over."
             ))]
 
     async def _route(self, ctx: Ctx) -> list[Reply]:
@@ -96,7 +98,16 @@ class Dispatcher:
             if command is not None and command[0] in PUBLIC_NAMES:
                 return await self._run_command(ctx, command[0], command[1])
             return await self._run_command(ctx, "start", "")
-        state = await self.conversations.load(ctx.user.id)
+        state, dropped = await self._load_state(ctx)
+        notice = [Reply(ctx.t(
+            "The bot was updated, and your unfinished conversation could not be kept. "
+            "Please start it again."
+        ))] if dropped else []
+        return notice + await self._route_registered(ctx, state, command)
+
+    async def _route_registered(
+        self, ctx: Ctx, state: ConversationState | None, command: tuple[str, str] | None
+    ) -> list[Reply]:
         if command is not None:
             name, args = command
             if name in CANCEL_NAMES:
@@ -108,27 +119,40 @@ class Dispatcher:
                     name=name,
                 ))]
             if state is not None and found.flow is not None:
-                flow = self.registry.flow(state.flow)
-                if flow is not None:
-                    pending = await self._ask(ctx, flow, state, edit=False)
-                    note = Reply(ctx.t(
-                        "You have an unfinished conversation. Answer the question below, "
-                        "or send /cancel to cancel it first."
-                    ))
-                    return [note, *pending]
+                pending = await self._ask(ctx, self._flow_of(state), state, edit=False)
+                note = Reply(ctx.t(
+                    "You have an unfinished conversation. Answer the question below, "
+                    "or send /cancel to cancel it first."
+                ))
+                return [note, *pending]
             replies = await self._run_command(ctx, name, args)
             if state is not None and found.flow is None:  # show where they were
-                flow = self.registry.flow(state.flow)
-                if flow is not None:
-                    replies += await self._ask(ctx, flow, state, edit=False)
+                replies += await self._ask(ctx, self._flow_of(state), state, edit=False)
             return replies
         if state is None:
             return [Reply(ctx.t("Send /help to see what you can do."))]
+        return await self._answer(ctx, self._flow_of(state), state)
+
+    def _flow_of(self, state: ConversationState) -> Flow:
         flow = self.registry.flow(state.flow)
-        if flow is None:  # a flow that no longer exists after an upgrade
-            await self.conversations.clear(ctx.user.id)
-            return [Reply(ctx.t("Send /help to see what you can do."))]
-        return await self._answer(ctx, flow, state)
+        assert flow is not None, "_load_state keeps only states of known flows"
+        return flow
+
+    async def _load_state(self, ctx: Ctx) -> tuple[ConversationState | None, bool]:
+        """Load the user's conversation; drop one this version of the code cannot follow.
+
+        Return (state, dropped). A flow or step renamed or removed by an upgrade would
+        otherwise leave the user at a dead end; starting again is better.
+        """
+        state = await self.conversations.load(ctx.user.id)
+        if state is None:
+            return None, False
+        flow = self.registry.flow(state.flow)
+        known = {step.name for step in flow.steps} if flow is not None else set()
+        if flow is not None and all(name in known for name in state.steps_named()):
+            return state, False
+        await self.conversations.clear(ctx.user.id)
+        return None, True
 
     async def _run_command(self, ctx: Ctx, name: str, args: str) -> list[Reply]:
         command = self.registry.find(name)
@@ -169,15 +193,21 @@ class Dispatcher:
             await self.conversations.save(ctx.user.id, state, ctx.now)
             return await self._ask(ctx, flow, state, edit=False)
         if answer.key == BACK and state.history:
-            state.step = state.history.pop()
-            state.draft.pop(RETURN_KEY, None)
+            state.go_back()
             await self.conversations.save(ctx.user.id, state, ctx.now)
             return await self._ask(ctx, flow, state, edit=False)
+        before = copy.deepcopy(state.draft)
         outcome = await step.receive(ctx, answer)
-        return await self._apply(ctx, flow, state, outcome, first=False)
+        return await self._apply(ctx, flow, state, outcome, first=False, before=before)
 
     async def _apply(
-        self, ctx: Ctx, flow: Flow, state: ConversationState, outcome: Outcome, first: bool
+        self,
+        ctx: Ctx,
+        flow: Flow,
+        state: ConversationState,
+        outcome: Outcome,
+        first: bool,
+        before: dict[str, Any] | None = None,
     ) -> list[Reply]:
         if isinstance(outcome, Done):
             if not first:
@@ -193,8 +223,8 @@ class Dispatcher:
             await self.conversations.save(ctx.user.id, state, ctx.now)
             return await self._ask(ctx, flow, state, edit=True)
         if isinstance(outcome, Edit):
+            state.remember(before if before is not None else {})
             state.draft[RETURN_KEY] = state.step
-            state.history.append(state.step)
             state.step = outcome.step
         else:  # Next
             target = outcome.step
@@ -202,7 +232,7 @@ class Dispatcher:
             if returning and not outcome.force:
                 target = state.draft.pop(RETURN_KEY)
             if not first:
-                state.history.append(state.step)
+                state.remember(before if before is not None else {})
             state.step = target
         flow.step(state.step)  # fail loudly on a typo, before anything is stored
         await self.conversations.save(ctx.user.id, state, ctx.now)

@@ -15,7 +15,25 @@ class ConversationState:
     flow: str
     step: str
     draft: dict[str, Any] = field(default_factory=dict)
-    history: list[str] = field(default_factory=list)
+    # The questions answered so far, each with the draft as it was when it was asked, so
+    # « Back restores the answers exactly (a later step may have removed one).
+    history: list[dict[str, Any]] = field(default_factory=list)
+
+    def remember(self, draft_before: dict[str, Any]) -> None:
+        """Push the current step, with the draft it was asked with."""
+        self.history.append({"step": self.step, "draft": draft_before})
+
+    def go_back(self) -> None:
+        """Return to the previous question with its draft."""
+        entry = self.history.pop()
+        self.step, self.draft = entry["step"], entry["draft"]
+
+    def steps_named(self) -> list[str]:
+        """Return every step this state refers to (to check it against the code)."""
+        named = [self.step]
+        for entry in self.history:
+            named.append(entry.get("step", "") if isinstance(entry, dict) else "")
+        return named
 
 
 class ConversationStore:

@@ -619,3 +619,24 @@ async def test_an_organiser_reading_a_cell_is_kept_for_audit_and_a_secretary_is_
     [read] = await ReadLog(db).of_unit(world.cell_ids["TL-01"])
     staff = await UserRepository(db).find("test", "commune-staff")
     assert staff is not None and (read.user_id, read.what) == (staff.id, "standing")
+
+
+async def test_backing_out_of_a_roll_correction_made_from_the_review_keeps_every_answer(
+    dispatcher: Dispatcher, db: Database, world: World
+) -> None:
+    chat = Chat(dispatcher, "sec-1", language_code="en")
+    await chat.send("/report")
+    for key in ("today", "regular"):
+        await chat.tap(key)
+    await say(chat, "90", "19", "tap:no", "tap:done", "tap:skip", "tap:edit", "tap:present",
+              "tap:roll", "18", "2", "1")
+    for _ in range(5):  # back through the roll questions, exactly as they came
+        await chat.tap("back")
+    assert "Which answer do you want to change?" in chat.last_text
+    await chat.tap("back")
+    assert "Please check the report before saving" in chat.last_text
+    assert "Present: 19 of 19" in chat.last_text
+    await chat.send("1")
+    assert "Saved" in chat.replies[-2].text or "Saved" in chat.last_text
+    [saved] = await reports_of(db, world)
+    assert (saved.present, saved.expected) == (19, 19)  # the roll correction was backed out

@@ -163,3 +163,22 @@ async def test_a_failure_is_logged_by_type_and_place_never_with_what_was_typed(
     assert "Xin lỗi" in reply.text
     assert "ValueError" in caplog.text and "handling an update failed" in caplog.text
     assert "Nguyễn" not in caplog.text
+
+
+async def test_a_conversation_at_a_step_an_upgrade_removed_is_dropped_with_a_word(
+    dispatcher: Dispatcher, db: Database, clock: Clock
+) -> None:
+    from bot.storage.conversations import ConversationState, ConversationStore
+
+    user = await UserRepository(db).find("test", "admin")
+    assert user is not None
+    store = ConversationStore(db)
+    await store.save(user.id, ConversationState("invite", "old_step", {"role": "staff"}), clock())
+    chat = Chat(dispatcher, "admin", language_code="en")
+    [notice, reply] = await chat.send("/help")
+    assert "The bot was updated" in notice.text and "Show this help" in reply.text
+    assert await store.load(user.id) is None
+    old_history = ConversationState("invite", "target", {"role": "staff"}, ["role"])  # type: ignore[list-item]
+    await store.save(user.id, old_history, clock())  # history as an older release kept it
+    [notice, reply] = await chat.send("TL-01")
+    assert "The bot was updated" in notice.text and "/help" in reply.text

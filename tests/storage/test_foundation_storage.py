@@ -119,7 +119,8 @@ async def test_a_conversation_round_trips_with_unicode(db: Database, clock: Cloc
                                                        world: World) -> None:
     store = ConversationStore(db)
     user_id = await UserRepository(db).ensure("test", "sec-1", clock())
-    state = ConversationState("meeting", "topic", {"topic": "Học tập và làm theo Bác"}, ["date"])
+    state = ConversationState("meeting", "topic", {"topic": "Học tập và làm theo Bác"},
+                              [{"step": "date", "draft": {}}])
     await store.save(user_id, state, clock())
     assert await store.load(user_id) == state
     await store.clear(user_id)
