@@ -494,22 +494,29 @@ class OneUserAtATime(BaseUpdateProcessor):
     """Handle different users' updates side by side, and each user's in the order sent.
 
     A slow reply to one secretary (a weak network, a large file) then holds up nobody else,
-    while one user's answers still reach their conversation one after the other.
+    while one user's answers still reach their conversation one after the other. The user's
+    turn is awaited before a working slot: the other way round, one user's burst of queued
+    updates would hold every slot while waiting, and everybody would wait behind them. PTB's
+    own limit (which it takes first) is set far above ours, so only ours really applies.
     """
 
+    QUEUE_LIMIT = 10_000  # PTB's semaphore: updates waiting, not updates being worked on
+
     def __init__(self, max_concurrent_updates: int):
-        super().__init__(max_concurrent_updates)
+        super().__init__(self.QUEUE_LIMIT)
+        self._slots = asyncio.Semaphore(max_concurrent_updates)
         self._locks: dict[int, asyncio.Lock] = {}
         self._queued: Counter[int] = Counter()
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         user = update.effective_user if isinstance(update, Update) else None
         if user is None:
-            await coroutine
+            async with self._slots:
+                await coroutine
             return
         self._queued[user.id] += 1
         try:
-            async with self._locks.setdefault(user.id, asyncio.Lock()):
+            async with self._locks.setdefault(user.id, asyncio.Lock()), self._slots:
                 await coroutine
         finally:
             self._queued[user.id] -= 1

@@ -524,3 +524,35 @@ async def test_users_are_handled_side_by_side_and_each_one_in_order() -> None:
         release_first.set()
         await asyncio.gather(a1, a2)
     assert events[3:] == ["end a1", "start a2", "end a2"]  # the same user, in order
+
+
+async def test_one_users_burst_does_not_take_the_slots_of_others() -> None:
+    from telegram import Update as TgUpdate
+
+    from bot.channels.telegram import OneUserAtATime
+
+    processor = OneUserAtATime(2)
+    gate = asyncio.Event()
+    done: list[str] = []
+
+    async def held(name: str) -> None:
+        await gate.wait()
+        done.append(name)
+
+    async def quick(name: str) -> None:
+        done.append(name)
+
+    def update(update_id: int, user_id: int) -> TgUpdate:
+        return TgUpdate.de_json(
+            {"update_id": update_id, "message": message_json(update_id, user_id, "x")}, None
+        )
+
+    async with processor:
+        burst = [asyncio.create_task(processor.process_update(update(n, 1), held(f"a{n}")))
+                 for n in range(1, 11)]  # ten updates of one user, the first one held up
+        await asyncio.sleep(0)
+        await asyncio.wait_for(processor.process_update(update(99, 2), quick("b")), timeout=1)
+        assert done == ["b"]  # two slots, yet the other user was not kept waiting
+        gate.set()
+        await asyncio.gather(*burst)
+    assert done[1:] == [f"a{n}" for n in range(1, 11)]
