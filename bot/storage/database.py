@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
@@ -47,16 +48,20 @@ class Database:
 
     async def migrate(self) -> int:
         """Apply every migration above PRAGMA user_version; return the new version."""
-        current = await self.scalar("PRAGMA user_version")
-        version = int(current or 0)
+        version = 0
         for number, sql in _migrations():
-            if number <= version:
-                continue
-            async with self.transaction():
+            async with self.transaction() as conn:
+                # Read inside the write lock: another process (a cron backup, an `invite`)
+                # may have applied this migration since we last looked.
+                cursor = await conn.execute("PRAGMA user_version")
+                row = await cursor.fetchone()
+                version = int(row[0]) if row else 0
+                if number <= version:
+                    continue
                 for statement in _split_sql(sql):
-                    await self._conn.execute(statement)
-                await self._conn.execute(f"PRAGMA user_version = {number}")
-            version = number
+                    await conn.execute(statement)
+                await conn.execute(f"PRAGMA user_version = {number}")
+                version = number
         return version
 
     @asynccontextmanager
@@ -68,15 +73,26 @@ class Database:
         async with self._write_lock:
             self._writer = asyncio.current_task()
             try:
+                if self._conn.in_transaction:  # left open by an earlier failure: start clean
+                    await self._rollback()
                 await self._conn.execute("BEGIN IMMEDIATE")
-                try:
-                    yield self._conn
-                except BaseException:
-                    await self._conn.execute("ROLLBACK")
-                    raise
+                yield self._conn
                 await self._conn.execute("COMMIT")
+            except BaseException:
+                # Shielded: a cancelled task must still leave the shared connection usable.
+                await asyncio.shield(self._rollback())
+                raise
             finally:
                 self._writer = None
+
+    async def _rollback(self) -> None:
+        """Roll back whatever is open, even a BEGIN still queued by a cancelled task.
+
+        aiosqlite runs statements in order on one thread, so a ROLLBACK queued now runs
+        after such a BEGIN; when nothing is open, SQLite says so and that is fine.
+        """
+        with contextlib.suppress(aiosqlite.OperationalError):  # no transaction was active
+            await self._conn.execute("ROLLBACK")
 
     async def backup_to(self, target: Path) -> None:
         """Copy the whole database to `target` while the bot keeps running (SQLite backup API)."""

@@ -146,3 +146,37 @@ def test_timestamps_are_utc_text_that_sorts_in_time_order() -> None:
     assert timestamp(earlier) < timestamp(later)  # as text, though 08:00 > 02:00 locally
     with pytest.raises(ValueError, match="aware"):
         timestamp(datetime(2026, 11, 27))
+
+
+async def test_a_writer_cancelled_at_begin_leaves_the_connection_usable(tmp_path: Path) -> None:
+    import asyncio
+
+    db = await Database.open(tmp_path / "chibo.sqlite3")
+    task = asyncio.create_task(db.write("INSERT INTO org_units (kind, name) VALUES ('unit', 'A')"))
+    await asyncio.sleep(0)  # it holds the lock and has queued BEGIN IMMEDIATE
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    await db.write("INSERT INTO org_units (kind, name) VALUES ('unit', 'B')")
+    other = await Database.open(tmp_path / "chibo.sqlite3")  # another process can write too
+    await other.write("INSERT INTO org_units (kind, name) VALUES ('unit', 'C')")
+    assert await other.scalar("SELECT group_concat(name) FROM org_units") in ("B,C", "A,B,C")
+    await other.close()
+    await db.close()
+
+
+async def test_two_processes_opening_a_database_with_a_pending_migration_both_work(
+    tmp_path: Path,
+) -> None:
+    import asyncio
+
+    path = tmp_path / "chibo.sqlite3"
+    db = await Database.open(path)
+    await db.write("DROP TABLE data_reads")  # as the release before migration 004 left it
+    await db.write("PRAGMA user_version = 3")
+    await db.close()
+    first, second = await asyncio.gather(Database.open(path), Database.open(path))
+    assert await first.scalar("PRAGMA user_version") == await second.scalar("PRAGMA user_version")
+    assert await first.scalar("SELECT COUNT(*) FROM data_reads") == 0
+    await first.close()
+    await second.close()
