@@ -78,6 +78,7 @@ CHECKED, UNCHECKED = "☑ ", "☐ "
 ARROW = "\n→ "
 EMPTY_TEXT = "…"  # Telegram refuses an empty message
 RATE_LIMIT_RETRIES = 3
+BOOTSTRAP_RETRIES = 5  # deleteWebhook at start-up, tried again with PTB's back-off
 CONCURRENT_UPDATES = 16  # different users at once; one user's updates stay in order
 POLL_TIMEOUT = 10  # seconds a getUpdates long poll waits
 START_RETRY_SECONDS = (2, 5, 10, 30, 60)  # back-off while the Bot API is unreachable at start
@@ -583,13 +584,16 @@ async def run_telegram(app: App) -> None:
                 timeout=POLL_TIMEOUT,
                 allowed_updates=[Update.MESSAGE, Update.CALLBACK_QUERY],
                 error_callback=_polling_failed,
+                bootstrap_retries=BOOTSTRAP_RETRIES,  # a passing 502 at start is no crash
             )
             log.info("telegram: polling as @%s", application.bot.username)
             await stop.wait()
             log.info("telegram: stopping")
-            await application.updater.stop()
-            await application.stop()
-        finally:
+        finally:  # also after a failed start: stop what runs before shutting down
+            if application.updater is not None and application.updater.running:
+                await application.updater.stop()
+            if application.running:
+                await application.stop()
             await application.shutdown()
         log.info("telegram: stopped")
     finally:

@@ -88,6 +88,7 @@ class BotApiStandIn:
         self.messages: dict[tuple[int, int], JSONDict] = {}  # (chat id, message id) → message
         self.commands: dict[tuple[str, str], list[JSONDict]] = {}  # (scope, language) → menu
         self._updates: list[JSONDict] = []
+        self._failures: dict[str, list[tuple[int, str]]] = {}  # method → errors to answer
         self._next_update_id = 1
         self._next_message_id = 1000
         self._next_incoming_id = 1
@@ -256,10 +257,21 @@ class BotApiStandIn:
 
     # Serving -----------------------------------------------------------------------------
 
+    def fail_next(self, method: str, status: int = 502, description: str = "Bad Gateway") -> None:
+        """Answer the next call of `method` with an HTTP error, as a flaky proxy would."""
+        with self._cond:
+            self._failures.setdefault(method, []).append((status, description))
+
     def serve(self, token: str, method: str, params: JSONDict,
               files: dict[str, tuple[str, bytes]]) -> tuple[int, JSONDict]:
         if token != self.token:
             return 401, {"ok": False, "error_code": 401, "description": "Unauthorized"}
+        with self._cond:
+            failures = self._failures.get(method)
+            if failures:
+                status, description = failures.pop(0)
+                self._record(method, params, files)
+                return status, {"ok": False, "error_code": status, "description": description}
         if method == "getUpdates":  # recorded when asked, answered when updates come
             with self._cond:
                 self._record(method, params, files)

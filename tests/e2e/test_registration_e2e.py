@@ -137,3 +137,15 @@ def test_an_unreachable_api_at_start_is_retried_and_sigterm_still_exits_cleanly(
                 process.wait()
     log = (tmp_path / "err").read_text()
     assert "Traceback" not in log and TOKEN not in log
+
+
+def test_a_passing_gateway_error_at_start_up_is_retried_not_fatal(
+    bot: BotProcess, api: BotApiStandIn
+) -> None:
+    bot.import_org()
+    code = bot.invite("TA-01", role="secretary")
+    api.fail_next("deleteWebhook")  # the first call of start_polling, after getMe
+    bot.start()
+    bot.ask(3301, f"/start {code}", "Chi bộ ấp Một")
+    assert [c.method for c in api.calls].count("deleteWebhook") >= 2  # failed, then retried
+    assert "Traceback" not in bot.stop()
