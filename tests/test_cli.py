@@ -57,7 +57,7 @@ def test_invite_prints_the_code_as_the_last_line(tmp_path: Path) -> None:
     result = run_cli(tmp_path, "invite", "TL-01", "--role", "secretary", "--days", "3")
     assert result.returncode == 0, result.stderr
     code = result.stdout.strip().splitlines()[-1]
-    assert len(code) == 10 and code.isalnum() and code.isupper()
+    assert len(code) == 14 and code.isalnum() and code.isupper()
     staff = run_cli(tmp_path, "invite", "Huyện Cần Đước/Xã Tân Lân", "--role", "staff")
     assert staff.returncode == 0, staff.stderr
     wrong = run_cli(tmp_path, "invite", "Huyện Cần Đước", "--role", "secretary")

@@ -95,7 +95,7 @@ async def test_an_invite_works_once_and_only_its_hash_is_stored(
 ) -> None:
     invites = InviteRepository(db)
     code = await invites.create(Role.SECRETARY, world.cell_ids["TL-01"], clock(), 7)
-    assert len(code) == 10
+    assert len(code) == 14
     stored = await db.fetch_all("SELECT code_hash FROM invites")
     assert all(code not in row["code_hash"] for row in stored)
     status, grant = await invites.redeem(code, "telegram", "42", clock())
