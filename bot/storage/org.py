@@ -142,6 +142,18 @@ class OrgRepository:
                     "SELECT id FROM org_units WHERE code = ?", (cell.code,)
                 )
                 existing = await cursor.fetchone()
+                cursor = await conn.execute(
+                    "SELECT id, code FROM org_units WHERE parent_id IS ? AND name = ?",
+                    (parent_id, cell.path[-1]),
+                )
+                namesake = await cursor.fetchone()
+                if namesake is not None and (existing is None or namesake["id"] != existing["id"]):
+                    other = namesake["code"] or "a unit"
+                    raise OrgCsvError(
+                        cell.line,
+                        f"{cell.path[-1]} already exists there with code {other}; a renamed code "
+                        "needs the old code in the file, or a different name",
+                    )
                 values = (
                     parent_id,
                     cell.path[-1],

@@ -180,3 +180,15 @@ async def test_two_processes_opening_a_database_with_a_pending_migration_both_wo
     assert await first.scalar("SELECT COUNT(*) FROM data_reads") == 0
     await first.close()
     await second.close()
+
+
+async def test_a_cell_name_taken_under_the_same_parent_is_a_bad_row(db: Database) -> None:
+    org = OrgRepository(db)
+    await org.import_cells([CellRow(2, ("H", "X", "Ấp 1"), "X-01", 10, 0, 0)])
+    with pytest.raises(OrgCsvError) as error:  # the same cell under a new code
+        await org.import_cells([CellRow(5, ("H", "X", "Ấp 1"), "X-99", 10, 0, 0)])
+    assert error.value.line == 5 and "X-01" in error.value.problem
+    with pytest.raises(OrgCsvError) as error:  # a cell named like a unit
+        await org.import_cells([CellRow(7, ("H", "X"), "H-X", 10, 0, 0)])
+    assert error.value.line == 7 and "a unit" in error.value.problem
+    assert await org.by_code("X-99") is None
