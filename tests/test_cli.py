@@ -138,3 +138,31 @@ def test_backup_copies_the_database_and_never_overwrites(tmp_path: Path) -> None
     assert cells == (102,)
     again = run_cli(tmp_path, "backup", str(copy))
     assert again.returncode == 1 and "already exists" in again.stderr
+
+
+def test_ctrl_c_in_the_shell_exits_at_once(tmp_path: Path) -> None:
+    import pty
+    import select
+    import signal
+    import time
+
+    environment = {k: v for k, v in os.environ.items()
+                   if not k.startswith(("TELEGRAM_", "CHIBO_"))}
+    environment["CHIBO_DB"] = str(tmp_path / "chibo.sqlite3")
+    terminal, process_side = pty.openpty()
+    process = subprocess.Popen([sys.executable, "-m", "bot", "shell"], cwd=ROOT,
+                               env=environment, stdin=process_side, stdout=process_side,
+                               stderr=process_side, start_new_session=True)
+    os.close(process_side)
+    try:
+        seen, deadline = b"", time.monotonic() + 30
+        while b"> " not in seen and time.monotonic() < deadline:  # waiting for a line now
+            if select.select([terminal], [], [], 0.2)[0]:
+                seen += os.read(terminal, 65536)
+        assert b"> " in seen
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=10) == 130
+    finally:
+        process.kill()
+        process.wait()
+        os.close(terminal)

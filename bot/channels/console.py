@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+import threading
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TextIO
@@ -15,6 +16,26 @@ from bot.i18n import translator
 
 EXPORT_DIR = Path("exports")
 
+
+
+def read_lines_in_background(stream: TextIO) -> asyncio.Queue[str]:
+    """Read `stream` in a daemon thread; "" marks its end.
+
+    A daemon thread, unlike the default executor, does not keep the process alive after
+    Ctrl-C while it waits for a line that will never come.
+    """
+    loop = asyncio.get_running_loop()
+    queue: asyncio.Queue[str] = asyncio.Queue()
+
+    def pump() -> None:
+        for line in (*iter(stream.readline, ""), ""):
+            try:
+                loop.call_soon_threadsafe(queue.put_nowait, line)
+            except RuntimeError:  # the loop has closed: nobody is listening any more
+                return
+
+    threading.Thread(target=pump, name="console-input", daemon=True).start()
+    return queue
 
 
 class ConsoleChannel:
@@ -73,10 +94,10 @@ class ConsoleChannel:
             user=self.user_key,
         )
         print(banner + "\n", file=self._out, flush=True)
-        loop = asyncio.get_running_loop()
+        lines = read_lines_in_background(stream)
         while True:
             print("> ", end="", file=self._out, flush=True)
-            line = await loop.run_in_executor(None, stream.readline)
+            line = await lines.get()
             if not line:  # Ctrl-D or end of piped input
                 print(file=self._out)
                 return
