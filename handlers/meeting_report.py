@@ -34,6 +34,7 @@ from bot.core.flow import (
     ReviewStep,
     TextStep,
 )
+from bot.core.matching import fold
 from bot.core.messages import Choice, Reply
 from bot.core.parsing import typed_example
 from bot.domain.meetings import (
@@ -67,6 +68,10 @@ from handlers.common import own_cell_choices
 from handlers.standing import KIND_LABELS, TARGET_LABELS, low_attendance_warning, standing_text
 
 ROLL_STEPS = ("roll_full", "roll_probationary", "roll_exempt")
+# Typed ways to reach the roll correction at the attendance question ("sửa", "correct"…).
+ROLL_WORDS = ("sua", "correct", "roll", "danh sach")
+# NOTE: the word a secretary types to correct the roll; it must start like one of ROLL_WORDS.
+ROLL_WORD = N_("correct")
 
 
 # The draft, read back as values -------------------------------------------------------------
@@ -203,6 +208,7 @@ def after_kind(ctx: Ctx) -> Outcome:
 async def month_taken(ctx: Ctx) -> bool:
     """Tell whether another regular report of the month exists and replacing is not agreed."""
     if not kind_is_regular(kind_of(ctx), held_on(ctx), ctx.rules):
+        ctx.draft.pop("replace_id", None)  # a thematic meeting replaces nothing
         return False
     repo = MeetingRepository(ctx.db)
     existing = await repo.regular_of_month(int(ctx.draft["cell_id"]), held_on(ctx))
@@ -232,6 +238,9 @@ def replace_choices(ctx: Ctx) -> list[Choice]:
 
 
 def received_replace(ctx: Ctx, key: str) -> Outcome:
+    if key == "cancel" and complete(ctx):
+        # Asked after an edit of the date or kind: keep the answers, let them change it back.
+        return Next("review")
     if key == "cancel":
         return Done([Reply(ctx.t("Cancelled. The earlier report is kept; nothing was saved."))])
     ctx.draft["replace_id"] = ctx.draft["existing_id"]
@@ -274,16 +283,23 @@ class PresentStep(NumberStep):
         return Reply(reply.text, (*reply.choices, Choice("roll", ctx.t("Correct the roll"))))
 
     async def receive(self, ctx: Ctx, answer: Answer) -> Outcome:
-        if answer.key == "roll":
+        typed = fold(answer.text)
+        if answer.key == "roll" or typed.startswith(ROLL_WORDS):
             return Next(ROLL_STEPS[0], force=True)
         if roll_of(ctx).expected == 0:  # an empty roll: nobody could have been expected
-            return Invalid(ctx.t("The roll has no members to expect. Tap Correct the roll first."))
+            return Invalid(ctx.t(
+                "The roll has no members to expect. Tap Correct the roll, or type \"{word}\", "
+                "first.",
+                word=ctx.t(ROLL_WORD),
+            ))
         outcome = await super().receive(ctx, answer)
         if isinstance(outcome, Invalid):
             return Invalid(
                 ctx.t(
-                    "Please type how many members attended: a whole number from 0 to {expected}.",
+                    "Please type how many members attended: a whole number from 0 to {expected}. "
+                    "To correct the roll, type \"{word}\".",
                     expected=ctx.t.number(roll_of(ctx).expected),
+                    word=ctx.t(ROLL_WORD),
                 )
             )
         return outcome

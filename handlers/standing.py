@@ -110,7 +110,9 @@ def latest_text(ctx: Ctx, latest: LatestMeeting) -> str:
                 minimum=t.number(result.min_minutes),
             )
         )
-    if result.disseminated_to_all:
+    if not report.resolution_adopted:  # nothing to pass on, so no dissemination line
+        lines.append(t("• No resolution adopted"))
+    elif result.disseminated_to_all:
         lines.append(
             t("• Resolution passed on to the hamlet board, the Front and the mass organisations")
         )
@@ -126,8 +128,6 @@ def latest_text(ctx: Ctx, latest: LatestMeeting) -> str:
                 count=t.number(report.tasks),
             )
         )
-    else:
-        lines.append(t("• No resolution adopted"))
     return "\n".join(lines)
 
 

@@ -564,7 +564,7 @@ async def test_an_empty_roll_must_be_corrected_before_counting_attendance(
     await chat.send("/report")
     await say(chat, "20/11", "1", "95")
     [reply] = await chat.send("0")
-    assert "Tap Correct the roll first" in reply.text
+    assert "Tap Correct the roll, or type \"correct\", first" in reply.text
     await say(chat, "tap:roll", "10", "0", "0", "10", "2", "all", "tap:skip", "tap:save")
     [saved] = await reports_of(db, world)
     assert (saved.expected, saved.present) == (10, 10)
@@ -640,3 +640,57 @@ async def test_backing_out_of_a_roll_correction_made_from_the_review_keeps_every
     assert "Saved" in chat.replies[-2].text or "Saved" in chat.last_text
     [saved] = await reports_of(db, world)
     assert (saved.present, saved.expected) == (19, 19)  # the roll correction was backed out
+
+
+async def test_the_roll_correction_can_be_reached_by_typing(dispatcher: Dispatcher) -> None:
+    chat = Chat(dispatcher, "sec-1")
+    await chat.send("/baocao")
+    await say(chat, "20/11", "1", "95")
+    [hint] = await chat.send("mười chín")
+    assert 'gõ "sửa"' in hint.text
+    [question] = await chat.send("Sửa")
+    assert "chính thức" in question.text  # the first roll question
+
+
+async def test_a_regular_report_changed_to_thematic_no_longer_says_it_replaces(
+    dispatcher: Dispatcher, db: Database, world: World
+) -> None:
+    chat = Chat(dispatcher, "sec-1", language_code="en")
+    await chat.send("/report")
+    await say(chat, *REGULAR)
+    await chat.send("1")  # the month's regular report is saved
+    await chat.send("/report")
+    await say(chat, "25/11", "1", "tap:replace", "95", "19", "1", "2", "all", "tap:skip")
+    assert "replaces" in chat.last_text.lower() or "replace" in chat.last_text.lower()
+    await say(chat, "2", "tap:kind", "2", "Học tập tư tưởng Hồ Chí Minh")
+    assert "replace" not in chat.last_text.lower()
+    await chat.send("1")
+    kinds = sorted(r.kind.value for r in await reports_of(db, world))
+    assert kinds == ["regular", "thematic"]  # the regular report was kept, not replaced
+
+
+async def test_declining_a_replacement_met_while_editing_keeps_the_draft(
+    dispatcher: Dispatcher, db: Database, world: World
+) -> None:
+    chat = Chat(dispatcher, "sec-1", language_code="en")
+    await chat.send("/report")
+    await say(chat, *REGULAR)
+    await chat.send("1")
+    await chat.send("/report")
+    await say(chat, "2/10", "1", "95", "18", "1", "1", "2", "all", "Ghi chú dài")
+    await say(chat, "2", "tap:date", "21/11")
+    assert "already has a regular meeting report" in chat.last_text
+    await chat.tap("cancel")
+    assert "Please check the report before saving" in chat.last_text
+    assert "Note: Ghi chú dài" in chat.last_text
+
+
+async def test_a_meeting_without_a_resolution_shows_no_dissemination_line(
+    dispatcher: Dispatcher,
+) -> None:
+    chat = Chat(dispatcher, "sec-1", language_code="en")
+    await chat.send("/report")
+    await say(chat, "20/11", "1", "95", "19", "tap:no", "all", "tap:skip", "1")
+    standing = chat.last_text
+    assert "• No resolution adopted" in standing
+    assert "Resolution passed on" not in standing and "not yet passed on" not in standing

@@ -387,3 +387,16 @@ def test_shipped_rules_use_exact_fractions() -> None:
     rules = rules_on(RULES, date(2026, 1, 1))
     assert rules.attendance_threshold == Fraction(17, 20)
     assert rules.max_report_age_days == 62
+
+
+@pytest.mark.parametrize(("present", "expected", "warned"), [
+    (8, 12, False),  # exactly two thirds: not below
+    (2, 3, False),  # exactly two thirds of a small cell
+    (7, 12, True),  # 58 %: below
+    (13, 20, True),  # 65 %: below
+])
+def test_the_low_attendance_warning_is_for_strictly_below_two_thirds(
+    present: int, expected: int, warned: bool
+) -> None:
+    result = evaluate(report(expected=expected, present=present, excused=expected - present), RULES)
+    assert result.below_valid_share is warned
