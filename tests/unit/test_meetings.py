@@ -398,5 +398,6 @@ def test_shipped_rules_use_exact_fractions() -> None:
 def test_the_low_attendance_warning_is_for_strictly_below_two_thirds(
     present: int, expected: int, warned: bool
 ) -> None:
-    result = evaluate(report(expected=expected, present=present, excused=expected - present), RULES)
+    meeting = report(expected=expected, present=present, excused=expected - present)
+    result = evaluate(meeting, RULES)
     assert result.below_valid_share is warned
