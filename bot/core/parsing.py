@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
+LAST_YEAR_AFTER_DAYS = 31
 _DMY = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})(?:[/.\-](\d{2}|\d{4}))?$")
 _ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 _MONTH_YEAR = re.compile(r"^(\d{1,2})[/.\-](\d{4})$")
@@ -13,8 +14,9 @@ _MONTH_YEAR = re.compile(r"^(\d{1,2})[/.\-](\d{4})$")
 def parse_day(text: str, today: date) -> date | None:
     """Parse d/m, d/m/yyyy, d-m-yyyy, d.m.yyyy or yyyy-mm-dd; None if not a real date.
 
-    A date without a year is this year's, or last year's when that would be in the future
-    (on 2 January "30/12" means the meeting four days ago).
+    A date without a year is this year's, or last year's when this year's is more than a
+    month ahead (on 2 January "30/12" means four days ago). A date a few days ahead stays in
+    this year, so the caller can say it has not come yet instead of reading it as a year ago.
     """
     text = text.strip()
     try:
@@ -24,7 +26,9 @@ def parse_day(text: str, today: date) -> date | None:
             day, month = int(match[1]), int(match[2])
             if match[3] is None:
                 guess = date(today.year, month, day)
-                return guess if guess <= today else date(today.year - 1, month, day)
+                if (guess - today).days > LAST_YEAR_AFTER_DAYS:
+                    return date(today.year - 1, month, day)
+                return guess
             year = int(match[3])
             return date(year + 2000 if year < 100 else year, month, day)
     except ValueError:

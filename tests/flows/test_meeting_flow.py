@@ -694,3 +694,12 @@ async def test_a_meeting_without_a_resolution_shows_no_dissemination_line(
     standing = chat.last_text
     assert "• No resolution adopted" in standing
     assert "Resolution passed on" not in standing and "not yet passed on" not in standing
+
+
+async def test_tomorrow_typed_without_a_year_is_refused_as_not_yet_come(
+    dispatcher: Dispatcher,
+) -> None:
+    chat = Chat(dispatcher, "sec-1", language_code="en")
+    await chat.send("/report")
+    [reply] = await chat.send("28/11")
+    assert "has not come yet" in reply.text and "62 days" not in reply.text

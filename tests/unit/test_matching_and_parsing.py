@@ -51,7 +51,8 @@ def test_lists_of_numbers_are_parsed_with_any_separator(typed: str,
 
 @pytest.mark.parametrize(("typed", "expected"), [
     ("25/11", date(2026, 11, 25)),  # d/m: this year
-    ("30/12", date(2025, 12, 30)),  # d/m in the future this year: last year
+    ("30/12", date(2025, 12, 30)),  # d/m over a month ahead this year: last year
+    ("28/11", date(2026, 11, 28)),  # d/m a day ahead: tomorrow, for the caller to refuse
     ("5/11/2026", date(2026, 11, 5)),  # d/m/yyyy
     ("05-11-2026", date(2026, 11, 5)),  # d-m-yyyy
     ("5.11.2026", date(2026, 11, 5)),  # d.m.yyyy
