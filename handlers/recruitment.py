@@ -556,22 +556,31 @@ async def save_step(ctx: Ctx) -> Outcome:
     except StaleRecord:
         return Done([Reply(changed)])
     history = [*person.history, *moves]
-    lines = [
-        ctx.t(
-            "Saved: {alias}, {stage} since {date}.",
-            alias=person.alias,
-            stage=stage_label(ctx, history[-1].stage),
-            date=ctx.t.date(on),
-        )
-    ]
     official = official_date(history, ctx.rules)
-    if official is not None:
-        lines.append(
-            ctx.t("Full member as of {date}, the end of the probation.", date=ctx.t.date(official))
-        )
-    elif allowed_moves(history[-1].stage):
-        deadline = status(history, ctx.today, ctx.rules, holidays).deadline
-        lines.append(ctx.t("Next: {deadline}", deadline=deadline_text(ctx, deadline)))
+    if official is not None:  # the decision's date is not the membership's (DOMAIN §9.2)
+        lines = [
+            ctx.t(
+                "Saved: the decision of {date} confirms {alias} as a full member.",
+                alias=person.alias,
+                date=ctx.t.date(on),
+            ),
+            ctx.t(
+                "Full member as of {date}, the end of the probation.",
+                date=ctx.t.date(official),
+            ),
+        ]
+    else:
+        lines = [
+            ctx.t(
+                "Saved: {alias}, {stage} since {date}.",
+                alias=person.alias,
+                stage=stage_label(ctx, history[-1].stage),
+                date=ctx.t.date(on),
+            )
+        ]
+        if allowed_moves(history[-1].stage):
+            deadline = status(history, ctx.today, ctx.rules, holidays).deadline
+            lines.append(ctx.t("Next: {deadline}", deadline=deadline_text(ctx, deadline)))
     lines.append(undo_hint(ctx))
     return Done([Reply("\n".join(lines))])
 

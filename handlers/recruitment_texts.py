@@ -97,9 +97,13 @@ def deadline_text(ctx: Ctx, deadline: Deadline | None) -> str:
     """Say what is due next as a phrase with its date; overdue ones say so first."""
     if deadline is None:
         return ctx.t("nothing due")
-    text = ctx.t(DEADLINE_TEXTS[deadline.kind], date=ctx.t.date(deadline.due))
     if not deadline.overdue:
-        return text
+        return ctx.t(DEADLINE_TEXTS[deadline.kind], date=ctx.t.date(deadline.due))
+    if deadline.kind is DeadlineKind.CERTIFICATE_EXPIRES:
+        return ctx.t("OVERDUE: {what}", what=ctx.t(
+            "certificate expired on {date}", date=ctx.t.date(deadline.due)
+        ))
+    text = ctx.t(DEADLINE_TEXTS[deadline.kind], date=ctx.t.date(deadline.due))
     if deadline.extended_to is not None:
         text = ctx.t(
             "{what} (with an extension, {date} at the latest)",

@@ -144,10 +144,11 @@ def year_text(ctx: Ctx, s: YearStanding) -> str:
     lines = [t("This year so far ({year}):", year=str(s.year))]
     if s.months_due:  # "0 of 0 months" says nothing to a cell that has just started
         lines.append(
-            t(
-                "• Regular meetings: {held} of {due} months",
+            t.plural(
+                "• Regular meetings: {held} of {n} month",
+                "• Regular meetings: {held} of {n} months",
+                s.months_due,
                 held=t.number(len(s.months_with_regular)),
-                due=t.number(s.months_due),
             )
         )
     if s.missing_months:

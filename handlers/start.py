@@ -54,7 +54,7 @@ def how_to_register(ctx: Ctx) -> str:
     return ctx.t(
         "Welcome to Sổ Chi Bộ, the reporting book of Party cells.\n"
         "To use it you need an invite code from your commune or district organiser. "
-        "When you have it, send /start CODE (for example /start ABCD234567)."
+        "When you have it, send /start CODE (for example /start ABCD2345EFGH67)."
     )
 
 

@@ -119,7 +119,9 @@ def fill(language: str, mapping_file: Path) -> None:
     unknown = [msgid for msgid in mapping if msgid not in catalog]
     for msgid, text in mapping.items():
         if msgid in catalog:
-            catalog[msgid].string = text
+            message = catalog[msgid]
+            # A plural message takes one form per plural of the language (Vietnamese has one).
+            message.string = (text,) * catalog.num_plurals if message.pluralizable else text
     write(path, catalog)
     print(f"{path.relative_to(ROOT)}: set {len(mapping) - len(unknown)} translations")
     for msgid in unknown:

@@ -40,7 +40,7 @@ def test_a_secretary_reports_a_meeting_and_reads_the_standing_in_both_languages(
 
     english = bot.ask(SECRETARY, "/standing", "Standing of", language_code="en")
     assert "Attendance: 16 of 17 (94.1%)" in english.text
-    assert "Regular meetings: 1 of 1 months" in english.text
+    assert "Regular meetings: 1 of 1 month" in english.text
 
     log = bot.stop()
     assert "Chi bộ ấp Một" not in log  # no message text in the logs

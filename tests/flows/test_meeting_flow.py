@@ -278,7 +278,7 @@ async def test_a_second_regular_report_of_the_month_replaces_the_first_with_hist
     assert "This replaces the earlier report of Nov 2026." in second.last_text
     replies = await second.tap("save")
     assert "was replaced and kept in the history" in replies[0].text
-    assert "Regular meetings: 1 of 1 months" in replies[1].text
+    assert "Regular meetings: 1 of 1 month" in replies[1].text
     [current] = await reports_of(db, world)
     assert current.held_on == date(2026, 11, 25) and current.kind is MeetingKind.COMBINED
     stored = await MeetingRepository(db).regular_of_month(

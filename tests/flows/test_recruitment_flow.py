@@ -534,3 +534,17 @@ async def test_each_branch_numbers_its_own_questions(dispatcher: Dispatcher) -> 
     assert alias.text.startswith("(1/5) ")
     [birth] = await chat.send("NVA")
     assert birth.text.startswith("(2/5) ")
+
+
+async def test_the_confirmation_names_the_decision_date_and_the_membership_date_apart(
+    dispatcher: Dispatcher, db: Database, world: World
+) -> None:
+    await seed(db, world, "TVB", Stage.PROBATION, date(2025, 9, 1))
+    chat = Chat(dispatcher, "sec-1")
+    for answers in (("2", "1", "1", "2/11/2026", "7", "9", "1"), ("2", "1", "1", "20/11/2026", "1")):
+        await chat.send("/phattrien")
+        for answer in answers:
+            await chat.send(answer)
+    saved = chat.last_text
+    assert "quyết định ngày 20/11/2026 công nhận TVB" in saved
+    assert "chính thức từ 01/09/2026" in saved
