@@ -541,7 +541,9 @@ async def test_the_confirmation_names_the_decision_date_and_the_membership_date_
 ) -> None:
     await seed(db, world, "TVB", Stage.PROBATION, date(2025, 9, 1))
     chat = Chat(dispatcher, "sec-1")
-    for answers in (("2", "1", "1", "2/11/2026", "7", "9", "1"), ("2", "1", "1", "20/11/2026", "1")):
+    vote = ("2", "1", "1", "2/11/2026", "7", "9", "1")
+    decision = ("2", "1", "1", "20/11/2026", "1")
+    for answers in (vote, decision):
         await chat.send("/phattrien")
         for answer in answers:
             await chat.send(answer)
