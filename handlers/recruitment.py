@@ -725,13 +725,15 @@ FLOW = Flow(
         ChoiceStep("person", ask_person, person_choices, received_person),
         ChoiceStep("move", ask_move, move_choices, received_move),
         DateStep("move_date", ask_move_date, received_move_date),
-        NumberStep("yes", ask_yes, lambda ctx: (0, 9999), received_yes),
+        # The votes are asked for vote stages only: unnumbered, so "(3/4)" never jumps.
+        NumberStep("yes", ask_yes, lambda ctx: (0, 9999), received_yes, counted=False),
         NumberStep(
             "eligible",
             ask_eligible,
             lambda ctx: (1, 9999),
             received_eligible,
             quick=eligible_quick,
+            counted=False,
         ),
         ReviewStep("step_review", step_summary, step_fields, save_step),
         ChoiceStep("undo", ask_undo, undoable, received_undo, counted=False),
@@ -746,7 +748,7 @@ FLOW = Flow(
     start=begin,
     branches=[
         ["alias", "birth", "entry_stage", "entry_date", "add_review"],
-        ["person", "move", "move_date", "yes", "eligible", "step_review"],
+        ["person", "move", "move_date", "step_review"],
     ],
 )
 
