@@ -119,7 +119,10 @@ class Dispatcher:
                     name=name,
                 ))]
             if state is not None and found.flow is not None:
+                quick = await self._without_questions(ctx, found, args)
                 pending = await self._ask(ctx, self._flow_of(state), state, edit=False)
+                if quick is not None:  # e.g. /tinhhinh in the middle of a report
+                    return [*quick, *pending]
                 note = Reply(ctx.t(
                     "You have an unfinished conversation. Answer the question below, "
                     "or send /cancel to cancel it first."
@@ -132,6 +135,21 @@ class Dispatcher:
         if state is None:
             return [Reply(ctx.t("Send /help to see what you can do."))]
         return await self._answer(ctx, self._flow_of(state), state)
+
+    async def _without_questions(
+        self, ctx: Ctx, command: Command, args: str
+    ) -> list[Reply] | None:
+        """Run a conversation that answers at once (nothing to ask); None if it would ask."""
+        assert command.flow is not None
+        if not command.allowed(ctx.user):
+            return [Reply(ctx.t("This command is not available for your role."))]
+        ctx.draft = {}  # a scratch draft: the unfinished conversation stays as it is
+        outcome = await command.flow.begin(ctx, args)
+        if isinstance(outcome, Done):
+            return list(outcome.replies)
+        if isinstance(outcome, Invalid):
+            return [Reply(outcome.message)]
+        return None
 
     def _flow_of(self, state: ConversationState) -> Flow:
         flow = self.registry.flow(state.flow)

@@ -703,3 +703,19 @@ async def test_tomorrow_typed_without_a_year_is_refused_as_not_yet_come(
     await chat.send("/report")
     [reply] = await chat.send("28/11")
     assert "has not come yet" in reply.text and "62 days" not in reply.text
+
+
+async def test_the_standing_can_be_read_in_the_middle_of_a_report(
+    dispatcher: Dispatcher,
+) -> None:
+    chat = Chat(dispatcher, "sec-1", language_code="en")
+    await chat.send("/report")
+    await say(chat, "20/11", "1")
+    question = chat.last_text
+    standing, again = await chat.send("/standing")
+    assert "Standing of Chi bộ ấp Xóm Chùa" in standing.text
+    assert again.text == question  # the report goes on where it was
+    note, again = await chat.send("/recruit")  # a conversation that asks: not now
+    assert "unfinished conversation" in note.text and again.text == question
+    await chat.send("95")
+    assert chat.last_text.startswith("(4/8)")
