@@ -57,9 +57,11 @@ def is_ascii_number(text: str) -> bool:
     return text.isascii() and text.isdigit()
 
 
+# 12, 1.200 or 1,200, optionally followed by a word: "90 phút", "17 người", "95 minutes".
+_WHOLE = re.compile(r"^([0-9]{1,3}(?:[.,][0-9]{3})+|[0-9]{1,9})(?:\s+[^\W\d_]+\.?)?$")
+
+
 def parse_whole_number(text: str) -> int | None:
-    """Parse a whole number such as "12" or "1.200"; None for anything else."""
-    cleaned = text.strip().replace(" ", "")
-    if re.fullmatch(r"\d{1,3}([.,]\d{3})+", cleaned):
-        cleaned = cleaned.replace(".", "").replace(",", "")
-    return int(cleaned) if is_ascii_number(cleaned) and len(cleaned) <= 9 else None
+    """Parse a whole number such as "12", "1.200" or "90 phút"; None for anything else."""
+    match = _WHOLE.match(text.strip())
+    return int(match[1].replace(".", "").replace(",", "")) if match else None

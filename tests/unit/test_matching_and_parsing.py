@@ -78,8 +78,10 @@ def test_month_and_year_are_parsed(typed: str, expected: tuple[int, int] | None)
 @pytest.mark.parametrize(("typed", "expected"), [
     ("12", 12), (" 90 ", 90), ("1.200", 1200), ("1,200", 1200), ("-3", None), ("12a", None),
     ("", None), ("1.5", None),
+    ("90 phút", 90), ("17 người", 17), ("95 minutes", 95), ("90 ph.", 90),  # with a unit
+    ("1 3", None), ("90 phút 30", None), ("²", None),  # two numbers, or other digits
 ])
-def test_whole_numbers_accept_thousands_separators_only(typed: str,
+def test_whole_numbers_accept_thousands_separators_and_a_unit(typed: str,
                                                         expected: int | None) -> None:
     assert parse_whole_number(typed) == expected
 
