@@ -1,7 +1,8 @@
 """Who you are in the terminal shell: demo users on the demo district, or users you name.
 
-On an empty database, or one holding the demo district, the shell seeds (refreshes) the demo
-and acts as its users. On a real database it never adds demo data: it acts as a console user
+On an empty database the shell seeds the demo district; on one holding it already, it
+leaves the data as it is (a corrected roll stays corrected; `demo` refreshes on purpose), and
+it acts as the demo users. On a real database it never adds demo data: it acts as a console user
 bound to the cell or the top units you name, since whoever runs it can read the file anyway.
 """
 
@@ -10,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.demo import ADMIN_KEY, DISTRICT, STAFF_KEY, secretary_key, seed_demo
+from bot.demo import ADMIN_KEY, DISTRICT, STAFF_KEY, demo_cells, secretary_key, seed_demo
 from bot.domain.org import Role
 from bot.storage.database import Database
 from bot.storage.org import OrgRepository
@@ -33,7 +34,10 @@ class ShellUsers:
     @classmethod
     async def prepare(cls, db: Database, now: datetime, cell: str | None) -> ShellUsers:
         demo = await is_demo_database(db)
-        first = (await seed_demo(db, now)).first_cell if demo else None
+        empty = await db.scalar("SELECT COUNT(*) FROM org_units") == 0
+        if empty:
+            await seed_demo(db, now)
+        first = demo_cells()[0].code if demo else None
         return cls(db, now, demo, (cell or first or "").upper() or None)
 
     async def key_for(self, spec: str) -> str | None:

@@ -166,3 +166,17 @@ def test_ctrl_c_in_the_shell_exits_at_once(tmp_path: Path) -> None:
         process.kill()
         process.wait()
         os.close(terminal)
+
+
+def test_a_roll_corrected_in_the_shell_survives_its_restart(tmp_path: Path) -> None:
+    import sqlite3
+
+    first = run_cli(tmp_path, "shell", "--cell", "TL-01", stdin=(
+        "/baocao\nhom qua\n1\n95\nsua\n14\n1\n1\n14\n1\n2\ntat ca\nbo qua\n1\n"))
+    assert first.returncode == 0, first.stderr
+    assert "Đã lưu" in first.stdout
+    run_cli(tmp_path, "shell", "--cell", "TL-01", stdin=":q\n")  # started again
+    with sqlite3.connect(tmp_path / "chibo.sqlite3") as db:
+        roll = db.execute("SELECT full_members, probationary_members, exempt_members"
+                          " FROM org_units WHERE code = 'TL-01'").fetchone()
+    assert roll == (14, 1, 1)
