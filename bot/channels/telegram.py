@@ -457,15 +457,26 @@ class TelegramChannel:
             return
         self._chat_menus[chat_id] = signature
 
+    def guest_menu(self, locale: str) -> list[BotCommand]:
+        """Return the menu of people not registered yet: how to register, and help.
+
+        Registered users get a menu of their own (`refresh_chat_menu`); strangers could not
+        use anything else, so showing it would only mislead them.
+        """
+        t = translator(locale)
+        shown = [self.registry.find("start"), self.registry.find("help")]
+        return [BotCommand(c.name_for(locale), t(c.description)[:MAX_DESCRIPTION])
+                for c in shown if c is not None]
+
     async def set_menus(self, application: TelegramApplication) -> None:
-        """Set the menu per language; the default locale's menu also for everyone else."""
+        """Set the strangers' menu per language; the default locale's also for all others."""
         default = self.app.settings.locale
         menus: list[tuple[str, str | None]] = [(lang, lang) for lang in MENU_LANGUAGES]
         menus.append((default, None))
         try:
             for locale, language_code in menus:
                 await application.bot.set_my_commands(
-                    self.menu_commands(locale), scope=BotCommandScopeDefault(),
+                    self.guest_menu(locale), scope=BotCommandScopeDefault(),
                     language_code=language_code,
                 )
         except TelegramError as exc:  # a missing menu must not stop the bot

@@ -347,7 +347,7 @@ async def test_groups_get_one_polite_pointer_to_the_private_chat_and_nothing_els
     assert await UserRepository(db).find("telegram", str(STRANGER)) is None
 
 
-async def test_menus_are_set_per_language_with_the_cancel_command(
+async def test_strangers_menu_is_set_per_language_with_how_to_register(
     telegram: FakeTelegram,
 ) -> None:
     application = telegram.application
@@ -356,15 +356,26 @@ async def test_menus_are_set_per_language_with_the_cancel_command(
     menus = {c.params.get("language_code"): c for c in telegram.request.calls_of("setMyCommands")}
     assert set(menus) == {"vi", "en", None}
     names = {code: [c["command"] for c in call.params["commands"]] for code, call in menus.items()}
-    assert names["vi"] == ["trogiup", "ngonngu", "moi", "chon", "huy"]
-    assert names["en"] == ["help", "language", "invite", "pick", "cancel"]
+    assert names["vi"] == ["start", "trogiup"]
+    assert names["en"] == ["start", "help"]
     assert names[None] == names["vi"]
     descriptions = {c["command"]: c["description"] for c in menus["en"].params["commands"]}
-    assert descriptions["help"] == "Show this help"
-    assert descriptions["cancel"] == "Cancel the current conversation"
+    assert descriptions == {"start": "Register with an invite code", "help": "Show this help"}
     vi = {c["command"]: c["description"] for c in menus["vi"].params["commands"]}
     assert vi["trogiup"] != "Show this help"  # translated
     assert all(call.params["scope"] == {"type": "default"} for call in menus.values())
+
+
+def test_a_registered_users_menu_lists_their_commands_then_cancel(
+    telegram: FakeTelegram,
+) -> None:
+    from bot.domain.org import Grant, User
+
+    admin = User(1, "telegram", "1", None, (Grant(Role.ADMIN, 1),))
+    channel = channel_of(telegram)
+    assert [c.command for c in channel.menu_commands("vi", admin)] == [
+        "trogiup", "ngonngu", "moi", "chon", "huy"]
+    assert [c.command for c in channel.menu_commands("en", admin)][-1] == "cancel"
 
 
 @pytest.mark.parametrize("locale", ["vi", "en"])
