@@ -656,7 +656,11 @@ FLOW = Flow(
             counted=False,
         ),
         MultiChoiceStep(
-            "dissemination", ask_dissemination, target_choices, received_dissemination
+            "dissemination",
+            ask_dissemination,
+            target_choices,
+            received_dissemination,
+            answered=lambda ctx: ctx.draft.get("targets", []),
         ),
         TextStep(
             "note",

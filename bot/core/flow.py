@@ -243,20 +243,28 @@ class MultiChoiceStep(Step):
     options: Callable[[Ctx], Sequence[Choice]]
     then: Then[list[str]]
     counted: bool = True
+    # The answer given before, ticked again when the question comes back (Edit, « Back).
+    answered: Callable[[Ctx], Sequence[str]] = lambda ctx: ()
 
     @property
     def _selection_key(self) -> str:
         return f"_selected_{self.name}"
 
+    def _selected(self, ctx: Ctx) -> list[str]:
+        """Return the ticks so far: those of this asking, else the earlier answer."""
+        if self._selection_key in ctx.draft:
+            return list(ctx.draft[self._selection_key])
+        return list(self.answered(ctx))
+
     async def prompt(self, ctx: Ctx) -> Reply:
-        selected = frozenset(ctx.draft.get(self._selection_key, []))
+        selected = frozenset(self._selected(ctx))
         choices = (*self.options(ctx), Choice(DONE, ctx.t("Done")))
         return Reply(await resolve(self.question(ctx)), choices, multi=True, selected=selected)
 
     async def receive(self, ctx: Ctx, answer: Answer) -> Outcome:
         options = list(self.options(ctx))
         keys = [c.key for c in options]
-        selected: list[str] = list(ctx.draft.get(self._selection_key, []))
+        selected = self._selected(ctx)
         if answer.key == DONE:
             return await self._finish(ctx, [k for k in keys if k in selected])
         if answer.key in keys and not answer.text:  # a tap toggles

@@ -719,3 +719,17 @@ async def test_the_standing_can_be_read_in_the_middle_of_a_report(
     assert "unfinished conversation" in note.text and again.text == question
     await chat.send("95")
     assert chat.last_text.startswith("(4/8)")
+
+
+async def test_editing_the_dissemination_shows_the_earlier_ticks_and_keeps_them(
+    dispatcher: Dispatcher, db: Database, world: World
+) -> None:
+    chat = Chat(dispatcher, "sec-1", language_code="en")
+    await chat.send("/report")
+    await say(chat, *REGULAR)  # typed "1 3": hamlet board and mass organisations
+    await say(chat, "2", "tap:dissemination")
+    assert chat.last.selected == {"hamlet_board", "mass_orgs"}
+    await chat.tap("fatherland_front")  # add the Front, keep the others
+    assert chat.last.selected == {"hamlet_board", "fatherland_front", "mass_orgs"}
+    await chat.tap("done")
+    assert "Passed on to: Hamlet board, Fatherland Front, Mass organisations" in chat.last_text
