@@ -39,9 +39,9 @@ CANCEL_NAMES = {"huy", "cancel"}
 PUBLIC_NAMES = {"start"}
 
 
-def question_token(flow: str, step: str) -> str:
-    """Name a question, so that a tap can say which question it answers."""
-    return f"{flow}.{step}"
+def question_token(state: ConversationState) -> str:
+    """Name this asking of a question, so that a tap can say which one it answers."""
+    return f"{state.flow}.{state.step}.{state.question_id}"
 
 
 class Dispatcher:
@@ -78,7 +78,7 @@ class Dispatcher:
         """Return the token of the question this user is at, or None outside a conversation."""
         user = await self.users.find(channel, user_key)
         state = None if user is None else await self.conversations.load(user.id)
-        return None if state is None else question_token(state.flow, state.step)
+        return None if state is None else question_token(state)
 
     async def handle(self, inbound: Inbound) -> list[Reply]:
         """Answer one message or tap; never raise: a failure gets an apology."""
@@ -208,10 +208,12 @@ class Dispatcher:
             return [note, prompt]
         answer = interpret(step, prompt, ctx.inbound, ctx.t(BACK_LABEL))
         if answer.key == BACK and step.back_within(ctx):
+            state.ask_anew()
             await self.conversations.save(ctx.user.id, state, ctx.now)
             return await self._ask(ctx, flow, state, edit=False)
         if answer.key == BACK and state.history:
             state.go_back()
+            state.ask_anew()
             await self.conversations.save(ctx.user.id, state, ctx.now)
             return await self._ask(ctx, flow, state, edit=False)
         before = copy.deepcopy(state.draft)
@@ -253,6 +255,7 @@ class Dispatcher:
                 state.remember(before if before is not None else {})
             state.step = target
         flow.step(state.step)  # fail loudly on a typo, before anything is stored
+        state.ask_anew()
         await self.conversations.save(ctx.user.id, state, ctx.now)
         return await self._ask(ctx, flow, state, edit=False)
 
@@ -267,7 +270,7 @@ class Dispatcher:
         choices = reply.choices
         if state.history:
             choices = (*choices, Choice(BACK, ctx.t(BACK_LABEL)))
-        token = question_token(flow.name, step.name)
+        token = question_token(state)
         return Reply(text, choices, reply.multi, reply.selected, token, reply.attachment,
                      numbered=step.numbered)
 

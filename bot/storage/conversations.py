@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -18,6 +19,11 @@ class ConversationState:
     # The questions answered so far, each with the draft as it was when it was asked, so
     # « Back restores the answers exactly (a later step may have removed one).
     history: list[dict[str, Any]] = field(default_factory=list)
+    question_id: str = ""  # new for every question asked; part of its buttons' token
+
+    def ask_anew(self) -> None:
+        """Mark that a new question is being asked (buttons of earlier ones go stale)."""
+        self.question_id = secrets.token_hex(3)
 
     def remember(self, draft_before: dict[str, Any]) -> None:
         """Push the current step, with the draft it was asked with."""
@@ -42,19 +48,26 @@ class ConversationStore:
 
     async def load(self, user_id: int) -> ConversationState | None:
         row = await self._db.fetch_one(
-            "SELECT flow, step, draft, history FROM conversations WHERE user_id = ?", (user_id,)
+            "SELECT flow, step, draft, history, question_id FROM conversations WHERE user_id = ?",
+            (user_id,),
         )
         if row is None:
             return None
         return ConversationState(
-            row["flow"], row["step"], json.loads(row["draft"]), json.loads(row["history"])
+            row["flow"],
+            row["step"],
+            json.loads(row["draft"]),
+            json.loads(row["history"]),
+            row["question_id"],
         )
 
     async def save(self, user_id: int, state: ConversationState, now: datetime) -> None:
         await self._db.write(
-            "INSERT INTO conversations (user_id, flow, step, draft, history, updated_at)"
-            " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (user_id) DO UPDATE SET flow = excluded.flow,"
-            " step = excluded.step, draft = excluded.draft, history = excluded.history,"
+            "INSERT INTO conversations"
+            " (user_id, flow, step, draft, history, question_id, updated_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (user_id) DO UPDATE SET"
+            " flow = excluded.flow, step = excluded.step, draft = excluded.draft,"
+            " history = excluded.history, question_id = excluded.question_id,"
             " updated_at = excluded.updated_at",
             (
                 user_id,
@@ -62,6 +75,7 @@ class ConversationStore:
                 state.step,
                 json.dumps(state.draft, ensure_ascii=False),
                 json.dumps(state.history),
+                state.question_id,
                 timestamp(now),
             ),
         )

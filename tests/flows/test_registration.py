@@ -135,7 +135,7 @@ async def test_a_tap_on_an_old_prompt_is_recognised(dispatcher: Dispatcher) -> N
     stale = Inbound("test", "admin", choice="secretary", token="invite.role", language_code="en")
     [note, prompt] = await chat.dispatcher.handle(stale)
     assert "earlier question" in note.text
-    assert prompt.token == "invite.target"
+    assert prompt.token.startswith("invite.target.")
 
 
 async def test_the_conversation_survives_a_restart(db: Database, clock: Clock,
