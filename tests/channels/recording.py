@@ -12,8 +12,8 @@ Bot API, plus builders of raw updates (fed to `Application.process_update`).
 from __future__ import annotations
 
 import copy
-import re
 import json
+import re
 import time
 from dataclasses import dataclass, field
 from typing import Any
