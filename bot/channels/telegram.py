@@ -275,9 +275,14 @@ class TelegramChannel:
         message, user = update.effective_message, update.effective_user
         if message is None or user is None:
             return
-        text = message.text or message.caption or ""
-        inbound = Inbound(CHANNEL, str(user.id), text=text, language_code=user.language_code)
-        replies = await self.app.dispatcher.handle(inbound)
+        inbound = Inbound(CHANNEL, str(user.id), text=message.text or "",
+                          language_code=user.language_code)
+        if message.text is None:  # a photo, sticker or voice note: nothing the bot can read
+            t = await self._translator_for(user.id, user.language_code)
+            notice = Reply(t("I can only read typed text. Please type your answer."))
+            replies = [notice, *await self.app.dispatcher.repeat_question(inbound)]
+        else:
+            replies = await self.app.dispatcher.handle(inbound)
         await self.deliver(context.bot, message.chat_id, replies)
         await self.refresh_chat_menu(context.bot, message.chat_id, str(user.id),
                                      user.language_code)
@@ -286,17 +291,27 @@ class TelegramChannel:
         query = update.callback_query
         if query is None:
             return
-        try:
-            await query.answer()  # first: the spinner on the button stops at once
-        except TelegramError as exc:  # e.g. "query is too old" after a restart: carry on
-            log.info("telegram: could not answer a tap (%s)", type(exc).__name__)
         message = query.message if isinstance(query.message, Message) else None
-        if message is not None and message.chat.type != ChatType.PRIVATE:
-            return
         user = query.from_user
         data = query.data or ""
         current = await self._current_token(str(user.id))
         decoded = self.codec.decode(data, current)
+        stale = decoded is None or decoded[0] != current
+        notice = None
+        if stale:  # a double tap, or a button of a question already answered
+            t = await self._translator_for(user.id, user.language_code)
+            notice = t("That button belongs to an earlier question.")
+        try:
+            # First: the spinner on the button stops at once (with a small notice if stale).
+            await query.answer(notice)
+        except TelegramError as exc:  # e.g. "query is too old" after a restart: carry on
+            log.info("telegram: could not answer a tap (%s)", type(exc).__name__)
+        if message is not None and message.chat.type != ChatType.PRIVATE:
+            return
+        if stale:
+            if message is not None:  # its buttons can only mislead now
+                await self._acknowledge(context.bot, message, data, "", accepted=False)
+            return
         # An unreadable button still reaches the dispatcher, which shows the current question.
         token, key = decoded if decoded is not None else ("", "")
         inbound = Inbound(CHANNEL, str(user.id), choice=key, token=token,

@@ -80,6 +80,16 @@ class Dispatcher:
         state = None if user is None else await self.conversations.load(user.id)
         return None if state is None else question_token(state)
 
+    async def repeat_question(self, inbound: Inbound) -> list[Reply]:
+        """Return the question the user is at (after a message the bot cannot read), if any."""
+        ctx = await self.context_for(inbound)
+        if not ctx.user.grants:
+            return []
+        state, _ = await self._load_state(ctx)
+        if state is None:
+            return []
+        return await self._ask(ctx, self._flow_of(state), state, edit=False)
+
     async def handle(self, inbound: Inbound) -> list[Reply]:
         """Answer one message or tap; never raise: a failure gets an apology."""
         ctx = await self.context_for(inbound)

@@ -219,17 +219,18 @@ async def test_a_tap_too_old_to_answer_is_still_handled(telegram: FakeTelegram) 
     assert calls[-1].text == "Language set to English."
 
 
-async def test_a_tap_on_an_old_question_removes_its_buttons_and_shows_the_current_one(
+async def test_a_tap_on_an_old_question_gets_a_small_notice_and_loses_its_buttons(
     telegram: FakeTelegram,
 ) -> None:
     await telegram.send(SECRETARY, "/chon")
     await telegram.send(SECRETARY, "1 3")  # typed: the first prompt keeps its buttons
     calls = await telegram.tap(SECRETARY, data="pick.fruit|mango")
-    assert [c.method for c in calls] == [
-        "answerCallbackQuery", "editMessageReplyMarkup", "sendMessage", "sendMessage"]
+    # No new messages: a double tap on a slow network should not fill the chat.
+    assert [c.method for c in calls] == ["answerCallbackQuery", "editMessageReplyMarkup"]
+    assert "câu hỏi trước" in calls[0].params["text"]
     assert "reply_markup" not in calls[1].params
-    assert "câu hỏi trước" in calls[2].text
-    assert calls[3].text.startswith("(2/2) How big?")
+    await telegram.send(SECRETARY, "2")  # the current question ("How big?") is still open
+    assert "How big?" not in telegram.texts_to(SECRETARY)[-1]
 
 
 async def test_a_button_whose_data_is_not_known_any_more_gets_the_current_question(
@@ -240,7 +241,8 @@ async def test_a_button_whose_data_is_not_known_any_more_gets_the_current_questi
     message["reply_markup"]["inline_keyboard"][0][0]["callback_data"] = "#0123456789abcdef"
     calls = await telegram.tap(SECRETARY, data="#0123456789abcdef")
     assert calls[0].method == "answerCallbackQuery"
-    assert calls[-1].text == "Chọn ngôn ngữ:"
+    assert "câu hỏi trước" in calls[0].params["text"]
+    assert all(c.method != "sendMessage" for c in calls)
 
 
 def test_callback_data_is_token_and_key_and_never_over_64_bytes() -> None:
@@ -568,3 +570,17 @@ async def test_one_users_burst_does_not_take_the_slots_of_others() -> None:
         gate.set()
         await asyncio.gather(*burst)
     assert done[1:] == [f"a{n}" for n in range(1, 11)]
+
+
+async def test_a_photo_with_a_caption_is_not_an_answer_and_the_question_comes_again(
+    telegram: FakeTelegram,
+) -> None:
+    await telegram.send(ADMIN, "/moi")
+    photo = message_json(90, ADMIN, "")
+    del photo["text"]
+    photo["caption"] = "1"
+    photo["photo"] = [{"file_id": "p", "file_unique_id": "p", "width": 1, "height": 1}]
+    calls = await telegram.process({"update_id": 9, "message": photo})
+    texts = [c.text for c in calls if c.method == "sendMessage"]
+    assert "chỉ đọc được chữ" in texts[0]
+    assert texts[1].startswith("(1/2)")  # the same question, not answered by the caption
