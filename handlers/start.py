@@ -32,6 +32,8 @@ async def start(ctx: Ctx, args: str) -> Sequence[Reply]:
             "your organiser gave you."
         ))]
     status, grant = await invites.redeem(code, channel, key, ctx.now)
+    if status == "mine" and grant is not None:  # the same code sent again: just greet
+        return [await greeting(ctx, grant)]
     if grant is None:
         await invites.record_failure(channel, key, ctx.now)
         messages = {

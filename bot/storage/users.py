@@ -110,18 +110,22 @@ class InviteRepository:
     ) -> tuple[str, Grant | None]:
         """Use a code for this chat identity. Return (status, grant).
 
-        status is "ok", "unknown", "expired" or "used". Redeeming creates the user and the
-        grant in the same transaction as marking the code used, so a code works exactly once.
+        status is "ok", "unknown", "expired", "used", or "mine" when this very identity used
+        it before (a code sent twice). Redeeming creates the user and the grant in the same
+        transaction as marking the code used, so a code works exactly once.
         """
         async with self._db.transaction() as conn:
             cursor = await conn.execute(
-                "SELECT role, unit_id, expires_at, used_at FROM invites WHERE code_hash = ?",
+                "SELECT i.role, i.unit_id, i.expires_at, i.used_at, u.user_key, u.channel"
+                " FROM invites i LEFT JOIN users u ON u.id = i.used_by WHERE i.code_hash = ?",
                 (_hash(code),),
             )
             invite = await cursor.fetchone()
             if invite is None:
                 return "unknown", None
             if invite["used_at"] is not None:
+                if (invite["channel"], invite["user_key"]) == (channel, user_key):
+                    return "mine", Grant(Role(invite["role"]), invite["unit_id"])
                 return "used", None
             if datetime.fromisoformat(invite["expires_at"]) <= now:
                 return "expired", None

@@ -182,3 +182,13 @@ async def test_a_conversation_at_a_step_an_upgrade_removed_is_dropped_with_a_wor
     await store.save(user.id, old_history, clock())  # history as an older release kept it
     [notice, reply] = await chat.send("TL-01")
     assert "The bot was updated" in notice.text and "/help" in reply.text
+
+
+async def test_sending_ones_own_code_again_greets_instead_of_saying_it_is_used(
+    dispatcher: Dispatcher, db: Database, clock: Clock, world: World
+) -> None:
+    code = await InviteRepository(db).create(Role.SECRETARY, world.cell_ids["TL-02"], clock(), 7)
+    chat = Chat(dispatcher, "twice")
+    await chat.send(f"/start {code}")
+    [again] = await chat.send(f"/start {code}")
+    assert "Chi bộ ấp Chợ" in again.text and "đã được dùng" not in again.text
