@@ -14,6 +14,7 @@ from bot.domain.org import Role
 from bot.i18n import N_
 from bot.storage.org import OrgRepository
 from bot.storage.users import InviteRepository
+from handlers.common import example_cell_codes
 
 INVITE_DAYS = 7
 ROLE_LABELS = {
@@ -32,9 +33,10 @@ def received_role(ctx: Ctx, role: str) -> Outcome:
     return Next("target")
 
 
-def ask_target(ctx: Ctx) -> str:
+async def ask_target(ctx: Ctx) -> str:
     if ctx.draft.get("role") == Role.SECRETARY:
-        return ctx.t("Type the code of the cell (for example TL-01).")
+        return ctx.t("Type the code of the cell (for example {codes}).",
+                     codes=await example_cell_codes(ctx))
     return ctx.t("Type the code or the path of the unit (for example Huyện Cần Đước/Xã Tân Lân).")
 
 

@@ -16,3 +16,16 @@ async def own_cell_choices(ctx: Ctx) -> list[Choice]:
 
 def ask_which_cell(ctx: Ctx) -> str:
     return ctx.t("Which cell?")
+
+
+async def example_cell_codes(ctx: Ctx, most: int = 3) -> str:
+    """Return a few real cell codes from the user's area, for "for example …" hints."""
+    org = OrgRepository(ctx.db)
+    codes: list[str] = []
+    for grant in ctx.user.grants:
+        for cell in await org.cells_under(grant.unit_id):
+            if cell.code and cell.code not in codes:
+                codes.append(cell.code)
+        if len(codes) >= most:
+            break
+    return ", ".join(sorted(codes)[:most]) or "TL-01"

@@ -21,7 +21,7 @@ from bot.i18n import N_
 from bot.storage.meetings import MeetingRepository
 from bot.storage.org import OrgRepository
 from bot.storage.reads import ReadLog
-from handlers.common import ask_which_cell, own_cell_choices
+from handlers.common import ask_which_cell, example_cell_codes, own_cell_choices
 from handlers.sections import standing_sections
 
 # Labels of kinds and targets, shared with the report flow (which imports this module).
@@ -207,9 +207,14 @@ async def start(ctx: Ctx, args: str) -> Outcome:
     if len(cells) > 1:
         return Next("cell")
     if not cells:
-        return Invalid(
-            ctx.t("Type the code of the cell after the command, for example /tinhhinh TL-01.")
-        )
+        examples = await example_cell_codes(ctx)
+        return Invalid(ctx.t(
+            "Type the code of the cell after the command, for example /{command} {code}. "
+            "Codes in your area include {codes}.",
+            command=COMMANDS[0].name_for(ctx.t.locale),
+            code=examples.split(", ")[0],
+            codes=examples,
+        ))
     return await show_id(ctx, cells[0])
 
 

@@ -444,7 +444,8 @@ async def test_organisers_read_the_standing_of_a_cell_in_their_area_by_code(
     assert "Standing of Chi bộ ấp Chợ" in reply.text
     assert "No meeting has been reported yet.\n" in reply.text  # no /report hint for organisers
     [reply] = await Chat(dispatcher, "commune-staff", language_code="en").send("/standing")
-    assert "Type the code of the cell" in reply.text
+    assert "Type the code of the cell" in reply.text and "/standing TL-01" in reply.text
+    assert "Codes in your area include TL-01, TL-02" in reply.text
     [reply] = await Chat(dispatcher, "sec-1", language_code="en").send("/standing TL-02")
     assert reply.text == "I found no cell with the code TL-02 in your area."
 
