@@ -250,6 +250,8 @@ class TelegramChannel:
         self.app = app
         self.codec = CallbackCodec()
         self._told_groups: set[int] = set()
+        # The last message with buttons in each chat (in memory: a restart forgets, harmlessly).
+        self._open_prompts: dict[int, int] = {}
         # The menu each chat was last given (locale and roles), so it is set once per change.
         self._chat_menus: dict[int, tuple[str, tuple[Grant, ...]]] = {}
 
@@ -277,6 +279,7 @@ class TelegramChannel:
             return
         inbound = Inbound(CHANNEL, str(user.id), text=message.text or "",
                           language_code=user.language_code)
+        await self._close_open_prompt(context.bot, message.chat_id)
         if message.text is None:  # a photo, sticker or voice note: nothing the bot can read
             t = await self._translator_for(user.id, user.language_code)
             notice = Reply(t("I can only read typed text. Please type your answer."))
@@ -389,9 +392,21 @@ class TelegramChannel:
             chunks = split_text(reply.text)
             for chunk in chunks[:-1]:
                 await bot.send_message(chat_id, chunk)
-            await bot.send_message(chat_id, chunks[-1], reply_markup=markup)
+            sent = await bot.send_message(chat_id, chunks[-1], reply_markup=markup)
+            if markup is not None:  # its buttons go once the question is answered by typing
+                self._open_prompts[chat_id] = sent.message_id
         if attachment is not None:
             await bot.send_document(chat_id, attachment.data, filename=attachment.filename)
+
+    async def _close_open_prompt(self, bot: Bot, chat_id: int) -> None:
+        """Remove the buttons of the last question, answered now by typing."""
+        message_id = self._open_prompts.pop(chat_id, None)
+        if message_id is None:
+            return
+        try:
+            await bot.edit_message_reply_markup(chat_id, message_id)
+        except BadRequest as exc:  # already edited, or too old: nothing to remove
+            log.info("telegram: could not close a prompt (%s)", type(exc).__name__)
 
     async def _edit(self, bot: Bot, message: Message, reply: Reply) -> bool:
         """Replace the tapped prompt by `reply`; False when it cannot be (then it is sent)."""

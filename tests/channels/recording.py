@@ -199,6 +199,11 @@ class FakeTelegram:
                   language_code: str | None = "vi") -> list[Call]:
         """Tap the newest button in the chat whose callback data is `data` or text is `label`."""
         message, button = self.find_button(user_id, data=data, label=label)
+        return await self.tap_on(user_id, message, button, language_code)
+
+    async def tap_on(self, user_id: int, message: JSONDict, button: JSONDict,
+                     language_code: str | None = "vi") -> list[Call]:
+        """Tap `button` of `message` as it was (a second tap before the first was shown)."""
         self._update_id += 1
         return await self.process({
             "update_id": self._update_id,

@@ -219,18 +219,26 @@ async def test_a_tap_too_old_to_answer_is_still_handled(telegram: FakeTelegram) 
     assert calls[-1].text == "Language set to English."
 
 
-async def test_a_tap_on_an_old_question_gets_a_small_notice_and_loses_its_buttons(
+async def test_a_double_tap_gets_a_small_notice_and_no_new_messages(
     telegram: FakeTelegram,
 ) -> None:
-    await telegram.send(SECRETARY, "/chon")
-    await telegram.send(SECRETARY, "1 3")  # typed: the first prompt keeps its buttons
-    calls = await telegram.tap(SECRETARY, data="pick.fruit|mango")
+    await telegram.send(ADMIN, "/moi")
+    message, button = telegram.find_button(ADMIN, label="Bí thư chi bộ")
+    await telegram.tap_on(ADMIN, message, button)
+    calls = await telegram.tap_on(ADMIN, message, button)  # the same button, tapped again
     # No new messages: a double tap on a slow network should not fill the chat.
     assert [c.method for c in calls] == ["answerCallbackQuery", "editMessageReplyMarkup"]
     assert "câu hỏi trước" in calls[0].params["text"]
     assert "reply_markup" not in calls[1].params
-    await telegram.send(SECRETARY, "2")  # the current question ("How big?") is still open
-    assert "How big?" not in telegram.texts_to(SECRETARY)[-1]
+    assert telegram.texts_to(ADMIN)[-1].startswith("(2/2)")  # the current question is open
+
+
+async def test_a_question_answered_by_typing_loses_its_buttons(telegram: FakeTelegram) -> None:
+    await telegram.send(SECRETARY, "/chon")
+    calls = await telegram.send(SECRETARY, "1 3")
+    assert calls[0].method == "editMessageReplyMarkup"  # the old buttons go first
+    assert "reply_markup" not in calls[0].params
+    assert telegram.texts_to(SECRETARY)[-1] == "(2/2) How big?"
 
 
 async def test_a_button_whose_data_is_not_known_any_more_gets_the_current_question(
