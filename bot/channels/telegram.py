@@ -262,10 +262,13 @@ class TelegramChannel:
     def install(self, application: TelegramApplication) -> None:
         """Register the handlers, in order; the first that matches an update wins."""
         private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
+        edited = filters.ChatType.PRIVATE & filters.UpdateType.EDITED_MESSAGE
         groups = filters.ChatType.GROUPS & filters.UpdateType.MESSAGE
         application.add_handlers([
             # Text, commands (and anything else typed) in a private chat go to the dispatcher.
             MessageHandler(private, self.received_message),
+            # An edited answer is not taken back: say so, rather than keep silent.
+            MessageHandler(edited, self.received_edit),
             # Taps on inline buttons; answered at once, then dispatched.
             CallbackQueryHandler(self.received_tap),
             # Groups: one polite pointer to the private chat, nothing else.
@@ -289,6 +292,16 @@ class TelegramChannel:
         await self.deliver(context.bot, message.chat_id, replies)
         await self.refresh_chat_menu(context.bot, message.chat_id, str(user.id),
                                      user.language_code)
+
+    async def received_edit(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        message, user = update.effective_message, update.effective_user
+        if message is None or user is None:
+            return
+        t = await self._translator_for(user.id, user.language_code)
+        await context.bot.send_message(message.chat_id, t(
+            "I do not read edited messages: the first answer stands. To change it, go « Back "
+            "to the question and answer it again."
+        ))
 
     async def received_tap(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.callback_query
@@ -623,7 +636,7 @@ async def run_telegram(app: App) -> None:
             assert application.updater is not None
             await application.updater.start_polling(
                 timeout=POLL_TIMEOUT,
-                allowed_updates=[Update.MESSAGE, Update.CALLBACK_QUERY],
+                allowed_updates=[Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY],
                 error_callback=_polling_failed,
                 bootstrap_retries=BOOTSTRAP_RETRIES,  # a passing 502 at start is no crash
             )

@@ -474,12 +474,13 @@ def test_the_redaction_filter_hides_a_token_in_messages_and_tracebacks() -> None
     assert failing.exc_text is not None and TOKEN not in failing.exc_text
 
 
-async def test_an_edited_message_and_a_non_text_message_are_handled_quietly(
+async def test_an_edited_message_is_not_taken_and_a_sticker_is_not_an_answer(
     telegram: FakeTelegram,
 ) -> None:
     edited = message_json(77, SECRETARY, "/trogiup")
     edited["edit_date"] = edited["date"]
-    assert await telegram.process({"update_id": 1, "edited_message": edited}) == []
+    [said] = await telegram.process({"update_id": 1, "edited_message": edited})
+    assert "tin nhắn đã sửa" in said.text
     sticker = message_json(78, SECRETARY, "")
     del sticker["text"]
     sticker["sticker"] = {"file_id": "s", "file_unique_id": "s", "type": "regular",
