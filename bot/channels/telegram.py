@@ -379,11 +379,19 @@ class TelegramChannel:
         if chat is None or user is None or chat.type != ChatType.PRIVATE:
             return
         t = await self._translator_for(user.id, user.language_code)
+        apology = Reply(t(
+            "Sorry, something went wrong on our side. Your earlier answers are kept; "
+            "please try again in a moment, or send /cancel to start over."
+        ))
         try:
-            await context.bot.send_message(chat.id, t(
-                "Sorry, something went wrong on our side. Your earlier answers are kept; "
-                "please try again in a moment, or send /cancel to start over."
-            ))
+            # The question again: a failed send may be why the user never saw it.
+            inbound = Inbound(CHANNEL, str(user.id), language_code=user.language_code)
+            question = await self.app.dispatcher.repeat_question(inbound)
+        except Exception as exc:  # the database may be what failed
+            log.warning("telegram: could not find the question again (%s)", type(exc).__name__)
+            question = []
+        try:
+            await self.deliver(context.bot, chat.id, [apology, *question])
         except TelegramError as exc:
             log.warning("telegram: could not send the apology (%s)", type(exc).__name__)
 

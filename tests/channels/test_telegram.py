@@ -593,3 +593,12 @@ async def test_a_photo_with_a_caption_is_not_an_answer_and_the_question_comes_ag
     texts = [c.text for c in calls if c.method == "sendMessage"]
     assert "chỉ đọc được chữ" in texts[0]
     assert texts[1].startswith("(1/2)")  # the same question, not answered by the caption
+
+
+async def test_after_a_failed_send_the_apology_brings_the_question_again(
+    telegram: FakeTelegram,
+) -> None:
+    telegram.request.fail_next("sendMessage", 502, "Bad Gateway")
+    calls = await telegram.send(ADMIN, "/moi", language_code="en")
+    sent = [c.text for c in calls if c.method == "sendMessage"]
+    assert sent[-2].startswith("Sorry") and sent[-1].startswith("(1/2)")
