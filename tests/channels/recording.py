@@ -24,6 +24,8 @@ from telegram._utils.types import ODVInput
 from telegram.ext import Application
 from telegram.request import BaseRequest, RequestData
 
+from tests.botapi_json import message_json, user_json
+
 BOT_ID = 7000001
 BOT_USERNAME = "SoChiBoTestBot"
 TOKEN = "7000001:AAE-test_token-ShouldNeverBeLogged0"
@@ -235,26 +237,3 @@ class FakeTelegram:
 
     def texts_to(self, chat_id: int) -> list[str]:
         return [c.text for c in self.sent_to(chat_id)]
-
-
-def user_json(user_id: int, language_code: str | None = "vi") -> JSONDict:
-    user: JSONDict = {"id": user_id, "is_bot": False, "first_name": "Nguyễn Văn A"}
-    if language_code is not None:
-        user["language_code"] = language_code
-    return user
-
-
-def message_json(message_id: int, user_id: int, text: str, language_code: str | None = "vi",
-                 chat: JSONDict | None = None) -> JSONDict:
-    """Return a Bot API Message from `user_id`, in their private chat unless `chat` is given."""
-    message: JSONDict = {
-        "message_id": message_id,
-        "date": int(time.time()),
-        "chat": chat or {"id": user_id, "type": "private", "first_name": "Nguyễn Văn A"},
-        "from": user_json(user_id, language_code),
-        "text": text,
-    }
-    if text.startswith("/"):
-        length = len(text.split(" ")[0])
-        message["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
-    return message

@@ -31,13 +31,8 @@ from bot.domain.rulebook import Rulebook
 from bot.storage.database import Database
 from bot.storage.users import InviteRepository, UserRepository
 from handlers import admin, help, language, start
-from tests.channels.recording import (
-    TOKEN,
-    FakeTelegram,
-    RecordingRequest,
-    message_json,
-    without_question_id,
-)
+from tests.botapi_json import message_json
+from tests.channels.recording import TOKEN, FakeTelegram, RecordingRequest, without_question_id
 from tests.support import VN, Clock, World
 
 SECRETARY = 1001

@@ -30,6 +30,8 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from tests.botapi_json import message_json, user_json
+
 JSONDict = dict[str, Any]
 
 BOT_ID = 7000002
@@ -149,17 +151,8 @@ class BotApiStandIn:
         with self._cond:
             message_id = self._next_incoming_id
             self._next_incoming_id += 1
-        message: JSONDict = {
-            "message_id": message_id,
-            "date": int(time.time()),
-            "chat": chat or {"id": user_id, "type": "private", "first_name": "Test"},
-            "from": user_json(user_id, language_code),
-            "text": text,
-        }
-        if text.startswith("/"):
-            message["entities"] = [{"type": "bot_command", "offset": 0,
-                                    "length": len(text.split(" ")[0])}]
-        return self.push_update("message", message)
+        return self.push_update("message", message_json(message_id, user_id, text,
+                                                        language_code, chat))
 
     def tap(self, user_id: int, callback_data: str, language_code: str | None = "vi") -> int:
         """Tap the newest button in `user_id`'s chat whose callback data is `callback_data`."""
@@ -366,13 +359,6 @@ class BotApiStandIn:
             message["reply_markup"] = params["reply_markup"]
         self.messages[(chat_id, message["message_id"])] = message
         return message
-
-
-def user_json(user_id: int, language_code: str | None = "vi") -> JSONDict:
-    user: JSONDict = {"id": user_id, "is_bot": False, "first_name": "Test"}
-    if language_code is not None:
-        user["language_code"] = language_code
-    return user
 
 
 class _Server(ThreadingHTTPServer):
