@@ -30,7 +30,7 @@ FLOW = Flow("language", [
         then=received_language,
         counted=False,
     ),
-])
+], disposable=True)
 
 COMMANDS = [
     Command(("ngonngu", "language"), N_("Choose the language"), flow=FLOW),

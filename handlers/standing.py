@@ -252,6 +252,7 @@ FLOW = Flow(
         )
     ],
     start=start,
+    disposable=True,  # only a choice of cell: another command may replace it
 )
 
 COMMANDS = [

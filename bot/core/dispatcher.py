@@ -118,6 +118,9 @@ class Dispatcher:
     async def _route_registered(
         self, ctx: Ctx, state: ConversationState | None, command: tuple[str, str] | None
     ) -> list[Reply]:
+        if command is not None and state is not None and self._flow_of(state).disposable:
+            await self.conversations.clear(ctx.user.id)  # a new command replaces a mere choice
+            state = None
         if command is not None:
             name, args = command
             if name in CANCEL_NAMES:

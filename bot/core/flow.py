@@ -349,6 +349,9 @@ class Flow:
     start: Callable[[Ctx, str], MaybeAwaitable[Outcome]] | None = None
     # A flow with a menu numbers each branch on its own: [["alias", "birth", …], [...]].
     branches: Sequence[Sequence[str]] = ()
+    # Nothing typed is lost by dropping it (a mere choice of cell or language): any command
+    # then simply replaces it, instead of waiting for an answer or /huy.
+    disposable: bool = False
 
     def step(self, name: str) -> Step:
         for step in self.steps:

@@ -734,3 +734,15 @@ async def test_editing_the_dissemination_shows_the_earlier_ticks_and_keeps_them(
     assert chat.last.selected == {"hamlet_board", "fatherland_front", "mass_orgs"}
     await chat.tap("done")
     assert "Passed on to: Hamlet board, Fatherland Front, Mass organisations" in chat.last_text
+
+
+async def test_an_unanswered_choice_of_cell_gives_way_to_the_next_command(
+    dispatcher: Dispatcher,
+) -> None:
+    chat = Chat(dispatcher, "sec-2", language_code="en")  # secretary of two cells
+    [question] = await chat.send("/standing")
+    assert question.text == "Which cell?"
+    [help_reply] = await chat.send("/help")  # not followed by "Which cell?" again
+    assert "Show this help" in help_reply.text
+    [question] = await chat.send("/standing")  # and asking again just asks again
+    assert question.text == "Which cell?"
