@@ -118,7 +118,8 @@ class Dispatcher:
     async def _route_registered(
         self, ctx: Ctx, state: ConversationState | None, command: tuple[str, str] | None
     ) -> list[Reply]:
-        if command is not None and state is not None and self._flow_of(state).disposable:
+        replacing = command is not None and command[0] not in CANCEL_NAMES
+        if replacing and state is not None and self._flow_of(state).disposable:
             await self.conversations.clear(ctx.user.id)  # a new command replaces a mere choice
             state = None
         if command is not None:

@@ -192,3 +192,10 @@ async def test_sending_ones_own_code_again_greets_instead_of_saying_it_is_used(
     await chat.send(f"/start {code}")
     [again] = await chat.send(f"/start {code}")
     assert "Chi bộ ấp Chợ" in again.text and "đã được dùng" not in again.text
+
+
+async def test_cancel_still_cancels_a_pending_choice_of_language(dispatcher: Dispatcher) -> None:
+    chat = Chat(dispatcher, "sec-1", language_code="en")
+    await chat.send("/language")
+    [reply] = await chat.send("/cancel")
+    assert reply.text == "Cancelled. Nothing was saved."
