@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.core.dispatcher import Dispatcher
 from bot.core.messages import Inbound, Reply
+from bot.domain.meetings import ALL_TARGETS, MeetingKind, MeetingReport
 from bot.domain.org import CellRow, Role
 from bot.domain.rulebook import Rulebook
 from bot.storage.database import Database
@@ -115,3 +117,22 @@ async def seed_world(db: Database, now: datetime) -> World:
         user_id = await users.ensure("test", key, now)
         await users.grant(user_id, role, unit_id, now)
     return World(district.id, commune.id, cell_ids)
+
+
+def sample_meeting(**changes: Any) -> MeetingReport:
+    """Return a sound regular meeting of 20 expected members; tests change what they test."""
+    base = MeetingReport(
+        cell_id=7,
+        held_on=date(2026, 11, 20),
+        kind=MeetingKind.REGULAR,
+        topic=None,
+        minutes=95,
+        expected=20,
+        present=19,
+        excused=1,
+        resolution_adopted=True,
+        tasks=2,
+        disseminated_to=ALL_TARGETS,
+        note=None,
+    )
+    return replace(base, **changes)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -21,7 +22,7 @@ from bot.storage.org import OrgRepository
 from bot.storage.users import UserRepository
 from handlers import standing
 from tests.channels.recording import TOKEN, FakeTelegram, RecordingRequest
-from tests.support import VN, Chat, Clock, World, make_dispatcher
+from tests.support import VN, Chat, Clock, World, make_dispatcher, sample_meeting
 
 # Answers to a regular meeting of cell TL-01 (19 expected) held on 20/11/2026, typed.
 REGULAR = ["20/11", "1", "95", "17", "1", "1", "3", "1 3", "Họp tại nhà văn hoá"]
@@ -40,23 +41,11 @@ async def reports_of(db: Database, world: World, code: str = "TL-01") -> list[Me
     return await MeetingRepository(db).for_year(world.cell_ids[code], 2026)
 
 
-def report(world: World, held_on: date, **changes: object) -> MeetingReport:
-    values: dict[str, object] = {
-        "cell_id": world.cell_ids["TL-01"],
-        "held_on": held_on,
-        "kind": MeetingKind.REGULAR,
-        "topic": None,
-        "minutes": 95,
-        "expected": 19,
-        "present": 19,
-        "excused": 0,
-        "resolution_adopted": True,
-        "tasks": 2,
-        "disseminated_to": ALL_TARGETS,
-        "note": None,
-    }
-    values.update(changes)
-    return MeetingReport(**values)  # type: ignore[arg-type]
+def report(world: World, held_on: date, **changes: Any) -> MeetingReport:
+    """Return a regular meeting of cell TL-01 (19 expected, all present), changed as asked."""
+    defaults = {"cell_id": world.cell_ids["TL-01"], "held_on": held_on, "expected": 19,
+                "present": 19, "excused": 0}
+    return sample_meeting(**{**defaults, **changes})
 
 
 async def test_a_typed_report_is_saved_and_answered_with_the_standing_in_vietnamese(

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import date, timedelta
+from typing import Any
 
 import pytest
 
@@ -12,26 +12,17 @@ from bot.storage.database import Database
 from bot.storage.meetings import MeetingRepository, MonthAlreadyReported
 from bot.storage.org import OrgRepository
 from bot.storage.users import UserRepository
-from tests.support import Clock, World
+from tests.support import Clock, World, sample_meeting
 
 
-def report(cell_id: int, held_on: date = date(2026, 11, 20), **changes: object) -> MeetingReport:
-    """Return a sound regular meeting of the cell."""
-    base = MeetingReport(
-        cell_id=cell_id,
-        held_on=held_on,
-        kind=MeetingKind.REGULAR,
-        topic=None,
-        minutes=95,
-        expected=19,
-        present=17,
-        excused=2,
-        resolution_adopted=True,
-        tasks=3,
-        disseminated_to=frozenset({Dissemination.HAMLET_BOARD, Dissemination.MASS_ORGS}),
-        note="Họp tại nhà văn hoá ấp",
-    )
-    return replace(base, **changes)  # type: ignore[arg-type]
+def report(cell_id: int, held_on: date = date(2026, 11, 20), **changes: Any) -> MeetingReport:
+    """Return a regular meeting of 19 expected members with a note, changed as asked."""
+    defaults: dict[str, Any] = {
+        "expected": 19, "present": 17, "excused": 2, "tasks": 3,
+        "disseminated_to": frozenset({Dissemination.HAMLET_BOARD, Dissemination.MASS_ORGS}),
+        "note": "Họp tại nhà văn hoá ấp",
+    }
+    return sample_meeting(cell_id=cell_id, held_on=held_on, **{**defaults, **changes})
 
 
 async def user_id(db: Database, key: str) -> int:

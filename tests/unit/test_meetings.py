@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import date
 from fractions import Fraction
 from typing import Any
@@ -33,6 +32,7 @@ from bot.domain.meetings import (
     validate,
 )
 from bot.domain.rulebook import Rulebook, RulebookError
+from tests.support import sample_meeting
 
 RULES = Rulebook.default()
 TODAY = date(2026, 11, 27)
@@ -41,21 +41,7 @@ HB, FF, MO = Dissemination.HAMLET_BOARD, Dissemination.FATHERLAND_FRONT, Dissemi
 
 def report(**changes: Any) -> MeetingReport:
     """Return a sound regular meeting of 20 expected members, changed as asked."""
-    base = MeetingReport(
-        cell_id=7,
-        held_on=date(2026, 11, 20),
-        kind=MeetingKind.REGULAR,
-        topic=None,
-        minutes=95,
-        expected=20,
-        present=19,
-        excused=1,
-        resolution_adopted=True,
-        tasks=3,
-        disseminated_to=ALL_TARGETS,
-        note=None,
-    )
-    return replace(base, **changes)
+    return sample_meeting(**{"tasks": 3, **changes})
 
 
 def two_eras() -> Rulebook:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import date
 from fractions import Fraction
 from typing import Any
@@ -11,9 +10,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.domain.meetings import ALL_TARGETS, Dissemination, MeetingKind, MeetingReport
+from bot.domain.meetings import Dissemination, MeetingKind, MeetingReport
 from bot.domain.rulebook import Rulebook
 from bot.domain.standing import current_reports, quarter_of, year_standing
+from tests.support import sample_meeting
 
 RULES = Rulebook.default()
 CELL = 7
@@ -21,20 +21,8 @@ CELL = 7
 
 def meeting(month: int, day: int = 10, year: int = 2026, **changes: Any) -> MeetingReport:
     """Return a sound regular meeting of cell 7 held on the given day."""
-    base = MeetingReport(
-        cell_id=CELL,
-        held_on=date(year, month, day),
-        kind=MeetingKind.REGULAR,
-        topic=None,
-        minutes=95,
-        expected=20,
-        present=20,
-        excused=0,
-        resolution_adopted=True,
-        tasks=2,
-        disseminated_to=ALL_TARGETS,
-    )
-    return replace(base, **changes)
+    defaults = {"cell_id": CELL, "held_on": date(year, month, day), "present": 20, "excused": 0}
+    return sample_meeting(**{**defaults, **changes})
 
 
 def thematic(month: int, day: int = 20, **changes: Any) -> MeetingReport:
