@@ -30,3 +30,34 @@ def message_json(message_id: int, user_id: int, text: str, language_code: str | 
         length = len(text.split(" ")[0])
         message["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
     return message
+
+
+def bot_json(bot_id: int, username: str) -> JSONDict:
+    """Return the bot's own User, as getMe answers it."""
+    return {"id": bot_id, "is_bot": True, "first_name": "Sổ Chi Bộ", "username": username,
+            "can_join_groups": True, "can_read_all_group_messages": False,
+            "supports_inline_queries": False}
+
+
+def sent_message_json(method: str, params: JSONDict, files: dict[str, tuple[str, bytes]],
+                      message_id: int, bot: JSONDict) -> JSONDict:
+    """Return the Message Telegram answers to sendMessage or sendDocument."""
+    chat_id = int(params["chat_id"])
+    message: JSONDict = {
+        "message_id": message_id,
+        "date": int(time.time()),
+        "chat": {"id": chat_id, "type": "private" if chat_id > 0 else "group",
+                 "first_name": NAME},
+        "from": bot,
+    }
+    if method == "sendMessage":
+        message["text"] = str(params.get("text", ""))
+    else:
+        filename = files["document"][0] if "document" in files else params.get("filename")
+        message["document"] = {"file_id": f"doc{message_id}", "file_unique_id": f"u{message_id}",
+                               "file_name": filename or "file"}
+        if params.get("caption"):
+            message["caption"] = params["caption"]
+    if params.get("reply_markup"):
+        message["reply_markup"] = params["reply_markup"]
+    return message

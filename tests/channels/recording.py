@@ -24,7 +24,7 @@ from telegram._utils.types import ODVInput
 from telegram.ext import Application
 from telegram.request import BaseRequest, RequestData
 
-from tests.botapi_json import message_json, user_json
+from tests.botapi_json import bot_json, message_json, sent_message_json, user_json
 
 BOT_ID = 7000001
 BOT_USERNAME = "SoChiBoTestBot"
@@ -65,9 +65,7 @@ class Call:
 
 
 def bot_user() -> JSONDict:
-    return {"id": BOT_ID, "is_bot": True, "first_name": "Sổ Chi Bộ", "username": BOT_USERNAME,
-            "can_join_groups": True, "can_read_all_group_messages": False,
-            "supports_inline_queries": False}
+    return bot_json(BOT_ID, BOT_USERNAME)
 
 
 class RecordingRequest(BaseRequest):
@@ -125,26 +123,10 @@ class RecordingRequest(BaseRequest):
         if method == "getMe":
             return bot_user()
         if method in {"sendMessage", "sendDocument"}:
-            chat_id = int(params["chat_id"])
             self._next_message_id += 1
-            message: JSONDict = {
-                "message_id": self._next_message_id,
-                "date": int(time.time()),
-                "chat": {"id": chat_id, "type": "private" if chat_id > 0 else "group",
-                         "first_name": "User"},
-                "from": bot_user(),
-            }
-            if method == "sendMessage":
-                message["text"] = params["text"]
-            else:
-                name = files["document"][0] if "document" in files else "file"
-                message["document"] = {"file_id": "F1", "file_unique_id": "U1",
-                                       "file_name": params.get("filename", name)}
-                if "caption" in params:
-                    message["caption"] = params["caption"]
-            if "reply_markup" in params:
-                message["reply_markup"] = params["reply_markup"]
-            self.messages[(chat_id, message["message_id"])] = message
+            message = sent_message_json(method, params, files, self._next_message_id,
+                                        bot_user())
+            self.messages[(int(params["chat_id"]), message["message_id"])] = message
             return message
         if method in {"editMessageText", "editMessageReplyMarkup"}:
             key = (int(params["chat_id"]), int(params["message_id"]))

@@ -30,7 +30,7 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from tests.botapi_json import message_json, user_json
+from tests.botapi_json import bot_json, message_json, sent_message_json, user_json
 
 JSONDict = dict[str, Any]
 
@@ -301,9 +301,7 @@ class BotApiStandIn:
     def _answer(self, method: str, params: JSONDict,
                 files: dict[str, tuple[str, bytes]]) -> Any:
         if method == "getMe":
-            return {"id": BOT_ID, "is_bot": True, "first_name": "Sổ Chi Bộ",
-                    "username": self.username, "can_join_groups": True,
-                    "can_read_all_group_messages": False, "supports_inline_queries": False}
+            return bot_json(BOT_ID, self.username)
         if method in {"deleteWebhook", "answerCallbackQuery", "logOut", "close"}:
             return True
         if method in {"setMyCommands", "deleteMyCommands", "getMyCommands"}:
@@ -338,25 +336,8 @@ class BotApiStandIn:
                      files: dict[str, tuple[str, bytes]]) -> JSONDict:
         chat_id = int(params["chat_id"])
         self._next_message_id += 1
-        message: JSONDict = {
-            "message_id": self._next_message_id,
-            "date": int(time.time()),
-            "chat": {"id": chat_id, "type": "private" if chat_id > 0 else "group",
-                     "first_name": "Test"},
-            "from": {"id": BOT_ID, "is_bot": True, "first_name": "Sổ Chi Bộ",
-                     "username": self.username},
-        }
-        if method == "sendMessage":
-            message["text"] = str(params.get("text", ""))
-        else:
-            filename = files["document"][0] if "document" in files else "file"
-            message["document"] = {"file_id": f"doc{self._next_message_id}",
-                                   "file_unique_id": f"u{self._next_message_id}",
-                                   "file_name": filename}
-            if params.get("caption"):
-                message["caption"] = params["caption"]
-        if params.get("reply_markup"):
-            message["reply_markup"] = params["reply_markup"]
+        message = sent_message_json(method, params, files, self._next_message_id,
+                                    bot_json(BOT_ID, self.username))
         self.messages[(chat_id, message["message_id"])] = message
         return message
 
