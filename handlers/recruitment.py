@@ -359,13 +359,18 @@ async def received_person(ctx: Ctx, key: str) -> Outcome:
     return Next("move", force=True)
 
 
+def record_gone(ctx: Ctx) -> str:
+    """Say the person picked earlier is gone (undone, or moved on by another secretary)."""
+    return ctx.t(
+        "That record is no longer in the list. Please send /{cancel} and start again.",
+        cancel=cancel_name(ctx),
+    )
+
+
 async def ask_move(ctx: Ctx) -> str:
     person = await draft_person(ctx)
     if person is None:
-        return ctx.t(
-            "That record is no longer in the list. Please send /{cancel} and start again.",
-            cancel=cancel_name(ctx),
-        )
+        return record_gone(ctx)
     return ctx.t(
         "{alias} is at: {stage} since {date}. Which step follows?",
         alias=person.alias,
@@ -395,12 +400,7 @@ def ask_move_date(ctx: Ctx) -> str:
 async def received_move_date(ctx: Ctx, on: date) -> Outcome:
     person = await draft_person(ctx)
     if person is None:
-        return Invalid(
-            ctx.t(
-                "That record is no longer in the list. Please send /{cancel} and start again.",
-                cancel=cancel_name(ctx),
-            )
-        )
+        return Invalid(record_gone(ctx))
     target = Stage(ctx.draft["target"])
     errors = check_date(person.history, target, on, ctx.today, person.birth, ctx.rules)
     if errors:
@@ -486,10 +486,7 @@ def draft_votes(ctx: Ctx) -> Votes | None:
 async def step_summary(ctx: Ctx) -> str:
     person = await draft_person(ctx)
     if person is None:
-        return ctx.t(
-            "That record is no longer in the list. Please send /{cancel} and start again.",
-            cancel=cancel_name(ctx),
-        )
+        return record_gone(ctx)
     target, on = Stage(ctx.draft["target"]), draft_day(ctx, "move_date")
     lines = [
         ctx.t("Please check the step:"),
@@ -642,10 +639,7 @@ async def ask_undo_confirm(ctx: Ctx) -> str:
     recruit_id, batch = (int(part) for part in ctx.draft["undo"].split("."))
     person = await repository(ctx).get(recruit_id)
     if person is None:
-        return ctx.t(
-            "That record is no longer in the list. Please send /{cancel} and start again.",
-            cancel=cancel_name(ctx),
-        )
+        return record_gone(ctx)
     if batch == 1:
         return ctx.t("Undo adding {alias}? The record leaves the list.", alias=person.alias)
     previous = person.before_last_batch[-1]

@@ -7,6 +7,8 @@ import io
 from dataclasses import dataclass
 from enum import StrEnum
 
+from bot.domain.meetings import expected_members
+
 
 class Role(StrEnum):
     SECRETARY = "secretary"  # reports for one cell
@@ -28,7 +30,8 @@ class OrgUnit:
     @property
     def expected_members(self) -> int:
         """Return the members expected at a meeting: exempt members are not expected."""
-        return max(0, self.full_members + self.probationary_members - self.exempt_members)
+        return expected_members(self.full_members, self.probationary_members,
+                                self.exempt_members)
 
 
 @dataclass(frozen=True)
