@@ -5,21 +5,24 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import signal
 import sys
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
-from bot.app import App, configure_logging, open_app
+from bot.app import App, configure_logging, configured_channels, open_app
 from bot.config import ConfigError, Settings, load_settings
+from bot.core.port import ChannelFailed
 from bot.demo import seed_demo
 from bot.domain.org import OrgCsvError, Role, parse_org_csv
 from bot.domain.rulebook import RulebookError
-from bot.shell import ShellUsers, is_demo_database
+from bot.shell import ShellChannel, ShellUsers, is_demo_database
 from bot.storage.org import OrgRepository
 from bot.storage.users import InviteRepository
 
 log = logging.getLogger("bot")
+SIGNALS = (signal.SIGINT, signal.SIGTERM)  # both stop every channel cleanly
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -64,7 +67,7 @@ async def dispatch(args: argparse.Namespace, settings: Settings) -> int:
         if args.command == "shell":
             return await shell(app, args.role, args.cell)
         if args.command == "demo":
-            summary = await seed_demo(app.db, app.dispatcher.now())
+            summary = await seed_demo(app.db, app.now())
             print(f"Demo district ready in {settings.database}: {summary.communes} communes, "
                   f"{summary.cells} cells. Try: python -m bot shell --cell {summary.first_cell}")
             return 0
@@ -80,32 +83,58 @@ async def dispatch(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def run(app: App) -> int:
-    if app.settings.telegram_token is None:
+    for channel in configured_channels(app):
+        app.add_channel(channel)
+    if not app.channels:
         if not await is_demo_database(app.db):  # never mix demo data into a real database
             print("TELEGRAM_BOT_TOKEN is not set. Set it to run the bot, or use "
                   "`python -m bot shell --cell CODE` to chat in the terminal.", file=sys.stderr)
             return 2
         print("TELEGRAM_BOT_TOKEN is not set: opening the terminal shell on the demo district.")
         return await shell(app, "secretary", None)
-    from bot.channels.telegram import run_telegram
-
-    await run_telegram(app)
-    return 0
+    return await serve(app)
 
 
 async def shell(app: App, role: str, cell: str | None) -> int:
     from bot.channels.console import ConsoleChannel
 
-    users = await ShellUsers.prepare(app.db, app.dispatcher.now(), cell)
+    users = await ShellUsers.prepare(app.db, app.now(), cell)
     user_key = await users.key_for(role)
     if user_key is None:
         print("Name a cell that exists: python -m bot shell --cell CODE"
               if role == Role.SECRETARY else "The database has no units yet: run `org import`.",
               file=sys.stderr)
         return 2
-    channel = ConsoleChannel(app.dispatcher, user_key, app.settings.locale, users.key_for)
-    await channel.run()
-    return 0
+    console = ConsoleChannel(app.dispatcher, user_key, app.settings.locale, users.key_for)
+    app.add_channel(ShellChannel(console))
+    return await serve(app)
+
+
+async def serve(app: App) -> int:
+    """Run the app's channels until SIGINT (exit 130) or SIGTERM (0), or until one ends."""
+    stop = asyncio.Event()
+    caught: list[signal.Signals] = []
+
+    def on_signal(signum: signal.Signals) -> None:
+        caught.append(signum)
+        stop.set()
+
+    loop = asyncio.get_running_loop()
+    for signum in SIGNALS:
+        loop.add_signal_handler(signum, on_signal, signum)
+    try:
+        await app.run(stop)
+    except ChannelFailed as failure:
+        if isinstance(failure.reason, ConfigError):
+            print(f"Configuration error ({failure.name}): {failure.reason}", file=sys.stderr)
+            return 2
+        print(f"The {failure.name} channel failed: {type(failure.reason).__name__}. "
+              "The other channels were stopped.", file=sys.stderr)
+        return 1
+    finally:
+        for signum in SIGNALS:
+            loop.remove_signal_handler(signum)
+    return 130 if signal.SIGINT in caught else 0
 
 
 async def import_org(app: App, path: Path) -> int:
@@ -135,7 +164,7 @@ async def invite(app: App, target: str, role: Role, days: int) -> int:
     if role is Role.SECRETARY and unit.kind != "cell":
         print("A secretary invite needs a cell code.", file=sys.stderr)
         return 1
-    now: datetime = app.dispatcher.now()
+    now: datetime = app.now()
     code = await InviteRepository(app.db).create(role, unit.id, now, days)
     print(f"Invite for {role.value} of {unit.name}, valid for {days} days.")
     bot_name = await _bot_username(app)

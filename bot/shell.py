@@ -4,13 +4,21 @@ On an empty database the shell seeds the demo district; on one holding it alread
 leaves the data as it is (a corrected roll stays corrected; `demo` refreshes on purpose), and
 it acts as the demo users. On a real database it never adds demo data: it acts as a console user
 bound to the cell or the top units you name, since whoever runs it can read the file anyway.
+ShellChannel runs the terminal chat as one of the app's channels.
 """
 
 from __future__ import annotations
 
+import asyncio
+import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TextIO
 
+from bot.channels.console import ConsoleChannel
+from bot.core.messages import Reply
+from bot.core.outbound import Undeliverable
 from bot.demo import ADMIN_KEY, DISTRICT, STAFF_KEY, demo_cells, secretary_key, seed_demo
 from bot.domain.org import Role
 from bot.storage.database import Database
@@ -76,3 +84,32 @@ class ShellUsers:
         user_id = await users.ensure("console", key, self.now)
         for unit_id in unit_ids:
             await users.grant(user_id, role, unit_id, self.now)
+
+
+class ShellChannel:
+    """The terminal as one of the app's channels: it runs until its user quits or a stop."""
+
+    name = "console"
+
+    def __init__(self, console: ConsoleChannel, stream: TextIO = sys.stdin):
+        self.console = console
+        self.stream = stream
+
+    async def run(self, stop: asyncio.Event) -> None:
+        chatting = asyncio.create_task(self.console.run(self.stream))
+        stopping = asyncio.create_task(stop.wait())
+        try:
+            await asyncio.wait({chatting, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in (chatting, stopping):
+                task.cancel()
+            await asyncio.gather(chatting, stopping, return_exceptions=True)
+        failure = None if chatting.cancelled() else chatting.exception()
+        if failure is not None:
+            raise failure
+
+    async def send(self, user_key: str, replies: Sequence[Reply]) -> None:
+        """Show a message the bot starts, if it is for whoever is at the terminal."""
+        if user_key != self.console.user_key:
+            raise Undeliverable("not the user at the terminal")
+        self.console.show(list(replies))

@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.channels.text import render_plain
-from bot.core.dispatcher import Dispatcher
 from bot.core.messages import Inbound, Reply
+from bot.core.port import Port
 from bot.i18n import translator
 
 EXPORT_DIR = Path("exports")
@@ -43,7 +43,7 @@ class ConsoleChannel:
 
     def __init__(
         self,
-        dispatcher: Dispatcher,
+        dispatcher: Port,
         user_key: str,
         locale: str | None,
         switch: Callable[[str], Awaitable[str | None]],
