@@ -1,4 +1,4 @@
-"""Command line: run, shell, demo, org import, invite, backup."""
+"""Command line: run, shell, demo, org import, ratings import, invite, backup."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from bot.config import ConfigError, Settings, load_settings
 from bot.demo import seed_demo
 from bot.domain.org import OrgCsvError, Role, parse_org_csv
 from bot.domain.rulebook import RulebookError
+from bot.i18n import translator
 from bot.shell import ShellUsers, is_demo_database
 from bot.storage.org import OrgRepository
 from bot.storage.users import InviteRepository
@@ -34,6 +35,11 @@ def build_parser() -> argparse.ArgumentParser:
     org_commands = org.add_subparsers(dest="org_command", required=True)
     org_import = org_commands.add_parser("import", help="create or update cells from a CSV")
     org_import.add_argument("file", type=Path)
+    ratings = commands.add_parser("ratings", help="annual ratings of the cells")
+    ratings_commands = ratings.add_subparsers(dest="ratings_command", required=True)
+    ratings_import = ratings_commands.add_parser(
+        "import", help="load a year's ratings from a CSV or .xlsx file (all or nothing)")
+    ratings_import.add_argument("file", type=Path)
     invite = commands.add_parser("invite", help="print a one-time invite code")
     invite.add_argument("target", help="cell code (secretary), or unit code or path")
     invite.add_argument("--role", choices=[r.value for r in Role], required=True)
@@ -70,6 +76,8 @@ async def dispatch(args: argparse.Namespace, settings: Settings) -> int:
             return 0
         if args.command == "org":
             return await import_org(app, args.file)
+        if args.command == "ratings":
+            return await import_ratings(app, args.file)
         if args.command == "invite":
             return await invite(app, args.target, Role(args.role), args.days)
         if args.command == "backup":
@@ -122,6 +130,21 @@ async def import_org(app: App, path: Path) -> int:
         return 1
     print(f"Imported {path}: {created} cells created, {updated} updated.")
     return 0
+
+
+async def import_ratings(app: App, path: Path) -> int:
+    from handlers.ratings import load_ratings
+
+    try:
+        data = await asyncio.to_thread(path.read_bytes)
+    except OSError as exc:
+        print(f"Cannot read {path}: {exc.strerror}", file=sys.stderr)
+        return 1
+    t = translator(app.settings.locale)
+    loaded = await load_ratings(app.db, app.dispatcher.rules, t, data, path.name, scope=None,
+                                by_user=None, now=app.dispatcher.now())
+    print(loaded.text, file=sys.stdout if loaded.saved else sys.stderr)
+    return 0 if loaded.saved else 1
 
 
 async def invite(app: App, target: str, role: Role, days: int) -> int:
