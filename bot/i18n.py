@@ -12,7 +12,7 @@ import io
 from collections.abc import Mapping
 from decimal import Decimal
 from functools import cache
-from pathlib import Path
+from importlib import resources
 from typing import Any
 
 from babel import Locale
@@ -23,7 +23,6 @@ from babel.numbers import format_decimal, format_percent
 
 from bot.config import SUPPORTED_LOCALES
 
-LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
 DOMAIN = "messages"
 
 
@@ -34,8 +33,8 @@ def N_(message: str) -> str:
 
 @cache
 def _catalog(locale: str) -> gettext.NullTranslations:
-    path = LOCALES_DIR / locale / "LC_MESSAGES" / f"{DOMAIN}.po"
-    if not path.exists():
+    path = resources.files("locales") / locale / "LC_MESSAGES" / f"{DOMAIN}.po"
+    if not path.is_file():
         return gettext.NullTranslations()
     with path.open("rb") as po:
         catalog = read_po(po, locale=locale)

@@ -1,8 +1,9 @@
-"""Read a table file as Excel writes it: CSV (comma, semicolon or tab; UTF-8 with or without
-BOM, UTF-16 "Unicode Text", or the Vietnamese Windows code page) or an .xlsx workbook.
+"""Read a table file the way Excel writes one: CSV, semicolon CSV, "Unicode Text", or .xlsx.
 
-Each row comes back as (line number, cell texts): the line a person sees in Excel, so an error
-can name it. Values are text; a number cell reads as "12" or "89.9", never "12.0".
+Organisers make their files in Excel. Depending on the save option and the Windows region,
+Excel writes comma- or semicolon-separated UTF-8 (with a BOM), the ANSI code page (cp1258 on
+Vietnamese Windows, with combining accents), or tab-separated UTF-16 ("Unicode Text"). Every
+reader of an uploaded file (org tree, ratings) starts here and gets rows of stripped text.
 """
 
 from __future__ import annotations
@@ -10,91 +11,83 @@ from __future__ import annotations
 import csv
 import io
 import unicodedata
-import zipfile
 from datetime import date, datetime
+from pathlib import Path
+from zipfile import BadZipFile
 
-Row = tuple[int, list[str]]
-
-MAX_ROWS = 20_000  # far more than a province's cells; a bigger file is a mistake
-XLSX_MAGIC = b"PK\x03\x04"
-DELIMITERS = (",", ";", "\t")
+Rows = list[list[str]]
+SEPARATORS = (",", ";", "\t")
+XLSX_MAGIC = b"PK\x03\x04"  # an .xlsx is a zip archive
 
 
 class TableError(ValueError):
-    """The file cannot be read as a table at all (not a line-level problem)."""
+    """The file is not a table this module can read; the message says why, in English."""
 
 
-def read_table(data: bytes, filename: str = "") -> list[Row]:
-    """Return the rows of a CSV or .xlsx file given as bytes."""
-    if filename.lower().endswith((".xlsx", ".xlsm")) or data.startswith(XLSX_MAGIC):
-        return _read_xlsx(data)
-    # Composed letters: code page 1258 (and macOS) write a tone as a separate combining mark.
-    return read_csv_text(unicodedata.normalize("NFC", decode(data)))
+def read_table_file(path: Path) -> Rows:
+    """Read the file at `path` as rows (blocking: call it off the event loop)."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise TableError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    return read_table(data)
 
 
-def decode(data: bytes) -> str:
-    """Decode a text file the way Excel may have saved it."""
+def read_table(data: bytes) -> Rows:
+    """Turn the bytes of a CSV, TSV or .xlsx file into rows of stripped text."""
+    if data.startswith(XLSX_MAGIC):
+        return _xlsx_rows(data)
+    text = _decode(data)
+    lines = text.splitlines()
+    header = next((line for line in lines if line.strip()), "")
+    separator = max(SEPARATORS, key=header.count)
+    reader = csv.reader(io.StringIO(text), delimiter=separator)
+    return [[cell.strip() for cell in row] for row in reader]
+
+
+def _decode(data: bytes) -> str:
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
-    try:  # "CSV (Comma delimited)" on a Vietnamese Windows: code page 1258
-        return data.decode("cp1258")
-    except UnicodeDecodeError as exc:
-        raise TableError("the file is neither UTF-8, UTF-16 nor Windows-1258 text") from exc
+        text = data.decode("utf-16")
+    elif data.startswith(b"\xef\xbb\xbf"):
+        text = data.decode("utf-8-sig")
+    else:
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            try:  # Excel's "CSV" on Vietnamese Windows: the ANSI code page
+                text = data.decode("cp1258")
+            except UnicodeDecodeError as exc:
+                raise TableError("the file is neither UTF-8, UTF-16 nor cp1258 text") from exc
+    if "\x00" in text:
+        raise TableError("the file looks binary: save it as CSV or .xlsx")
+    # cp1258 writes "ấ" as a + combining marks; the database must see one character.
+    return unicodedata.normalize("NFC", text)
 
 
-def read_csv_text(text: str) -> list[Row]:
-    """Split CSV text into rows, guessing the delimiter from the first line."""
-    text = text.lstrip("\ufeff")
-    first = next((line for line in text.splitlines() if line.strip()), "")
-    delimiter = max(DELIMITERS, key=first.count)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    rows: list[Row] = []
-    try:
-        for cells in reader:
-            if len(rows) >= MAX_ROWS:
-                raise TableError(f"the file has more than {MAX_ROWS} lines")
-            rows.append((reader.line_num, cells))
-    except csv.Error as exc:
-        raise TableError(f"line {reader.line_num}: {exc}") from exc
-    # A quoted cell spanning lines makes line_num the row's last line; keep the first.
-    numbered: list[Row] = []
-    previous = 0
-    for end, cells in rows:
-        numbered.append((previous + 1, cells))
-        previous = end
-    return numbered
-
-
-def _read_xlsx(data: bytes) -> list[Row]:
-    from openpyxl import load_workbook  # imported here: only an upload needs it
+def _xlsx_rows(data: bytes) -> Rows:
+    from openpyxl import load_workbook  # imported here: only uploads need it
 
     try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-        raise TableError("the file is not a readable .xlsx workbook") from exc
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (BadZipFile, KeyError, OSError, ValueError) as exc:
+        raise TableError("the .xlsx file cannot be opened") from exc
     try:
-        sheet = workbook.worksheets[0]
-        rows: list[Row] = []
-        for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
-            if number > MAX_ROWS:
-                raise TableError(f"the file has more than {MAX_ROWS} lines")
-            rows.append((number, [_cell_text(v) for v in values]))
-        return rows
+        sheet = book.worksheets[0]
+        return [[_cell_text(value) for value in row]
+                for row in sheet.iter_rows(values_only=True)]
     finally:
-        workbook.close()
+        book.close()
 
 
 def _cell_text(value: object) -> str:
+    """Write a cell's value as it was typed: 18 not 18.0, dates as ISO."""
     if value is None:
         return ""
-    if isinstance(value, bool):
-        return "1" if value else "0"
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    if isinstance(value, datetime | date):
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == datetime.min.time() else \
+            value.isoformat()
+    if isinstance(value, date):
         return value.isoformat()
-    return str(value)
+    return unicodedata.normalize("NFC", str(value)).strip()

@@ -129,12 +129,12 @@ class Loaded:
 
 
 async def load_ratings(
-    db: Database, rules: Rulebook, t: Translator, data: bytes, filename: str, scope: Scope,
+    db: Database, rules: Rulebook, t: Translator, data: bytes, scope: Scope,
     by_user: int | None, now: datetime,
 ) -> Loaded:
     """Read, check and save a ratings file, all or nothing; say what happened."""
     try:
-        table = read_table(data, filename)
+        table = list(enumerate(read_table(data), start=1))  # (line number, cells)
     except TableError:
         return Loaded(None, t(
             "I cannot read this file as a table. Please send a CSV file or an Excel (.xlsx) "
@@ -375,8 +375,8 @@ class FileStep(Step):
             return Invalid(ctx.t(
                 "Please send the file as a document (the paperclip, then File), not as text."
             ))
-        loaded = await load_ratings(ctx.db, ctx.rules, ctx.t, attachment.data,
-                                    attachment.filename, scope_of(ctx), ctx.user.id, ctx.now)
+        loaded = await load_ratings(ctx.db, ctx.rules, ctx.t, attachment.data, scope_of(ctx),
+                                    ctx.user.id, ctx.now)
         if loaded.saved is None:
             return Invalid(loaded.text + "\n\n" + ctx.t(
                 "Please correct the file and send it again, or send /huy to stop."

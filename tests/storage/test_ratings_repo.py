@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import Decimal
 
-import aiosqlite
 import pytest
 
 from bot.domain.org import CellRow
 from bot.domain.ratings import Members, RatingRow, Scheme
 from bot.storage.database import Database
+from bot.storage.errors import NotFound
 from bot.storage.org import OrgRepository
 from bot.storage.ratings import RatingRepository, ScopeGroup
 from tests.support import COMMUNE, DISTRICT, Clock, World
@@ -77,7 +77,7 @@ async def test_a_failure_midway_saves_nothing_of_the_file(
     repo = RatingRepository(db)
     ids = {**world.cell_ids, "GONE": 99_999}  # a cell deleted since the checks
     rows = [rating("TL-01"), rating("GONE", line=3)]
-    with pytest.raises(aiosqlite.IntegrityError):
+    with pytest.raises(NotFound):
         await repo.save_all(rows, ids, None, clock())
     assert await repo.latest_of_cell(world.cell_ids["TL-01"]) is None
 

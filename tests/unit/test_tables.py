@@ -1,75 +1,90 @@
-"""Table files as Excel writes them: delimiters, encodings, .xlsx, line numbers."""
+"""Table files as Excel writes them: every encoding and separator gives the same rows."""
 
 from __future__ import annotations
 
 import io
 import unicodedata
+from collections.abc import Sequence
+from datetime import date
 
 import pytest
 from openpyxl import Workbook
 
-from bot.tables import MAX_ROWS, TableError, read_table
+from bot.domain.org import parse_org_rows
+from bot.tables import TableError, read_table
 
-ROWS = [(1, ["code", "name"]), (2, ["TL-01", "Chi bộ ấp Xóm Chùa"])]
+ROWS = [
+    ["path", "code", "full_members", "probationary_members", "exempt_members"],
+    ["Huyện Cần Đước/Xã Tân Lân/Chi bộ ấp Xóm Chùa", "TL-01", "18", "2", "1"],
+]
 
 
-TONES = "\u0300\u0301\u0303\u0309\u0323"  # grave, acute, tilde, hook above, dot below
+TONE_MARKS = "\u0300\u0301\u0303\u0309\u0323"
 
 
-def cp1258(text: str) -> bytes:
-    """Encode as Windows-1258 does: a letter with its vowel mark, then a combining tone mark."""
-    out = b""
+def text_of(separator: str) -> str:
+    return "".join(separator.join(row) + "\r\n" for row in ROWS)
+
+
+def windows_1258(text: str) -> bytes:
+    """Encode as Vietnamese Windows does: a precomposed base letter, then a combining tone."""
+    out = []
     for char in text:
         try:
-            out += char.encode("cp1258")
+            out.append(char.encode("cp1258"))
         except UnicodeEncodeError:
             parts = unicodedata.normalize("NFD", char)
-            tone = "".join(c for c in parts if c in TONES)
-            letter = unicodedata.normalize("NFC", "".join(c for c in parts if c not in TONES))
-            out += (letter + tone).encode("cp1258")
-    return out
+            base = unicodedata.normalize("NFC", "".join(c for c in parts if c not in TONE_MARKS))
+            tones = "".join(c for c in parts if c in TONE_MARKS)
+            out.append((base + tones).encode("cp1258"))
+    return b"".join(out)
 
 
 @pytest.mark.parametrize("data", [
-    "code,name\nTL-01,Chi bộ ấp Xóm Chùa\n".encode(),  # UTF-8, comma
-    "\ufeffcode;name\r\nTL-01;Chi bộ ấp Xóm Chùa\r\n".encode(),  # Excel's "CSV UTF-8", semicolon
-    "code\tname\r\nTL-01\tChi bộ ấp Xóm Chùa\r\n".encode("utf-16"),  # "Unicode Text": UTF-16, tab
-    cp1258("code,name\nTL-01,Chi bộ ấp Xóm Chùa\n"),  # a Vietnamese Windows code page
+    text_of(",").encode("utf-8"),  # CSV UTF-8 without a BOM (LibreOffice, scripts)
+    text_of(",").encode("utf-8-sig"),  # Excel's "CSV UTF-8": a BOM first
+    text_of(";").encode("utf-8-sig"),  # Excel where the list separator is ";" (vi-VN)
+    text_of("\t").encode("utf-16"),  # Excel's "Unicode Text": UTF-16 with a BOM, tabs
+    windows_1258(text_of(",")),  # Excel's plain "CSV" on Vietnamese Windows
 ])
-def test_a_csv_reads_the_same_whatever_excel_saved_it_as(data: bytes) -> None:
-    assert read_table(data, "ratings.csv") == ROWS
+def test_every_excel_text_format_reads_as_the_same_rows(data: bytes) -> None:
+    assert read_table(data) == ROWS
 
 
-def test_a_quoted_cell_may_hold_the_delimiter_and_a_line_break() -> None:
-    data = b'code,note\n"TL-01","one, two\nthree"\nTL-02,x\n'
-    assert read_table(data) == [(1, ["code", "note"]), (2, ["TL-01", "one, two\nthree"]),
-                                (4, ["TL-02", "x"])]
-
-
-def test_an_xlsx_workbook_reads_its_first_sheet_with_numbers_as_excel_shows_them() -> None:
-    workbook = Workbook()
-    sheet = workbook.active
+def xlsx(rows: Sequence[Sequence[object]]) -> bytes:
+    book = Workbook()
+    sheet = book.active
     assert sheet is not None
-    sheet.append(["code", "year", "score", "empty"])
-    sheet.append(["TL-01", 2015, 89.9, None])
-    sheet.append(["TL-02", 2015.0, 90, ""])
+    for row in rows:
+        sheet.append(list(row))
     buffer = io.BytesIO()
-    workbook.save(buffer)
-    rows = read_table(buffer.getvalue(), "ratings.xlsx")
-    assert rows == [
-        (1, ["code", "year", "score", "empty"]),
-        (2, ["TL-01", "2015", "89.9", ""]),
-        (3, ["TL-02", "2015", "90", ""]),
-    ]
+    book.save(buffer)
+    return buffer.getvalue()
 
 
-def test_a_broken_workbook_and_undecodable_bytes_are_refused() -> None:
-    with pytest.raises(TableError):
-        read_table(b"PK\x03\x04 not really a zip", "ratings.xlsx")
-    with pytest.raises(TableError):
-        read_table(b"\x81\x8d\x8f\x90\x9d", "ratings.csv")  # undefined in code page 1258
+def test_an_xlsx_file_reads_numbers_as_typed_and_dates_as_iso() -> None:
+    rows = read_table(xlsx([list(ROWS[0]), [ROWS[1][0], "TL-01", 18, 2.0, None],
+                            ["x", date(2025, 7, 1)]]))
+    assert rows[1] == [ROWS[1][0], "TL-01", "18", "2", ""]
+    assert rows[2][:2] == ["x", "2025-07-01"]
 
 
-def test_a_file_with_more_lines_than_any_province_has_cells_is_refused() -> None:
-    with pytest.raises(TableError):
-        read_table(b"code\n" + b"X\n" * MAX_ROWS)
+def test_an_xlsx_org_file_parses_like_its_csv() -> None:
+    from_xlsx = parse_org_rows(read_table(xlsx([list(r) for r in ROWS])))
+    from_csv = parse_org_rows(read_table(text_of(",").encode()))
+    assert from_xlsx == from_csv
+
+
+def test_columns_in_another_order_and_empty_columns_after_the_last_are_accepted() -> None:
+    reordered = "code;path;exempt_members;probationary_members;full_members;;\n" \
+        "TL-01;A/Chi bộ 1;1;2;18;;\n"
+    (cell,) = parse_org_rows(read_table(reordered.encode()))
+    assert (cell.code, cell.full_members, cell.probationary_members, cell.exempt_members) == \
+        ("TL-01", 18, 2, 1)
+
+
+def test_a_broken_xlsx_or_a_binary_file_is_a_clear_error() -> None:
+    with pytest.raises(TableError, match="xlsx"):
+        read_table(b"PK\x03\x04 not really a zip")
+    with pytest.raises(TableError, match="binary"):
+        read_table(b"path\x00code")
