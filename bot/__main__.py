@@ -13,7 +13,8 @@ from pathlib import Path
 from bot.app import App, configure_logging, open_app
 from bot.config import ConfigError, Settings, load_settings
 from bot.demo import seed_demo
-from bot.domain.org import OrgCsvError, Role, parse_org_csv
+from bot.domain.cells import CellRules, CellSize, cell_rules_on, cell_size
+from bot.domain.org import CellRow, OrgCsvError, Role, parse_org_csv
 from bot.domain.rulebook import RulebookError
 from bot.shell import ShellUsers, is_demo_database
 from bot.storage.org import OrgRepository
@@ -121,7 +122,20 @@ async def import_org(app: App, path: Path) -> int:
         print(f"{path}: {exc}. Nothing was imported.", file=sys.stderr)
         return 1
     print(f"Imported {path}: {created} cells created, {updated} updated.")
+    print_cell_sizes(cells, cell_rules_on(app.dispatcher.rules, app.dispatcher.now().date()))
     return 0
+
+
+def print_cell_sizes(cells: Sequence[CellRow], rules: CellRules) -> None:
+    """Warn about cells below the Charter's size; count those that elect a cell committee."""
+    for cell in cells:
+        if cell_size(cell.full_members, rules) is CellSize.TOO_SMALL:
+            print(f"Warning, line {cell.line}: {cell.code} has {cell.full_members} full members;"
+                  f" a cell needs at least {rules.min_full_members}.", file=sys.stderr)
+    committees = sum(cell_size(c.full_members, rules) is CellSize.COMMITTEE for c in cells)
+    if committees:
+        print(f"{committees} cells have {rules.committee_full_members} or more full members:"
+              " they elect a cell committee (chi ủy).")
 
 
 async def invite(app: App, target: str, role: Role, days: int) -> int:
