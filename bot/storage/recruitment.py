@@ -16,9 +16,10 @@ import aiosqlite
 
 from bot.domain.pipeline import Birth, Move, Stage, Votes
 from bot.storage.database import Database, timestamp
+from bot.storage.errors import Conflict
 
 
-class StaleRecord(Exception):
+class StaleRecord(Conflict):
     """The person was moved (or withdrawn) by someone else since the question was asked."""
 
 
@@ -77,11 +78,12 @@ class RecruitmentRepository:
         async with self._db.transaction() as conn:
             cursor = await conn.execute(
                 "INSERT INTO recruits (cell_id, alias, birth_year, birth_month, created_by,"
-                " created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                " created_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
                 (cell_id, alias, birth.year, birth.month, user_id, timestamp(now)),
             )
-            recruit_id = cursor.lastrowid
-            assert recruit_id is not None
+            inserted = await cursor.fetchone()
+            assert inserted is not None
+            recruit_id = int(inserted["id"])
             await _insert_moves(conn, recruit_id, 1, moves, None, user_id, now)
         return recruit_id
 
