@@ -1,4 +1,4 @@
-"""Command line: run, shell, demo, org import, invite, backup."""
+"""Command line: run, shell, demo, org import, ratings import, invite, backup."""
 
 from __future__ import annotations
 
@@ -15,14 +15,23 @@ from bot.app import App, configure_logging, configured_channels, open_app
 from bot.config import ConfigError, Settings, load_settings
 from bot.core.port import ChannelFailed
 from bot.demo import seed_demo
-from bot.domain.org import OrgCsvError, Role, parse_org_csv
+from bot.domain.cells import CellRules, CellSize, cell_rules_on, cell_size
+from bot.domain.org import CellRow, OrgCsvError, Role, parse_org_rows
 from bot.domain.rulebook import RulebookError
-from bot.shell import ShellChannel, ShellUsers, is_demo_database
+from bot.i18n import N_, Translator, translator
+from bot.shell import ShellUsers, is_demo_database
 from bot.storage.org import OrgRepository
 from bot.storage.users import InviteRepository
+from bot.tables import TableError, read_table_file
 
 log = logging.getLogger("bot")
 SIGNALS = (signal.SIGINT, signal.SIGTERM)  # both stop every channel cleanly
+
+ROLE_NAMES = {
+    Role.SECRETARY: N_("cell secretary"),
+    Role.STAFF: N_("organiser"),
+    Role.ADMIN: N_("administrator"),
+}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -35,8 +44,14 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("demo", help="create or refresh the demo district")
     org = commands.add_parser("org", help="org tree")
     org_commands = org.add_subparsers(dest="org_command", required=True)
-    org_import = org_commands.add_parser("import", help="create or update cells from a CSV")
+    org_import = org_commands.add_parser(
+        "import", help="create or update cells from a CSV or .xlsx file")
     org_import.add_argument("file", type=Path)
+    ratings = commands.add_parser("ratings", help="annual ratings of the cells")
+    ratings_commands = ratings.add_subparsers(dest="ratings_command", required=True)
+    ratings_import = ratings_commands.add_parser(
+        "import", help="load a year's ratings from a CSV or .xlsx file (all or nothing)")
+    ratings_import.add_argument("file", type=Path)
     invite = commands.add_parser("invite", help="print a one-time invite code")
     invite.add_argument("target", help="cell code (secretary), or unit code or path")
     invite.add_argument("--role", choices=[r.value for r in Role], required=True)
@@ -61,56 +76,65 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 async def dispatch(args: argparse.Namespace, settings: Settings) -> int:
     app = await open_app(settings)
+    t = translator(settings.locale)  # an administrator reads these in CHIBO_LOCALE
     try:
         if args.command == "run":
-            return await run(app)
+            return await run(app, t)
         if args.command == "shell":
-            return await shell(app, args.role, args.cell)
+            return await shell(app, t, args.role, args.cell)
         if args.command == "demo":
             summary = await seed_demo(app.db, app.now())
-            print(f"Demo district ready in {settings.database}: {summary.communes} communes, "
-                  f"{summary.cells} cells. Try: python -m bot shell --cell {summary.first_cell}")
+            print(t("Demo district ready in {file}: {communes} communes, {cells} cells. "
+                    "Try: python -m bot shell --cell {code}", file=settings.database,
+                    communes=summary.communes, cells=summary.cells, code=summary.first_cell))
             return 0
         if args.command == "org":
-            return await import_org(app, args.file)
+            return await import_org(app, t, args.file)
+        if args.command == "ratings":
+            return await import_ratings(app, t, args.file)
         if args.command == "invite":
-            return await invite(app, args.target, Role(args.role), args.days)
+            return await invite(app, t, args.target, Role(args.role), args.days)
         if args.command == "backup":
-            return await backup(app, args.file)
+            return await backup(app, t, args.file)
     finally:
         await app.close()
     return 1
 
 
-async def run(app: App) -> int:
-    for channel in configured_channels(app):
+def fail(message: str) -> None:
+    print(message, file=sys.stderr)
+
+
+async def run(app: App, t: Translator) -> int:
+    for channel in configured_channels(app):  # every channel whose token is set
         app.add_channel(channel)
     if not app.channels:
         if not await is_demo_database(app.db):  # never mix demo data into a real database
-            print("TELEGRAM_BOT_TOKEN is not set. Set it to run the bot, or use "
-                  "`python -m bot shell --cell CODE` to chat in the terminal.", file=sys.stderr)
+            fail(t("TELEGRAM_BOT_TOKEN is not set. Set it to run the bot, or use "
+                   "`python -m bot shell --cell CODE` to chat in the terminal."))
             return 2
-        print("TELEGRAM_BOT_TOKEN is not set: opening the terminal shell on the demo district.")
-        return await shell(app, "secretary", None)
-    return await serve(app)
+        print(t("TELEGRAM_BOT_TOKEN is not set: opening the terminal shell on the demo "
+                "district."))
+        return await shell(app, t, "secretary", None)
+    return await serve(app, t)
 
 
-async def shell(app: App, role: str, cell: str | None) -> int:
-    from bot.channels.console import ConsoleChannel
+async def shell(app: App, t: Translator, role: str, cell: str | None) -> int:
+    from bot.channels.console import ConsoleChannel, ShellChannel
 
     users = await ShellUsers.prepare(app.db, app.now(), cell)
-    user_key = await users.key_for(role)
-    if user_key is None:
-        print("Name a cell that exists: python -m bot shell --cell CODE"
-              if role == Role.SECRETARY else "The database has no units yet: run `org import`.",
-              file=sys.stderr)
+    user = await users.user_for(role)
+    if user is None:
+        fail(t("Name a cell that exists: python -m bot shell --cell CODE")
+             if role == Role.SECRETARY else
+             t("The database has no units yet: run `python -m bot org import FILE`."))
         return 2
-    console = ConsoleChannel(app.dispatcher, user_key, app.settings.locale, users.key_for)
+    console = ConsoleChannel(app.dispatcher, user, app.settings.locale, users.user_for)
     app.add_channel(ShellChannel(console))
-    return await serve(app)
+    return await serve(app, t)
 
 
-async def serve(app: App) -> int:
+async def serve(app: App, t: Translator) -> int:
     """Run the app's channels until SIGINT (exit 130) or SIGTERM (0), or until one ends."""
     stop = asyncio.Event()
     caught: list[signal.Signals] = []
@@ -126,10 +150,10 @@ async def serve(app: App) -> int:
         await app.run(stop)
     except ChannelFailed as failure:
         if isinstance(failure.reason, ConfigError):
-            print(f"Configuration error ({failure.name}): {failure.reason}", file=sys.stderr)
+            fail(f"Configuration error ({failure.name}): {failure.reason}")
             return 2
-        print(f"The {failure.name} channel failed: {type(failure.reason).__name__}. "
-              "The other channels were stopped.", file=sys.stderr)
+        fail(t("The {channel} channel stopped on an error ({error}); the other channels were "
+               "stopped too.", channel=failure.name, error=type(failure.reason).__name__))
         return 1
     finally:
         for signum in SIGNALS:
@@ -137,36 +161,79 @@ async def serve(app: App) -> int:
     return 130 if signal.SIGINT in caught else 0
 
 
-async def import_org(app: App, path: Path) -> int:
+async def import_org(app: App, t: Translator, path: Path) -> int:
     try:
-        text = await asyncio.to_thread(path.read_text, encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        print(f"Cannot read {path}: {exc}", file=sys.stderr)
-        return 1
-    try:
-        cells = parse_org_csv(text)
+        rows = await asyncio.to_thread(read_table_file, path)
+        cells = parse_org_rows(rows)
         created, updated = await OrgRepository(app.db).import_cells(cells)
-    except OrgCsvError as exc:
-        print(f"{path}: {exc}. Nothing was imported.", file=sys.stderr)
+    except TableError as exc:
+        fail(t("Cannot read {file}: {problem}. Nothing was imported.", file=path,
+               problem=exc))
         return 1
-    print(f"Imported {path}: {created} cells created, {updated} updated.")
+    except OrgCsvError as exc:
+        fail(t("{file}, line {line}: {problem}. Nothing was imported.", file=path,
+               line=exc.line, problem=t(exc.template, **exc.values)))
+        return 1
+    print(t("Imported {file}: {created} created, {updated} updated.", file=path,
+            created=t.plural("{n} cell", "{n} cells", created),
+            updated=t.plural("{n} cell", "{n} cells", updated)))
+    print_cell_sizes(t, cells, cell_rules_on(app.dispatcher.rules, app.now().date()))
     return 0
 
 
-async def invite(app: App, target: str, role: Role, days: int) -> int:
+def print_cell_sizes(t: Translator, cells: Sequence[CellRow], rules: CellRules) -> None:
+    """Warn about cells below the Charter's size; count those that elect a cell committee."""
+    for cell in cells:
+        if cell_size(cell.full_members, rules) is CellSize.TOO_SMALL:
+            fail(t.plural(
+                "Warning, line {line}: {code} has {n} full member; a cell needs at least {least}.",
+                "Warning, line {line}: {code} has {n} full members; a cell needs at least "
+                "{least}.",
+                cell.full_members, line=cell.line, code=cell.code,
+                least=t.number(rules.min_full_members),
+            ))
+    committees = sum(cell_size(c.full_members, rules) is CellSize.COMMITTEE for c in cells)
+    if committees:
+        print(t.plural(
+            "{n} cell has {least} or more full members: it elects a cell committee (chi ủy).",
+            "{n} cells have {least} or more full members: they elect a cell committee (chi ủy).",
+            committees, least=t.number(rules.committee_full_members),
+        ))
+
+
+async def import_ratings(app: App, t: Translator, path: Path) -> int:
+    from handlers.ratings import load_ratings
+
+    try:
+        data = await asyncio.to_thread(path.read_bytes)
+    except OSError as exc:
+        fail(t("Cannot read {file}: {problem}. Nothing was imported.", file=path,
+               problem=exc.strerror or exc))
+        return 1
+    loaded = await load_ratings(app.db, app.dispatcher.rules, t, data, scope=None,
+                                by_user=None, now=app.now())
+    if loaded.saved is None:
+        fail(loaded.text)
+        return 1
+    print(loaded.text)
+    return 0
+
+
+async def invite(app: App, t: Translator, target: str, role: Role, days: int) -> int:
     if not 1 <= days <= 90:
-        print("--days must be from 1 to 90", file=sys.stderr)
+        fail(t("--days must be from 1 to 90"))
         return 1
     unit = await OrgRepository(app.db).find(target)
     if unit is None:
-        print(f"No unit or cell matches {target!r}.", file=sys.stderr)
+        fail(t("No unit or cell matches {target}.", target=repr(target)))
         return 1
     if role is Role.SECRETARY and unit.kind != "cell":
-        print("A secretary invite needs a cell code.", file=sys.stderr)
+        fail(t("A secretary invite needs a cell code."))
         return 1
     now: datetime = app.now()
     code = await InviteRepository(app.db).create(role, unit.id, now, days)
-    print(f"Invite for {role.value} of {unit.name}, valid for {days} days.")
+    print(t("Invite for the {role} of {unit}, valid for {days}.", role=t(ROLE_NAMES[role]),
+            unit=unit.name, days=t.plural("{n} day", "{n} days", days)))
     bot_name = await _bot_username(app)
     if bot_name:
         print(f"https://t.me/{bot_name}?start={code}")
@@ -174,17 +241,17 @@ async def invite(app: App, target: str, role: Role, days: int) -> int:
     return 0
 
 
-async def backup(app: App, target: Path) -> int:
+async def backup(app: App, t: Translator, target: Path) -> int:
     # Never overwrite: yesterday's copy may be the one that matters.
     if await asyncio.to_thread(target.exists):
-        print(f"{target} already exists; choose a new file name.", file=sys.stderr)
+        fail(t("{file} already exists; choose a new file name.", file=target))
         return 1
     try:
         await app.db.backup_to(target)
     except Exception as exc:  # sqlite3 errors for an unwritable folder, a full disk…
-        print(f"Cannot write {target}: {exc}", file=sys.stderr)
+        fail(t("Cannot write {file}: {problem}", file=target, problem=exc))
         return 1
-    print(f"Database copied to {target}.")
+    print(t("Database copied to {file}.", file=target))
     return 0
 
 

@@ -10,8 +10,9 @@ import datetime as dt
 import gettext
 import io
 from collections.abc import Mapping
+from decimal import Decimal
 from functools import cache
-from pathlib import Path
+from importlib import resources
 from typing import Any
 
 from babel import Locale
@@ -22,7 +23,6 @@ from babel.numbers import format_decimal, format_percent
 
 from bot.config import SUPPORTED_LOCALES
 
-LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
 DOMAIN = "messages"
 
 
@@ -33,8 +33,8 @@ def N_(message: str) -> str:
 
 @cache
 def _catalog(locale: str) -> gettext.NullTranslations:
-    path = LOCALES_DIR / locale / "LC_MESSAGES" / f"{DOMAIN}.po"
-    if not path.exists():
+    path = resources.files("locales") / locale / "LC_MESSAGES" / f"{DOMAIN}.po"
+    if not path.is_file():
         return gettext.NullTranslations()
     with path.open("rb") as po:
         catalog = read_po(po, locale=locale)
@@ -60,12 +60,13 @@ class Translator:
         text = self._catalog.ngettext(singular, plural, n)
         return text.format(n=self.number(n), **values)
 
-    def number(self, value: float) -> str:
+    def number(self, value: float | Decimal) -> str:
         return format_decimal(value, locale=self._babel)
 
-    def percent(self, share: float) -> str:
-        """Format a share (0.857) as a percentage with at most one decimal ("85,7 %")."""
-        return format_percent(share, format="#,##0.#%", locale=self._babel)
+    def percent(self, share: float | Decimal, places: int = 1) -> str:
+        """Format a share (0.857) as a percentage with at most `places` decimals ("85,7 %")."""
+        pattern = "#,##0." + "#" * places + "%" if places else "#,##0%"
+        return format_percent(share, format=pattern, locale=self._babel)
 
     def date(self, day: dt.date) -> str:
         """Format a date as people write it: 27/11/2026 in vi, Nov 27, 2026 in en."""

@@ -4,21 +4,13 @@ On an empty database the shell seeds the demo district; on one holding it alread
 leaves the data as it is (a corrected roll stays corrected; `demo` refreshes on purpose), and
 it acts as the demo users. On a real database it never adds demo data: it acts as a console user
 bound to the cell or the top units you name, since whoever runs it can read the file anyway.
-ShellChannel runs the terminal chat as one of the app's channels.
 """
 
 from __future__ import annotations
 
-import asyncio
-import sys
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TextIO
 
-from bot.channels.console import ConsoleChannel
-from bot.core.messages import Reply
-from bot.core.outbound import Undeliverable
 from bot.demo import ADMIN_KEY, DISTRICT, STAFF_KEY, demo_cells, secretary_key, seed_demo
 from bot.domain.org import Role
 from bot.storage.database import Database
@@ -30,6 +22,15 @@ async def is_demo_database(db: Database) -> bool:
     """Tell whether the database is empty or holds only what `demo` creates."""
     roots = await db.fetch_all("SELECT name FROM org_units WHERE parent_id IS NULL")
     return all(row["name"] == DISTRICT for row in roots)
+
+
+@dataclass(frozen=True)
+class ShellUser:
+    """Who the shell acts as: the user key and, for the banner, the role and its units."""
+
+    key: str
+    role: Role
+    units: tuple[str, ...]  # "Chi bộ ấp Xóm Chùa (TL-01)", or the top units of an organiser
 
 
 @dataclass
@@ -48,7 +49,7 @@ class ShellUsers:
         first = demo_cells()[0].code if demo else None
         return cls(db, now, demo, (cell or first or "").upper() or None)
 
-    async def key_for(self, spec: str) -> str | None:
+    async def user_for(self, spec: str) -> ShellUser | None:
         """Return the console user for "secretary [CELL]", "staff" or "admin", or None."""
         parts = spec.split()
         if not parts or parts[0] not in {r.value for r in Role} or len(parts) > 2:
@@ -59,57 +60,27 @@ class ShellUsers:
             return None if code is None else await self._secretary(code)
         if len(parts) == 2:
             return None
+        roots = await self.db.fetch_all(
+            "SELECT id, name FROM org_units WHERE parent_id IS NULL ORDER BY name")
+        if not roots:
+            return None
+        names = tuple(row["name"] for row in roots)
         if self.demo:
-            return STAFF_KEY if role is Role.STAFF else ADMIN_KEY
-        return await self._top_level(role)
+            return ShellUser(STAFF_KEY if role is Role.STAFF else ADMIN_KEY, role, names)
+        key = f"shell-{role.value}"
+        await self._grant(key, role, [row["id"] for row in roots])
+        return ShellUser(key, role, names)
 
-    async def _secretary(self, code: str) -> str | None:
+    async def _secretary(self, code: str) -> ShellUser | None:
         cell = await OrgRepository(self.db).by_code(code)
         if cell is None or cell.kind != "cell":
             return None
         key = secretary_key(code) if self.demo else f"shell-secretary-{code}"
         await self._grant(key, Role.SECRETARY, [cell.id])
-        return key
-
-    async def _top_level(self, role: Role) -> str | None:
-        roots = await self.db.fetch_all("SELECT id FROM org_units WHERE parent_id IS NULL")
-        if not roots:
-            return None
-        key = f"shell-{role.value}"
-        await self._grant(key, role, [row["id"] for row in roots])
-        return key
+        return ShellUser(key, Role.SECRETARY, (f"{cell.name} ({code})",))
 
     async def _grant(self, key: str, role: Role, unit_ids: list[int]) -> None:
         users = UserRepository(self.db)
         user_id = await users.ensure("console", key, self.now)
         for unit_id in unit_ids:
             await users.grant(user_id, role, unit_id, self.now)
-
-
-class ShellChannel:
-    """The terminal as one of the app's channels: it runs until its user quits or a stop."""
-
-    name = "console"
-
-    def __init__(self, console: ConsoleChannel, stream: TextIO = sys.stdin):
-        self.console = console
-        self.stream = stream
-
-    async def run(self, stop: asyncio.Event) -> None:
-        chatting = asyncio.create_task(self.console.run(self.stream))
-        stopping = asyncio.create_task(stop.wait())
-        try:
-            await asyncio.wait({chatting, stopping}, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            for task in (chatting, stopping):
-                task.cancel()
-            await asyncio.gather(chatting, stopping, return_exceptions=True)
-        failure = None if chatting.cancelled() else chatting.exception()
-        if failure is not None:
-            raise failure
-
-    async def send(self, user_key: str, replies: Sequence[Reply]) -> None:
-        """Show a message the bot starts, if it is for whoever is at the terminal."""
-        if user_key != self.console.user_key:
-            raise Undeliverable("not the user at the terminal")
-        self.console.show(list(replies))

@@ -1,6 +1,7 @@
 """Telegram transport: python-telegram-bot updates in, Replies out, private chats only.
 
     message / command ──► Inbound(text) ──────────┐
+    document ≤ 2 MB ──► Inbound(attachment) ───────┤
     photo, sticker… ──► Inbound(UNREADABLE) ───────┤
     edited message ──► Inbound(EDITED) ────────────┼─► port.respond ─► [Reply] ─► sendMessage,
     group message ──► Inbound(GROUP), once a group ┤     (never raises)           editMessageText,
@@ -32,6 +33,7 @@ from telegram import (
     BotCommand,
     BotCommandScopeChat,
     BotCommandScopeDefault,
+    Document,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     Message,
@@ -57,7 +59,7 @@ from bot.channels.text import EMPTY_TEXT, split_text
 from bot.config import ConfigError, Settings
 from bot.core import notices
 from bot.core.flow import CHECKED, CONTROL_KEYS, DONE, UNCHECKED, choice_label
-from bot.core.messages import Choice, Inbound, InboundKind, Reply
+from bot.core.messages import MAX_FILE_BYTES, Attachment, Choice, Inbound, InboundKind, Reply
 from bot.core.ordering import Lanes
 from bot.core.outbound import Undeliverable
 from bot.core.port import Port, Response
@@ -92,6 +94,7 @@ CANCEL_NAMES = {"vi": "huy", "en": "cancel"}
 COMMAND_NAME = re.compile(r"[a-z0-9_]{1,32}")  # what setMyCommands accepts
 MAX_DESCRIPTION = 256
 MAX_MENU_COMMANDS = 100
+MAX_DOCUMENT_BYTES = MAX_FILE_BYTES  # fetched only up to this size (getFile allows 20 MB)
 
 
 # Callback data ------------------------------------------------------------------------
@@ -249,16 +252,35 @@ class TelegramChannel:
         message, user = update.effective_message, update.effective_user
         if message is None or user is None:
             return
-        # A photo, sticker or voice note has no text: nothing the bot can read.
-        kind = InboundKind.MESSAGE if message.text is not None else InboundKind.UNREADABLE
+        attachment = await self._download(context.bot, message.document)
+        kind = InboundKind.MESSAGE
+        if message.document is not None and attachment is None:
+            kind = InboundKind.TOO_LARGE
+        elif message.text is None and attachment is None:  # a photo, sticker or voice note
+            kind = InboundKind.UNREADABLE
         inbound = Inbound(CHANNEL, str(user.id), text=message.text or "",
-                          language_code=user.language_code, kind=kind)
+                          language_code=user.language_code, kind=kind, attachment=attachment)
         answered = self._open_prompts.pop(message.chat_id, None)
         response = await self.port.respond(inbound)
         await self.deliver(context.bot, message.chat_id, response.replies)
         # After the reply, not before: its buttons go once the question is answered by typing.
         await self._close_prompt(context.bot, message.chat_id, answered)
         await self.refresh_chat_menu(context.bot, message.chat_id, response)
+
+    async def _download(self, bot: Bot, document: Document | None) -> Attachment | None:
+        """Fetch a document's bytes (a ratings file); None when too large or unreachable."""
+        if document is None or (document.file_size or 0) > MAX_DOCUMENT_BYTES:
+            return None
+        try:
+            file = await bot.get_file(document.file_id)
+            data = bytes(await file.download_as_bytearray())
+        except TelegramError as exc:
+            log.warning("telegram: could not fetch a document (%s)", type(exc).__name__)
+            return None
+        if len(data) > MAX_DOCUMENT_BYTES:
+            return None
+        return Attachment(document.file_name or "file", data,
+                          document.mime_type or "application/octet-stream")
 
     async def received_edit(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         message, user = update.effective_message, update.effective_user

@@ -24,7 +24,7 @@ from bot.core.flow import (
     Stay,
     interpret,
 )
-from bot.core.messages import Choice, Inbound, InboundKind, Reply
+from bot.core.messages import MAX_FILE_BYTES, Choice, Inbound, InboundKind, Reply
 from bot.core.port import Response
 from bot.domain.org import User
 from bot.domain.rulebook import Rulebook
@@ -144,6 +144,10 @@ class Dispatcher:
             return [Reply(ctx.t(notices.EDITED))]
         if kind is InboundKind.UNREADABLE:
             return [Reply(ctx.t(notices.UNREADABLE)), *await self._repeat(ctx, state)]
+        if kind is InboundKind.TOO_LARGE:
+            size = ctx.t.number(MAX_FILE_BYTES // 1_000_000)
+            return [Reply(ctx.t(notices.FILE_TOO_LARGE, size=size)),
+                    *await self._repeat(ctx, state)]
         if kind is InboundKind.FAILED:  # a failed send may be why the user never saw it
             return [Reply(ctx.t(notices.APOLOGY)), *await self._repeat(ctx, state)]
         if kind is InboundKind.NOTHING:

@@ -31,6 +31,9 @@ class Reply:
     numbered: bool = True  # typed digits pick a choice (False: digits are the answer itself)
 
 
+MAX_FILE_BYTES = 2_000_000  # a file a user sends (a province's ratings are about 1 MB)
+
+
 class InboundKind(StrEnum):
     """What arrived, as far as the core cares; a channel maps its platform's updates to it."""
 
@@ -38,6 +41,7 @@ class InboundKind(StrEnum):
     UNREADABLE = "unreadable"  # a photo, sticker or voice note: the question is asked again
     EDITED = "edited"  # an edited message: the first answer stands
     GROUP = "group"  # anything in a group chat: the bot works in private chats only
+    TOO_LARGE = "too_large"  # a file over MAX_FILE_BYTES: not taken, the question again
     FAILED = "failed"  # the channel failed to deliver the last answer: apologise, ask again
     NOTHING = "nothing"  # no message at all: the bot speaks first (a reminder)
 
@@ -51,6 +55,7 @@ class Inbound:
     token: str = ""  # token of the reply whose choice was tapped
     language_code: str | None = None  # the app's language, e.g. "vi" or "en-US"
     kind: InboundKind = InboundKind.MESSAGE
+    attachment: Attachment | None = None  # a file sent as a document (size-limited by channel)
     extra: dict[str, str] = field(default_factory=dict)
 
     @property

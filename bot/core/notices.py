@@ -9,6 +9,9 @@ EDITED = N_(
     "I do not read edited messages: the first answer stands. To change it, go « Back "
     "to the question and answer it again."
 )
+FILE_TOO_LARGE = N_(
+    "I could not take this file: it may be at most {size} MB. Please send a smaller file."
+)
 GROUP = N_("I only work in a private chat. Please open a chat with me and send /start there.")
 # A tap on a button of a question already answered: short enough for a pop-up notice.
 STALE_TAP = N_("That button belongs to an earlier question.")

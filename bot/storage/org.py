@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 import aiosqlite
 
-from bot.domain.org import CellRow, OrgCsvError, OrgUnit
+from bot.domain.org import N_, CellRow, OrgCsvError, OrgUnit
 from bot.storage.database import Database
 
 _COLUMNS = "id, parent_id, kind, name, code, full_members, probationary_members, exempt_members"
@@ -150,11 +150,16 @@ class OrgRepository:
                 )
                 namesake = await cursor.fetchone()
                 if namesake is not None and (existing is None or namesake["id"] != existing["id"]):
-                    other = namesake["code"] or "a unit"
+                    if namesake["code"] is None:
+                        raise OrgCsvError(
+                            cell.line, N_("{name} already exists there as a unit, not a cell"),
+                            name=cell.path[-1],
+                        )
                     raise OrgCsvError(
                         cell.line,
-                        f"{cell.path[-1]} already exists there with code {other}; a renamed code "
-                        "needs the old code in the file, or a different name",
+                        N_("{name} already exists there with code {other}; a renamed code "
+                           "needs the old code in the file, or a different name"),
+                        name=cell.path[-1], other=namesake["code"],
                     )
                 values = (
                     parent_id,
@@ -191,7 +196,8 @@ async def _ensure_unit(
     row = await cursor.fetchone()
     if row is not None:
         if row["kind"] == "cell":
-            raise OrgCsvError(line, f"{name} is a cell and cannot hold other units")
+            raise OrgCsvError(line, N_("{name} is a cell and cannot hold other units"),
+                              name=name)
         return int(row["id"])
     cursor = await conn.execute(
         "INSERT INTO org_units (parent_id, kind, name) VALUES (?, 'unit', ?) RETURNING id",

@@ -9,13 +9,14 @@ import threading
 
 import pytest
 
-from bot.channels.console import ConsoleChannel
+from bot.channels.console import ConsoleChannel, ShellChannel
 from bot.channels.text import render_plain, split_text
 from bot.core.dispatcher import Dispatcher
 from bot.core.flow import BACK, DONE
 from bot.core.messages import Choice, Reply
 from bot.core.outbound import Undeliverable
-from bot.shell import ShellChannel
+from bot.domain.org import Role
+from bot.shell import ShellUser
 
 
 def test_a_multi_select_is_numbered_with_marks_and_its_controls_unmarked() -> None:
@@ -42,7 +43,8 @@ async def test_the_shell_runs_until_stopped_and_shows_messages_for_its_user(
     dispatcher: Dispatcher,
 ) -> None:
     out = io.StringIO()
-    console = ConsoleChannel(dispatcher, "sec-1", "en", no_switch, out=out)
+    me = ShellUser("sec-1", Role.SECRETARY, ("Chi bộ ấp Xóm Chùa (TL-01)",))
+    console = ConsoleChannel(dispatcher, me, "en", no_switch, out=out)
     reading, typing = os.pipe()  # a terminal nobody types into
     with os.fdopen(reading, encoding="utf-8") as stream, os.fdopen(typing, "w") as keyboard:
         shell = ShellChannel(console, stream)
@@ -62,5 +64,5 @@ async def test_the_shell_runs_until_stopped_and_shows_messages_for_its_user(
     assert "not for the person" not in out.getvalue()
 
 
-async def no_switch(spec: str) -> str | None:
+async def no_switch(spec: str) -> ShellUser | None:
     return None
