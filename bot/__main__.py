@@ -1,4 +1,4 @@
-"""Command line: run, shell, demo, org import, invite, backup."""
+"""Command line: run, shell, demo, org import, ratings import, invite, backup."""
 
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ from pathlib import Path
 from bot.app import App, configure_logging, open_app
 from bot.config import ConfigError, Settings, load_settings
 from bot.demo import seed_demo
-from bot.domain.org import OrgCsvError, Role, parse_org_rows
+from bot.domain.cells import CellRules, CellSize, cell_rules_on, cell_size
+from bot.domain.org import CellRow, OrgCsvError, Role, parse_org_rows
 from bot.domain.rulebook import RulebookError
 from bot.i18n import N_, Translator, translator
 from bot.shell import ShellUsers, is_demo_database
@@ -43,6 +44,11 @@ def build_parser() -> argparse.ArgumentParser:
     org_import = org_commands.add_parser(
         "import", help="create or update cells from a CSV or .xlsx file")
     org_import.add_argument("file", type=Path)
+    ratings = commands.add_parser("ratings", help="annual ratings of the cells")
+    ratings_commands = ratings.add_subparsers(dest="ratings_command", required=True)
+    ratings_import = ratings_commands.add_parser(
+        "import", help="load a year's ratings from a CSV or .xlsx file (all or nothing)")
+    ratings_import.add_argument("file", type=Path)
     invite = commands.add_parser("invite", help="print a one-time invite code")
     invite.add_argument("target", help="cell code (secretary), or unit code or path")
     invite.add_argument("--role", choices=[r.value for r in Role], required=True)
@@ -81,6 +87,8 @@ async def dispatch(args: argparse.Namespace, settings: Settings) -> int:
             return 0
         if args.command == "org":
             return await import_org(app, t, args.file)
+        if args.command == "ratings":
+            return await import_ratings(app, t, args.file)
         if args.command == "invite":
             return await invite(app, t, args.target, Role(args.role), args.days)
         if args.command == "backup":
@@ -128,9 +136,7 @@ async def import_org(app: App, t: Translator, path: Path) -> int:
     try:
         rows = await asyncio.to_thread(read_table_file, path)
         cells = parse_org_rows(rows)
-        result = await OrgRepository(app.db).import_cells(
-            cells, datetime.now(app.settings.timezone)
-        )
+        result = await OrgRepository(app.db).import_cells(cells, app.dispatcher.now())
     except TableError as exc:
         fail(t("Cannot read {file}: {problem}. Nothing was imported.", file=path,
                problem=exc))
@@ -143,6 +149,45 @@ async def import_org(app: App, t: Translator, path: Path) -> int:
             created=t.plural("{n} cell", "{n} cells", result.created),
             updated=t.plural("{n} cell", "{n} cells", result.updated)))
     print_roll_resets(t, result.rolls_changed)
+    print_cell_sizes(t, cells, cell_rules_on(app.dispatcher.rules, app.dispatcher.now().date()))
+    return 0
+
+
+def print_cell_sizes(t: Translator, cells: Sequence[CellRow], rules: CellRules) -> None:
+    """Warn about cells below the Charter's size; count those that elect a cell committee."""
+    for cell in cells:
+        if cell_size(cell.full_members, rules) is CellSize.TOO_SMALL:
+            fail(t.plural(
+                "Warning, line {line}: {code} has {n} full member; a cell needs at least {least}.",
+                "Warning, line {line}: {code} has {n} full members; a cell needs at least "
+                "{least}.",
+                cell.full_members, line=cell.line, code=cell.code,
+                least=t.number(rules.min_full_members),
+            ))
+    committees = sum(cell_size(c.full_members, rules) is CellSize.COMMITTEE for c in cells)
+    if committees:
+        print(t.plural(
+            "{n} cell has {least} or more full members: it elects a cell committee (chi ủy).",
+            "{n} cells have {least} or more full members: they elect a cell committee (chi ủy).",
+            committees, least=t.number(rules.committee_full_members),
+        ))
+
+
+async def import_ratings(app: App, t: Translator, path: Path) -> int:
+    from handlers.ratings import load_ratings
+
+    try:
+        data = await asyncio.to_thread(path.read_bytes)
+    except OSError as exc:
+        fail(t("Cannot read {file}: {problem}. Nothing was imported.", file=path,
+               problem=exc.strerror or exc))
+        return 1
+    loaded = await load_ratings(app.db, app.dispatcher.rules, t, data, scope=None,
+                                by_user=None, now=app.dispatcher.now())
+    if loaded.saved is None:
+        fail(loaded.text)
+        return 1
+    print(loaded.text)
     return 0
 
 

@@ -406,11 +406,12 @@ async def test_the_list_shows_overdue_records_first_with_their_deadlines(
         "1. Stale — Dossier since Oct 1, 2025; "
         "OVERDUE: dossier must go to the cell's vote by Oct 1, 2026"
     )
-    # 60 working days after Mon 3 Aug 2026 skip 31 Aug to 2 Sep (National Day); the 30 more
-    # of the extension skip 24 Nov (Vietnam Cultural Day)
+    # 60 working days after Mon 3 Aug 2026 skip 31 Aug to 2 Sep (National Day) and count
+    # Saturday 22 Aug, worked to make up for 31 Aug; the 30 more of the extension skip 24 Nov
+    # (Vietnam Cultural Day)
     assert lines[2] == (
         "2. Late — Cell admission vote since Aug 3, 2026; OVERDUE: admission decision due by "
-        "Oct 29, 2026 (with an extension, Dec 11, 2026 at the latest)"
+        "Oct 28, 2026 (with an extension, Dec 10, 2026 at the latest)"
     )
     assert lines[3] == (
         "3. Soon — Probationary member since Dec 20, 2025; probation ends on Dec 20, 2026"
