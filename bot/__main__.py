@@ -20,7 +20,7 @@ from bot.domain.org import CellRow, OrgCsvError, Role, parse_org_rows
 from bot.domain.rulebook import RulebookError
 from bot.i18n import N_, Translator, translator
 from bot.shell import ShellUsers, is_demo_database
-from bot.storage.org import OrgRepository
+from bot.storage.org import OrgRepository, RollReset
 from bot.storage.users import InviteRepository
 from bot.tables import TableError, read_table_file
 
@@ -165,7 +165,7 @@ async def import_org(app: App, t: Translator, path: Path) -> int:
     try:
         rows = await asyncio.to_thread(read_table_file, path)
         cells = parse_org_rows(rows)
-        created, updated = await OrgRepository(app.db).import_cells(cells)
+        result = await OrgRepository(app.db).import_cells(cells, app.dispatcher.now())
     except TableError as exc:
         fail(t("Cannot read {file}: {problem}. Nothing was imported.", file=path,
                problem=exc))
@@ -175,8 +175,9 @@ async def import_org(app: App, t: Translator, path: Path) -> int:
                line=exc.line, problem=t(exc.template, **exc.values)))
         return 1
     print(t("Imported {file}: {created} created, {updated} updated.", file=path,
-            created=t.plural("{n} cell", "{n} cells", created),
-            updated=t.plural("{n} cell", "{n} cells", updated)))
+            created=t.plural("{n} cell", "{n} cells", result.created),
+            updated=t.plural("{n} cell", "{n} cells", result.updated)))
+    print_roll_resets(t, result.rolls_changed)
     print_cell_sizes(t, cells, cell_rules_on(app.dispatcher.rules, app.now().date()))
     return 0
 
@@ -217,6 +218,17 @@ async def import_ratings(app: App, t: Translator, path: Path) -> int:
         return 1
     print(loaded.text)
     return 0
+
+
+def print_roll_resets(t: Translator, resets: Sequence[RollReset]) -> None:
+    """Say which cells' counts the file changed: the import resets what recruitment moved."""
+    if resets:
+        print(t.plural("The file changed the counts of {n} cell (full, probationary, exempt):",
+                       "The file changed the counts of {n} cells (full, probationary, exempt):",
+                       len(resets)))
+    for reset in resets:
+        print(f"  {reset.code}: {'/'.join(map(str, reset.before))} → "
+              f"{'/'.join(map(str, reset.after))}")
 
 
 async def invite(app: App, t: Translator, target: str, role: Role, days: int) -> int:

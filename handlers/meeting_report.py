@@ -66,6 +66,7 @@ from bot.i18n import N_
 from bot.storage.meetings import MeetingRepository, MonthAlreadyReported
 from bot.storage.org import OrgRepository
 from handlers.common import which_cell_step, with_own_cell
+from handlers.recruitment_roll import roll_news
 from handlers.standing import KIND_LABELS, TARGET_LABELS, low_attendance_warning, standing_text
 
 ROLL_STEPS = ("roll_full", "roll_probationary", "roll_exempt")
@@ -298,9 +299,9 @@ class PresentStep(NumberStep):
         return outcome
 
 
-def ask_present(ctx: Ctx) -> str:
+async def ask_present(ctx: Ctx) -> str:
     roll = roll_of(ctx)
-    return ctx.t(
+    question = ctx.t(
         "How many members attended? Expected: {expected} ({full} full + {probationary} "
         "probationary − {exempt} exempt from meetings). If the roll is wrong, correct it first.",
         expected=ctx.t.number(roll.expected),
@@ -308,6 +309,9 @@ def ask_present(ctx: Ctx) -> str:
         probationary=ctx.t.number(roll.probationary),
         exempt=ctx.t.number(roll.exempt),
     )
+    # Recruitment's changes to the roll since the last report (owned by handlers/recruitment*).
+    news = await roll_news(ctx, int(ctx.draft["cell_id"]))
+    return question if news is None else f"{news}\n\n{question}"
 
 
 def present_bounds(ctx: Ctx) -> tuple[int, int]:
