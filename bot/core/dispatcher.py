@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import logging
 from collections.abc import Callable
 from datetime import datetime
@@ -39,6 +38,15 @@ log = logging.getLogger(__name__)
 CANCEL_NAMES = {"huy", "cancel"}
 # Answers only for people not yet registered (everything else gets the explanation).
 PUBLIC_NAMES = {"start"}
+
+
+def json_copy(value: Any) -> Any:
+    """Copy a JSON value (a draft): a few µs, where copy.deepcopy takes several times that."""
+    if isinstance(value, dict):
+        return {key: json_copy(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [json_copy(item) for item in value]
+    return value
 
 
 def question_token(state: ConversationState) -> str:
@@ -271,7 +279,7 @@ class Dispatcher:
             state.ask_anew()
             await self.conversations.save(ctx.user.id, state, ctx.now)
             return await self._ask(ctx, flow, state, edit=False)
-        before = copy.deepcopy(state.draft)
+        before = json_copy(state.draft)
         outcome = await step.receive(ctx, answer)
         return await self._apply(ctx, flow, state, outcome, first=False, before=before)
 

@@ -190,7 +190,7 @@ class MeetingRepository:
 
     async def regular_of_month(self, cell_id: int, day: date) -> StoredReport | None:
         """Return the regular meeting report of the cell for the month of `day`, if any."""
-        row = await self._db.fetch_one(
+        row = await self._db.lookup(
             f"SELECT {_COLUMNS} FROM meeting_reports WHERE cell_id = ? AND regular_month = ?",
             (cell_id, _month(day)),
         )
@@ -198,7 +198,7 @@ class MeetingRepository:
 
     async def get(self, report_id: int) -> StoredReport | None:
         """Return one report by id."""
-        row = await self._db.fetch_one(
+        row = await self._db.lookup(
             f"SELECT {_COLUMNS} FROM meeting_reports WHERE id = ?", (report_id,)
         )
         return None if row is None else _stored(row)
@@ -210,7 +210,7 @@ class MeetingRepository:
 
     async def latest(self, cell_id: int) -> StoredReport | None:
         """Return the cell's most recent meeting (the last saved of a day)."""
-        row = await self._db.fetch_one(
+        row = await self._db.lookup(
             f"SELECT {_COLUMNS} FROM meeting_reports WHERE cell_id = ?"
             " ORDER BY held_on DESC, id DESC LIMIT 1",
             (cell_id,),
@@ -224,7 +224,9 @@ class MeetingRepository:
         if not cell_ids:
             return []
         marks = ", ".join("?" for _ in cell_ids)
-        rows = await self._db.fetch_all(
+        # One cell's reports are a few rows by index; many cells' a scan, off the loop.
+        read = self._db.lookup_all if len(cell_ids) == 1 else self._db.fetch_all
+        rows = await read(
             f"SELECT {_COLUMNS} FROM meeting_reports WHERE cell_id IN ({marks})"
             " AND held_on BETWEEN ? AND ? ORDER BY id",
             (*cell_ids, first.isoformat(), last.isoformat()),
@@ -254,7 +256,7 @@ class MeetingRepository:
         Months before it are not counted as missing: the bot cannot know about them. The
         grant is a UTC moment; its day is the day in `zone`, where the secretary lives.
         """
-        row = await self._db.fetch_one(
+        row = await self._db.lookup(
             "SELECT (SELECT MIN(granted_at) FROM user_roles"
             "        WHERE unit_id = ? AND role = 'secretary') AS granted,"
             "       (SELECT MIN(held_on) FROM meeting_reports WHERE cell_id = ?) AS held",

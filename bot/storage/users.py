@@ -48,7 +48,7 @@ class UserRepository:
         self._db = db
 
     async def find(self, channel: str, user_key: str) -> User | None:
-        rows = await self._db.fetch_all(
+        rows = await self._db.lookup_all(
             "SELECT u.id, u.locale, r.role, r.unit_id FROM users u"
             " LEFT JOIN user_roles r ON r.user_id = u.id"
             " WHERE u.channel = ? AND u.user_key = ? ORDER BY r.granted_at, r.unit_id",
