@@ -57,9 +57,10 @@ def report_answers(day: str, present: int) -> list[str]:
     """Typed answers to /baocao for a regular meeting everybody attended, saved at the end.
 
     Date, kind (regular), minutes, present, resolution adopted (yes), tasks, dissemination,
-    note (skip), review (save): each one an answer the flow takes (the rounds check it).
+    note (skipped: "bo qua" is the Skip button typed), review (save): each one an answer
+    the flow takes (the rounds check it).
     """
-    return [day, "1", "95", str(present), "1", "2", "all", "skip", "1"]
+    return [day, "1", "95", str(present), "1", "2", "all", "bo qua", "1"]
 
 
 async def one_round(dispatcher: Dispatcher, day: str) -> tuple[list[float], list[float]]:

@@ -80,11 +80,13 @@ class AnsweringRequest(BaseRequest):
         result: Any = True
         if name == "getMe":
             result = {"id": 7000009, "is_bot": True, "first_name": "Bench", "username": "b_bot"}
-        elif name in {"sendMessage", "editMessageText"}:
+        elif name in {"sendMessage", "editMessageText"}:  # the message, as Telegram sends back
             self._message_id += 1
             result = {"message_id": params.get("message_id", self._message_id), "date": 0,
                       "chat": {"id": int(str(params["chat_id"])), "type": "private"},
                       "text": str(params.get("text", ""))}
+            if "reply_markup" in params:
+                result["reply_markup"] = params["reply_markup"]
         return 200, json.dumps({"ok": True, "result": result}).encode()
 
 

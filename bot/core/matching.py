@@ -5,11 +5,13 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Sequence
+from functools import lru_cache
 
 from bot.core.messages import Choice
 from bot.core.parsing import is_ascii_number
 
 
+@lru_cache(maxsize=4096)  # the same labels are folded for every user who answers by typing
 def fold(text: str) -> str:
     """Lower-case and strip Vietnamese diacritics, so "Tất cả" matches "tat ca"."""
     text = text.replace("đ", "d").replace("Đ", "D")

@@ -111,25 +111,21 @@ class Database:
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
         """Run a block in BEGIN IMMEDIATE … COMMIT, rolled back on any error."""
-        async with self._writing():
-            try:
-                with _translated():
-                    await self._conn.execute("BEGIN IMMEDIATE")
-                    yield self._conn
-                    await self._conn.execute("COMMIT")
-            except BaseException:
-                # Shielded: a cancelled task must still leave the shared connection usable.
-                await asyncio.shield(self._rollback())
-                raise
+        async with self._writing(), self._on_writer() as conn:
+            yield conn
 
     async def write(self, sql: str, params: Params = ()) -> list[Row]:
-        """Run one statement as a transaction of its own; return the rows it RETURNs."""
+        """Run one statement as a transaction of its own; return the rows it RETURNs.
+
+        It runs at once on the loop's thread, unless another process is writing: then on
+        the writer's thread, which waits for it.
+        """
         async with self._writing():  # autocommit: a single statement is atomic by itself
             if self._here is not None:
                 try:
                     with _translated():
                         rows = self._here.execute(sql, params).fetchall()
-                except _Busy:  # another process is writing: wait for it on the writer thread
+                except _Busy:  # another process is writing: wait for it on the writer's thread
                     pass
                 else:
                     await self._checkpoint_now_and_then()
@@ -142,6 +138,19 @@ class Database:
         if self._writes_here % CHECKPOINT_EVERY == 0:
             with _translated():
                 await self._conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+
+    @asynccontextmanager
+    async def _on_writer(self) -> AsyncIterator[aiosqlite.Connection]:
+        """BEGIN IMMEDIATE … COMMIT on the writer's thread (the write lock is held)."""
+        try:
+            with _translated():
+                await self._conn.execute("BEGIN IMMEDIATE")
+                yield self._conn
+                await self._conn.execute("COMMIT")
+        except BaseException:
+            # Shielded: a cancelled task must still leave the shared connection usable.
+            await asyncio.shield(self._rollback())
+            raise
 
     async def write_many(self, sql: str, rows: Iterable[Params]) -> None:
         async with self.transaction() as conn:

@@ -11,7 +11,7 @@ from typing import Any
 import aiosqlite
 
 from bot.domain.meetings import Dissemination, MeetingKind, MeetingReport, Roll
-from bot.storage.database import Database, timestamp
+from bot.storage.database import Database, Row, timestamp
 from bot.storage.errors import Conflict, NotFound
 
 _COLUMNS = (
@@ -137,15 +137,15 @@ class MeetingRepository:
         values = _values(report, regular, by_user, at)
         columns = ", ".join(values)
         placeholders = ", ".join(f":{c}" for c in values)
+        insert = f"INSERT INTO meeting_reports ({columns}) VALUES ({placeholders}) RETURNING id"
+        inserted: Row | None
         try:
-            async with self._db.transaction() as conn:
-                cursor = await conn.execute(
-                    f"INSERT INTO meeting_reports ({columns}) VALUES ({placeholders})"
-                    " RETURNING id",
-                    values,
-                )
-                inserted = await cursor.fetchone()
-                if roll is not None:
+            if roll is None:  # one statement: atomic by itself, and written at once
+                [inserted] = await self._db.write(insert, values)
+            else:
+                async with self._db.transaction() as conn:
+                    cursor = await conn.execute(insert, values)
+                    inserted = await cursor.fetchone()
                     await _set_roll(conn, report.cell_id, roll)
         except Conflict:
             # Someone saved the month between our check and our insert.

@@ -648,3 +648,13 @@ async def test_the_bot_speaks_first_through_the_channel_as_a_sender(
             await channel.send(str(STRANGER), [Reply("Ai đây?")])
     finally:
         await telegram.application.stop()
+
+
+def test_a_keyboard_is_sent_exactly_as_python_telegram_bot_would_serialise_it() -> None:
+    from telegram import InlineKeyboardMarkup
+
+    reply = Reply("?", (Choice("a", "Một"), Choice("b", "Hai"), Choice("done", "Xong")),
+                  multi=True, selected=frozenset({"b"}), token="pick.fruit.abc123")
+    fast = keyboard(reply, CallbackCodec())
+    assert fast is not None
+    assert fast.to_dict() == InlineKeyboardMarkup(fast.inline_keyboard).to_dict()

@@ -162,3 +162,4 @@ async def test_the_loop_connection_keeps_foreign_keys(db: Database) -> None:
     with pytest.raises(NotFound):
         await db.write("INSERT INTO user_roles (user_id, role, unit_id, granted_at)"
                        " VALUES (424242, 'staff', 424242, 'now')")
+
