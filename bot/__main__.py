@@ -1,4 +1,4 @@
-"""Command line: run, shell, demo, org import, invite, backup."""
+"""Command line: run, shell, demo, org import, ratings import, invite, backup."""
 
 from __future__ import annotations
 
@@ -43,6 +43,11 @@ def build_parser() -> argparse.ArgumentParser:
     org_import = org_commands.add_parser(
         "import", help="create or update cells from a CSV or .xlsx file")
     org_import.add_argument("file", type=Path)
+    ratings = commands.add_parser("ratings", help="annual ratings of the cells")
+    ratings_commands = ratings.add_subparsers(dest="ratings_command", required=True)
+    ratings_import = ratings_commands.add_parser(
+        "import", help="load a year's ratings from a CSV or .xlsx file (all or nothing)")
+    ratings_import.add_argument("file", type=Path)
     invite = commands.add_parser("invite", help="print a one-time invite code")
     invite.add_argument("target", help="cell code (secretary), or unit code or path")
     invite.add_argument("--role", choices=[r.value for r in Role], required=True)
@@ -81,6 +86,8 @@ async def dispatch(args: argparse.Namespace, settings: Settings) -> int:
             return 0
         if args.command == "org":
             return await import_org(app, t, args.file)
+        if args.command == "ratings":
+            return await import_ratings(app, t, args.file)
         if args.command == "invite":
             return await invite(app, t, args.target, Role(args.role), args.days)
         if args.command == "backup":
@@ -140,6 +147,24 @@ async def import_org(app: App, t: Translator, path: Path) -> int:
     print(t("Imported {file}: {created} created, {updated} updated.", file=path,
             created=t.plural("{n} cell", "{n} cells", created),
             updated=t.plural("{n} cell", "{n} cells", updated)))
+    return 0
+
+
+async def import_ratings(app: App, t: Translator, path: Path) -> int:
+    from handlers.ratings import load_ratings
+
+    try:
+        data = await asyncio.to_thread(path.read_bytes)
+    except OSError as exc:
+        fail(t("Cannot read {file}: {problem}. Nothing was imported.", file=path,
+               problem=exc.strerror or exc))
+        return 1
+    loaded = await load_ratings(app.db, app.dispatcher.rules, t, data, scope=None,
+                                by_user=None, now=app.dispatcher.now())
+    if loaded.saved is None:
+        fail(loaded.text)
+        return 1
+    print(loaded.text)
     return 0
 
 

@@ -8,7 +8,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.core.dispatcher import Dispatcher
-from bot.core.messages import Inbound, Reply
+from bot.core.messages import Attachment, Inbound, Reply
 from bot.domain.meetings import ALL_TARGETS, MeetingKind, MeetingReport
 from bot.domain.org import CellRow, Role
 from bot.domain.rulebook import Rulebook
@@ -54,6 +54,14 @@ class Chat:
     async def send(self, text: str) -> list[Reply]:
         inbound = Inbound(self.channel, self.user_key, text=text,
                           language_code=self.language_code)
+        return await self._deliver(inbound)
+
+    async def send_file(self, filename: str, data: bytes, mime_type: str = "text/csv",
+                        caption: str = "") -> list[Reply]:
+        """Send a document, as a channel passes one on."""
+        inbound = Inbound(self.channel, self.user_key, text=caption,
+                          language_code=self.language_code,
+                          attachment=Attachment(filename, data, mime_type))
         return await self._deliver(inbound)
 
     async def tap(self, key: str) -> list[Reply]:

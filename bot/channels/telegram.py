@@ -28,6 +28,7 @@ from telegram import (
     BotCommand,
     BotCommandScopeChat,
     BotCommandScopeDefault,
+    Document,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     Message,
@@ -52,7 +53,7 @@ from telegram.request import BaseRequest
 from bot.app import App
 from bot.config import ConfigError, Settings
 from bot.core.commands import Registry
-from bot.core.messages import Choice, Inbound, Reply
+from bot.core.messages import Attachment, Choice, Inbound, Reply
 from bot.domain.org import Grant, User
 from bot.i18n import Translator, choose_locale, translator
 from bot.logsafe import log_failure
@@ -87,6 +88,7 @@ CANCEL_NAMES = {"vi": "huy", "en": "cancel"}
 COMMAND_NAME = re.compile(r"[a-z0-9_]{1,32}")  # what setMyCommands accepts
 MAX_DESCRIPTION = 256
 MAX_MENU_COMMANDS = 100
+MAX_DOCUMENT_BYTES = 2_000_000  # a file sent to the bot (a province's ratings are ~1 MB)
 
 
 # Callback data ------------------------------------------------------------------------
@@ -280,10 +282,17 @@ class TelegramChannel:
         message, user = update.effective_message, update.effective_user
         if message is None or user is None:
             return
+        attachment = await self._download(context.bot, message.document)
         inbound = Inbound(CHANNEL, str(user.id), text=message.text or "",
-                          language_code=user.language_code)
+                          language_code=user.language_code, attachment=attachment)
         await self._close_open_prompt(context.bot, message.chat_id)
-        if message.text is None:  # a photo, sticker or voice note: nothing the bot can read
+        if message.document is not None and attachment is None:
+            t = await self._translator_for(user.id, user.language_code)
+            notice = Reply(t("I could not take this file: it may be at most {size} MB. "
+                             "Please send a smaller file.",
+                             size=t.number(MAX_DOCUMENT_BYTES // 1_000_000)))
+            replies = [notice, *await self.app.dispatcher.repeat_question(inbound)]
+        elif message.text is None and attachment is None:  # a photo, sticker or voice note
             t = await self._translator_for(user.id, user.language_code)
             notice = Reply(t("I can only read typed text. Please type your answer."))
             replies = [notice, *await self.app.dispatcher.repeat_question(inbound)]
@@ -292,6 +301,21 @@ class TelegramChannel:
         await self.deliver(context.bot, message.chat_id, replies)
         await self.refresh_chat_menu(context.bot, message.chat_id, str(user.id),
                                      user.language_code)
+
+    async def _download(self, bot: Bot, document: Document | None) -> Attachment | None:
+        """Fetch a document's bytes (a ratings file); None when too large or unreachable."""
+        if document is None or (document.file_size or 0) > MAX_DOCUMENT_BYTES:
+            return None
+        try:
+            file = await bot.get_file(document.file_id)
+            data = bytes(await file.download_as_bytearray())
+        except TelegramError as exc:
+            log.warning("telegram: could not fetch a document (%s)", type(exc).__name__)
+            return None
+        if len(data) > MAX_DOCUMENT_BYTES:
+            return None
+        return Attachment(document.file_name or "file", data,
+                          document.mime_type or "application/octet-stream")
 
     async def received_edit(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         message, user = update.effective_message, update.effective_user

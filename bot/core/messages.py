@@ -38,6 +38,7 @@ class Inbound:
     choice: str | None = None  # key of a tapped choice
     token: str = ""  # token of the reply whose choice was tapped
     language_code: str | None = None  # the app's language, e.g. "vi" or "en-US"
+    attachment: Attachment | None = None  # a file sent as a document (size-limited by channel)
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
