@@ -13,11 +13,12 @@ from pathlib import Path
 from bot.app import App, configure_logging, open_app
 from bot.config import ConfigError, Settings, load_settings
 from bot.demo import seed_demo
-from bot.domain.org import OrgCsvError, Role, parse_org_rows
+from bot.domain.cells import CellRules, CellSize, cell_rules_on, cell_size
+from bot.domain.org import CellRow, OrgCsvError, Role, parse_org_rows
 from bot.domain.rulebook import RulebookError
 from bot.i18n import N_, Translator, translator
 from bot.shell import ShellUsers, is_demo_database
-from bot.storage.org import OrgRepository
+from bot.storage.org import OrgRepository, RollReset
 from bot.storage.users import InviteRepository
 from bot.tables import TableError, read_table_file
 
@@ -135,7 +136,7 @@ async def import_org(app: App, t: Translator, path: Path) -> int:
     try:
         rows = await asyncio.to_thread(read_table_file, path)
         cells = parse_org_rows(rows)
-        created, updated = await OrgRepository(app.db).import_cells(cells)
+        result = await OrgRepository(app.db).import_cells(cells, app.dispatcher.now())
     except TableError as exc:
         fail(t("Cannot read {file}: {problem}. Nothing was imported.", file=path,
                problem=exc))
@@ -145,9 +146,31 @@ async def import_org(app: App, t: Translator, path: Path) -> int:
                line=exc.line, problem=t(exc.template, **exc.values)))
         return 1
     print(t("Imported {file}: {created} created, {updated} updated.", file=path,
-            created=t.plural("{n} cell", "{n} cells", created),
-            updated=t.plural("{n} cell", "{n} cells", updated)))
+            created=t.plural("{n} cell", "{n} cells", result.created),
+            updated=t.plural("{n} cell", "{n} cells", result.updated)))
+    print_roll_resets(t, result.rolls_changed)
+    print_cell_sizes(t, cells, cell_rules_on(app.dispatcher.rules, app.dispatcher.now().date()))
     return 0
+
+
+def print_cell_sizes(t: Translator, cells: Sequence[CellRow], rules: CellRules) -> None:
+    """Warn about cells below the Charter's size; count those that elect a cell committee."""
+    for cell in cells:
+        if cell_size(cell.full_members, rules) is CellSize.TOO_SMALL:
+            fail(t.plural(
+                "Warning, line {line}: {code} has {n} full member; a cell needs at least {least}.",
+                "Warning, line {line}: {code} has {n} full members; a cell needs at least "
+                "{least}.",
+                cell.full_members, line=cell.line, code=cell.code,
+                least=t.number(rules.min_full_members),
+            ))
+    committees = sum(cell_size(c.full_members, rules) is CellSize.COMMITTEE for c in cells)
+    if committees:
+        print(t.plural(
+            "{n} cell has {least} or more full members: it elects a cell committee (chi ủy).",
+            "{n} cells have {least} or more full members: they elect a cell committee (chi ủy).",
+            committees, least=t.number(rules.committee_full_members),
+        ))
 
 
 async def import_ratings(app: App, t: Translator, path: Path) -> int:
@@ -166,6 +189,17 @@ async def import_ratings(app: App, t: Translator, path: Path) -> int:
         return 1
     print(loaded.text)
     return 0
+
+
+def print_roll_resets(t: Translator, resets: Sequence[RollReset]) -> None:
+    """Say which cells' counts the file changed: the import resets what recruitment moved."""
+    if resets:
+        print(t.plural("The file changed the counts of {n} cell (full, probationary, exempt):",
+                       "The file changed the counts of {n} cells (full, probationary, exempt):",
+                       len(resets)))
+    for reset in resets:
+        print(f"  {reset.code}: {'/'.join(map(str, reset.before))} → "
+              f"{'/'.join(map(str, reset.after))}")
 
 
 async def invite(app: App, t: Translator, target: str, role: Role, days: int) -> int:

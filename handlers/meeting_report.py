@@ -55,6 +55,7 @@ from bot.domain.meetings import (
     evaluate_with,
     is_regular,
     kind_is_regular,
+    max_report_age_days,
     needs_topic,
     parse_targets,
     rules_on,
@@ -65,6 +66,7 @@ from bot.i18n import N_
 from bot.storage.meetings import MeetingRepository, MonthAlreadyReported
 from bot.storage.org import OrgRepository
 from handlers.common import own_cell_choices
+from handlers.recruitment_roll import roll_news
 from handlers.standing import KIND_LABELS, TARGET_LABELS, low_attendance_warning, standing_text
 
 ROLL_STEPS = ("roll_full", "roll_probationary", "roll_exempt")
@@ -108,7 +110,7 @@ def draft_report(ctx: Ctx) -> MeetingReport:
         excused=int(d.get("excused") or 0) if present < expected else 0,
         resolution_adopted=adopted,
         tasks=int(d.get("tasks") or 0) if adopted else 0,
-        disseminated_to=parse_targets(d["targets"]),
+        disseminated_to=parse_targets(d["targets"]) if adopted else frozenset(),
         note=d.get("note"),
     )
 
@@ -171,7 +173,7 @@ async def received_date(ctx: Ctx, day: date) -> Outcome:
             )
         )
     if error is ReportError.DATE_TOO_OLD:
-        days = rules_on(ctx.rules, ctx.today).max_report_age_days
+        days = max_report_age_days(ctx.rules)
         return Invalid(
             ctx.t(
                 "A meeting can be reported up to {days} days after it was held. "
@@ -305,9 +307,9 @@ class PresentStep(NumberStep):
         return outcome
 
 
-def ask_present(ctx: Ctx) -> str:
+async def ask_present(ctx: Ctx) -> str:
     roll = roll_of(ctx)
-    return ctx.t(
+    question = ctx.t(
         "How many members attended? Expected: {expected} ({full} full + {probationary} "
         "probationary − {exempt} exempt from meetings). If the roll is wrong, correct it first.",
         expected=ctx.t.number(roll.expected),
@@ -315,6 +317,9 @@ def ask_present(ctx: Ctx) -> str:
         probationary=ctx.t.number(roll.probationary),
         exempt=ctx.t.number(roll.exempt),
     )
+    # Recruitment's changes to the roll since the last report (owned by handlers/recruitment*).
+    news = await roll_news(ctx, int(ctx.draft["cell_id"]))
+    return question if news is None else f"{news}\n\n{question}"
 
 
 def present_bounds(ctx: Ctx) -> tuple[int, int]:
@@ -412,10 +417,11 @@ def yes_no(ctx: Ctx) -> list[Choice]:
 def received_resolution(ctx: Ctx, key: str) -> Outcome:
     adopted = key == "yes"
     ctx.draft["adopted"] = adopted
-    if not adopted:
+    if not adopted:  # no resolution: no tasks in it, nothing to pass on
         ctx.draft["tasks"] = 0
+        ctx.draft["targets"] = []
         ctx.draft.pop("tasks_asked", None)
-        return Next("dissemination")
+        return Next("note")
     # Changed to "yes" from the review: the tasks were never asked, so ask them now.
     return Next("tasks", force=not ctx.draft.get("tasks_asked"))
 
@@ -429,9 +435,10 @@ def ask_tasks(ctx: Ctx) -> str:
 
 
 def received_tasks(ctx: Ctx, tasks: int) -> Outcome:
+    first_time = not ctx.draft.get("tasks_asked")
     ctx.draft["tasks"] = tasks
     ctx.draft["tasks_asked"] = True
-    return Next("dissemination")
+    return Next("dissemination", force=first_time)  # after "yes" from the review: ask it too
 
 
 def target_choices(ctx: Ctx) -> list[Choice]:
@@ -480,7 +487,7 @@ def summary(ctx: Ctx) -> str:
         lines.append(t("Topic: {topic}", topic=report.topic))
     minimum = rules.min_minutes(report.kind)
     lines.append(t("Duration: {minutes} minutes", minutes=t.number(report.minutes)))
-    if report.minutes < minimum:
+    if minimum is not None and report.minutes < minimum:
         lines.append(
             t("  ⚠ shorter than the {minimum} minutes required", minimum=t.number(minimum))
         )
@@ -515,7 +522,9 @@ def summary(ctx: Ctx) -> str:
     lines.append(t("Resolution adopted: {answer}", answer=answer))
     if report.resolution_adopted:
         lines.append(t("Concrete tasks: {tasks}", tasks=t.number(report.tasks)))
-    lines.append(t("Passed on to: {targets}", targets=targets_text(ctx, report.disseminated_to)))
+        lines.append(
+            t("Passed on to: {targets}", targets=targets_text(ctx, report.disseminated_to))
+        )
     if report.note:
         lines.append(t("Note: {note}", note=report.note))
     if ctx.draft.get("replace_id"):
@@ -544,8 +553,8 @@ def edit_fields(ctx: Ctx) -> list[tuple[str, str]]:
         fields.append(("excused", t("Excused absences")))
     fields.append(("resolution", t("Resolution adopted")))
     if ctx.draft.get("adopted"):
-        fields.append(("tasks", t("Concrete tasks")))
-    fields += [("dissemination", t("Passed on to")), ("note", t("Note"))]
+        fields += [("tasks", t("Concrete tasks")), ("dissemination", t("Passed on to"))]
+    fields.append(("note", t("Note")))
     return fields
 
 
@@ -558,7 +567,7 @@ async def save(ctx: Ctx) -> Outcome:
             ctx.t(
                 "This report can no longer be saved as it is: the meeting date is more than "
                 "{days} days ago. Tap Edit to change it, or Cancel.",
-                days=ctx.t.number(rules_on(ctx.rules, ctx.today).max_report_age_days),
+                days=ctx.t.number(max_report_age_days(ctx.rules)),
             )
         )
     if errors:

@@ -39,7 +39,7 @@ def test_a_secretary_reports_a_meeting_and_reads_the_standing_in_both_languages(
     assert "Sinh hoạt thường kỳ: 1/1 tháng" in standing.text
 
     english = bot.ask(SECRETARY, "/standing", "Standing of", language_code="en")
-    assert "Attendance: 16 of 17 (94.1%)" in english.text
+    assert "Attendance: 16/17 (94.1%)" in english.text
     assert "Regular meetings: 1 of 1 month" in english.text
 
     log = bot.stop()

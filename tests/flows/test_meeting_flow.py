@@ -22,7 +22,7 @@ from bot.storage.org import OrgRepository
 from bot.storage.users import UserRepository
 from handlers import standing
 from tests.channels.recording import TOKEN, FakeTelegram, RecordingRequest
-from tests.support import VN, Chat, Clock, World, make_dispatcher, sample_meeting
+from tests.support import VN, Chat, Clock, World, make_dispatcher, sample_meeting, vn_time
 
 # Answers to a regular meeting of cell TL-01 (19 expected) held on 20/11/2026, typed.
 REGULAR = ["20/11", "1", "95", "17", "1", "1", "3", "1 3", "Họp tại nhà văn hoá"]
@@ -71,7 +71,7 @@ async def test_a_typed_report_is_saved_and_answered_with_the_standing_in_vietnam
     standing = replies[1].text
     assert "Tình hình Chi bộ ấp Xóm Chùa đến ngày 27/11/2026" in standing
     assert "Dự họp: 17/19 (89,5%)" in standing
-    assert "chưa đạt tiêu chí dự họp: vắng không lý do: 1" in standing
+    assert "chưa đạt tiêu chí dự họp: 1 đồng chí vắng không lý do" in standing
     assert "Nghị quyết chưa triển khai đến: Mặt trận Tổ quốc" in standing
     assert "không phải kết quả xếp loại chính thức" in standing
     [saved] = await reports_of(db, world)
@@ -98,17 +98,14 @@ async def test_a_tapped_thematic_report_in_english(
         "Digital transformation in the hamlet",
         "tap:90",
         "tap:19",
-        "tap:no",
-        "tap:hamlet_board",
-        "tap:fatherland_front",
+        "tap:no",  # no resolution: nothing to pass on, so straight to the note
+        "tap:skip",
     )
-    assert chat.last.multi and chat.last.selected == {"hamlet_board", "fatherland_front"}
-    await say(chat, "tap:done", "tap:skip")
     assert "Topic: Digital transformation in the hamlet" in chat.last_text
-    assert "Resolution adopted: No" in chat.last_text
+    assert "Resolution adopted: No" in chat.last_text and "Passed on to" not in chat.last_text
     replies = await chat.tap("save")
     assert replies[0].text == "Saved. Thank you, comrade."
-    assert "Attendance: 19 of 19 (100%)" in replies[1].text
+    assert "Attendance: 19/19 (100%)" in replies[1].text
     [saved] = await reports_of(db, world)
     assert saved.kind is MeetingKind.THEMATIC and saved.held_on == date(2026, 11, 26)
     assert saved.tasks == 0 and saved.note is None
@@ -128,9 +125,9 @@ async def test_a_tapped_thematic_report_in_english(
         (["20/11", "1", "95", "17"], "3", "from 0 to 2"),  # more excused than absent
         (["20/11", "1", "95", "17", "1"], "maybe", "1 to 2"),  # neither yes nor no
         (["20/11", "1", "95", "17", "1", "1"], "51", "from 0 to 50"),  # too many tasks
-        (["20/11", "1", "95", "19", "2"], "9", "Tap the items"),  # no ninth organisation
-        (["20/11", "1", "95", "19", "2", "all"], "x" * 501, "between 1 and 500"),  # note
-        (["20/11", "1", "95", "19", "2", "all", "tap:skip"], "maybe", "1 to save"),  # review
+        (["20/11", "1", "95", "19", "1", "2"], "9", "Tap the items"),  # no ninth organisation
+        (["20/11", "1", "95", "19", "2"], "x" * 501, "between 1 and 500"),  # note
+        (["20/11", "1", "95", "19", "2", "tap:skip"], "maybe", "1 to save"),  # review
         (["20/11", "1", "95", "tap:roll", "18", "2"], "21", "at most 19 can be exempt"),
     ],
 )
@@ -198,7 +195,7 @@ async def test_dissemination_is_a_multi_select_by_taps_or_typing(
 ) -> None:
     chat = Chat(dispatcher, "sec-1")
     await chat.send("/baocao")
-    await say(chat, "20/11", "1", "95", "19", "2", *answers, "tap:skip", "tap:save")
+    await say(chat, "20/11", "1", "95", "19", "1", "2", *answers, "tap:skip", "tap:save")
     [saved] = await reports_of(db, world)
     assert saved.disseminated_to == targets
 
@@ -224,7 +221,9 @@ async def test_edit_from_the_review_changes_one_answer_and_comes_back(
     assert "shorter than the 120 minutes required" in chat.last_text  # 95 min, combined
     await say(chat, "tap:edit", "tap:resolution", "tap:no")
     assert "Concrete tasks" not in chat.last_text
-    await say(chat, "tap:edit", "tap:resolution", "tap:yes", "4")  # tasks asked again
+    await say(chat, "tap:edit", "tap:resolution", "tap:yes", "4")  # tasks asked again…
+    assert "passed on to" in chat.last_text  # …and whom it was passed on to
+    await say(chat, "all")
     assert "Concrete tasks: 4" in chat.last_text
     await chat.tap("save")
     [saved] = await reports_of(db, world)
@@ -246,7 +245,7 @@ async def test_back_returns_to_the_previous_question_keeping_the_answers(
     assert "How long did the meeting last" in chat.last_text
     await chat.send("quay lại")  # typed, in Vietnamese without caring for the language
     assert "What kind of meeting" in chat.last_text
-    await say(chat, "tap:thematic", "Party building", "100", "19", "2", "all", "tap:skip")
+    await say(chat, "tap:thematic", "Party building", "100", "19", "2", "tap:skip")
     assert "Date: Nov 20, 2026" in chat.last_text and "Duration: 100 minutes" in chat.last_text
 
 
@@ -263,7 +262,7 @@ async def test_a_second_regular_report_of_the_month_replaces_the_first_with_hist
     assert "Nov 20, 2026" in second.last_text
     await second.tap("replace")
     assert "topic" in second.last_text  # combined: the flow goes on with the topic
-    await say(second, "Party building", "120", "19", "2", "all", "tap:skip")
+    await say(second, "Party building", "120", "19", "2", "tap:skip")
     assert "This replaces the earlier report of Nov 2026." in second.last_text
     replies = await second.tap("save")
     assert "was replaced and kept in the history" in replies[0].text
@@ -300,7 +299,6 @@ async def test_cancelling_the_replacement_keeps_the_earlier_report(
         "90",
         "19",
         "2",
-        "0",
         "tap:skip",
         "tap:save",
     )
@@ -348,7 +346,7 @@ async def test_the_roll_is_corrected_only_when_the_report_is_saved(
     await chat.send("/report")
     await say(chat, "20/11", "1", "95", "tap:roll", "20", "tap:2", "3")
     assert "Expected: 19 (20 full + 2 probationary − 3 exempt" in chat.last_text
-    await say(chat, "19", "2", "all", "tap:skip")
+    await say(chat, "19", "2", "tap:skip")
     assert "Roll (corrected): 20 full, 2 probationary, 3 exempt" in chat.last_text
     org = OrgRepository(db)
     cell = await org.get(world.cell_ids["TL-01"])
@@ -363,7 +361,7 @@ async def test_a_draft_survives_a_restart(db: Database, clock: Clock, world: Wor
     await chat.send("/report")
     await say(chat, "20/11", "1", "95")
     chat.dispatcher = make_dispatcher(db, clock)  # a new process on the same database
-    await say(chat, "19", "2", "all", "tap:skip")
+    await say(chat, "19", "2", "tap:skip")
     assert "Duration: 95 minutes" in chat.last_text
 
 
@@ -394,7 +392,7 @@ async def test_the_standing_counts_the_year_in_english_and_vietnamese(
     [en] = await Chat(dispatcher, "sec-1", language_code="en").send("/standing")
     for line in (
         "Latest meeting: Regular and thematic together, Nov 5, 2026",
-        "Attendance: 18 of 19 (94.7%)",
+        "Attendance: 18/19 (94.7%)",
         "✓ meets the attendance criterion (more than 85%, no unexcused absence)",
         "shorter than the 120 minutes required",
         "Resolution not yet passed on to: Hamlet board, Fatherland Front, Mass organisations",
@@ -402,9 +400,9 @@ async def test_the_standing_counts_the_year_in_english_and_vietnamese(
         "no regular meeting reported for: Oct 2026",
         "Thematic meetings this quarter (quarter 4): 1, at least 1 expected",
         "Average attendance: 92.1%",  # 35 of 38
-        "Meetings meeting the attendance criterion: 50%",
-        "Resolutions passed on to all three: 50%",
-        "Meetings with at least one concrete task: 2 of 2",
+        "Meetings that met the attendance criterion: 1/2 (50%)",
+        "Resolutions passed on to everyone they must reach: 1/2 (50%)",
+        "Meetings with at least one concrete task: 2/2 (100%)",
     ):
         assert line in en.text
     [vi] = await Chat(dispatcher, "sec-1").send("/tinhhinh")
@@ -414,7 +412,7 @@ async def test_the_standing_counts_the_year_in_english_and_vietnamese(
         "Sinh hoạt thường kỳ: 2/3 tháng",
         "chưa có báo cáo sinh hoạt thường kỳ các tháng: 10/2026",
         "Tỷ lệ dự họp bình quân: 92,1%",
-        "Số buổi đạt tiêu chí dự họp: 50%",
+        "đạt tiêu chí dự họp: 1/2 (50%)",
     ):
         assert line in vi.text
 
@@ -424,6 +422,40 @@ async def test_a_cell_without_reports_says_so(dispatcher: Dispatcher) -> None:
     assert "No meeting has been reported yet" in reply.text
     assert "Regular meetings:" not in reply.text  # the secretary joined this month: none due
     assert "This month's regular meeting is not reported yet." in reply.text
+    # tracked from November: the heading says so instead of "this year so far"
+    assert "From Nov 2026, when the cell started using the bot:" in reply.text
+    [vi] = await Chat(dispatcher, "sec-1").send("/tinhhinh")
+    assert "Từ 11/2026, khi chi bộ bắt đầu dùng bot:" in vi.text
+
+
+async def test_in_january_the_standing_still_judges_last_year_whole(
+    dispatcher: Dispatcher, db: Database, world: World, clock: Clock
+) -> None:
+    repo = MeetingRepository(db)
+    for month in range(1, 12):  # January to November 2025, no thematic meeting in Q4
+        await repo.save(report(world, date(2025, month, 10)), regular=True, by_user=None,
+                        at=clock())
+    clock.set(vn_time(2026, 1, 5))
+    [reply] = await Chat(dispatcher, "sec-1", language_code="en").send("/standing")
+    last_year = reply.text.split("Last year (2025):")[1].split("\n\n")[0]
+    assert "Regular meetings: 11 of 12 months" in last_year
+    assert "no regular meeting reported for: Dec 2025" in last_year
+    assert "quarters without a thematic meeting: 1, 2, 3, 4" in last_year
+    assert "This year so far (2026):" in reply.text
+    clock.set(vn_time(2026, 2, 5))
+    [reply] = await Chat(dispatcher, "sec-1", language_code="en").send("/standing")
+    assert "Last year" not in reply.text  # after January only this year is shown
+
+
+async def test_the_standing_warns_about_a_cell_below_three_full_members(
+    dispatcher: Dispatcher, db: Database, world: World
+) -> None:
+    [reply] = await Chat(dispatcher, "sec-1", language_code="en").send("/standing")
+    assert "18 full members: from 9, the cell elects a cell committee (chi ủy)." in reply.text
+    await OrgRepository(db).set_roll(world.cell_ids["TL-01"], 2, 1, 0)
+    [reply] = await Chat(dispatcher, "sec-1", language_code="en").send("/standing")
+    assert "⚠ The cell has 2 full members on its roll; a cell needs at least 3" in reply.text
+    assert "cell committee" not in reply.text
 
 
 async def test_organisers_read_the_standing_of_a_cell_in_their_area_by_code(
@@ -454,7 +486,7 @@ async def test_very_low_attendance_is_flagged_for_a_second_look(
 ) -> None:
     chat = Chat(dispatcher, "sec-1", language_code="en")
     await chat.send("/report")
-    await say(chat, "20/11", "1", "95", "12", "7", "tap:no", "all", "tap:skip")
+    await say(chat, "20/11", "1", "95", "12", "7", "tap:no", "tap:skip")
     assert "fewer than 66.7% of the expected members attended" in chat.last_text  # 12 of 19
     replies = await chat.tap("save")
     assert "fewer than 66.7% of the expected members attended" in replies[1].text
@@ -493,7 +525,7 @@ async def test_the_kind_can_be_typed_by_its_label(
     await say(chat, "20/11", typed)
     if kind is not MeetingKind.REGULAR:
         await say(chat, "Chuyển đổi số")
-    await say(chat, "120", "19", "2", "0", "tap:skip", "tap:save")
+    await say(chat, "120", "19", "2", "tap:skip", "tap:save")
     [saved] = await reports_of(db, world)
     assert saved.kind is kind
 
@@ -555,7 +587,7 @@ async def test_an_empty_roll_must_be_corrected_before_counting_attendance(
     await say(chat, "20/11", "1", "95")
     [reply] = await chat.send("0")
     assert "Tap Correct the roll, or type \"correct\", first" in reply.text
-    await say(chat, "tap:roll", "10", "0", "0", "10", "2", "all", "tap:skip", "tap:save")
+    await say(chat, "tap:roll", "10", "0", "0", "10", "2", "tap:skip", "tap:save")
     [saved] = await reports_of(db, world)
     assert (saved.expected, saved.present) == (10, 10)
 
@@ -618,7 +650,7 @@ async def test_backing_out_of_a_roll_correction_made_from_the_review_keeps_every
     await chat.send("/report")
     for key in ("today", "regular"):
         await chat.tap(key)
-    await say(chat, "90", "19", "tap:no", "tap:done", "tap:skip", "tap:edit", "tap:present",
+    await say(chat, "90", "19", "tap:no", "tap:skip", "tap:edit", "tap:present",
               "tap:roll", "18", "2", "1")
     for _ in range(5):  # back through the roll questions, exactly as they came
         await chat.tap("back")
@@ -680,7 +712,7 @@ async def test_a_meeting_without_a_resolution_shows_no_dissemination_line(
 ) -> None:
     chat = Chat(dispatcher, "sec-1", language_code="en")
     await chat.send("/report")
-    await say(chat, "20/11", "1", "95", "19", "tap:no", "all", "tap:skip", "1")
+    await say(chat, "20/11", "1", "95", "19", "tap:no", "tap:skip", "1")
     standing = chat.last_text
     assert "• No resolution adopted" in standing
     assert "Resolution passed on" not in standing and "not yet passed on" not in standing
