@@ -65,7 +65,7 @@ from bot.domain.org import Role
 from bot.i18n import N_
 from bot.storage.meetings import MeetingRepository, MonthAlreadyReported
 from bot.storage.org import OrgRepository
-from handlers.common import own_cell_choices
+from handlers.common import which_cell_step, with_own_cell
 from handlers.recruitment_roll import roll_news
 from handlers.standing import KIND_LABELS, TARGET_LABELS, low_attendance_warning, standing_text
 
@@ -125,16 +125,8 @@ def complete(ctx: Ctx) -> bool:
 
 async def start(ctx: Ctx, args: str) -> Outcome:
     """Begin with the only cell of the secretary, or ask which one."""
-    cells = ctx.user.secretary_of
-    if not cells:
-        return Invalid(ctx.t("Only a cell secretary can report a meeting."))
-    if len(cells) == 1:
-        return await use_cell(ctx, cells[0])
-    return Next("cell")
-
-
-async def received_cell(ctx: Ctx, key: str) -> Outcome:
-    return await use_cell(ctx, int(key))
+    return await with_own_cell(ctx, use_cell, lambda ctx: Invalid(
+        ctx.t("Only a cell secretary can report a meeting.")))
 
 
 async def use_cell(ctx: Ctx, cell_id: int) -> Outcome:
@@ -613,13 +605,7 @@ async def ask_replace_at_save(ctx: Ctx, existing_id: int, existing_day: date) ->
 FLOW = Flow(
     "meeting_report",
     [
-        ChoiceStep(
-            "cell",
-            lambda ctx: ctx.t("Which cell is this report for?"),
-            own_cell_choices,
-            received_cell,
-            counted=False,
-        ),
+        which_cell_step(use_cell, lambda ctx: ctx.t("Which cell is this report for?")),
         DateStep("date", ask_date, received_date),
         ChoiceStep(
             "kind", lambda ctx: ctx.t("What kind of meeting was it?"), kind_choices, received_kind
