@@ -238,6 +238,18 @@ def scripted(fake: ZaloFake, db: Database, clock: Clock, port: ScriptedPort,
     return ZaloChannel(port, settings_for(fake, **changes), ZaloLedger(db), clock)
 
 
+def replying_with(text: str, attachment: Attachment | None = None) -> ScriptedPort:
+    async def answer(inbound: Inbound) -> list[Reply]:
+        return [Reply(text, attachment=attachment)]
+
+    return ScriptedPort(answer)
+
+
+def serving_files(port: int) -> dict[str, object]:
+    """Settings that make the channel serve files at 127.0.0.1:`port`/files."""
+    return {"listen": ("127.0.0.1", port), "files_url": f"http://127.0.0.1:{port}/files"}
+
+
 async def test_each_users_messages_are_answered_in_order_and_users_side_by_side(
     fake: ZaloFake, db: Database, clock: Clock
 ) -> None:
@@ -274,11 +286,7 @@ async def test_a_long_reply_reaches_the_user_whole_over_the_api(
     fake: ZaloFake, db: Database, clock: Clock
 ) -> None:
     text = "\n".join(f"dòng {n:04d} " + "x" * 40 for n in range(120))  # about 6 000 chars
-
-    async def answer(inbound: Inbound) -> list[Reply]:
-        return [Reply(text)]
-
-    async with running(scripted(fake, db, clock, ScriptedPort(answer)), fake):
+    async with running(scripted(fake, db, clock, replying_with(text)), fake):
         fake.send_text(SECRETARY, "/summary")
         await wait_for(fake, "dòng 0119")
     sent = fake.messages_to(SECRETARY)
@@ -294,13 +302,8 @@ async def test_a_chart_goes_as_a_photo_that_zalo_fetches_from_the_bot(
     fake: ZaloFake, db: Database, clock: Clock
 ) -> None:
     port = free_port()
-
-    async def answer(inbound: Inbound) -> list[Reply]:
-        return [Reply("Biểu đồ dự họp", attachment=Attachment("du-hop.png", PNG, "image/png"))]
-
-    async with running(scripted(fake, db, clock, ScriptedPort(answer),
-                                listen=("127.0.0.1", port),
-                                files_url=f"http://127.0.0.1:{port}/files"), fake):
+    chart = replying_with("Biểu đồ dự họp", Attachment("du-hop.png", PNG, "image/png"))
+    async with running(scripted(fake, db, clock, chart, **serving_files(port)), fake):
         fake.send_text(SECRETARY, "/chart")
         await asyncio.to_thread(fake.wait_for, lambda c: c.method == "sendPhoto", WAIT)
     [photo] = fake.calls_of("sendPhoto")
@@ -313,13 +316,8 @@ async def test_a_spreadsheet_goes_as_a_download_link_or_a_sentence_where_to_get_
     fake: ZaloFake, db: Database, clock: Clock
 ) -> None:
     port = free_port()
-
-    async def answer(inbound: Inbound) -> list[Reply]:
-        return [Reply("Báo cáo", attachment=Attachment("bao-cao.xlsx", XLSX, "application/x"))]
-
-    async with running(scripted(fake, db, clock, ScriptedPort(answer),
-                                listen=("127.0.0.1", port),
-                                files_url=f"http://127.0.0.1:{port}/files"), fake):
+    export = replying_with("Báo cáo", Attachment("bao-cao.xlsx", XLSX, "application/x"))
+    async with running(scripted(fake, db, clock, export, **serving_files(port)), fake):
         text = await say(fake, "/export", "bao-cao.xlsx")
         url = text.split()[-1]
         data = await asyncio.to_thread(lambda: urllib.request.urlopen(url, timeout=5).read())
@@ -327,7 +325,7 @@ async def test_a_spreadsheet_goes_as_a_download_link_or_a_sentence_where_to_get_
         missing = url.rsplit("/", 2)[0] + "/" + "A" * 32 + "/bao-cao.xlsx"
         with pytest.raises(urllib.error.HTTPError):  # an unknown name is a 404
             await asyncio.to_thread(urllib.request.urlopen, missing, None, 5)
-    async with running(scripted(fake, db, clock, ScriptedPort(answer)), fake):
+    async with running(scripted(fake, db, clock, export), fake):
         text = await say(fake, "/export", "bao-cao.xlsx")  # no ZALO_FILES_URL: say where
         assert "Telegram" in text and "http" not in text
 
