@@ -31,4 +31,6 @@ def registry() -> Registry:
         *admin.COMMANDS,  # /moi: invites, admins only
         *language.COMMANDS,  # /ngonngu: Tiếng Việt or English
         *help.COMMANDS,  # /help: the commands of the user's roles
+    ], handed_over=[
+        *recruitment.HANDED_OVER,  # /phattrien's tasks, each a flow of its own
     ])
