@@ -70,7 +70,8 @@ from bot.domain.standing import Share
 from bot.i18n import N_
 from bot.storage.meetings import MeetingRepository, MonthAlreadyReported
 from bot.storage.org import OrgRepository
-from handlers.common import own_cell_choices
+from handlers.common import which_cell_step, with_own_cell
+from handlers.recruitment_roll import roll_news
 from handlers.standing import (
     KIND_LABELS,
     TARGET_LABELS,
@@ -146,16 +147,8 @@ def complete(ctx: Ctx) -> bool:
 
 async def start(ctx: Ctx, args: str) -> Outcome:
     """Begin with the only cell of the secretary, or ask which one."""
-    cells = ctx.user.secretary_of
-    if not cells:
-        return Invalid(ctx.t("Only a cell secretary can report a meeting."))
-    if len(cells) == 1:
-        return await use_cell(ctx, cells[0])
-    return Next("cell")
-
-
-async def received_cell(ctx: Ctx, key: str) -> Outcome:
-    return await use_cell(ctx, int(key))
+    return await with_own_cell(ctx, use_cell, lambda ctx: Invalid(
+        ctx.t("Only a cell secretary can report a meeting.")))
 
 
 async def use_cell(ctx: Ctx, cell_id: int) -> Outcome:
@@ -331,9 +324,9 @@ class PresentStep(NumberStep):
         return outcome
 
 
-def ask_present(ctx: Ctx) -> str:
+async def ask_present(ctx: Ctx) -> str:
     roll = roll_of(ctx)
-    return ctx.t(
+    question = ctx.t(
         "How many members attended? Expected: {expected} ({full} full + {probationary} "
         "probationary − {exempt} exempt from meetings). If the roll is wrong, correct it first.",
         expected=ctx.t.number(roll.expected),
@@ -341,6 +334,9 @@ def ask_present(ctx: Ctx) -> str:
         probationary=ctx.t.number(roll.probationary),
         exempt=ctx.t.number(roll.exempt),
     )
+    # Recruitment's changes to the roll since the last report (owned by handlers/recruitment*).
+    news = await roll_news(ctx, int(ctx.draft["cell_id"]))
+    return question if news is None else f"{news}\n\n{question}"
 
 
 def present_bounds(ctx: Ctx) -> tuple[int, int]:
@@ -708,13 +704,7 @@ async def ask_replace_at_save(ctx: Ctx, existing_id: int, existing_day: date) ->
 FLOW = Flow(
     "meeting_report",
     [
-        ChoiceStep(
-            "cell",
-            lambda ctx: ctx.t("Which cell is this report for?"),
-            own_cell_choices,
-            received_cell,
-            counted=False,
-        ),
+        which_cell_step(use_cell, lambda ctx: ctx.t("Which cell is this report for?")),
         DateStep("date", ask_date, received_date),
         ChoiceStep(
             "kind", lambda ctx: ctx.t("What kind of meeting was it?"), kind_choices, received_kind

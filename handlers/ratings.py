@@ -21,6 +21,7 @@ from bot.core.flow import Answer, Ctx, Done, Flow, Invalid, Next, Outcome, Step
 from bot.core.messages import Reply
 from bot.domain.org import OrgUnit, Role
 from bot.domain.ratings import (
+    FIRST_YEAR,
     REQUIRED_COLUMNS,
     Figures,
     Finding,
@@ -312,10 +313,11 @@ def rating_line(t: Translator, rating: StoredRating) -> str:
 
 
 def parse_year(text: str, this_year: int) -> int | None:
+    """Return a year that can have ratings (1990 to this year), else None."""
     text = text.strip()
-    if len(text) == 4 and text.isascii() and text.isdigit() and 1990 <= int(text) <= this_year:
-        return int(text)
-    return None
+    if len(text) != 4 or not (text.isascii() and text.isdigit()):
+        return None
+    return int(text) if FIRST_YEAR <= int(text) <= this_year else None
 
 
 async def start(ctx: Ctx, args: str) -> Outcome:

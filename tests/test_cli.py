@@ -38,6 +38,13 @@ def test_org_import_then_reimport_updates(tmp_path: Path) -> None:
     second = run_cli(tmp_path, "org", "import", str(csv))
     assert "0 cells created, 2 cells updated" in second.stdout
     assert "2 cells have 9 or more full members" in second.stdout  # a cell committee each
+    assert "changed the counts" not in second.stdout
+    # the administrator's new counts reset the roll, and the import names the cells it changed
+    csv.write_text(csv.read_text(encoding="utf-8").replace("TL-02,12,0,0", "TL-02,13,1,0"),
+                   encoding="utf-8")
+    third = run_cli(tmp_path, "org", "import", str(csv))
+    assert "The file changed the counts of 1 cell (full, probationary, exempt):" in third.stdout
+    assert "  TL-02: 12/0/0 → 13/1/0" in third.stdout
 
 
 def test_org_import_warns_about_a_cell_below_three_full_members(tmp_path: Path) -> None:

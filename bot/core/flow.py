@@ -27,7 +27,17 @@ T = TypeVar("T")
 MaybeAwaitable: TypeAlias = T | Awaitable[T]
 
 BACK = "back"
+DONE = "done"  # ends a multi-select
+CONTROL_KEYS = frozenset({DONE, BACK})  # not options: never marked, laid out apart
+CHECKED, UNCHECKED = "☑ ", "☐ "  # a multi-select's ticked and open options, on every channel
 RETURN_KEY = "_return"  # draft key: the review step to come back to after an edit
+
+
+def choice_label(reply: Reply, choice: Choice) -> str:
+    """Return a choice's label as shown: marked ☑ or ☐ when it is a multi-select's option."""
+    if reply.multi and choice.key not in CONTROL_KEYS:
+        return (CHECKED if choice.key in reply.selected else UNCHECKED) + choice.label
+    return choice.label
 
 
 @dataclass
@@ -242,7 +252,6 @@ class DateStep(Step):
 
 ALL_WORDS = {"all", "tat ca", "ca", "het"}
 NONE_WORDS = {"0", "none", "chua", "khong", "no"}
-DONE = "done"
 
 
 @dataclass

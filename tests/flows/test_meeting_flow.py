@@ -9,7 +9,6 @@ from typing import Any
 
 import pytest
 
-from bot.app import App
 from bot.channels.telegram import build_application
 from bot.config import Settings
 from bot.core.dispatcher import Dispatcher
@@ -552,7 +551,7 @@ async def telegram(db: Database, clock: Clock, world: World) -> AsyncIterator[Fa
     settings = Settings(TOKEN, "http://127.0.0.1:9", Path(":memory:"), VN, "vi", None)
     request = RecordingRequest()
     application = build_application(
-        App(settings, db, make_dispatcher(db, clock)), request=request, get_updates_request=request
+        make_dispatcher(db, clock), settings, request=request, get_updates_request=request
     )
     users = UserRepository(db)
     user_id = await users.ensure("telegram", str(TELEGRAM_SECRETARY), clock())

@@ -40,8 +40,10 @@ async def test_reimporting_updates_counts_and_never_duplicates(db: Database) -> 
     org = OrgRepository(db)
     rows = [CellRow(2, ("H", "X", "Ấp 1"), "X-01", 10, 1, 0),
             CellRow(3, ("H", "X", "Ấp 2"), "X-02", 12, 0, 1)]
-    assert await org.import_cells(rows) == (2, 0)
-    assert await org.import_cells([CellRow(2, ("H", "X", "Ấp 1"), "X-01", 15, 0, 2)]) == (0, 1)
+    first = await org.import_cells(rows)
+    assert (first.created, first.updated) == (2, 0)
+    again = await org.import_cells([CellRow(2, ("H", "X", "Ấp 1"), "X-01", 15, 0, 2)])
+    assert (again.created, again.updated) == (0, 1)
     cell = await org.by_code("x-01")
     assert cell is not None and (cell.full_members, cell.exempt_members) == (15, 2)
     assert await db.scalar("SELECT COUNT(*) FROM org_units") == 4  # H, X and two cells
