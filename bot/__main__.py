@@ -5,13 +5,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import signal
 import sys
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
-from bot.app import App, configure_logging, open_app
+from bot.app import App, configure_logging, configured_channels, open_app
 from bot.config import ConfigError, Settings, load_settings
+from bot.core.port import ChannelFailed
 from bot.demo import seed_demo
 from bot.domain.cells import CellRules, CellSize, cell_rules_on, cell_size
 from bot.domain.org import CellRow, OrgCsvError, Role, parse_org_rows
@@ -23,6 +25,7 @@ from bot.storage.users import InviteRepository
 from bot.tables import TableError, read_table_file
 
 log = logging.getLogger("bot")
+SIGNALS = (signal.SIGINT, signal.SIGTERM)  # both stop every channel cleanly
 
 ROLE_NAMES = {
     Role.SECRETARY: N_("cell secretary"),
@@ -80,7 +83,7 @@ async def dispatch(args: argparse.Namespace, settings: Settings) -> int:
         if args.command == "shell":
             return await shell(app, t, args.role, args.cell)
         if args.command == "demo":
-            summary = await seed_demo(app.db, app.dispatcher.now())
+            summary = await seed_demo(app.db, app.now())
             print(t("Demo district ready in {file}: {communes} communes, {cells} cells. "
                     "Try: python -m bot shell --cell {code}", file=settings.database,
                     communes=summary.communes, cells=summary.cells, code=summary.first_cell))
@@ -103,7 +106,9 @@ def fail(message: str) -> None:
 
 
 async def run(app: App, t: Translator) -> int:
-    if app.settings.telegram_token is None:
+    for channel in configured_channels(app):  # every channel whose token is set
+        app.add_channel(channel)
+    if not app.channels:
         if not await is_demo_database(app.db):  # never mix demo data into a real database
             fail(t("TELEGRAM_BOT_TOKEN is not set. Set it to run the bot, or use "
                    "`python -m bot shell --cell CODE` to chat in the terminal."))
@@ -111,25 +116,49 @@ async def run(app: App, t: Translator) -> int:
         print(t("TELEGRAM_BOT_TOKEN is not set: opening the terminal shell on the demo "
                 "district."))
         return await shell(app, t, "secretary", None)
-    from bot.channels.telegram import run_telegram
-
-    await run_telegram(app)
-    return 0
+    return await serve(app, t)
 
 
 async def shell(app: App, t: Translator, role: str, cell: str | None) -> int:
-    from bot.channels.console import ConsoleChannel
+    from bot.channels.console import ConsoleChannel, ShellChannel
 
-    users = await ShellUsers.prepare(app.db, app.dispatcher.now(), cell)
+    users = await ShellUsers.prepare(app.db, app.now(), cell)
     user = await users.user_for(role)
     if user is None:
         fail(t("Name a cell that exists: python -m bot shell --cell CODE")
              if role == Role.SECRETARY else
              t("The database has no units yet: run `python -m bot org import FILE`."))
         return 2
-    channel = ConsoleChannel(app.dispatcher, user, app.settings.locale, users.user_for)
-    await channel.run()
-    return 0
+    console = ConsoleChannel(app.dispatcher, user, app.settings.locale, users.user_for)
+    app.add_channel(ShellChannel(console))
+    return await serve(app, t)
+
+
+async def serve(app: App, t: Translator) -> int:
+    """Run the app's channels until SIGINT (exit 130) or SIGTERM (0), or until one ends."""
+    stop = asyncio.Event()
+    caught: list[signal.Signals] = []
+
+    def on_signal(signum: signal.Signals) -> None:
+        caught.append(signum)
+        stop.set()
+
+    loop = asyncio.get_running_loop()
+    for signum in SIGNALS:
+        loop.add_signal_handler(signum, on_signal, signum)
+    try:
+        await app.run(stop)
+    except ChannelFailed as failure:
+        if isinstance(failure.reason, ConfigError):
+            fail(f"Configuration error ({failure.name}): {failure.reason}")
+            return 2
+        fail(t("The {channel} channel stopped on an error ({error}); the other channels were "
+               "stopped too.", channel=failure.name, error=type(failure.reason).__name__))
+        return 1
+    finally:
+        for signum in SIGNALS:
+            loop.remove_signal_handler(signum)
+    return 130 if signal.SIGINT in caught else 0
 
 
 async def import_org(app: App, t: Translator, path: Path) -> int:
@@ -149,7 +178,7 @@ async def import_org(app: App, t: Translator, path: Path) -> int:
             created=t.plural("{n} cell", "{n} cells", result.created),
             updated=t.plural("{n} cell", "{n} cells", result.updated)))
     print_roll_resets(t, result.rolls_changed)
-    print_cell_sizes(t, cells, cell_rules_on(app.dispatcher.rules, app.dispatcher.now().date()))
+    print_cell_sizes(t, cells, cell_rules_on(app.dispatcher.rules, app.now().date()))
     return 0
 
 
@@ -183,7 +212,7 @@ async def import_ratings(app: App, t: Translator, path: Path) -> int:
                problem=exc.strerror or exc))
         return 1
     loaded = await load_ratings(app.db, app.dispatcher.rules, t, data, scope=None,
-                                by_user=None, now=app.dispatcher.now())
+                                by_user=None, now=app.now())
     if loaded.saved is None:
         fail(loaded.text)
         return 1
@@ -213,7 +242,7 @@ async def invite(app: App, t: Translator, target: str, role: Role, days: int) ->
     if role is Role.SECRETARY and unit.kind != "cell":
         fail(t("A secretary invite needs a cell code."))
         return 1
-    now: datetime = app.dispatcher.now()
+    now: datetime = app.now()
     code = await InviteRepository(app.db).create(role, unit.id, now, days)
     print(t("Invite for the {role} of {unit}, valid for {days}.", role=t(ROLE_NAMES[role]),
             unit=unit.name, days=t.plural("{n} day", "{n} days", days)))

@@ -14,6 +14,7 @@ def registry() -> Registry:
         admin,
         help,
         language,
+        link,
         meeting_report,
         ratings,
         recruitment,
@@ -30,6 +31,7 @@ def registry() -> Registry:
         *ratings.COMMANDS,  # /xeploai: load the annual ratings, read a year's headline
         *admin.COMMANDS,  # /moi: invites, admins only
         *language.COMMANDS,  # /ngonngu: Tiếng Việt or English
+        *link.COMMANDS,  # /lienket: one account on Telegram and Zalo
         *help.COMMANDS,  # /help: the commands of the user's roles
     ], handed_over=[
         *recruitment.HANDED_OVER,  # /phattrien's tasks, each a flow of its own

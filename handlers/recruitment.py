@@ -19,7 +19,7 @@ from bot.domain.org import Role
 from bot.i18n import N_
 from bot.storage.org import OrgRepository
 from handlers import recruitment_add, recruitment_step, recruitment_undo
-from handlers.common import ask_which_cell, own_cell_choices
+from handlers.common import which_cell_step, with_own_cell
 from handlers.recruitment_texts import COMMAND_NAMES, command_name
 from handlers.recruitment_view import pipeline_lines
 
@@ -32,17 +32,12 @@ MENU = {
 
 
 async def begin(ctx: Ctx, args: str) -> Outcome:
-    cells = ctx.user.secretary_of
-    if not cells:
-        return Invalid(ctx.t("This command is for cell secretaries."))
-    if len(cells) == 1:
-        ctx.draft["cell"] = cells[0]
-        return Next("menu")
-    return Next("cell")
+    return await with_own_cell(ctx, use_cell, lambda ctx: Invalid(
+        ctx.t("This command is for cell secretaries.")))
 
 
-def received_cell(ctx: Ctx, key: str) -> Outcome:
-    ctx.draft["cell"] = int(key)
+def use_cell(ctx: Ctx, cell_id: int) -> Outcome:
+    ctx.draft["cell"] = cell_id
     return Next("menu")
 
 
@@ -91,7 +86,7 @@ async def pipeline_list(ctx: Ctx) -> str:
 FLOW = Flow(
     "recruit",
     [
-        ChoiceStep("cell", ask_which_cell, own_cell_choices, received_cell, counted=False),
+        which_cell_step(use_cell),
         ChoiceStep("menu", ask_menu, menu_choices, received_menu, counted=False),
     ],
     start=begin,

@@ -12,7 +12,7 @@ from datetime import UTC, date
 from fractions import Fraction
 
 from bot.core.commands import Command
-from bot.core.flow import ChoiceStep, Ctx, Done, Flow, Invalid, Next, Outcome
+from bot.core.flow import Ctx, Done, Flow, Invalid, Outcome
 from bot.core.messages import Reply
 from bot.domain.cells import CellSize, cell_rules_on
 from bot.domain.meetings import (
@@ -36,7 +36,7 @@ from bot.i18n import N_
 from bot.storage.meetings import MeetingRepository
 from bot.storage.org import OrgRepository
 from bot.storage.reads import ReadLog
-from handlers.common import ask_which_cell, example_cell_codes, own_cell_choices
+from handlers.common import example_cell_codes, which_cell_step, with_own_cell
 from handlers.sections import standing_sections
 
 # Labels of kinds and targets, shared with the report flow (which imports this module).
@@ -47,8 +47,12 @@ KIND_LABELS = {
 }
 TARGET_LABELS = {
     Dissemination.HAMLET_BOARD: N_("Hamlet board"),
-    Dissemination.FATHERLAND_FRONT: N_("Fatherland Front"),
-    Dissemination.MASS_ORGS: N_("Mass organisations"),
+    # NOTE: at hamlet level the Front is its work committee, "Ban Công tác Mặt trận ấp/khu phố".
+    Dissemination.FATHERLAND_FRONT: N_("Hamlet Front work committee"),
+    Dissemination.WOMENS_UNION: N_("Women's Union"),
+    Dissemination.FARMERS_UNION: N_("Farmers' Union"),
+    Dissemination.VETERANS: N_("Veterans' Association"),
+    Dissemination.YOUTH_UNION: N_("Youth Union"),
 }
 
 
@@ -167,6 +171,14 @@ def meeting_lines(ctx: Ctx, report: MeetingReport, result: MeetingEvaluation) ->
             lines.append(t(
                 "  ✗ does not meet the attendance criterion: {reasons}", reasons="; ".join(reasons)
             ))
+    if report.upper_guest is not None:
+        lines.append(t("• Upper-level guest: {answer}",
+                       answer=yes_no_text(ctx, report.upper_guest)))
+    if report.previous_tasks_done is not None and report.previous_tasks_total:
+        lines.append(t(
+            "• Last month's tasks done: {share}",
+            share=share_text(ctx, Share(report.previous_tasks_done, report.previous_tasks_total)),
+        ))
     lines.append(t.plural("• Duration: {n} minute", "• Duration: {n} minutes", report.minutes))
     if result.too_short and result.min_minutes is not None:
         lines.append(t.plural(
@@ -189,6 +201,13 @@ def meeting_lines(ctx: Ctx, report: MeetingReport, result: MeetingEvaluation) ->
         count=t.number(report.tasks),
     ))
     return lines
+
+
+def yes_no_text(ctx: Ctx, answer: bool | None) -> str:
+    """Word a yes/no answer, or say it was skipped."""
+    if answer is None:
+        return ctx.t("not said")
+    return ctx.t("Yes") if answer else ctx.t("No")
 
 
 def low_attendance_warning(ctx: Ctx, rules: MeetingRules) -> str:
@@ -263,6 +282,15 @@ def period_text(ctx: Ctx, s: PeriodStanding) -> str:
             share=share_text(ctx, s.with_concrete_tasks),
         ),
     ]
+    if s.previous_tasks_done.whole:
+        lines.append(t(
+            "• Last month's tasks done: {share}", share=share_text(ctx, s.previous_tasks_done)
+        ))
+    if s.with_upper_guest.whole:
+        lines.append(t(
+            "• Meetings with an upper-level guest: {share}",
+            share=share_text(ctx, s.with_upper_guest),
+        ))
     return "\n".join(lines)
 
 
@@ -281,19 +309,19 @@ async def start(ctx: Ctx, args: str) -> Outcome:
                 )
             )
         return await show(ctx, cell)
-    cells = ctx.user.secretary_of
-    if len(cells) > 1:
-        return Next("cell")
-    if not cells:
-        examples = await example_cell_codes(ctx)
-        return Invalid(ctx.t(
-            "Type the code of the cell after the command, for example /{command} {code}. "
-            "Codes in your area include {codes}.",
-            command=COMMANDS[0].name_for(ctx.t.locale),
-            code=examples.split(", ")[0],
-            codes=examples,
-        ))
-    return await show_id(ctx, cells[0])
+    return await with_own_cell(ctx, show_id, how_to_name_a_cell)
+
+
+async def how_to_name_a_cell(ctx: Ctx) -> Outcome:
+    """Tell an organiser (no cell of their own) to name one, with real codes of their area."""
+    examples = await example_cell_codes(ctx)
+    return Invalid(ctx.t(
+        "Type the code of the cell after the command, for example /{command} {code}. "
+        "Codes in your area include {codes}.",
+        command=COMMANDS[0].name_for(ctx.t.locale),
+        code=examples.split(", ")[0],
+        codes=examples,
+    ))
 
 
 async def may_see(ctx: Ctx, cell: OrgUnit) -> bool:
@@ -318,17 +346,9 @@ async def show(ctx: Ctx, cell: OrgUnit) -> Outcome:
     return Done([Reply(await standing_text(ctx, cell))])
 
 
-async def received_cell(ctx: Ctx, key: str) -> Outcome:
-    return await show_id(ctx, int(key))
-
-
 FLOW = Flow(
     "standing",
-    [
-        ChoiceStep(
-            "cell", ask_which_cell, own_cell_choices, received_cell, counted=False
-        )
-    ],
+    [which_cell_step(show_id)],
     start=start,
     disposable=True,  # only a choice of cell: another command may replace it
 )

@@ -2,7 +2,8 @@
 Bot API, plus builders of raw updates (fed to `Application.process_update`).
 
     request = RecordingRequest()
-    application = build_application(app, request=request, get_updates_request=request)
+    application = build_application(dispatcher, settings, request=request,
+                                    get_updates_request=request)
     async with application:
         chat = FakeTelegram(application, request)
         await chat.send(1001, "/start CODE")

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import App
 from bot.channels.telegram import MAX_DOCUMENT_BYTES, build_application
 from bot.config import Settings
 from bot.core.dispatcher import Dispatcher
@@ -30,7 +29,7 @@ async def telegram(db: Database, clock: Clock, world: World) -> AsyncIterator[Fa
     settings = Settings(TOKEN, "http://127.0.0.1:9", Path(":memory:"), VN, "vi", None)
     dispatcher = Dispatcher(db, Rulebook.default(), registry(), VN, "vi", clock)
     request = RecordingRequest()
-    application = build_application(App(settings, db, dispatcher), request=request,
+    application = build_application(dispatcher, settings, request=request,
                                     get_updates_request=request)
     users = UserRepository(db)
     user_id = await users.ensure("telegram", str(ORGANISER), clock())
