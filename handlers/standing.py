@@ -47,8 +47,12 @@ KIND_LABELS = {
 }
 TARGET_LABELS = {
     Dissemination.HAMLET_BOARD: N_("Hamlet board"),
-    Dissemination.FATHERLAND_FRONT: N_("Fatherland Front"),
-    Dissemination.MASS_ORGS: N_("Mass organisations"),
+    # NOTE: at hamlet level the Front is its work committee, "Ban Công tác Mặt trận ấp/khu phố".
+    Dissemination.FATHERLAND_FRONT: N_("Hamlet Front work committee"),
+    Dissemination.WOMENS_UNION: N_("Women's Union"),
+    Dissemination.FARMERS_UNION: N_("Farmers' Union"),
+    Dissemination.VETERANS: N_("Veterans' Association"),
+    Dissemination.YOUTH_UNION: N_("Youth Union"),
 }
 
 
@@ -167,6 +171,14 @@ def meeting_lines(ctx: Ctx, report: MeetingReport, result: MeetingEvaluation) ->
             lines.append(t(
                 "  ✗ does not meet the attendance criterion: {reasons}", reasons="; ".join(reasons)
             ))
+    if report.upper_guest is not None:
+        lines.append(t("• Upper-level guest: {answer}",
+                       answer=yes_no_text(ctx, report.upper_guest)))
+    if report.previous_tasks_done is not None and report.previous_tasks_total:
+        lines.append(t(
+            "• Last month's tasks done: {share}",
+            share=share_text(ctx, Share(report.previous_tasks_done, report.previous_tasks_total)),
+        ))
     lines.append(t.plural("• Duration: {n} minute", "• Duration: {n} minutes", report.minutes))
     if result.too_short and result.min_minutes is not None:
         lines.append(t.plural(
@@ -189,6 +201,13 @@ def meeting_lines(ctx: Ctx, report: MeetingReport, result: MeetingEvaluation) ->
         count=t.number(report.tasks),
     ))
     return lines
+
+
+def yes_no_text(ctx: Ctx, answer: bool | None) -> str:
+    """Word a yes/no answer, or say it was skipped."""
+    if answer is None:
+        return ctx.t("not said")
+    return ctx.t("Yes") if answer else ctx.t("No")
 
 
 def low_attendance_warning(ctx: Ctx, rules: MeetingRules) -> str:
@@ -263,6 +282,15 @@ def period_text(ctx: Ctx, s: PeriodStanding) -> str:
             share=share_text(ctx, s.with_concrete_tasks),
         ),
     ]
+    if s.previous_tasks_done.whole:
+        lines.append(t(
+            "• Last month's tasks done: {share}", share=share_text(ctx, s.previous_tasks_done)
+        ))
+    if s.with_upper_guest.whole:
+        lines.append(t(
+            "• Meetings with an upper-level guest: {share}",
+            share=share_text(ctx, s.with_upper_guest),
+        ))
     return "\n".join(lines)
 
 

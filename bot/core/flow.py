@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import inspect
 from abc import ABC, abstractmethod
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, TypeAlias, TypeVar
@@ -86,7 +86,15 @@ class Done:
     replies: Sequence[Reply]
 
 
-Outcome = Next | Edit | Invalid | Stay | Done
+@dataclass(frozen=True)
+class Handover:
+    """End this flow and begin another, from a draft handed over (JSON values only)."""
+
+    flow: str  # the name of a flow the registry knows
+    draft: Mapping[str, Any] = field(default_factory=dict)
+
+
+Outcome = Next | Edit | Invalid | Stay | Done | Handover
 
 
 async def resolve(value: MaybeAwaitable[T]) -> T:
@@ -153,9 +161,15 @@ class ChoiceStep(Step):
         ))
 
 
+SKIP = "skip"
+
+
 @dataclass
 class NumberStep(Step):
-    """A whole number within bounds; quick choices are tapped or typed as the number itself."""
+    """A whole number within bounds; quick choices are tapped or typed as the number itself.
+
+    With `skipped`, a Skip button (or typing its label) answers "not said" in one tap.
+    """
 
     name: str
     question: Text
@@ -164,12 +178,17 @@ class NumberStep(Step):
     quick: Callable[[Ctx], Sequence[int]] = lambda ctx: ()
     counted: bool = True
     numbered: bool = False
+    skipped: Callable[[Ctx], MaybeAwaitable[Outcome]] | None = None
 
     async def prompt(self, ctx: Ctx) -> Reply:
         choices = tuple(Choice(str(n), ctx.t.number(n)) for n in self.quick(ctx))
+        if self.skipped is not None:
+            choices = (*choices, Choice(SKIP, ctx.t("Skip")))
         return Reply(await resolve(self.question(ctx)), choices)
 
     async def receive(self, ctx: Ctx, answer: Answer) -> Outcome:
+        if answer.key == SKIP and self.skipped is not None:
+            return await resolve(self.skipped(ctx))
         low, high = await resolve(self.bounds(ctx))  # type: tuple[int, int]
         raw = answer.key if answer.key is not None else answer.text
         value = parse_whole_number(raw)
@@ -195,11 +214,11 @@ class TextStep(Step):
     numbered: bool = False
 
     async def prompt(self, ctx: Ctx) -> Reply:
-        skip = (Choice("skip", ctx.t("Skip")),) if self.skippable else ()
+        skip = (Choice(SKIP, ctx.t("Skip")),) if self.skippable else ()
         return Reply(await resolve(self.question(ctx)), skip)
 
     async def receive(self, ctx: Ctx, answer: Answer) -> Outcome:
-        if answer.key == "skip" and self.skippable:
+        if answer.key == SKIP and self.skippable:
             return await resolve(self.then(ctx, None))
         text = " ".join(answer.text.split())
         if not self.min_length <= len(text) <= self.max_length:
@@ -356,8 +375,6 @@ class Flow:
     name: str
     steps: Sequence[Step]
     start: Callable[[Ctx, str], MaybeAwaitable[Outcome]] | None = None
-    # A flow with a menu numbers each branch on its own: [["alias", "birth", …], [...]].
-    branches: Sequence[Sequence[str]] = ()
     # Nothing typed is lost by dropping it (a mere choice of cell or language): any command
     # then simply replaces it, instead of waiting for an answer or /huy.
     disposable: bool = False
@@ -371,9 +388,6 @@ class Flow:
     def position(self, name: str) -> tuple[int, int] | None:
         """Return (n, total) for the "(n/total)" shown before a question, or None."""
         counted = [s.name for s in self.steps if s.counted]
-        if self.branches:
-            branch = next((b for b in self.branches if name in b), None)
-            counted = [s for s in branch if s in counted] if branch else []
         return (counted.index(name) + 1, len(counted)) if name in counted else None
 
     async def begin(self, ctx: Ctx, args: str) -> Outcome:

@@ -140,6 +140,8 @@ class PeriodStanding:
     meeting_attendance: Share  # meetings that met the criterion / meetings judged by one
     disseminated_to_all: Share  # resolutions passed on to everyone / resolutions adopted
     with_concrete_tasks: Share  # meetings with a task that has an owner and a deadline
+    previous_tasks_done: Share  # Σ last month's tasks done / Σ their total, where answered
+    with_upper_guest: Share  # meetings an upper-level committee member attended, where said
 
     @property
     def thematic_due(self) -> bool:
@@ -255,6 +257,11 @@ def period_standing(
         meeting_attendance=share_of(e.meets_attendance for e in evaluations),
         disseminated_to_all=share_of(e.disseminated_to_all for e in evaluations),
         with_concrete_tasks=share_of(e.has_concrete_tasks for e in evaluations),
+        previous_tasks_done=Share(
+            sum(r.previous_tasks_done or 0 for r in inside),
+            sum(r.previous_tasks_total or 0 for r in inside if r.previous_tasks_done is not None),
+        ),
+        with_upper_guest=share_of(r.upper_guest for r in inside),
     )
 
 

@@ -211,7 +211,7 @@ def test_the_latest_meeting_is_the_most_recent_one(
 
 
 def test_the_latest_meeting_carries_its_evaluation() -> None:
-    reports = [meeting(3, disseminated_to=frozenset({Dissemination.MASS_ORGS}), minutes=80)]
+    reports = [meeting(3, disseminated_to=frozenset({Dissemination.YOUTH_UNION}), minutes=80)]
     found = latest_meeting(reports, RULES)
     assert found is not None
     assert found.evaluation.too_short
@@ -356,3 +356,14 @@ def test_a_no_resolution_meeting_is_left_out_of_the_dissemination_share() -> Non
     s = year_standing(CELL, reports, date(2026, 3, 1), RULES)
     assert s.disseminated_to_all == Share(1, 1)
     assert s.with_concrete_tasks == Share(1, 2)
+
+
+def test_last_months_tasks_and_upper_level_guests_are_counted_where_answered() -> None:
+    reports = [
+        meeting(1, previous_tasks_done=2, previous_tasks_total=3, upper_guest=True),
+        meeting(2, previous_tasks_done=4, previous_tasks_total=4, upper_guest=False),
+        meeting(3),  # both skipped: left out of both shares
+    ]
+    s = year_standing(CELL, reports, date(2026, 4, 15), RULES)
+    assert s.previous_tasks_done == Share(6, 7)
+    assert s.with_upper_guest == Share(1, 2)
