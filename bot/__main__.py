@@ -116,7 +116,8 @@ async def import_org(app: App, path: Path) -> int:
         return 1
     try:
         cells = parse_org_csv(text)
-        created, updated = await OrgRepository(app.db).import_cells(cells)
+        today = app.dispatcher.now().date()
+        created, updated = await OrgRepository(app.db).import_cells(cells, on=today)
     except OrgCsvError as exc:
         print(f"{path}: {exc}. Nothing was imported.", file=sys.stderr)
         return 1

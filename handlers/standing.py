@@ -8,7 +8,7 @@ Also shown right after a meeting report is saved. Never an official rating (DOMA
 
 from __future__ import annotations
 
-from datetime import UTC, date
+from datetime import date
 from fractions import Fraction
 
 from bot.core.commands import Command
@@ -22,6 +22,7 @@ from bot.storage.meetings import MeetingRepository
 from bot.storage.org import OrgRepository
 from bot.storage.reads import ReadLog
 from handlers.common import ask_which_cell, example_cell_codes, own_cell_choices
+from handlers.scope import may_see
 from handlers.sections import standing_sections
 
 # Labels of kinds and targets, shared with the report flow (which imports this module).
@@ -44,7 +45,7 @@ async def standing_text(ctx: Ctx, cell: OrgUnit) -> str:
     latest = await repo.latest(cell.id)
     if latest is not None and latest.report.held_on.year != ctx.today.year:
         reports.insert(0, latest.report)  # last year's meeting is still "the latest"
-    since = await repo.tracked_since(cell.id, ctx.now.tzinfo or UTC)
+    since = await OrgRepository(ctx.db).tracked_from(cell.id)
     standing = year_standing(cell.id, reports, ctx.today, ctx.rules, tracked_since=since)
     parts = [ctx.t("Standing of {cell} on {date}", cell=cell.name, date=ctx.t.date(ctx.today))]
     if standing.latest is None and cell.id in ctx.user.secretary_of:
@@ -216,15 +217,6 @@ async def start(ctx: Ctx, args: str) -> Outcome:
             codes=examples,
         ))
     return await show_id(ctx, cells[0])
-
-
-async def may_see(ctx: Ctx, cell: OrgUnit) -> bool:
-    """Tell whether the user is the cell's secretary or an organiser above it."""
-    if cell.id in ctx.user.secretary_of:
-        return True
-    org = OrgRepository(ctx.db)
-    above = [g.unit_id for g in ctx.user.grants if g.role in (Role.STAFF, Role.ADMIN)]
-    return await org.is_within_any(cell.id, above)
 
 
 async def show_id(ctx: Ctx, cell_id: int) -> Outcome:

@@ -22,6 +22,7 @@ from bot.domain.meetings import (
     is_regular,
     is_thematic,
 )
+from bot.domain.periods import Period, PeriodKind, expected_months, expected_quarters
 from bot.domain.rulebook import Rulebook
 
 THEMATIC_PER_QUARTER = 1  # DOMAIN.md §1.1: at least one thematic meeting each quarter
@@ -91,28 +92,28 @@ def year_standing(
 ) -> YearStanding:
     """Compute the indicators of one cell for the year of `today`.
 
-    `tracked_since` (e.g. the day the cell joined the bot) excludes earlier months and
-    quarters from what is due, so a cell is not blamed for months before it could report.
+    `tracked_since` (the day the cell entered the bot) excludes earlier months and quarters
+    from what is due, by the rule the organisers' summaries use (`bot.domain.periods`), so a
+    cell is not blamed for months before it could report.
     """
     past = [r for r in reports if r.cell_id == cell_id and r.held_on <= today]
     own = current_reports(past, rulebook)
     this_year = [r for r in own if r.held_on.year == today.year]
-    first_month = 1
-    if tracked_since is not None and tracked_since.year == today.year:
-        first_month = tracked_since.month
-    elif tracked_since is not None and tracked_since.year > today.year:
-        first_month = 13  # nothing is due yet
+    year = Period(PeriodKind.YEAR, today.year)
+    since = tracked_since or year.first
+    owed = [m - today.year * 12 + 1 for m in expected_months(year, since, today)]
 
     regular_months = {r.held_on.month for r in this_year if is_regular(r, rulebook)}
-    ended = range(first_month, today.month)
-    current_reported = today.month in regular_months and today.month >= first_month
+    ended = [m for m in owed if m < today.month]
+    current_reported = today.month in regular_months and today.month in owed
     due = [*ended, *([today.month] if current_reported else [])]
 
     quarter = quarter_of(today)
     thematic_quarters = [quarter_of(r.held_on) for r in this_year if is_thematic(r, rulebook)]
-    first_quarter = (first_month - 1) // 3 + 1
-    # A quarter in which tracking started midway is still judged: one meeting in it is enough.
-    ended_quarters = range(first_quarter, quarter)
+    ended_quarters = [
+        q - today.year * 4 + 1 for q in expected_quarters(year, since, today)
+        if q - today.year * 4 + 1 < quarter
+    ]
 
     evaluations = [evaluate(r, rulebook) for r in this_year]
     expected = sum(r.expected for r in this_year)

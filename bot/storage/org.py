@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 
 import aiosqlite
 
@@ -97,6 +98,20 @@ class OrgRepository:
         )
         return [_unit(r) for r in rows]
 
+    async def tracked_from(self, cell_id: int) -> date | None:
+        """Return the day the cell entered the bot: it owes reports from that month on."""
+        value = await self._db.scalar(
+            "SELECT tracked_from FROM org_units WHERE id = ? AND kind = 'cell'", (cell_id,)
+        )
+        return None if value is None else date.fromisoformat(value)
+
+    async def set_tracked_from(self, cell_id: int, day: date) -> None:
+        """Correct the day a cell entered the bot (e.g. it kept its book on paper before)."""
+        await self._db.write(
+            "UPDATE org_units SET tracked_from = ? WHERE id = ? AND kind = 'cell'",
+            (day.isoformat(), cell_id),
+        )
+
     async def is_within(self, unit_id: int, ancestor_id: int) -> bool:
         """Tell whether `unit_id` lies in the subtree of `ancestor_id`."""
         return ancestor_id in await self._ancestors(unit_id)
@@ -126,11 +141,13 @@ class OrgRepository:
             (full, probationary, exempt, cell_id),
         )
 
-    async def import_cells(self, cells: Sequence[CellRow]) -> tuple[int, int]:
+    async def import_cells(self, cells: Sequence[CellRow], on: date) -> tuple[int, int]:
         """Create or update every cell and its parent units in one transaction.
 
         Return (created, updated) cell counts. A code that already names a cell elsewhere
         moves that cell, so a re-import after a merger keeps the cell's id and history.
+        A new cell is tracked from `on` (it owes reports from that month); an updated one
+        keeps its date.
         """
         created = updated = 0
         async with self._db.transaction() as conn:
@@ -164,9 +181,9 @@ class OrgRepository:
                 if existing is None:
                     await conn.execute(
                         "INSERT INTO org_units (parent_id, name, full_members,"
-                        " probationary_members, exempt_members, kind, code)"
-                        " VALUES (?, ?, ?, ?, ?, 'cell', ?)",
-                        (*values, cell.code),
+                        " probationary_members, exempt_members, kind, code, tracked_from)"
+                        " VALUES (?, ?, ?, ?, ?, 'cell', ?, ?)",
+                        (*values, cell.code, on.isoformat()),
                     )
                     created += 1
                 else:

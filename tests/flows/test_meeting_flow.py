@@ -376,6 +376,8 @@ async def test_the_standing_counts_the_year_in_english_and_vietnamese(
     dispatcher: Dispatcher, db: Database, world: World, clock: Clock
 ) -> None:
     repo = MeetingRepository(db)
+    # Tracked since September: September and November reported, October missing.
+    await OrgRepository(db).set_tracked_from(world.cell_ids["TL-01"], date(2026, 9, 1))
     rows = [
         report(world, date(2026, 9, 30), present=17, excused=1),  # 89.5 %, one unexcused
         report(
