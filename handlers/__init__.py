@@ -10,7 +10,16 @@ from bot.core.commands import Registry
 @cache
 def registry() -> Registry:
     """Return every command in /help and menu order (imports here keep handlers decoupled)."""
-    from handlers import admin, help, language, meeting_report, recruitment, standing, start
+    from handlers import (
+        admin,
+        help,
+        language,
+        meeting_report,
+        recruitment,
+        standing,
+        start,
+        summary,
+    )
 
     # The everyday tasks first: this is the order of /help and of the Telegram menu.
     return Registry([
@@ -18,6 +27,7 @@ def registry() -> Registry:
         *meeting_report.COMMANDS,  # /baocao: a secretary reports a cell meeting
         *standing.COMMANDS,  # /tinhhinh: a cell's indicators, for its secretary and organisers
         *recruitment.COMMANDS,  # /phattrien: a cell's recruitment pipeline, secretaries only
+        *summary.COMMANDS,  # /tonghop, /chuabaocao: an organiser's area for a period
         *admin.COMMANDS,  # /moi: invites, admins only
         *language.COMMANDS,  # /ngonngu: Tiếng Việt or English
         *help.COMMANDS,  # /help: the commands of the user's roles

@@ -31,7 +31,8 @@ async def start(ctx: Ctx, args: str) -> Sequence[Reply]:
             "Too many wrong codes. Please wait an hour, then try again with the code "
             "your organiser gave you."
         ))]
-    status, grant = await invites.redeem(code, channel, key, ctx.now)
+    status, grant = await invites.redeem(code, channel, key, ctx.now,
+                                         display_name=ctx.inbound.display_name)
     if status == "mine" and grant is not None:  # the same code sent again: just greet
         return [await greeting(ctx, grant)]
     if grant is None:

@@ -281,7 +281,7 @@ class TelegramChannel:
         if message is None or user is None:
             return
         inbound = Inbound(CHANNEL, str(user.id), text=message.text or "",
-                          language_code=user.language_code)
+                          language_code=user.language_code, display_name=user.full_name)
         await self._close_open_prompt(context.bot, message.chat_id)
         if message.text is None:  # a photo, sticker or voice note: nothing the bot can read
             t = await self._translator_for(user.id, user.language_code)

@@ -38,6 +38,7 @@ class Inbound:
     choice: str | None = None  # key of a tapped choice
     token: str = ""  # token of the reply whose choice was tapped
     language_code: str | None = None  # the app's language, e.g. "vi" or "en-US"
+    display_name: str | None = None  # profile name: stored at registration only, never logged
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
