@@ -43,7 +43,7 @@ from bot.domain.summaries import (
     top_and_bottom,
     without_thematic_by_group,
 )
-from bot.i18n import N_
+from bot.i18n import N_, Translator
 from bot.storage.database import Database
 from bot.storage.org import OrgRepository
 from bot.storage.reads import ReadLog
@@ -88,16 +88,16 @@ def period_label(ctx: Ctx, period: Period) -> str:
     return ctx.t("year {year}", year=period.year)
 
 
-def ratio(ctx: Ctx, part: int, whole: int) -> str:
+def ratio(t: Translator, part: int, whole: int) -> str:
     """Format "2/25 (8%)", or a dash when there is nothing to count."""
     if not whole:
         return "—"
-    return f"{ctx.t.number(part)}/{ctx.t.number(whole)} ({percent(ctx, Fraction(part, whole))})"
+    return f"{t.number(part)}/{t.number(whole)} ({percent(t, Fraction(part, whole))})"
 
 
-def percent(ctx: Ctx, value: Fraction | None) -> str:
+def percent(t: Translator, value: Fraction | None) -> str:
     """Format a share with one decimal at most, or a dash for 0 of 0."""
-    return "—" if value is None else ctx.t.percent(float(value))
+    return "—" if value is None else t.percent(float(value))
 
 
 def period_examples(ctx: Ctx) -> str:
@@ -154,11 +154,11 @@ def heading_text(ctx: Ctx, unit_name: str, s: Summary) -> str:
         lines.append(t("Months before a cell entered the bot are not counted for it."))
     lines += [
         t("• Regular meeting reports: {reports}; missing: {missing}",
-          reports=ratio(ctx, totals.reports, totals.expected_reports),
+          reports=ratio(ctx.t, totals.reports, totals.expected_reports),
           missing=t.number(totals.missing)),
         t("• Received on time (by day {day} of the next month): {on_time}",
           day=t.number(reporting_due_day(ctx.rules, s.period.first)),
-          on_time=ratio(ctx, totals.activity.on_time, totals.expected_reports)),
+          on_time=ratio(ctx.t, totals.activity.on_time, totals.expected_reports)),
     ]
     return "\n".join(lines)
 
@@ -181,7 +181,7 @@ def groups_text(ctx: Ctx, groups: Sequence[GroupLine]) -> str:
 def group_line(ctx: Ctx, group: GroupLine) -> str:
     f = group.figures
     return ctx.t("• {commune}: {reports}, missing {missing}", commune=group.name,
-                 reports=ratio(ctx, f.reports, f.expected_reports),
+                 reports=ratio(ctx.t, f.reports, f.expected_reports),
                  missing=ctx.t.number(f.missing))
 
 
@@ -190,9 +190,9 @@ def meetings_text(ctx: Ctx, s: Summary) -> str:
     return "\n".join([
         t("Meetings held: {count}", count=t.number(a.meetings)),
         t("• Attendance: {present} of {expected} ({rate})", present=t.number(a.present),
-          expected=t.number(a.expected), rate=percent(ctx, totals.attendance_rate)),
+          expected=t.number(a.expected), rate=percent(ctx.t, totals.attendance_rate)),
         t("• Meeting the attendance criterion: {share}",
-          share=ratio(ctx, a.met_attendance, a.meetings)),
+          share=ratio(ctx.t, a.met_attendance, a.meetings)),
         t("• With an unexcused absence: {count}", count=t.number(a.with_unexcused)),
         t("• Shorter than the minimum for their kind: {count}", count=t.number(a.too_short)),
         thematic_line(ctx, s),
@@ -200,7 +200,7 @@ def meetings_text(ctx: Ctx, s: Summary) -> str:
 
 
 def thematic_line(ctx: Ctx, s: Summary) -> str:
-    share = ratio(ctx, s.totals.thematic_covered, s.totals.thematic_owed)
+    share = ratio(ctx.t, s.totals.thematic_covered, s.totals.thematic_owed)
     if s.period.kind is PeriodKind.MONTH:  # the month's quarter, from its start to the month
         quarter = (s.period.number - 1) // 3 + 1
         return ctx.t("• Cells with a thematic meeting in Q{quarter} up to this month: {share}",
@@ -214,9 +214,9 @@ def resolutions_text(ctx: Ctx, s: Summary) -> str:
     return "\n".join([
         t("Resolutions adopted: {count}", count=t.number(a.resolutions)),
         t("• Passed on to all of {bodies}: {share}", bodies=bodies,
-          share=ratio(ctx, a.disseminated_to_all, a.resolutions)),
+          share=ratio(ctx.t, a.disseminated_to_all, a.resolutions)),
         t("• With at least one concrete task: {share}",
-          share=ratio(ctx, a.with_tasks, a.resolutions)),
+          share=ratio(ctx.t, a.with_tasks, a.resolutions)),
     ])
 
 
@@ -257,7 +257,7 @@ def missing_sections(
     count = sum(len(cells) for _, cells in groups)
     if count:
         sections = [t("Cells without a regular meeting report for {period} in {unit}: {count}",
-                      period=label, unit=unit_name, count=ratio(ctx, count, totals.cells))]
+                      period=label, unit=unit_name, count=ratio(ctx.t, count, totals.cells))]
         several = len(period.months) > 1
         sections += [group_text(ctx, name, cells, names, several) for name, cells in groups]
     else:
@@ -267,7 +267,7 @@ def missing_sections(
         thematic = without_thematic_by_group(lines)
         missing = sum(len(cells) for _, cells in thematic)
         sections.append(t("Cells without a thematic meeting in {period} so far: {count}",
-                          period=label, count=ratio(ctx, missing, totals.thematic_owed)))
+                          period=label, count=ratio(ctx.t, missing, totals.thematic_owed)))
         sections += [group_text(ctx, name, cells, names, False) for name, cells in thematic]
     return sections
 

@@ -170,6 +170,8 @@ def expected_quarters(period: Period, tracked_from: date, today: date) -> range:
 
     A quarter in which tracking started midway is still owed: one meeting in it is enough.
     """
+    if tracked_from > min(period.last, today):  # not in the bot yet by then: owes nothing
+        return range(0)
     quarters = period.quarters
     return range(max(quarters[0], quarter_index(tracked_from)),
                  min(quarters[-1], quarter_index(today)) + 1)
