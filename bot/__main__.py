@@ -13,13 +13,21 @@ from pathlib import Path
 from bot.app import App, configure_logging, open_app
 from bot.config import ConfigError, Settings, load_settings
 from bot.demo import seed_demo
-from bot.domain.org import OrgCsvError, Role, parse_org_csv
+from bot.domain.org import OrgCsvError, Role, parse_org_rows
 from bot.domain.rulebook import RulebookError
+from bot.i18n import N_, Translator, translator
 from bot.shell import ShellUsers, is_demo_database
 from bot.storage.org import OrgRepository
 from bot.storage.users import InviteRepository
+from bot.tables import TableError, read_table_file
 
 log = logging.getLogger("bot")
+
+ROLE_NAMES = {
+    Role.SECRETARY: N_("cell secretary"),
+    Role.STAFF: N_("organiser"),
+    Role.ADMIN: N_("administrator"),
+}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -32,7 +40,8 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("demo", help="create or refresh the demo district")
     org = commands.add_parser("org", help="org tree")
     org_commands = org.add_subparsers(dest="org_command", required=True)
-    org_import = org_commands.add_parser("import", help="create or update cells from a CSV")
+    org_import = org_commands.add_parser(
+        "import", help="create or update cells from a CSV or .xlsx file")
     org_import.add_argument("file", type=Path)
     invite = commands.add_parser("invite", help="print a one-time invite code")
     invite.add_argument("target", help="cell code (secretary), or unit code or path")
@@ -58,87 +67,98 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 async def dispatch(args: argparse.Namespace, settings: Settings) -> int:
     app = await open_app(settings)
+    t = translator(settings.locale)  # an administrator reads these in CHIBO_LOCALE
     try:
         if args.command == "run":
-            return await run(app)
+            return await run(app, t)
         if args.command == "shell":
-            return await shell(app, args.role, args.cell)
+            return await shell(app, t, args.role, args.cell)
         if args.command == "demo":
             summary = await seed_demo(app.db, app.dispatcher.now())
-            print(f"Demo district ready in {settings.database}: {summary.communes} communes, "
-                  f"{summary.cells} cells. Try: python -m bot shell --cell {summary.first_cell}")
+            print(t("Demo district ready in {file}: {communes} communes, {cells} cells. "
+                    "Try: python -m bot shell --cell {code}", file=settings.database,
+                    communes=summary.communes, cells=summary.cells, code=summary.first_cell))
             return 0
         if args.command == "org":
-            return await import_org(app, args.file)
+            return await import_org(app, t, args.file)
         if args.command == "invite":
-            return await invite(app, args.target, Role(args.role), args.days)
+            return await invite(app, t, args.target, Role(args.role), args.days)
         if args.command == "backup":
-            return await backup(app, args.file)
+            return await backup(app, t, args.file)
     finally:
         await app.close()
     return 1
 
 
-async def run(app: App) -> int:
+def fail(message: str) -> None:
+    print(message, file=sys.stderr)
+
+
+async def run(app: App, t: Translator) -> int:
     if app.settings.telegram_token is None:
         if not await is_demo_database(app.db):  # never mix demo data into a real database
-            print("TELEGRAM_BOT_TOKEN is not set. Set it to run the bot, or use "
-                  "`python -m bot shell --cell CODE` to chat in the terminal.", file=sys.stderr)
+            fail(t("TELEGRAM_BOT_TOKEN is not set. Set it to run the bot, or use "
+                   "`python -m bot shell --cell CODE` to chat in the terminal."))
             return 2
-        print("TELEGRAM_BOT_TOKEN is not set: opening the terminal shell on the demo district.")
-        return await shell(app, "secretary", None)
+        print(t("TELEGRAM_BOT_TOKEN is not set: opening the terminal shell on the demo "
+                "district."))
+        return await shell(app, t, "secretary", None)
     from bot.channels.telegram import run_telegram
 
     await run_telegram(app)
     return 0
 
 
-async def shell(app: App, role: str, cell: str | None) -> int:
+async def shell(app: App, t: Translator, role: str, cell: str | None) -> int:
     from bot.channels.console import ConsoleChannel
 
     users = await ShellUsers.prepare(app.db, app.dispatcher.now(), cell)
-    user_key = await users.key_for(role)
-    if user_key is None:
-        print("Name a cell that exists: python -m bot shell --cell CODE"
-              if role == Role.SECRETARY else "The database has no units yet: run `org import`.",
-              file=sys.stderr)
+    user = await users.user_for(role)
+    if user is None:
+        fail(t("Name a cell that exists: python -m bot shell --cell CODE")
+             if role == Role.SECRETARY else
+             t("The database has no units yet: run `python -m bot org import FILE`."))
         return 2
-    channel = ConsoleChannel(app.dispatcher, user_key, app.settings.locale, users.key_for)
+    channel = ConsoleChannel(app.dispatcher, user, app.settings.locale, users.user_for)
     await channel.run()
     return 0
 
 
-async def import_org(app: App, path: Path) -> int:
+async def import_org(app: App, t: Translator, path: Path) -> int:
     try:
-        text = await asyncio.to_thread(path.read_text, encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        print(f"Cannot read {path}: {exc}", file=sys.stderr)
-        return 1
-    try:
-        cells = parse_org_csv(text)
+        rows = await asyncio.to_thread(read_table_file, path)
+        cells = parse_org_rows(rows)
         today = app.dispatcher.now().date()
         created, updated = await OrgRepository(app.db).import_cells(cells, on=today)
-    except OrgCsvError as exc:
-        print(f"{path}: {exc}. Nothing was imported.", file=sys.stderr)
+    except TableError as exc:
+        fail(t("Cannot read {file}: {problem}. Nothing was imported.", file=path,
+               problem=exc))
         return 1
-    print(f"Imported {path}: {created} cells created, {updated} updated.")
+    except OrgCsvError as exc:
+        fail(t("{file}, line {line}: {problem}. Nothing was imported.", file=path,
+               line=exc.line, problem=t(exc.template, **exc.values)))
+        return 1
+    print(t("Imported {file}: {created} created, {updated} updated.", file=path,
+            created=t.plural("{n} cell", "{n} cells", created),
+            updated=t.plural("{n} cell", "{n} cells", updated)))
     return 0
 
 
-async def invite(app: App, target: str, role: Role, days: int) -> int:
+async def invite(app: App, t: Translator, target: str, role: Role, days: int) -> int:
     if not 1 <= days <= 90:
-        print("--days must be from 1 to 90", file=sys.stderr)
+        fail(t("--days must be from 1 to 90"))
         return 1
     unit = await OrgRepository(app.db).find(target)
     if unit is None:
-        print(f"No unit or cell matches {target!r}.", file=sys.stderr)
+        fail(t("No unit or cell matches {target}.", target=repr(target)))
         return 1
     if role is Role.SECRETARY and unit.kind != "cell":
-        print("A secretary invite needs a cell code.", file=sys.stderr)
+        fail(t("A secretary invite needs a cell code."))
         return 1
     now: datetime = app.dispatcher.now()
     code = await InviteRepository(app.db).create(role, unit.id, now, days)
-    print(f"Invite for {role.value} of {unit.name}, valid for {days} days.")
+    print(t("Invite for the {role} of {unit}, valid for {days}.", role=t(ROLE_NAMES[role]),
+            unit=unit.name, days=t.plural("{n} day", "{n} days", days)))
     bot_name = await _bot_username(app)
     if bot_name:
         print(f"https://t.me/{bot_name}?start={code}")
@@ -146,17 +166,17 @@ async def invite(app: App, target: str, role: Role, days: int) -> int:
     return 0
 
 
-async def backup(app: App, target: Path) -> int:
+async def backup(app: App, t: Translator, target: Path) -> int:
     # Never overwrite: yesterday's copy may be the one that matters.
     if await asyncio.to_thread(target.exists):
-        print(f"{target} already exists; choose a new file name.", file=sys.stderr)
+        fail(t("{file} already exists; choose a new file name.", file=target))
         return 1
     try:
         await app.db.backup_to(target)
     except Exception as exc:  # sqlite3 errors for an unwritable folder, a full disk…
-        print(f"Cannot write {target}: {exc}", file=sys.stderr)
+        fail(t("Cannot write {file}: {problem}", file=target, problem=exc))
         return 1
-    print(f"Database copied to {target}.")
+    print(t("Database copied to {file}.", file=target))
     return 0
 
 

@@ -48,7 +48,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         zone = ZoneInfo(zone_name)
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise ConfigError(f"CHIBO_TIMEZONE={zone_name!r} is not a known time zone") from exc
-    locale = env.get("CHIBO_LOCALE", "vi").strip().lower()
+    locale = env.get("CHIBO_LOCALE", "").strip().lower() or "vi"  # empty means unset
     if locale not in SUPPORTED_LOCALES:
         raise ConfigError(f"CHIBO_LOCALE must be one of {', '.join(SUPPORTED_LOCALES)}")
     database = Path(env.get("CHIBO_DB", "chibo.sqlite3").strip() or "chibo.sqlite3")

@@ -11,7 +11,7 @@ import gettext
 import io
 from collections.abc import Mapping
 from functools import cache
-from pathlib import Path
+from importlib import resources
 from typing import Any
 
 from babel import Locale
@@ -22,7 +22,6 @@ from babel.numbers import format_decimal, format_percent
 
 from bot.config import SUPPORTED_LOCALES
 
-LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
 DOMAIN = "messages"
 
 
@@ -33,8 +32,8 @@ def N_(message: str) -> str:
 
 @cache
 def _catalog(locale: str) -> gettext.NullTranslations:
-    path = LOCALES_DIR / locale / "LC_MESSAGES" / f"{DOMAIN}.po"
-    if not path.exists():
+    path = resources.files("locales") / locale / "LC_MESSAGES" / f"{DOMAIN}.po"
+    if not path.is_file():
         return gettext.NullTranslations()
     with path.open("rb") as po:
         catalog = read_po(po, locale=locale)

@@ -24,6 +24,15 @@ async def is_demo_database(db: Database) -> bool:
     return all(row["name"] == DISTRICT for row in roots)
 
 
+@dataclass(frozen=True)
+class ShellUser:
+    """Who the shell acts as: the user key and, for the banner, the role and its units."""
+
+    key: str
+    role: Role
+    units: tuple[str, ...]  # "Chi bộ ấp Xóm Chùa (TL-01)", or the top units of an organiser
+
+
 @dataclass
 class ShellUsers:
     db: Database
@@ -40,7 +49,7 @@ class ShellUsers:
         first = demo_cells()[0].code if demo else None
         return cls(db, now, demo, (cell or first or "").upper() or None)
 
-    async def key_for(self, spec: str) -> str | None:
+    async def user_for(self, spec: str) -> ShellUser | None:
         """Return the console user for "secretary [CELL]", "staff" or "admin", or None."""
         parts = spec.split()
         if not parts or parts[0] not in {r.value for r in Role} or len(parts) > 2:
@@ -51,25 +60,24 @@ class ShellUsers:
             return None if code is None else await self._secretary(code)
         if len(parts) == 2:
             return None
+        roots = await self.db.fetch_all(
+            "SELECT id, name FROM org_units WHERE parent_id IS NULL ORDER BY name")
+        if not roots:
+            return None
+        names = tuple(row["name"] for row in roots)
         if self.demo:
-            return STAFF_KEY if role is Role.STAFF else ADMIN_KEY
-        return await self._top_level(role)
+            return ShellUser(STAFF_KEY if role is Role.STAFF else ADMIN_KEY, role, names)
+        key = f"shell-{role.value}"
+        await self._grant(key, role, [row["id"] for row in roots])
+        return ShellUser(key, role, names)
 
-    async def _secretary(self, code: str) -> str | None:
+    async def _secretary(self, code: str) -> ShellUser | None:
         cell = await OrgRepository(self.db).by_code(code)
         if cell is None or cell.kind != "cell":
             return None
         key = secretary_key(code) if self.demo else f"shell-secretary-{code}"
         await self._grant(key, Role.SECRETARY, [cell.id])
-        return key
-
-    async def _top_level(self, role: Role) -> str | None:
-        roots = await self.db.fetch_all("SELECT id FROM org_units WHERE parent_id IS NULL")
-        if not roots:
-            return None
-        key = f"shell-{role.value}"
-        await self._grant(key, role, [row["id"] for row in roots])
-        return key
+        return ShellUser(key, Role.SECRETARY, (f"{cell.name} ({code})",))
 
     async def _grant(self, key: str, role: Role, unit_ids: list[int]) -> None:
         users = UserRepository(self.db)

@@ -1,8 +1,9 @@
 """/phattrien (/recruit): keep the cell's recruitment pipeline up to date from a phone.
 
     [cell, if several] ─► menu ─┬─ 1 add:  alias ─► birth ─► entry_stage ─► entry_date ─► review
-                                ├─ 2 step: person ─► move ─► move_date ─┬──────────► review
-                                │                    (vote stages) yes ─► eligible ─┘
+                                ├─ 2 step: person ─► move ─► move_date ─┬───────────► review
+                                │                    (vote stages) eligible ─► yes ─┤
+                                │                    (a decision) received ─────────┘
                                 ├─ 3 list: open records, overdue first (then the end)
                                 └─ 4 undo: undo ─► undo_confirm
 
@@ -38,16 +39,23 @@ from bot.domain.pipeline import (
     ENTRY_STAGES,
     VOTE_STAGES,
     Birth,
+    FailedVote,
+    Move,
     MoveError,
     Stage,
     Votes,
     allowed_moves,
     check_date,
+    check_eligible,
     check_move,
-    check_votes,
+    check_received,
+    eligible_voters,
+    failures_pending,
     list_order,
     moves_for,
+    must_report_failures,
     official_date,
+    policy_of,
     required_yes_votes,
     rules_on,
     status,
@@ -59,10 +67,12 @@ from bot.storage.recruitment import Recruit, RecruitmentRepository, StaleRecord
 from handlers.common import ask_which_cell, own_cell_choices
 from handlers.recruitment_texts import (
     DATE_QUESTIONS,
+    RECEIVED_QUESTION,
     cancel_name,
     deadline_text,
     error_text,
     holidays_for,
+    report_failures_text,
     stage_label,
     warning_text,
 )
@@ -157,7 +167,7 @@ async def received_menu(ctx: Ctx, key: str) -> Outcome:
         return Invalid(
             ctx.t(
                 "You have recorded nothing in the last {hours} hours that can still be undone.",
-                hours=ctx.t.number(rules_on(ctx.rules, ctx.today).undo_hours),
+                hours=ctx.t.number(policy_of(ctx.rules).undo_hours),
             )
         )
     return Next("undo")
@@ -248,7 +258,50 @@ def received_entry_date(ctx: Ctx, on: date) -> Outcome:
     if refusal is not None:
         return Invalid(refusal)
     ctx.draft["entry_date"] = on.isoformat()
+    if Stage(ctx.draft["entry_stage"]) is Stage.ADMISSION_DECIDED:
+        return Next("entry_received", force=True)  # must not be before the (new) decision date
+    ctx.draft.pop("entry_received", None)
     return Next("add_review")
+
+
+def ask_received(ctx: Ctx) -> str:
+    return ctx.t(
+        RECEIVED_QUESTION,
+        alias=ctx.draft["alias"],
+        days=ctx.t.number(rules_on(ctx.rules, ctx.today).ceremony_working_days),
+    )
+
+
+def received_refusal(ctx: Ctx, decision: date, received: date) -> str | None:
+    """Return why the cell cannot have received a decision dated `decision` on `received`."""
+    error = check_received(decision, received, ctx.today)
+    if error is None:
+        return None
+    if error is MoveError.IN_FUTURE:
+        return error_text(ctx, error, [], received)
+    return ctx.t(
+        "The decision is dated {date}; the cell cannot have received it earlier. Please type "
+        "the day it arrived.",
+        date=ctx.t.date(decision),
+    )
+
+
+def received_entry_received(ctx: Ctx, on: date) -> Outcome:
+    refusal = received_refusal(ctx, draft_day(ctx, "entry_date"), on)
+    if refusal is not None:
+        return Invalid(refusal)
+    ctx.draft["entry_received"] = on.isoformat()
+    return Next("add_review")
+
+
+def entry_moves(ctx: Ctx) -> tuple[Move, ...]:
+    """Return the moves the new record starts with, from the draft."""
+    received = ctx.draft.get("entry_received")
+    return moves_for(
+        Stage(ctx.draft["entry_stage"]),
+        draft_day(ctx, "entry_date"),
+        date.fromisoformat(received) if received else None,
+    )
 
 
 def add_summary(ctx: Ctx) -> str:
@@ -257,12 +310,13 @@ def add_summary(ctx: Ctx) -> str:
         draft_day(ctx, "entry_date"),
         draft_birth(ctx),
     )
-    moves = list(moves_for(stage, on))
+    moves = list(entry_moves(ctx))
     lines = [
         ctx.t("Please check the new record:"),
         ctx.t("Alias: {alias}", alias=ctx.draft["alias"]),
         ctx.t("Born: {month}", month=ctx.t.month(date(birth.year, birth.month, 1))),
         ctx.t("Stage: {stage}, since {date}", stage=stage_label(ctx, stage), date=ctx.t.date(on)),
+        *received_lines(ctx, moves),
         ctx.t(
             "Next: {deadline}",
             deadline=deadline_text(
@@ -275,12 +329,26 @@ def add_summary(ctx: Ctx) -> str:
     return "\n".join(lines)
 
 
+def received_lines(ctx: Ctx, moves: Sequence[Move]) -> list[str]:
+    """Say when the cell received an admission decision, if the moves hold one."""
+    return [
+        ctx.t("Received by the cell: {date}", date=ctx.t.date(m.received))
+        for m in moves
+        if m.received is not None
+    ]
+
+
 def add_fields(ctx: Ctx) -> list[tuple[str, str]]:
     return [
         ("alias", ctx.t("Alias")),
         ("birth", ctx.t("Month and year of birth")),
         ("entry_stage", ctx.t("Stage")),
         ("entry_date", ctx.t("Date of the stage")),
+        *(
+            [("entry_received", ctx.t("Day the cell received the decision"))]
+            if Stage(ctx.draft["entry_stage"]) is Stage.ADMISSION_DECIDED
+            else []
+        ),
     ]
 
 
@@ -295,7 +363,7 @@ async def save_person(ctx: Ctx) -> Outcome:
             ctx.t("{alias} is already used in this cell. Please edit the alias.", alias=alias)
         )
     stage = Stage(ctx.draft["entry_stage"])
-    moves = moves_for(stage, on)
+    moves = entry_moves(ctx)
     await repo.add(ctx.draft["cell"], alias, draft_birth(ctx), moves, ctx.user.id, ctx.now)
     deadline = status(list(moves), ctx.today, ctx.rules, holidays_for(ctx)).deadline
     lines = [
@@ -315,7 +383,7 @@ def undo_hint(ctx: Ctx) -> str:
     return ctx.t(
         "A wrong entry can be undone within {hours} hours: /{command}, then 4.",
         command=command_name(ctx),
-        hours=ctx.t.number(rules_on(ctx.rules, ctx.today).undo_hours),
+        hours=ctx.t.number(policy_of(ctx.rules).undo_hours),
     )
 
 
@@ -348,13 +416,17 @@ async def received_person(ctx: Ctx, key: str) -> Outcome:
     person = await repository(ctx).get(int(key))
     if person is None:
         return Invalid(ctx.t("That record is no longer in the list. Please pick another."))
-    for answer in ("target", "move_date", "yes", "eligible"):
+    for answer in ("target", "move_date", "move_received", "yes", "eligible"):
         ctx.draft.pop(answer, None)
     ctx.draft["person"] = person.id
     ctx.draft["alias"] = person.alias
     ctx.draft["batch"] = person.last_batch
     cell = await OrgRepository(ctx.db).get(person.cell_id)
-    ctx.draft["roll"] = cell.full_members if cell else 0  # offered as the eligible count
+    ctx.draft["roll"] = {  # the eligible count is offered from it, and checked against it
+        "full": cell.full_members if cell else 0,
+        "probationary": cell.probationary_members if cell else 0,
+        "exempt": cell.exempt_members if cell else 0,
+    }
     # The moves on offer depend on the person's stage: ask the move again even when editing.
     return Next("move", force=True)
 
@@ -388,8 +460,8 @@ async def move_choices(ctx: Ctx) -> list[Choice]:
 
 def received_move(ctx: Ctx, key: str) -> Outcome:
     ctx.draft["target"] = key
-    ctx.draft.pop("yes", None)
-    ctx.draft.pop("eligible", None)
+    for answer in ("move_received", "yes", "eligible"):
+        ctx.draft.pop(answer, None)
     return Next("move_date", force=True)
 
 
@@ -406,81 +478,135 @@ async def received_move_date(ctx: Ctx, on: date) -> Outcome:
     if errors:
         return Invalid(error_text(ctx, errors[0], person.history, on, person.birth))
     ctx.draft["move_date"] = on.isoformat()
-    if target in VOTE_STAGES and "eligible" not in ctx.draft:
-        return Next("yes", force=True)
+    if target is Stage.ADMISSION_DECIDED:
+        return Next("move_received", force=True)  # must not be before the (new) decision date
+    if target in VOTE_STAGES and "yes" not in ctx.draft:
+        return Next("eligible", force=True)
     return Next("step_review")
 
 
-def ask_yes(ctx: Ctx) -> str:
-    if Stage(ctx.draft["target"]) is Stage.BASE_COMMITTEE_VOTE:
-        return ctx.t("How many members of the grassroots committee voted yes?")
-    return ctx.t("How many full members voted yes?")
+def received_move_received(ctx: Ctx, on: date) -> Outcome:
+    refusal = received_refusal(ctx, draft_day(ctx, "move_date"), on)
+    if refusal is not None:
+        return Invalid(refusal)
+    ctx.draft["move_received"] = on.isoformat()
+    return Next("step_review")
 
 
-def received_yes(ctx: Ctx, yes: int) -> Outcome:
-    ctx.draft["yes"] = yes
-    ctx.draft.pop("eligible", None)
-    return Next("eligible", force=True)
+def committee_vote(ctx: Ctx) -> bool:
+    return Stage(ctx.draft["target"]) is Stage.BASE_COMMITTEE_VOTE
+
+
+def draft_roll_full(ctx: Ctx) -> int:
+    return int(ctx.draft["roll"]["full"])
 
 
 def ask_eligible(ctx: Ctx) -> str:
-    if Stage(ctx.draft["target"]) is Stage.BASE_COMMITTEE_VOTE:
+    if committee_vote(ctx):
         return ctx.t("How many members does the grassroots committee have?")
     return ctx.t(
         "How many full members were eligible to vote? Probationary members do not vote; "
-        "exempt members count only if present."
+        "exempt members count only if present. The roll has {full} full members, {exempt} "
+        "of them exempt.",
+        full=ctx.t.number(draft_roll_full(ctx)),
+        exempt=ctx.t.number(int(ctx.draft["roll"]["exempt"])),
     )
 
 
 def eligible_quick(ctx: Ctx) -> Sequence[int]:
-    roll = ctx.draft.get("roll")
-    if Stage(ctx.draft["target"]) is Stage.BASE_COMMITTEE_VOTE or not roll:
+    if committee_vote(ctx):
         return ()
-    return (int(roll),)
-
-
-async def received_eligible(ctx: Ctx, eligible: int) -> Outcome:
-    yes = int(ctx.draft["yes"])
+    roll = ctx.draft["roll"]
     rules = rules_on(ctx.rules, draft_day(ctx, "move_date"))
-    error = check_votes(Votes(yes, eligible), rules)
-    if error is MoveError.YES_EXCEEDS_ELIGIBLE:
+    default = eligible_voters(roll["full"], roll["probationary"], roll["exempt"], rules)
+    return (default,) if default else ()
+
+
+def received_eligible(ctx: Ctx, eligible: int) -> Outcome:
+    if not committee_vote(ctx) and check_eligible(eligible, draft_roll_full(ctx)) is not None:
         return Invalid(
             ctx.t(
-                "{yes} yes votes cannot be more than {eligible} eligible members. Type the "
-                "eligible count again, or tap « Back to correct the yes votes.",
+                "The roll has {full} full members, so at most {full} can be eligible (only full "
+                "members vote). Please type the eligible count again; if the roll is out of date, "
+                "correct it in the next meeting report.",
+                full=ctx.t.number(draft_roll_full(ctx)),
+            )
+        )
+    ctx.draft["eligible"] = eligible
+    ctx.draft.pop("yes", None)
+    return Next("yes", force=True)
+
+
+def ask_yes(ctx: Ctx) -> str:
+    eligible = ctx.t.number(int(ctx.draft["eligible"]))
+    if committee_vote(ctx):
+        return ctx.t(
+            "How many of the {eligible} committee members voted yes?", eligible=eligible
+        )
+    return ctx.t("How many of the {eligible} eligible full members voted yes?", eligible=eligible)
+
+
+def received_yes(ctx: Ctx, yes: int) -> Outcome:
+    eligible = int(ctx.draft["eligible"])
+    if yes > eligible:
+        return Invalid(
+            ctx.t(
+                "{yes} yes votes cannot be more than {eligible} eligible members. Type the yes "
+                "votes again, or tap « Back to correct the eligible count.",
                 yes=ctx.t.number(yes),
                 eligible=ctx.t.number(eligible),
             )
         )
-    if error is MoveError.TOO_FEW_YES_VOTES:
-        return Invalid(vote_refusal(ctx, yes, eligible))
-    ctx.draft["eligible"] = eligible
+    ctx.draft["yes"] = yes
     return Next("step_review")
 
 
-def vote_refusal(ctx: Ctx, yes: int, eligible: int) -> str:
-    """Show why a vote did not pass, with the arithmetic."""
-    rules = rules_on(ctx.rules, draft_day(ctx, "move_date"))
-    exact = eligible * rules.vote_share_numerator / rules.vote_share_denominator
+def vote_arithmetic(ctx: Ctx, votes: Votes, on: date) -> str:
+    """Show the yes votes a vote needs, with the arithmetic."""
+    rules = rules_on(ctx.rules, on)
+    exact = votes.eligible * rules.vote_share_numerator / rules.vote_share_denominator
     return ctx.t(
-        "Not passed: {yes} yes of {eligible} eligible. At least {numerator}/{denominator} are "
-        "needed: {numerator} × {eligible} ÷ {denominator} = {exact}, rounded up to {required}. "
-        "The step is not recorded.\nIf a count was typed wrong, type the eligible count again "
-        "or tap « Back; otherwise send /{cancel}.",
-        cancel=cancel_name(ctx),
-        yes=ctx.t.number(yes),
-        eligible=ctx.t.number(eligible),
+        "{yes} yes of {eligible} eligible; at least {numerator}/{denominator} are needed: "
+        "{numerator} × {eligible} ÷ {denominator} = {exact}, rounded up to {required}.",
+        yes=ctx.t.number(votes.yes),
+        eligible=ctx.t.number(votes.eligible),
         numerator=ctx.t.number(rules.vote_share_numerator),
         denominator=ctx.t.number(rules.vote_share_denominator),
         exact=ctx.t.number(round(exact, 2)),
-        required=ctx.t.number(required_yes_votes(eligible, rules)),
+        required=ctx.t.number(required_yes_votes(votes.eligible, rules)),
     )
 
 
 def draft_votes(ctx: Ctx) -> Votes | None:
-    if "eligible" not in ctx.draft:
+    if "yes" not in ctx.draft:
         return None
     return Votes(int(ctx.draft["yes"]), int(ctx.draft["eligible"]))
+
+
+def draft_moves(ctx: Ctx) -> tuple[Move, ...]:
+    """Return the moves the step writes, from the draft."""
+    received = ctx.draft.get("move_received")
+    return moves_for(
+        Stage(ctx.draft["target"]),
+        draft_day(ctx, "move_date"),
+        date.fromisoformat(received) if received else None,
+    )
+
+
+def failure_lines(ctx: Ctx, person: Recruit, target: Stage, failures: int) -> list[str]:
+    """Say what a failed vote means: the person stays, and at the third the case goes up."""
+    lines = [
+        ctx.t(
+            "{alias} stays at {stage}. Failed votes on this step so far: {count}.",
+            alias=person.alias,
+            stage=stage_label(ctx, person.stage),
+            count=ctx.t.number(failures),
+        )
+    ]
+    rules = rules_on(ctx.rules, draft_day(ctx, "move_date"))
+    if must_report_failures(target, failures, rules):
+        lines.append("⚠ " + report_failures_text(ctx, failures))
+    return lines
 
 
 async def step_summary(ctx: Ctx) -> str:
@@ -488,13 +614,22 @@ async def step_summary(ctx: Ctx) -> str:
     if person is None:
         return record_gone(ctx)
     target, on = Stage(ctx.draft["target"]), draft_day(ctx, "move_date")
+    votes = draft_votes(ctx)
+    check = check_move(
+        person.history, target, on, ctx.today, person.birth, ctx.rules, holidays_for(ctx), votes
+    )
     lines = [
         ctx.t("Please check the step:"),
         f"{person.alias}: {stage_label(ctx, person.stage)} → {stage_label(ctx, target)}",
         ctx.t("Date of the step: {date}", date=ctx.t.date(on)),
+        *received_lines(ctx, draft_moves(ctx)),
     ]
-    votes = draft_votes(ctx)
-    if votes is not None:
+    if votes is not None and check.failed_vote:
+        lines.append(ctx.t("Not passed: {arithmetic}", arithmetic=vote_arithmetic(ctx, votes, on)))
+        lines.append(ctx.t("Saving keeps the failed vote; the record does not move on."))
+        failures = failures_pending(person.history, person.failed_votes) + 1
+        lines += failure_lines(ctx, person, target, failures)
+    elif votes is not None:
         required = required_yes_votes(votes.eligible, rules_on(ctx.rules, on))
         lines.append(
             ctx.t(
@@ -506,9 +641,6 @@ async def step_summary(ctx: Ctx) -> str:
         )
     if target is Stage.CEREMONY:
         lines.append(ctx.t("The probation starts the same day."))
-    check = check_move(
-        person.history, target, on, ctx.today, person.birth, ctx.rules, holidays_for(ctx), votes
-    )
     lines += ["⚠ " + warning_text(ctx, w, on) for w in check.warnings]
     return "\n".join(lines)
 
@@ -519,8 +651,11 @@ def step_fields(ctx: Ctx) -> list[tuple[str, str]]:
         ("move", ctx.t("Step")),
         ("move_date", ctx.t("Date of the step")),
     ]
-    if Stage(ctx.draft.get("target", Stage.SOURCE)) in VOTE_STAGES:
-        fields += [("yes", ctx.t("Yes votes")), ("eligible", ctx.t("Eligible members"))]
+    target = Stage(ctx.draft.get("target", Stage.SOURCE))
+    if target is Stage.ADMISSION_DECIDED:
+        fields.append(("move_received", ctx.t("Day the cell received the decision")))
+    if target in VOTE_STAGES:
+        fields += [("eligible", ctx.t("Eligible members")), ("yes", ctx.t("Yes votes"))]
     return fields
 
 
@@ -535,12 +670,31 @@ async def save_step(ctx: Ctx) -> Outcome:
         return Done([Reply(changed)])
     target, on = Stage(ctx.draft["target"]), draft_day(ctx, "move_date")
     holidays = holidays_for(ctx)
+    votes = draft_votes(ctx)
     check = check_move(
-        person.history, target, on, ctx.today, person.birth, ctx.rules, holidays, draft_votes(ctx)
+        person.history, target, on, ctx.today, person.birth, ctx.rules, holidays, votes
     )
+    if check.failed_vote and votes is not None:
+        try:
+            await repository(ctx).record_failed_vote(
+                person.id, FailedVote(target, on, votes), ctx.user.id, ctx.now, person.last_batch
+            )
+        except StaleRecord:
+            return Done([Reply(changed)])
+        failures = failures_pending(person.history, person.failed_votes) + 1
+        lines = [
+            ctx.t(
+                "Kept: the vote of {date} did not pass ({arithmetic})",
+                date=ctx.t.date(on),
+                arithmetic=vote_arithmetic(ctx, votes, on),
+            ),
+            *failure_lines(ctx, person, target, failures),
+            undo_hint(ctx),
+        ]
+        return Done([Reply("\n".join(lines))])
     if not check.ok:
         return Invalid(error_text(ctx, check.errors[0], person.history, on, person.birth))
-    moves = moves_for(target, on)
+    moves = draft_moves(ctx)
     try:
         await repository(ctx).record(
             person.id,
@@ -548,7 +702,7 @@ async def save_step(ctx: Ctx) -> Outcome:
             ctx.user.id,
             ctx.now,
             expected_batch=person.last_batch,
-            votes=draft_votes(ctx),
+            votes=votes,
         )
     except StaleRecord:
         return Done([Reply(changed)])
@@ -606,7 +760,7 @@ async def pipeline_list(ctx: Ctx) -> str:
 
 async def undoable(ctx: Ctx) -> list[Choice]:
     """Return the user's own recent last steps in this cell, newest first, as choices."""
-    hours = rules_on(ctx.rules, ctx.today).undo_hours
+    hours = policy_of(ctx.rules).undo_hours
     repo = repository(ctx)
     mine = {p.id for p in await repo.of_cell(ctx.draft["cell"])}
     choices = []
@@ -615,6 +769,13 @@ async def undoable(ctx: Ctx) -> list[Choice]:
             continue
         stages = " + ".join(stage_label(ctx, s) for s in batch.stages)
         label = f"{batch.alias}: {stages} ({ctx.t.date(batch.on)})"
+        if batch.failed:
+            label = ctx.t(
+                "{alias}: {stage}, not passed ({date})",
+                alias=batch.alias,
+                stage=stages,
+                date=ctx.t.date(batch.on),
+            )
         if batch.adds_person:
             label = ctx.t(
                 "{alias}: added ({stages}, {date})",
@@ -642,6 +803,13 @@ async def ask_undo_confirm(ctx: Ctx) -> str:
         return record_gone(ctx)
     if batch == 1:
         return ctx.t("Undo adding {alias}? The record leaves the list.", alias=person.alias)
+    if person.last_batch_moves == 0:  # the last batch is a failed vote, not a move
+        return ctx.t(
+            "Undo the failed vote of {alias} ({date})? The record stays at {stage}.",
+            alias=person.alias,
+            date=ctx.t.date(person.failed_votes[-1].on),
+            stage=stage_label(ctx, person.stage),
+        )
     previous = person.before_last_batch[-1]
     return ctx.t(
         "Undo the last step of {alias}? The record goes back to {stage} ({date}).",
@@ -659,7 +827,7 @@ async def received_undo_confirm(ctx: Ctx, key: str) -> Outcome:
     if key == "no":
         return Done([Reply(ctx.t("Kept. Nothing was changed."))])
     recruit_id, batch = (int(part) for part in ctx.draft["undo"].split("."))
-    hours = rules_on(ctx.rules, ctx.today).undo_hours
+    hours = policy_of(ctx.rules).undo_hours
     repo = repository(ctx)
     undone = await repo.undo(
         recruit_id, batch, ctx.user.id, ctx.now, ctx.now - timedelta(hours=hours)
@@ -715,12 +883,14 @@ FLOW = Flow(
             received_entry_stage,
         ),
         DateStep("entry_date", ask_entry_date, received_entry_date),
+        # Asked for an admission decision only: unnumbered, so "(4/5)" never jumps.
+        DateStep("entry_received", ask_received, received_entry_received, counted=False),
         ReviewStep("add_review", add_summary, add_fields, save_person),
         ChoiceStep("person", ask_person, person_choices, received_person),
         ChoiceStep("move", ask_move, move_choices, received_move),
         DateStep("move_date", ask_move_date, received_move_date),
-        # The votes are asked for vote stages only: unnumbered, so "(3/4)" never jumps.
-        NumberStep("yes", ask_yes, lambda ctx: (0, 9999), received_yes, counted=False),
+        # Asked for some steps only: unnumbered, so "(3/4)" never jumps.
+        DateStep("move_received", ask_received, received_move_received, counted=False),
         NumberStep(
             "eligible",
             ask_eligible,
@@ -729,6 +899,7 @@ FLOW = Flow(
             quick=eligible_quick,
             counted=False,
         ),
+        NumberStep("yes", ask_yes, lambda ctx: (0, 9999), received_yes, counted=False),
         ReviewStep("step_review", step_summary, step_fields, save_step),
         ChoiceStep("undo", ask_undo, undoable, received_undo, counted=False),
         ChoiceStep(
@@ -741,8 +912,8 @@ FLOW = Flow(
     ],
     start=begin,
     branches=[
-        ["alias", "birth", "entry_stage", "entry_date", "add_review"],
-        ["person", "move", "move_date", "step_review"],
+        ["alias", "birth", "entry_stage", "entry_date", "entry_received", "add_review"],
+        ["person", "move", "move_date", "move_received", "step_review"],
     ],
 )
 

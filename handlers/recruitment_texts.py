@@ -20,6 +20,7 @@ from bot.domain.pipeline import (
     MoveWarning,
     Stage,
     ceremony_date,
+    decision_received,
     probation_end,
     rules_on,
 )
@@ -53,7 +54,8 @@ DATE_QUESTIONS = {
     Stage.CELL_VOTE_ADMIT: N_("On which date did the cell vote on admitting {alias}?"),
     Stage.BASE_COMMITTEE_VOTE: N_("On which date did the grassroots committee vote on {alias}?"),
     Stage.ADMISSION_DECIDED: N_(
-        "On which date did the cell receive the admission decision for {alias}?"
+        "What is the date of the committee's decision admitting {alias}? Type the date written "
+        "on the decision."
     ),
     Stage.CEREMONY: N_("On which date was the admission ceremony of {alias}?"),
     # NOTE: entering a person already on probation: the probation started at the ceremony.
@@ -67,6 +69,12 @@ DATE_QUESTIONS = {
     Stage.REMOVED_PROBATIONER: N_("On which date was {alias} removed as a probationary member?"),
     Stage.DROPPED: N_("On which date did {alias} leave the pipeline?"),
 }
+
+# NOTE: asked after the decision's own date; the ceremony's deadline counts from this day.
+RECEIVED_QUESTION = N_(
+    "On which date did the cell receive the decision on {alias}? The ceremony is due within "
+    "{days} working days of it."
+)
 
 DEADLINE_TEXTS = {
     DeadlineKind.CERTIFICATE_EXPIRES: N_("certificate valid until {date}"),
@@ -113,7 +121,9 @@ def deadline_text(ctx: Ctx, deadline: Deadline | None) -> str:
     return ctx.t("OVERDUE: {what}", what=text)
 
 
-def error_text(ctx: Ctx, error: MoveError, history: Sequence[Move], on: date, birth: Birth) -> str:
+def error_text(
+    ctx: Ctx, error: MoveError, history: Sequence[Move], on: date, birth: Birth | None = None
+) -> str:
     """Turn a refusal code into a sentence that says what is expected instead."""
     rules = rules_on(ctx.rules, on)
     if error is MoveError.IN_FUTURE:
@@ -134,7 +144,13 @@ def error_text(ctx: Ctx, error: MoveError, history: Sequence[Move], on: date, bi
             "The probation ends on {date}; the confirmation vote must be dated on or after it.",
             date=ctx.t.date(end),
         )
-    if error is MoveError.UNDER_AGE:
+    if error is MoveError.BEFORE_DECISION_RECEIVED:
+        return ctx.t(
+            "The cell received the admission decision on {date}; the ceremony must be on or "
+            "after that day.",
+            date=ctx.t.date(decision_received(history) or on),
+        )
+    if error is MoveError.UNDER_AGE and birth is not None:
         months = age_in_months(birth.year, birth.month, on)
         return ctx.t(
             "On {date} the person is {years} years and {months} months old, under the minimum "
@@ -183,8 +199,23 @@ def warning_text(ctx: Ctx, warning: MoveWarning, on: date) -> str:
             "upper committee and get its consent.",
             days=ctx.t.number(rules.ceremony_working_days),
         )
+    if warning is MoveWarning.CONFIRMATION_DECISION_LATE:
+        return ctx.t(
+            "The decision came later than {days} working days after the cell's confirmation "
+            "vote; the member still counts as full from the end of the probation.",
+            days=ctx.t.number(rules.confirmation_decision_working_days),
+        )
     return ctx.t(
         "The confirmation vote is later than {days} working days after the probation ended; "
         "the member still counts as full from the end of the probation.",
         days=ctx.t.number(rules.confirm_vote_working_days),
+    )
+
+
+def report_failures_text(ctx: Ctx, failures: int) -> str:
+    """Say that repeated failed confirmation votes go to the upper committee (§1.3)."""
+    return ctx.t(
+        "{count} confirmation votes without the required share: the cell reports the case to "
+        "the upper committee, which decides.",
+        count=ctx.t.number(failures),
     )

@@ -4,19 +4,43 @@ from __future__ import annotations
 
 from bot.core.flow import Ctx
 from bot.domain.org import OrgUnit
-from bot.domain.pipeline import Deadline, allowed_moves, list_order, rules_on, status, summarise
+from bot.domain.pipeline import (
+    Deadline,
+    allowed_moves,
+    failures_pending,
+    list_order,
+    must_report_failures,
+    next_stage,
+    policy_of,
+    rules_on,
+    status,
+    summarise,
+)
 from bot.storage.recruitment import Recruit, RecruitmentRepository
-from handlers.recruitment_texts import deadline_text, holidays_for, stage_label
+from handlers.recruitment_texts import (
+    deadline_text,
+    holidays_for,
+    report_failures_text,
+    stage_label,
+)
 
 
 def person_line(ctx: Ctx, person: Recruit, deadline: Deadline | None) -> str:
-    return ctx.t(
+    line = ctx.t(
         "{alias} — {stage} since {date}; {deadline}",
         alias=person.alias,
         stage=stage_label(ctx, person.stage),
         date=ctx.t.date(person.since),
         deadline=deadline_text(ctx, deadline),
     )
+    failures = failures_pending(person.history, person.failed_votes)
+    if not failures:
+        return line
+    line += "; " + ctx.t.plural("{n} failed vote", "{n} failed votes", failures)
+    following = next_stage(person.stage)
+    if following and must_report_failures(following, failures, rules_on(ctx.rules, ctx.today)):
+        line += "\n   ⚠ " + report_failures_text(ctx, failures)
+    return line
 
 
 async def pipeline_lines(ctx: Ctx, cell_id: int) -> tuple[list[Recruit], list[str]]:
@@ -43,7 +67,7 @@ async def recruitment_section(ctx: Ctx, cell: OrgUnit) -> str | None:
         for stage, n in summary.by_stage.items()
         if n
     )
-    window = rules_on(ctx.rules, ctx.today).probation_ending_soon_days
+    window = policy_of(ctx.rules).probation_ending_soon_days
     text = [
         ctx.t("Recruitment: {counts}", counts=counts),
         ctx.t(

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 
@@ -10,8 +11,9 @@ from tests.support import Clock, World, make_dispatcher, seed_world, vn_time
 
 
 @pytest.fixture
-async def db() -> AsyncIterator[Database]:
-    database = await Database.open(":memory:")
+async def db(tmp_path: Path) -> AsyncIterator[Database]:
+    # A file, as in production: readers then have connections of their own (WAL).
+    database = await Database.open(tmp_path / "chibo.sqlite3")
     yield database
     await database.close()
 

@@ -15,7 +15,9 @@ def run_cli(
 ) -> subprocess.CompletedProcess[str]:
     environment = {k: v for k, v in os.environ.items()
                    if not k.startswith(("TELEGRAM_", "CHIBO_"))}
-    environment.update({"CHIBO_DB": str(tmp_path / "chibo.sqlite3"), **env})
+    # English unless a test asks otherwise: assertions read English, not a translation.
+    environment.update({"CHIBO_DB": str(tmp_path / "chibo.sqlite3"), "CHIBO_LOCALE": "en",
+                        **env})
     return subprocess.run(
         [sys.executable, "-m", "bot", *args], cwd=ROOT, env=environment, input=stdin,
         capture_output=True, text=True, timeout=60,
@@ -32,9 +34,31 @@ def test_org_import_then_reimport_updates(tmp_path: Path) -> None:
     )
     first = run_cli(tmp_path, "org", "import", str(csv))
     assert first.returncode == 0, first.stderr
-    assert "2 cells created, 0 updated" in first.stdout
+    assert "2 cells created, 0 cells updated" in first.stdout
     second = run_cli(tmp_path, "org", "import", str(csv))
-    assert "0 cells created, 2 updated" in second.stdout
+    assert "0 cells created, 2 cells updated" in second.stdout
+
+
+def test_org_import_takes_excel_files_as_they_are_saved(tmp_path: Path) -> None:
+    from openpyxl import Workbook
+
+    header = ["path", "code", "full_members", "probationary_members", "exempt_members"]
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(header)
+    sheet.append(["Huyện Cần Đước/Xã Tân Lân/Chi bộ ấp Xóm Chùa", "TL-01", 18, 2, 1])
+    book.save(tmp_path / "org.xlsx")
+    from_xlsx = run_cli(tmp_path, "org", "import", str(tmp_path / "org.xlsx"))
+    assert "1 cell created" in from_xlsx.stdout, from_xlsx.stderr
+    unicode_text = tmp_path / "org.txt"  # Excel's "Unicode Text": UTF-16, tab-separated
+    unicode_text.write_text("\t".join(header) + "\n"
+                            "Huyện Cần Đước/Xã Tân Lân/Chi bộ ấp Chợ\tTL-02\t12\t0\t0\n",
+                            encoding="utf-16")
+    result = run_cli(tmp_path, "org", "import", str(unicode_text))
+    assert "1 cell created, 0 cells updated" in result.stdout, result.stderr
+    missing = run_cli(tmp_path, "org", "import", str(tmp_path / "nothing.csv"))
+    assert missing.returncode == 1 and "Nothing was imported" in missing.stderr
 
 
 def test_a_bad_row_names_its_line_and_nothing_is_written(tmp_path: Path) -> None:
@@ -73,12 +97,26 @@ def test_demo_builds_a_district_of_about_a_hundred_cells(tmp_path: Path) -> None
 
 
 def test_run_without_a_token_opens_the_shell_on_the_demo(tmp_path: Path) -> None:
-    result = run_cli(tmp_path, "run", stdin="/trogiup\n:as admin\n/moi\n1\nTL-02\n:q\n")
+    result = run_cli(tmp_path, "run", stdin="/help\n:as admin\n/invite\n1\nTL-02\n:q\n")
     assert result.returncode == 0, result.stderr
     assert "TELEGRAM_BOT_TOKEN is not set" in result.stdout
-    assert "/baocao" in result.stdout or "/ngonngu" in result.stdout
-    assert "Đang trò chuyện với tư cách demo-admin" in result.stdout
+    assert "/report" in result.stdout
+    # The banner and a switch name the role and its unit, never an internal user key.
+    assert "You are the secretary of Chi bộ khu phố 1 (TT-01)" in result.stdout
+    assert "Now chatting as an administrator of Huyện Cần Đước" in result.stdout
+    assert "demo-admin" not in result.stdout and "demo-secretary" not in result.stdout
     assert "/start " in result.stdout
+
+
+def test_the_command_line_speaks_vietnamese_by_default(tmp_path: Path) -> None:
+    from babel.messages.pofile import read_po
+
+    with (ROOT / "locales" / "vi" / "LC_MESSAGES" / "messages.po").open("rb") as handle:
+        vi = read_po(handle, locale="vi")
+    result = run_cli(tmp_path, "invite", "NOPE", "--role", "secretary", CHIBO_LOCALE="")
+    assert result.returncode == 1
+    expected = str(vi["No unit or cell matches {target}."].string).format(target="'NOPE'")
+    assert result.stderr.strip() == expected
 
 
 def test_the_shell_acts_as_staff_in_english(tmp_path: Path) -> None:
@@ -112,7 +150,8 @@ def test_the_shell_never_adds_the_demo_to_a_real_database(tmp_path: Path) -> Non
     assert result.returncode == 0, result.stderr
     assert "Standing of Chi bộ ấp 1" in result.stdout
     assert "the code of a cell that exists" in result.stdout
-    assert "Now chatting as shell-admin" in result.stdout and "/start " in result.stdout
+    assert "Now chatting as an administrator of Xã Mỹ Lệ" in result.stdout
+    assert "/start " in result.stdout
     demo = run_cli(tmp_path, "invite", "TL-01", "--role", "secretary")
     assert demo.returncode == 1  # no demo cell was created
 
@@ -171,12 +210,13 @@ def test_ctrl_c_in_the_shell_exits_at_once(tmp_path: Path) -> None:
 def test_a_roll_corrected_in_the_shell_survives_its_restart(tmp_path: Path) -> None:
     import sqlite3
 
-    first = run_cli(tmp_path, "shell", "--cell", "TL-01", stdin=(
+    first = run_cli(tmp_path, "shell", "--cell", "TL-01", CHIBO_LOCALE="vi", stdin=(
         "/baocao\nhom qua\n1\n95\nsua\n14\n1\n1\n14\n1\n2\ntat ca\nbo qua\n1\n"))
     assert first.returncode == 0, first.stderr
-    assert "Đã lưu" in first.stdout
     run_cli(tmp_path, "shell", "--cell", "TL-01", stdin=":q\n")  # started again
     with sqlite3.connect(tmp_path / "chibo.sqlite3") as db:
         roll = db.execute("SELECT full_members, probationary_members, exempt_members"
                           " FROM org_units WHERE code = 'TL-01'").fetchone()
+        saved = db.execute("SELECT COUNT(*) FROM meeting_reports").fetchone()
     assert roll == (14, 1, 1)
+    assert saved == (1,)

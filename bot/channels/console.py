@@ -12,10 +12,11 @@ from typing import TextIO
 from bot.channels.text import render_plain
 from bot.core.dispatcher import Dispatcher
 from bot.core.messages import Inbound, Reply
-from bot.i18n import translator
+from bot.domain.org import Role
+from bot.i18n import Translator, translator
+from bot.shell import ShellUser
 
 EXPORT_DIR = Path("exports")
-
 
 
 def read_lines_in_background(stream: TextIO) -> asyncio.Queue[str]:
@@ -27,30 +28,47 @@ def read_lines_in_background(stream: TextIO) -> asyncio.Queue[str]:
     loop = asyncio.get_running_loop()
     queue: asyncio.Queue[str] = asyncio.Queue()
 
+    def post(line: str) -> bool:
+        try:
+            loop.call_soon_threadsafe(queue.put_nowait, line)
+        except RuntimeError:  # the loop has closed: nobody is listening any more
+            return False
+        return True
+
     def pump() -> None:
-        for line in (*iter(stream.readline, ""), ""):
-            try:
-                loop.call_soon_threadsafe(queue.put_nowait, line)
-            except RuntimeError:  # the loop has closed: nobody is listening any more
+        # Hand over each line as soon as it is typed: a terminal user waits for the answer.
+        for line in iter(stream.readline, ""):
+            if not post(line):
                 return
+        post("")
 
     threading.Thread(target=pump, name="console-input", daemon=True).start()
     return queue
 
 
+def describe(t: Translator, user: ShellUser) -> str:
+    """Name the role and its units, as the banner and a switch say who the shell acts as."""
+    units = ", ".join(user.units)
+    if user.role is Role.SECRETARY:
+        return t("the secretary of {cell}", cell=units)
+    if user.role is Role.STAFF:
+        return t("an organiser of {units}", units=units)
+    return t("an administrator of {units}", units=units)
+
+
 class ConsoleChannel:
-    """Read lines from a stream, dispatch them as `user_key`, print the replies."""
+    """Read lines from a stream, dispatch them as the shell user, print the replies."""
 
     def __init__(
         self,
         dispatcher: Dispatcher,
-        user_key: str,
+        user: ShellUser,
         locale: str | None,
-        switch: Callable[[str], Awaitable[str | None]],
+        switch: Callable[[str], Awaitable[ShellUser | None]],
         out: TextIO = sys.stdout,
     ):
         self.dispatcher = dispatcher
-        self.user_key = user_key
+        self.user = user
         self.locale = locale
         self._switch = switch
         self._out = out
@@ -72,26 +90,27 @@ class ConsoleChannel:
         if line in {":q", ":quit", ":exit"}:
             return False
         if line.startswith(":as"):
-            new_key = await self._switch(line[3:].strip())
-            if new_key is None:
+            user = await self._switch(line[3:].strip())
+            if user is None:
                 print(self.t("Usage: :as secretary [CELL] | :as staff | :as admin "
                              "(CELL: the code of a cell that exists)") + "\n", file=self._out)
             else:
-                self.user_key = new_key
-                print(self.t("Now chatting as {user}.", user=new_key) + "\n", file=self._out)
+                self.user = user
+                print(self.t("Now chatting as {who}.", who=describe(self.t, user)) + "\n",
+                      file=self._out)
             return True
         if not line:
             return True
-        inbound = Inbound("console", self.user_key, text=line, language_code=self.locale)
+        inbound = Inbound("console", self.user.key, text=line, language_code=self.locale)
         self.show(await self.dispatcher.handle(inbound))
         return True
 
     async def run(self, stream: TextIO = sys.stdin) -> None:
         banner = self.t(
-            "Sổ Chi Bộ shell. You are {user}. Type answers or /commands (/help lists them).\n"
+            "Sổ Chi Bộ shell. You are {who}. Type answers or /commands (/help lists them).\n"
             "Switch user: ':as secretary [CELL]', ':as staff', ':as admin'. "
             "Quit: ':q' or Ctrl-D.",
-            user=self.user_key,
+            who=describe(self.t, self.user),
         )
         print(banner + "\n", file=self._out, flush=True)
         lines = read_lines_in_background(stream)

@@ -1,9 +1,8 @@
-"""The org tree, roles and the parsing of an org CSV: pure values and checks."""
+"""The org tree, roles and the checking of an org table: pure values and checks."""
 
 from __future__ import annotations
 
-import csv
-import io
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -74,51 +73,68 @@ class CellRow:
     exempt_members: int
 
 
+def N_(message: str) -> str:
+    """Mark a msgid for the catalogs (the domain imports nothing of ours, not even i18n)."""
+    return message
+
+
 class OrgCsvError(ValueError):
-    def __init__(self, line: int, problem: str):
-        super().__init__(f"line {line}: {problem}")
+    """A bad line: `template` is an English msgid with {placeholders}, filled by `values`."""
+
+    def __init__(self, line: int, template: str, **values: object):
         self.line = line
-        self.problem = problem
+        self.template = template
+        self.values = values
+        self.problem = template.format(**values)
+        super().__init__(f"line {line}: {self.problem}")
 
 
 ORG_CSV_HEADER = ("path", "code", "full_members", "probationary_members", "exempt_members")
 MAX_CODE_LENGTH = 20
 
 
-def parse_org_csv(text: str) -> list[CellRow]:
-    """Parse and check a whole org CSV; raise OrgCsvError at the first bad line."""
-    reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))  # Excel writes a BOM
-    rows = list(reader)
-    if not rows or tuple(c.strip() for c in rows[0]) != ORG_CSV_HEADER:
-        raise OrgCsvError(1, "the header must be " + ",".join(ORG_CSV_HEADER))
+def parse_org_rows(rows: Sequence[Sequence[str]]) -> list[CellRow]:
+    """Check a whole org table (header first, any column order); raise at the first bad line."""
+    if not rows:
+        raise OrgCsvError(1, N_("the header must be {header}"), header=",".join(ORG_CSV_HEADER))
+    header = [name.strip().lstrip("\ufeff").lower() for name in rows[0]]
+    while header and not header[-1]:  # Excel keeps empty columns after the last one
+        header.pop()
+    if sorted(header) != sorted(ORG_CSV_HEADER):
+        raise OrgCsvError(1, N_("the header must be {header}"), header=",".join(ORG_CSV_HEADER))
+    column = {name: header.index(name) for name in ORG_CSV_HEADER}
     cells: list[CellRow] = []
     codes: dict[str, int] = {}
     paths: dict[tuple[str, ...], int] = {}
     for line, raw in enumerate(rows[1:], start=2):
         if not any(c.strip() for c in raw):
             continue
-        if len(raw) != len(ORG_CSV_HEADER):
-            raise OrgCsvError(line, f"expected {len(ORG_CSV_HEADER)} columns, found {len(raw)}")
-        path = tuple(part.strip() for part in raw[0].split("/"))
+        if len(raw) < len(header) or any(c.strip() for c in raw[len(header):]):
+            raise OrgCsvError(line, N_("expected {expected} columns, found {found}"),
+                              expected=len(header), found=len(raw))
+        value = {name: raw[index].strip() for name, index in column.items()}
+        path = tuple(part.strip() for part in value["path"].split("/"))
         if len(path) < 2 or not all(path):
-            raise OrgCsvError(line, "path needs at least a unit and a cell, separated by /")
-        code = raw[1].strip().upper()
+            raise OrgCsvError(line, N_("path needs at least a unit and a cell, separated by /"))
+        code = value["code"].upper()
         allowed = all(c.isalnum() or c in "-_" for c in code)
         if not code or len(code) > MAX_CODE_LENGTH or not allowed:
-            raise OrgCsvError(line, "code must be 1-20 letters, digits, - or _")
+            raise OrgCsvError(line, N_("code must be 1-20 letters, digits, - or _"))
         counts = []
-        for name, value in zip(ORG_CSV_HEADER[2:], raw[2:], strict=True):
-            value = value.strip()
-            if not (value.isascii() and value.isdigit()) or int(value) > 10_000:
-                raise OrgCsvError(line, f"{name} must be a whole number from 0 to 10000")
-            counts.append(int(value))
+        for name in ORG_CSV_HEADER[2:]:
+            if not (value[name].isascii() and value[name].isdigit()) or int(value[name]) > 10_000:
+                raise OrgCsvError(line, N_("{column} must be a whole number from 0 to 10000"),
+                                  column=name)
+            counts.append(int(value[name]))
         if code in codes:
-            raise OrgCsvError(line, f"code {code} already used on line {codes[code]}")
+            raise OrgCsvError(line, N_("code {code} already used on line {other}"),
+                              code=code, other=codes[code])
         if path in paths:
-            raise OrgCsvError(line, f"the same cell path is already on line {paths[path]}")
+            raise OrgCsvError(line, N_("the same cell path is already on line {other}"),
+                              other=paths[path])
         codes[code] = line
         paths[path] = line
         cells.append(CellRow(line, path, code, counts[0], counts[1], counts[2]))
     if not cells:
-        raise OrgCsvError(2, "the file has no cells")
+        raise OrgCsvError(2, N_("the file has no cells"))
     return cells

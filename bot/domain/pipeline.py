@@ -14,6 +14,12 @@ stage so that counts per stage show probationers, and a person already on probat
 entered directly at PROBATION with the ceremony date. The ceremony date of a history is the date
 of its CEREMONY move, or of its PROBATION move when the ceremony was not recorded.
 
+An admission decision has two dates: the committee's (the 60 working days after the cell's vote
+run to it) and the day the cell received it (the 30 working days to the ceremony run from it).
+A vote below 2/3 is not a move: it is kept as a failed vote and the person stays where they are.
+The roll follows the pipeline: a ceremony adds a probationary member, a confirmation makes one
+full, a removal takes one off (`roll_change`).
+
 Every threshold comes from the rulebook era in force on the date of the event that starts it
 (the vote date for votes, the ceremony date for the probation, and so on). Checks return codes;
 the handler turns them into sentences.
@@ -21,6 +27,7 @@ the handler turns them into sentences.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass
@@ -29,7 +36,7 @@ from enum import StrEnum
 from typing import Any
 
 from bot.domain.calendar import add_months, add_working_days, age_in_months
-from bot.domain.rulebook import Rulebook
+from bot.domain.rulebook import Rulebook, RulebookError
 
 
 class Stage(StrEnum):
@@ -80,6 +87,27 @@ ENTRY_STAGES: tuple[Stage, ...] = tuple(
 class Move:
     stage: Stage
     on: date
+    received: date | None = None  # an admission decision: the day the cell received it
+
+
+ROLL_COUNTS = ("full", "probationary", "exempt")
+_FORMULA_TERM = re.compile(r"\s*([+-]?)\s*([a-z]+)\s*")
+
+
+def parse_roll_formula(text: str) -> tuple[tuple[int, str], ...]:
+    """Parse "full - exempt" into signed roll counts; raise RulebookError on anything else."""
+    terms: list[tuple[int, str]] = []
+    position = 0
+    while position < len(text):
+        match = _FORMULA_TERM.match(text, position)
+        sign = match.group(1) if match else ""
+        if match is None or match.group(2) not in ROLL_COUNTS or (terms and not sign):
+            raise RulebookError(f"eligible_voters must add up {', '.join(ROLL_COUNTS)}: {text!r}")
+        terms.append((-1 if sign == "-" else 1, match.group(2)))
+        position = match.end()
+    if not terms:
+        raise RulebookError("eligible_voters is empty")
+    return tuple(terms)
 
 
 @dataclass(frozen=True)
@@ -97,18 +125,41 @@ class RecruitmentRules:
     vote_share_numerator: int
     vote_share_denominator: int
     sponsor_months: int
-    undo_hours: int
-    probation_ending_soon_days: int
+    failed_confirmation_votes_report: int
+    eligible_voters: tuple[tuple[int, str], ...]  # signed roll counts: full − exempt
 
     @classmethod
     def from_section(cls, values: Mapping[str, Any]) -> RecruitmentRules:
         """Build the rules from a rulebook [[recruitment]] section."""
-        return cls(**{name: int(values[name]) for name in cls.__dataclass_fields__})
+        try:
+            numbers = {
+                name: int(values[name]) for name in cls.__dataclass_fields__
+                if name != "eligible_voters"
+            }
+            return cls(**numbers, eligible_voters=parse_roll_formula(values["eligible_voters"]))
+        except KeyError as exc:
+            raise RulebookError(f"rulebook section [recruitment] has no key {exc}") from exc
 
 
 def rules_on(rulebook: Rulebook, on: date) -> RecruitmentRules:
     """Return the recruitment rules in force on `on`."""
     return RecruitmentRules.from_section(rulebook.section("recruitment", on=on))
+
+
+@dataclass(frozen=True)
+class RecruitmentPolicy:
+    """The bot's own choices about recruitment (rulebook [policy]), not Party rules."""
+
+    undo_hours: int
+    probation_ending_soon_days: int
+    young_entry_years: int
+
+
+def policy_of(rulebook: Rulebook) -> RecruitmentPolicy:
+    """Return the recruitment policies of the rulebook."""
+    return RecruitmentPolicy(
+        **{name: int(rulebook.policy(name)) for name in RecruitmentPolicy.__dataclass_fields__}
+    )
 
 
 # --- moves ----------------------------------------------------------------------------------
@@ -136,10 +187,15 @@ def allowed_moves(stage: Stage) -> tuple[Stage, ...]:
     return ((following,) if following else ()) + exits_from(stage)
 
 
-def moves_for(target: Stage, on: date) -> tuple[Move, ...]:
-    """Return the moves that recording `target` on `on` writes (a ceremony starts probation)."""
+def moves_for(target: Stage, on: date, received: date | None = None) -> tuple[Move, ...]:
+    """Return the moves that recording `target` on `on` writes (a ceremony starts probation).
+
+    `received` is the day the cell received an admission decision dated `on`.
+    """
     if target is Stage.CEREMONY:
         return (Move(Stage.CEREMONY, on), Move(Stage.PROBATION, on))
+    if target is Stage.ADMISSION_DECIDED:
+        return (Move(target, on, received or on),)
     return (Move(target, on),)
 
 
@@ -160,6 +216,14 @@ def date_of(history: Sequence[Move], stage: Stage) -> date | None:
     for move in reversed(history):
         if move.stage is stage:
             return move.on
+    return None
+
+
+def decision_received(history: Sequence[Move]) -> date | None:
+    """Return the day the cell received the admission decision (its date if not recorded)."""
+    for move in reversed(history):
+        if move.stage is Stage.ADMISSION_DECIDED:
+            return move.received or move.on
     return None
 
 
@@ -188,13 +252,16 @@ class MoveError(StrEnum):
     CLOSED = "closed"  # confirmed or exited: nothing follows
     NOT_ALLOWED = "not_allowed"  # neither the next stage nor an open exit
     BEFORE_PREVIOUS = "before_previous"
+    BEFORE_DECISION_RECEIVED = "before_decision_received"  # a ceremony before the decision came
+    RECEIVED_BEFORE_DECISION = "received_before_decision"
     IN_FUTURE = "in_future"
     BEFORE_PROBATION_END = "before_probation_end"  # confirmation voted before 12 months end
     UNDER_AGE = "under_age"
     VOTES_MISSING = "votes_missing"
     NO_ELIGIBLE_VOTERS = "no_eligible_voters"
+    ELIGIBLE_EXCEEDS_ROLL = "eligible_exceeds_roll"  # more eligible than full members on roll
     YES_EXCEEDS_ELIGIBLE = "yes_exceeds_eligible"
-    TOO_FEW_YES_VOTES = "too_few_yes_votes"
+    TOO_FEW_YES_VOTES = "too_few_yes_votes"  # not a move: recorded as a failed vote
 
 
 class MoveWarning(StrEnum):
@@ -204,6 +271,7 @@ class MoveWarning(StrEnum):
     DECISION_LATE = "decision_late"
     CEREMONY_LATE = "ceremony_late"  # the upper committee must be told and consent
     CONFIRM_VOTE_LATE = "confirm_vote_late"
+    CONFIRMATION_DECISION_LATE = "confirmation_decision_late"
 
 
 class AgeCheck(StrEnum):
@@ -225,6 +293,15 @@ class Votes:
 
 
 @dataclass(frozen=True)
+class FailedVote:
+    """A vote below the required share: kept, while the person stays at their stage."""
+
+    stage: Stage  # the stage the vote was about
+    on: date
+    votes: Votes
+
+
+@dataclass(frozen=True)
 class MoveCheck:
     errors: tuple[MoveError, ...]
     warnings: tuple[MoveWarning, ...]
@@ -233,10 +310,30 @@ class MoveCheck:
     def ok(self) -> bool:
         return not self.errors
 
+    @property
+    def failed_vote(self) -> bool:
+        """Tell whether the only thing wrong is a vote below the share: a failed vote to keep."""
+        return self.errors == (MoveError.TOO_FEW_YES_VOTES,)
+
 
 def required_yes_votes(eligible: int, rules: RecruitmentRules) -> int:
     """Return the yes votes needed: the rulebook share (2/3) of the eligible, rounded up."""
     return -(-eligible * rules.vote_share_numerator // rules.vote_share_denominator)
+
+
+def eligible_voters(full: int, probationary: int, exempt: int, rules: RecruitmentRules) -> int:
+    """Return the eligible count a roll suggests: the rulebook formula (full − exempt)."""
+    counts = {"full": full, "probationary": probationary, "exempt": exempt}
+    return max(0, sum(sign * counts[name] for sign, name in rules.eligible_voters))
+
+
+def check_eligible(eligible: int, full_on_roll: int) -> MoveError | None:
+    """Return why a cell's eligible count cannot be right: only full members vote."""
+    if eligible < 1:
+        return MoveError.NO_ELIGIBLE_VOTERS
+    if eligible > full_on_roll:
+        return MoveError.ELIGIBLE_EXCEEDS_ROLL
+    return None
 
 
 def check_votes(votes: Votes, rules: RecruitmentRules) -> MoveError | None:
@@ -289,6 +386,9 @@ def check_date(
         errors.append(MoveError.IN_FUTURE)
     if history and on < history[-1].on:
         errors.append(MoveError.BEFORE_PREVIOUS)
+    received = decision_received(history) if target is Stage.CEREMONY else None
+    if received is not None and history[-1].on <= on < received:
+        errors.append(MoveError.BEFORE_DECISION_RECEIVED)
     rules = rules_on(rulebook, on)
     if target is Stage.CELL_VOTE_ADMIT and check_age(birth, on, rules) is AgeCheck.UNDER_AGE:
         errors.append(MoveError.UNDER_AGE)
@@ -300,6 +400,15 @@ def check_date(
     ):
         errors.append(MoveError.BEFORE_PROBATION_END)
     return tuple(errors)
+
+
+def check_received(decision: date, received: date, today: date) -> MoveError | None:
+    """Return why the cell cannot have received a decision dated `decision` on `received`."""
+    if received > today:
+        return MoveError.IN_FUTURE
+    if received < decision:
+        return MoveError.RECEIVED_BEFORE_DECISION
+    return None
 
 
 def warnings_for(
@@ -326,6 +435,7 @@ def warnings_for(
         Stage.ADMISSION_DECIDED: MoveWarning.DECISION_LATE,
         Stage.CEREMONY: MoveWarning.CEREMONY_LATE,
         Stage.CELL_VOTE_CONFIRM: MoveWarning.CONFIRM_VOTE_LATE,
+        Stage.CONFIRMED: MoveWarning.CONFIRMATION_DECISION_LATE,
     }
     if target in late and history:
         due = next_deadline(history, on, rulebook, holidays)
@@ -360,13 +470,102 @@ def check_move(
     return MoveCheck(tuple(errors), warnings_for(history, target, on, birth, rulebook, holidays))
 
 
+def failures_pending(history: Sequence[Move], failed: Sequence[FailedVote]) -> int:
+    """Return how many votes on the person's next stage have failed so far."""
+    following = next_stage(current_stage(history))
+    if following not in VOTE_STAGES:
+        return 0
+    return sum(1 for vote in failed if vote.stage is following)
+
+
+def must_report_failures(stage: Stage, failures: int, rules: RecruitmentRules) -> bool:
+    """Tell whether so many failed confirmation votes go to the upper committee (§1.3)."""
+    return stage is Stage.CELL_VOTE_CONFIRM and failures >= rules.failed_confirmation_votes_report
+
+
 def can_undo(
-    recorded_at: datetime, author: str, user: str, now: datetime, rules: RecruitmentRules
+    recorded_at: datetime, author: str, user: str, now: datetime, policy: RecruitmentPolicy
 ) -> bool:
     """Return whether `user` may undo a move: only its author, only within the undo window."""
     return author == user and timedelta(0) <= now - recorded_at <= timedelta(
-        hours=rules.undo_hours
+        hours=policy.undo_hours
     )
+
+
+# --- entry ----------------------------------------------------------------------------------
+
+
+class AliasProblem(StrEnum):
+    ID_NUMBER = "id_number"  # six digits or more: an ID card or a phone number
+    DATE = "date"
+    NUMBER = "number"  # digits alone say nothing to the secretary and may be an ID
+    FULL_NAME = "full_name"  # three capitalised words read as a Vietnamese full name
+
+
+_ID_LIKE = re.compile(r"\d{6,}")
+# Day/month, month/year or a whole date; a digit glued to a letter (C07-P03) is a code.
+_DATE_LIKE = re.compile(r"(?<![^\W\d_])\d{1,4}\s?[/.-]\s?\d{1,4}(?:\s?[/.-]\s?\d{1,4})?(?!\d)")
+_NUMBER_ALONE = re.compile(r"[\d\s.,#+-]+")
+FULL_NAME_WORDS = 3
+
+
+def alias_problem(alias: str) -> AliasProblem | None:
+    """Return why an alias could identify the person (DOMAIN.md §7), or None when it is fine."""
+    if _ID_LIKE.search(alias):
+        return AliasProblem.ID_NUMBER
+    if _DATE_LIKE.search(alias):
+        return AliasProblem.DATE
+    if _NUMBER_ALONE.fullmatch(alias):
+        return AliasProblem.NUMBER
+    if sum(1 for word in alias.split() if word[0].isupper()) >= FULL_NAME_WORDS:
+        return AliasProblem.FULL_NAME
+    return None
+
+
+def first_admissible_month(birth: Birth, rules: RecruitmentRules) -> date:
+    """Return the first month the cell may vote on admitting the person (age counted in months)."""
+    return add_months(date(birth.year, birth.month, 1), rules.min_age_months)
+
+
+def too_young_at_entry(birth: Birth, today: date, policy: RecruitmentPolicy) -> bool:
+    """Tell whether someone entered today is under the policy's age (a warning, not a refusal)."""
+    return age_in_months(birth.year, birth.month, today) < policy.young_entry_years * 12
+
+
+# --- the roll -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RollChange:
+    """What a step changes on the cell's roll: full and probationary members."""
+
+    full: int
+    probationary: int
+
+    def __bool__(self) -> bool:
+        return bool(self.full or self.probationary)
+
+
+_ROLL_CHANGES = {
+    Stage.CEREMONY: RollChange(0, 1),  # a new probationary member
+    Stage.CONFIRMED: RollChange(1, -1),  # a probationary member becomes full
+    Stage.REMOVED_PROBATIONER: RollChange(0, -1),
+}
+
+
+def roll_change(moves: Iterable[Move]) -> RollChange:
+    """Return how the moves of one step change the roll (entering a person changes nothing)."""
+    changes = [_ROLL_CHANGES[m.stage] for m in moves if m.stage in _ROLL_CHANGES]
+    return RollChange(sum(c.full for c in changes), sum(c.probationary for c in changes))
+
+
+def applicable_change(full: int, probationary: int, change: RollChange) -> RollChange:
+    """Return the part of `change` the roll can take: no count goes below zero.
+
+    A roll that already left someone out (a confirmation with no probationer on the roll)
+    changes only where it can, and that applied change is what an undo takes back.
+    """
+    return RollChange(max(change.full, -full), max(change.probationary, -probationary))
 
 
 # --- deadlines ------------------------------------------------------------------------------
@@ -383,7 +582,12 @@ class DeadlineKind(StrEnum):
 
 
 _ACTION_DUE = frozenset(
-    {DeadlineKind.ADMISSION_DECISION_DUE, DeadlineKind.CEREMONY_DUE, DeadlineKind.CONFIRM_VOTE_DUE}
+    {
+        DeadlineKind.ADMISSION_DECISION_DUE,
+        DeadlineKind.CEREMONY_DUE,
+        DeadlineKind.CONFIRM_VOTE_DUE,
+        DeadlineKind.CONFIRMATION_DECISION_DUE,
+    }
 )
 
 
@@ -411,9 +615,9 @@ def admission_decision_due(cell_vote: date, rulebook: Rulebook, holidays: Set[da
     return add_working_days(cell_vote, days, holidays)
 
 
-def ceremony_due(decision: date, rulebook: Rulebook, holidays: Set[date]) -> date:
-    """Return the day the ceremony is due after the decision was received."""
-    return add_working_days(decision, rules_on(rulebook, decision).ceremony_working_days, holidays)
+def ceremony_due(received: date, rulebook: Rulebook, holidays: Set[date]) -> date:
+    """Return the day the ceremony is due after the cell received the decision."""
+    return add_working_days(received, rules_on(rulebook, received).ceremony_working_days, holidays)
 
 
 def confirm_vote_due(ceremony: date, rulebook: Rulebook, holidays: Set[date]) -> date:
@@ -473,7 +677,8 @@ def _next_due(
             admission_decision_due(cell_vote, rulebook, holidays),
         )
     if stage is Stage.ADMISSION_DECIDED:
-        return DeadlineKind.CEREMONY_DUE, ceremony_due(since, rulebook, holidays)
+        received = decision_received(history) or since
+        return DeadlineKind.CEREMONY_DUE, ceremony_due(received, rulebook, holidays)
     if stage in (Stage.CEREMONY, Stage.PROBATION):
         start = ceremony_date(history) or since
         end = probation_end(start, rules_on(rulebook, start))
@@ -527,7 +732,7 @@ def summarise(
     """Summarise a cell's (or a commune's) pipeline at `today`."""
     counts: Counter[Stage] = Counter()
     admitted = ending_soon = overdue = 0
-    horizon = today + timedelta(days=rules_on(rulebook, today).probation_ending_soon_days)
+    horizon = today + timedelta(days=policy_of(rulebook).probation_ending_soon_days)
     for history in histories:
         if not history:
             continue

@@ -3,6 +3,9 @@
 Each section of the TOML is a list of eras ordered by `effective_from`. An era inherits every
 key of the era before it and overrides what it names, so a rule change only lists what changed.
 Reports are judged by the era in force on the day they describe, not by today's rules.
+
+`[policy]` is apart from the Party's rules: the bot's own choices (how long an undo stays
+open, what "ending soon" means). It is one table with no eras.
 """
 
 from __future__ import annotations
@@ -29,9 +32,15 @@ class Era:
 class Rulebook:
     """Look up the rules of a section as they stood on a date."""
 
-    def __init__(self, sections: Mapping[str, list[Era]], extra_holidays: frozenset[date]):
+    def __init__(
+        self,
+        sections: Mapping[str, list[Era]],
+        extra_holidays: frozenset[date],
+        policy: Mapping[str, Any] | None = None,
+    ):
         self._sections = sections
         self.extra_holidays = extra_holidays
+        self._policy = dict(policy or {})
 
     def section(self, name: str, on: date) -> Mapping[str, Any]:
         """Return the merged values of section `name` in force on `on`."""
@@ -57,6 +66,12 @@ class Rulebook:
             raise RulebookError(f"rulebook section [{section}] has no key {key!r}")
         return values[key]
 
+    def policy(self, key: str) -> Any:
+        """Return one of the bot's own policies (not a Party rule, so without eras)."""
+        if key not in self._policy:
+            raise RulebookError(f"rulebook section [policy] has no key {key!r}")
+        return self._policy[key]
+
     @classmethod
     def default(cls) -> Rulebook:
         text = resources.files("bot").joinpath("rules.toml").read_text(encoding="utf-8")
@@ -78,8 +93,14 @@ class Rulebook:
     def from_mappings(cls, layers: Sequence[Mapping[str, Any]]) -> Rulebook:
         by_section: dict[str, dict[date, dict[str, Any]]] = {}
         holidays: set[date] = set()
+        policy: dict[str, Any] = {}
         for layer in layers:
             for name, body in layer.items():
+                if name == "policy":
+                    if not isinstance(body, dict):
+                        raise RulebookError("[policy] must be one table, not a list of eras")
+                    policy.update(body)
+                    continue
                 if name == "calendar":
                     holidays.update(_dates(body.get("extra_holidays", []), "extra_holidays"))
                     continue
@@ -95,7 +116,7 @@ class Rulebook:
             name: [Era(start, eras[start]) for start in sorted(eras)]
             for name, eras in by_section.items()
         }
-        return cls(sections, frozenset(holidays))
+        return cls(sections, frozenset(holidays), policy)
 
 
 def _parse(text: str, origin: str) -> dict[str, Any]:

@@ -33,8 +33,7 @@ from bot.domain.periods import (
     month_start,
     report_due,
 )
-from bot.domain.pipeline import DeadlineKind, Move, Stage, next_deadline
-from bot.domain.pipeline import rules_on as recruitment_rules_on
+from bot.domain.pipeline import DeadlineKind, Move, Stage, next_deadline, policy_of
 from bot.domain.rulebook import Rulebook
 
 TOP_AND_BOTTOM = 5  # communes shown at each end of a long list
@@ -86,6 +85,7 @@ class OpenRecord(NamedTuple):
     stage: Stage
     since: date
     ceremony: date | None
+    received: date | None = None  # an admission decision: the day the cell received it
 
 
 class Note(NamedTuple):
@@ -326,11 +326,11 @@ def recruitment_figures(
     holidays: Set[date],
 ) -> RecruitmentFigures:
     """Count today's probations and deadlines from where each open record stands."""
-    window = recruitment_rules_on(rulebook, today).probation_ending_soon_days
+    window = policy_of(rulebook).probation_ending_soon_days
     horizon = today + timedelta(days=window)
     in_probation = ceremonies = confirmations = ending = 0
     for record in records:
-        history = [Move(record.stage, record.since)]
+        history = [Move(record.stage, record.since, record.received)]
         if record.ceremony is not None and record.stage is not Stage.CEREMONY:
             history.insert(0, Move(Stage.CEREMONY, record.ceremony))
         if record.stage in (Stage.CEREMONY, Stage.PROBATION):

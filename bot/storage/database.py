@@ -1,11 +1,22 @@
-"""One aiosqlite connection per process: WAL, foreign keys, numbered append-only migrations."""
+"""SQLite through aiosqlite: one writer, separate readers (WAL), numbered append-only migrations.
+
+    writer  ── one connection behind a lock: `write()` (one statement, one round trip) and
+               `transaction()` (BEGIN IMMEDIATE … COMMIT) for multi-row writes
+    readers ── their own connections (`fetch_all`, `fetch_one`, `scalar`): WAL lets them see
+               only committed data, so one user's read never sees another's open transaction
+
+Each call is one round trip to a connection's thread. Driver errors leave this module as the
+storage's own (`Conflict`, `NotFound`, `StorageError`). An in-memory database has no second
+connection to read from: there reads share the writer (tests of isolation use a file).
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import re
-from collections.abc import AsyncIterator, Iterable, Sequence
+import sqlite3
+from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from importlib import resources
@@ -14,36 +25,49 @@ from typing import Any
 
 import aiosqlite
 
+from bot.storage.errors import Conflict, NotFound, StorageError
+
 _MIGRATION_NAME = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
+READERS = 2  # a long read (a province summary) then holds up no point query
 
 Params = Sequence[Any] | dict[str, Any]
+Row = aiosqlite.Row
 
 
 class Database:
-    """Wrap the connection; every multi-row write goes through `transaction()`."""
+    """The writer connection and its lock, and a small pool of reader connections."""
 
-    def __init__(self, connection: aiosqlite.Connection):
-        self._conn = connection
+    def __init__(self, writer: aiosqlite.Connection, readers: Sequence[aiosqlite.Connection]):
+        self._conn = writer
         # One writer at a time: coroutines share the connection, and an open transaction
         # must not swallow another coroutine's statements.
         self._write_lock = asyncio.Lock()
         self._writer: asyncio.Task[object] | None = None
+        self._readers = tuple(readers)
+        self._idle: asyncio.Queue[aiosqlite.Connection] = asyncio.Queue()
+        for reader in self._readers:
+            self._idle.put_nowait(reader)
 
     @classmethod
-    async def open(cls, path: Path | str) -> Database:
+    async def open(cls, path: Path | str, readers: int = READERS) -> Database:
         """Open (creating if needed) and migrate the database at `path`."""
-        conn = await aiosqlite.connect(str(path), isolation_level=None)
-        conn.row_factory = aiosqlite.Row
-        await conn.execute("PRAGMA foreign_keys = ON")
-        await conn.execute("PRAGMA busy_timeout = 5000")
-        if str(path) != ":memory:":
-            await conn.execute("PRAGMA journal_mode = WAL")
-            await conn.execute("PRAGMA synchronous = NORMAL")
-        db = cls(conn)
-        await db.migrate()
-        return db
+        in_memory = str(path) == ":memory:"
+        writer = await _connect(path)
+        try:
+            if not in_memory:
+                await writer.execute("PRAGMA journal_mode = WAL")
+                await writer.execute("PRAGMA synchronous = NORMAL")
+            await cls(writer, ()).migrate()
+            pool = [] if in_memory else [await _connect(path, read_only=True)
+                                         for _ in range(readers)]
+        except BaseException:
+            await writer.close()
+            raise
+        return cls(writer, pool)
 
     async def close(self) -> None:
+        for reader in self._readers:
+            await reader.close()
         await self._conn.close()
 
     async def migrate(self) -> int:
@@ -64,9 +88,35 @@ class Database:
                 version = number
         return version
 
+    # Writing -----------------------------------------------------------------------------
+
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
         """Run a block in BEGIN IMMEDIATE … COMMIT, rolled back on any error."""
+        async with self._writing():
+            try:
+                with _translated():
+                    await self._conn.execute("BEGIN IMMEDIATE")
+                    yield self._conn
+                    await self._conn.execute("COMMIT")
+            except BaseException:
+                # Shielded: a cancelled task must still leave the shared connection usable.
+                await asyncio.shield(self._rollback())
+                raise
+
+    async def write(self, sql: str, params: Params = ()) -> list[Row]:
+        """Run one statement as a transaction of its own; return the rows it RETURNs."""
+        async with self._writing():
+            with _translated():  # autocommit: a single statement is atomic by itself
+                return list(await self._conn.execute_fetchall(sql, params))
+
+    async def write_many(self, sql: str, rows: Iterable[Params]) -> None:
+        async with self.transaction() as conn:
+            await conn.executemany(sql, rows)
+
+    @asynccontextmanager
+    async def _writing(self) -> AsyncIterator[None]:
+        """Hold the writer: the lock, on a connection with nothing left open."""
         if self._writer is not None and self._writer is asyncio.current_task():
             # Waiting for our own lock would hang forever: say where the bug is instead.
             raise RuntimeError("nested transaction: write inside transaction() with its conn")
@@ -75,13 +125,7 @@ class Database:
             try:
                 if self._conn.in_transaction:  # left open by an earlier failure: start clean
                     await self._rollback()
-                await self._conn.execute("BEGIN IMMEDIATE")
-                yield self._conn
-                await self._conn.execute("COMMIT")
-            except BaseException:
-                # Shielded: a cancelled task must still leave the shared connection usable.
-                await asyncio.shield(self._rollback())
-                raise
+                yield
             finally:
                 self._writer = None
 
@@ -94,35 +138,63 @@ class Database:
         with contextlib.suppress(aiosqlite.OperationalError):  # no transaction was active
             await self._conn.execute("ROLLBACK")
 
-    async def backup_to(self, target: Path) -> None:
-        """Copy the whole database to `target` while the bot keeps running (SQLite backup API)."""
-        copy = await aiosqlite.connect(str(target))
-        try:
-            await self._conn.backup(copy)
-        finally:
-            await copy.close()
+    # Reading -----------------------------------------------------------------------------
 
-    async def fetch_all(self, sql: str, params: Params = ()) -> list[aiosqlite.Row]:
-        async with self._conn.execute(sql, params) as cursor:
-            return list(await cursor.fetchall())
+    async def fetch_all(self, sql: str, params: Params = ()) -> list[Row]:
+        async with self._reading() as conn:
+            with _translated():
+                return list(await conn.execute_fetchall(sql, params))
 
-    async def fetch_one(self, sql: str, params: Params = ()) -> aiosqlite.Row | None:
-        async with self._conn.execute(sql, params) as cursor:
-            return await cursor.fetchone()
+    async def fetch_one(self, sql: str, params: Params = ()) -> Row | None:
+        rows = await self.fetch_all(sql, params)
+        return rows[0] if rows else None
 
     async def scalar(self, sql: str, params: Params = ()) -> Any:
         row = await self.fetch_one(sql, params)
         return None if row is None else row[0]
 
-    async def write(self, sql: str, params: Params = ()) -> int:
-        """Run one write statement in its own transaction; return lastrowid."""
-        async with self.transaction() as conn:
-            cursor = await conn.execute(sql, params)
-            return cursor.lastrowid or 0
+    async def backup_to(self, target: Path) -> None:
+        """Copy the committed database to `target` while the bot keeps running."""
+        copy = await aiosqlite.connect(str(target))
+        try:
+            async with self._reading() as conn:
+                await conn.backup(copy)
+        finally:
+            await copy.close()
 
-    async def write_many(self, sql: str, rows: Iterable[Params]) -> None:
-        async with self.transaction() as conn:
-            await conn.executemany(sql, rows)
+    @asynccontextmanager
+    async def _reading(self) -> AsyncIterator[aiosqlite.Connection]:
+        if not self._readers:
+            yield self._conn
+            return
+        reader = await self._idle.get()
+        try:
+            yield reader
+        finally:
+            self._idle.put_nowait(reader)
+
+
+async def _connect(path: Path | str, read_only: bool = False) -> aiosqlite.Connection:
+    conn = await aiosqlite.connect(str(path), isolation_level=None)
+    conn.row_factory = aiosqlite.Row
+    await conn.execute("PRAGMA foreign_keys = ON")
+    await conn.execute("PRAGMA busy_timeout = 5000")
+    if read_only:
+        await conn.execute("PRAGMA query_only = ON")
+    return conn
+
+
+@contextlib.contextmanager
+def _translated() -> Iterator[None]:
+    """Turn the driver's errors into the storage's own."""
+    try:
+        yield
+    except sqlite3.IntegrityError as error:
+        if getattr(error, "sqlite_errorname", "") == "SQLITE_CONSTRAINT_FOREIGNKEY":
+            raise NotFound(str(error)) from error
+        raise Conflict(str(error)) from error
+    except sqlite3.Error as error:
+        raise StorageError(f"{type(error).__name__}: {error}") from error
 
 
 def timestamp(moment: datetime) -> str:

@@ -12,6 +12,7 @@ import aiosqlite
 
 from bot.domain.meetings import Dissemination, MeetingKind, MeetingReport, Roll
 from bot.storage.database import Database, timestamp
+from bot.storage.errors import Conflict, NotFound
 
 _COLUMNS = (
     "id, cell_id, held_on, kind, regular_month, topic, minutes, expected, present, excused,"
@@ -26,7 +27,7 @@ _TARGET_COLUMNS = {
 }
 
 
-class MonthAlreadyReported(Exception):
+class MonthAlreadyReported(Conflict):
     """The cell already has a regular meeting report for that month."""
 
     def __init__(self, existing: StoredReport):
@@ -140,17 +141,21 @@ class MeetingRepository:
         try:
             async with self._db.transaction() as conn:
                 cursor = await conn.execute(
-                    f"INSERT INTO meeting_reports ({columns}) VALUES ({placeholders})", values
+                    f"INSERT INTO meeting_reports ({columns}) VALUES ({placeholders})"
+                    " RETURNING id",
+                    values,
                 )
+                inserted = await cursor.fetchone()
                 if roll is not None:
                     await _set_roll(conn, report.cell_id, roll)
-        except aiosqlite.IntegrityError:
+        except Conflict:
             # Someone saved the month between our check and our insert.
             existing = await self.regular_of_month(report.cell_id, report.held_on)
             if regular and existing is not None:
                 raise MonthAlreadyReported(existing) from None
             raise
-        return int(cursor.lastrowid or 0)
+        assert inserted is not None
+        return int(inserted["id"])
 
     async def replace(
         self,
@@ -171,7 +176,7 @@ class MeetingRepository:
             )
             old = await cursor.fetchone()
             if old is None:
-                raise KeyError(f"no meeting report {report_id}")
+                raise NotFound(f"no meeting report {report_id}")
             await conn.execute(
                 "INSERT INTO meeting_report_history (report_id, replaced_by, replaced_at,"
                 " old_values) VALUES (?, ?, ?, ?)",
@@ -257,4 +262,4 @@ async def _set_roll(conn: aiosqlite.Connection, cell_id: int, roll: Roll) -> Non
         (roll.full, roll.probationary, roll.exempt, cell_id),
     )
     if cursor.rowcount != 1:
-        raise KeyError(f"no cell {cell_id}")
+        raise NotFound(f"no cell {cell_id}")

@@ -7,7 +7,7 @@ from datetime import date
 
 import aiosqlite
 
-from bot.domain.org import CellRow, OrgCsvError, OrgUnit
+from bot.domain.org import N_, CellRow, OrgCsvError, OrgUnit
 from bot.storage.database import Database
 
 _COLUMNS = "id, parent_id, kind, name, code, full_members, probationary_members, exempt_members"
@@ -46,9 +46,10 @@ class OrgRepository:
         """Find a unit by its names from the root, e.g. ("Huyện Cần Đước", "Xã Tân Lân")."""
         unit: OrgUnit | None = None
         for name in path:
+            parent, params = _parent_is(None if unit is None else unit.id)
             row = await self._db.fetch_one(
-                f"SELECT {_COLUMNS} FROM org_units WHERE parent_id IS ? AND name = ?",
-                (None if unit is None else unit.id, name.strip()),
+                f"SELECT {_COLUMNS} FROM org_units WHERE {parent} AND name = ?",
+                (*params, name.strip()),
             )
             if row is None:
                 return None
@@ -159,17 +160,23 @@ class OrgRepository:
                     "SELECT id FROM org_units WHERE code = ?", (cell.code,)
                 )
                 existing = await cursor.fetchone()
+                parent, params = _parent_is(parent_id)
                 cursor = await conn.execute(
-                    "SELECT id, code FROM org_units WHERE parent_id IS ? AND name = ?",
-                    (parent_id, cell.path[-1]),
+                    f"SELECT id, code FROM org_units WHERE {parent} AND name = ?",
+                    (*params, cell.path[-1]),
                 )
                 namesake = await cursor.fetchone()
                 if namesake is not None and (existing is None or namesake["id"] != existing["id"]):
-                    other = namesake["code"] or "a unit"
+                    if namesake["code"] is None:
+                        raise OrgCsvError(
+                            cell.line, N_("{name} already exists there as a unit, not a cell"),
+                            name=cell.path[-1],
+                        )
                     raise OrgCsvError(
                         cell.line,
-                        f"{cell.path[-1]} already exists there with code {other}; a renamed code "
-                        "needs the old code in the file, or a different name",
+                        N_("{name} already exists there with code {other}; a renamed code "
+                           "needs the old code in the file, or a different name"),
+                        name=cell.path[-1], other=namesake["code"],
                     )
                 values = (
                     parent_id,
@@ -199,15 +206,30 @@ class OrgRepository:
 async def _ensure_unit(
     conn: aiosqlite.Connection, parent_id: int | None, name: str, line: int
 ) -> int:
+    parent, params = _parent_is(parent_id)
     cursor = await conn.execute(
-        "SELECT id, kind FROM org_units WHERE parent_id IS ? AND name = ?", (parent_id, name)
+        f"SELECT id, kind FROM org_units WHERE {parent} AND name = ?", (*params, name)
     )
     row = await cursor.fetchone()
     if row is not None:
         if row["kind"] == "cell":
-            raise OrgCsvError(line, f"{name} is a cell and cannot hold other units")
+            raise OrgCsvError(line, N_("{name} is a cell and cannot hold other units"),
+                              name=name)
         return int(row["id"])
     cursor = await conn.execute(
-        "INSERT INTO org_units (parent_id, kind, name) VALUES (?, 'unit', ?)", (parent_id, name)
+        "INSERT INTO org_units (parent_id, kind, name) VALUES (?, 'unit', ?) RETURNING id",
+        (parent_id, name),
     )
-    return int(cursor.lastrowid or 0)
+    inserted = await cursor.fetchone()
+    assert inserted is not None
+    return int(inserted["id"])
+
+
+def _parent_is(parent_id: int | None) -> tuple[str, tuple[int, ...]]:
+    """Return the condition "the parent is `parent_id`" (None: a root) and its parameters.
+
+    Spelled out: other engines do not accept IS with a parameter.
+    """
+    if parent_id is None:
+        return "parent_id IS NULL", ()
+    return "parent_id = ?", (parent_id,)

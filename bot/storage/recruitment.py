@@ -4,6 +4,8 @@ A person is an alias, a birth month and year, and moves. Moves are never deleted
 stamps `undone_at`, so the history shows who recorded what and when, wrong moves included.
 The moves one answer writes share a batch (a ceremony also starts the probation) and an undo
 takes back the latest batch. A person whose first batch is undone is withdrawn from lists.
+A failed vote (below 2/3) is a batch of one row marked `failed`: kept and undoable, but not a
+move, so it never changes the person's stage.
 """
 
 from __future__ import annotations
@@ -14,11 +16,12 @@ from datetime import date, datetime
 
 import aiosqlite
 
-from bot.domain.pipeline import Birth, Move, Stage, Votes
+from bot.domain.pipeline import Birth, FailedVote, Move, Stage, Votes
 from bot.storage.database import Database, timestamp
+from bot.storage.errors import Conflict
 
 
-class StaleRecord(Exception):
+class StaleRecord(Conflict):
     """The person was moved (or withdrawn) by someone else since the question was asked."""
 
 
@@ -31,6 +34,7 @@ class Recruit:
     history: tuple[Move, ...]  # the moves in force, oldest first
     last_batch: int
     last_batch_moves: int  # how many moves at the end of `history` an undo takes back
+    failed_votes: tuple[FailedVote, ...] = ()  # oldest first
 
     @property
     def stage(self) -> Stage:
@@ -57,7 +61,7 @@ class Batch:
     on: date
     recorded_at: datetime
     adds_person: bool  # undoing the first batch withdraws the person
-
+    failed: bool = False  # a failed vote: undoing it leaves the stage as it is
 
 
 class RecruitmentRepository:
@@ -77,11 +81,12 @@ class RecruitmentRepository:
         async with self._db.transaction() as conn:
             cursor = await conn.execute(
                 "INSERT INTO recruits (cell_id, alias, birth_year, birth_month, created_by,"
-                " created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                " created_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
                 (cell_id, alias, birth.year, birth.month, user_id, timestamp(now)),
             )
-            recruit_id = cursor.lastrowid
-            assert recruit_id is not None
+            inserted = await cursor.fetchone()
+            assert inserted is not None
+            recruit_id = int(inserted["id"])
             await _insert_moves(conn, recruit_id, 1, moves, None, user_id, now)
         return recruit_id
 
@@ -100,6 +105,30 @@ class RecruitmentRepository:
             if last != expected_batch or last == 0:
                 raise StaleRecord(recruit_id)
             await _insert_moves(conn, recruit_id, last + 1, moves, votes, user_id, now)
+
+    async def record_failed_vote(
+        self, recruit_id: int, vote: FailedVote, user_id: int, now: datetime, expected_batch: int
+    ) -> None:
+        """Keep a vote below the share as its own batch; raise StaleRecord as `record` does."""
+        async with self._db.transaction() as conn:
+            last = await _last_batch(conn, recruit_id)
+            if last != expected_batch or last == 0:
+                raise StaleRecord(recruit_id)
+            await conn.execute(
+                "INSERT INTO recruit_moves (recruit_id, batch, stage, on_date, yes_votes,"
+                " eligible_voters, failed, recorded_by, recorded_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?)",
+                (
+                    recruit_id,
+                    last + 1,
+                    vote.stage.value,
+                    vote.on.isoformat(),
+                    vote.votes.yes,
+                    vote.votes.eligible,
+                    user_id,
+                    timestamp(now),
+                ),
+            )
 
     async def get(self, recruit_id: int) -> Recruit | None:
         found = await self._load("r.id = ?", (recruit_id,))
@@ -124,7 +153,7 @@ class RecruitmentRepository:
     async def undoable(self, user_id: int, since: datetime) -> list[Batch]:
         """Return the batches `user_id` recorded after `since` that are still a person's last."""
         rows = await self._db.fetch_all(
-            "SELECT m.recruit_id, r.alias, m.batch, m.stage, m.on_date, m.recorded_at"
+            "SELECT m.recruit_id, r.alias, m.batch, m.stage, m.on_date, m.recorded_at, m.failed"
             " FROM recruit_moves m JOIN recruits r ON r.id = m.recruit_id"
             " WHERE m.recorded_by = ? AND m.recorded_at >= ? AND m.undone_at IS NULL"
             " AND m.batch = (SELECT MAX(batch) FROM recruit_moves"
@@ -146,6 +175,7 @@ class RecruitmentRepository:
                     previous.on,
                     previous.recorded_at,
                     previous.adds_person,
+                    previous.failed,
                 )
                 continue
             batches[key] = Batch(
@@ -156,6 +186,7 @@ class RecruitmentRepository:
                 on=date.fromisoformat(row["on_date"]),
                 recorded_at=datetime.fromisoformat(row["recorded_at"]),
                 adds_person=row["batch"] == 1,  # only a last batch is undone, so 1 is live
+                failed=bool(row["failed"]),
             )
         return list(batches.values())
 
@@ -177,7 +208,8 @@ class RecruitmentRepository:
     async def _load(self, where: str, params: tuple[int, ...]) -> list[Recruit]:
         rows = await self._db.fetch_all(
             "SELECT r.id, r.cell_id, r.alias, r.birth_year, r.birth_month,"
-            " m.stage, m.on_date, m.batch"
+            " m.stage, m.on_date, m.received_on, m.batch, m.failed, m.yes_votes,"
+            " m.eligible_voters"
             " FROM recruits r JOIN recruit_moves m ON m.recruit_id = r.id"
             f" WHERE {where} AND m.undone_at IS NULL ORDER BY r.id, m.id",
             params,
@@ -186,22 +218,39 @@ class RecruitmentRepository:
         for row in rows:
             grouped.setdefault(row["id"], []).append(row)
         people = []
-        for moves in grouped.values():
-            first, last = moves[0], moves[-1]
+        for rows in grouped.values():
+            first, last = rows[0], rows[-1]
+            moves = [m for m in rows if not m["failed"]]
             people.append(
                 Recruit(
                     id=first["id"],
                     cell_id=first["cell_id"],
                     alias=first["alias"],
                     birth=Birth(first["birth_year"], first["birth_month"]),
-                    history=tuple(
-                        Move(Stage(m["stage"]), date.fromisoformat(m["on_date"])) for m in moves
-                    ),
+                    history=tuple(_move(m) for m in moves),
                     last_batch=last["batch"],
                     last_batch_moves=sum(m["batch"] == last["batch"] for m in moves),
+                    failed_votes=tuple(
+                        FailedVote(
+                            Stage(m["stage"]),
+                            date.fromisoformat(m["on_date"]),
+                            Votes(m["yes_votes"], m["eligible_voters"]),
+                        )
+                        for m in rows
+                        if m["failed"]
+                    ),
                 )
             )
         return people
+
+
+def _move(row: aiosqlite.Row) -> Move:
+    received = row["received_on"]
+    return Move(
+        Stage(row["stage"]),
+        date.fromisoformat(row["on_date"]),
+        date.fromisoformat(received) if received else None,
+    )
 
 
 async def _last_batch(conn: aiosqlite.Connection, recruit_id: int) -> int:
@@ -226,13 +275,15 @@ async def _insert_moves(
     for index, move in enumerate(moves):
         counted = votes if index == 0 else None
         await conn.execute(
-            "INSERT INTO recruit_moves (recruit_id, batch, stage, on_date, yes_votes,"
-            " eligible_voters, recorded_by, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO recruit_moves (recruit_id, batch, stage, on_date, received_on,"
+            " yes_votes, eligible_voters, recorded_by, recorded_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 recruit_id,
                 batch,
                 move.stage.value,
                 move.on.isoformat(),
+                move.received.isoformat() if move.received else None,
                 counted.yes if counted else None,
                 counted.eligible if counted else None,
                 user_id,

@@ -180,7 +180,7 @@ class SummaryRepository:
             SELECT {_ADMITTED} AS admitted, {_CONFIRMED} AS confirmed
             FROM recruit_moves m JOIN recruits p ON p.id = m.recruit_id
             JOIN scope s ON s.id = p.cell_id
-            WHERE m.undone_at IS NULL AND m.stage IN ('CEREMONY', 'CONFIRMED')
+            WHERE m.undone_at IS NULL AND m.failed = 0 AND m.stage IN ('CEREMONY', 'CONFIRMED')
               AND m.on_date BETWEEN :first AND :last""",
             {"unit": unit_id, "first": period.first.isoformat(), "last": period.last.isoformat()},
         )
@@ -193,19 +193,19 @@ class SummaryRepository:
         stages = ", ".join(f"'{s.value}'" for s in _DEADLINE_STAGES)
         rows = await self._db.fetch_all(
             f"""{_SCOPE}
-            SELECT m.stage, m.on_date,
+            SELECT m.stage, m.on_date, m.received_on,
                 (SELECT MIN(c.on_date) FROM recruit_moves c WHERE c.recruit_id = m.recruit_id
-                 AND c.stage = 'CEREMONY' AND c.undone_at IS NULL) AS ceremony
+                 AND c.stage = 'CEREMONY' AND c.undone_at IS NULL AND c.failed = 0) AS ceremony
             FROM recruit_moves m JOIN recruits p ON p.id = m.recruit_id
             JOIN scope s ON s.id = p.cell_id
-            WHERE m.undone_at IS NULL AND m.stage IN ({stages})
-              AND m.id = (SELECT MAX(l.id) FROM recruit_moves l
-                          WHERE l.recruit_id = m.recruit_id AND l.undone_at IS NULL)""",
+            WHERE m.undone_at IS NULL AND m.failed = 0 AND m.stage IN ({stages})
+              AND m.id = (SELECT MAX(l.id) FROM recruit_moves l WHERE l.recruit_id = m.recruit_id
+                          AND l.undone_at IS NULL AND l.failed = 0)""",
             {"unit": unit_id, "last": today.isoformat()},
         )
         return [
             OpenRecord(Stage(r["stage"]), date.fromisoformat(r["on_date"]),
-                       date.fromisoformat(r["ceremony"]) if r["ceremony"] else None)
+                       _day(r["ceremony"]), _day(r["received_on"]))
             for r in rows
         ]
 
@@ -227,6 +227,10 @@ class SummaryRepository:
 def _cell(row: Any) -> ScopeCell:
     return ScopeCell(row["id"], row["code"] or "", row["name"], row["group_id"],
                      row["group_name"], date.fromisoformat(row["tracked_from"]))
+
+
+def _day(value: str | None) -> date | None:
+    return None if value is None else date.fromisoformat(value)
 
 
 def _moment_after(day: date, zone: tzinfo) -> str:

@@ -49,21 +49,20 @@ class UserRepository:
         self._db = db
 
     async def find(self, channel: str, user_key: str) -> User | None:
-        row = await self._db.fetch_one(
-            "SELECT id, locale FROM users WHERE channel = ? AND user_key = ?", (channel, user_key)
+        rows = await self._db.fetch_all(
+            "SELECT u.id, u.locale, r.role, r.unit_id FROM users u"
+            " LEFT JOIN user_roles r ON r.user_id = u.id"
+            " WHERE u.channel = ? AND u.user_key = ? ORDER BY r.granted_at, r.unit_id",
+            (channel, user_key),
         )
-        if row is None:
+        if not rows:
             return None
-        grants = await self._db.fetch_all(
-            "SELECT role, unit_id FROM user_roles WHERE user_id = ? ORDER BY granted_at, unit_id",
-            (row["id"],),
-        )
         return User(
-            id=row["id"],
+            id=rows[0]["id"],
             channel=channel,
             user_key=user_key,
-            locale=row["locale"],
-            grants=tuple(Grant(Role(g["role"]), g["unit_id"]) for g in grants),
+            locale=rows[0]["locale"],
+            grants=tuple(Grant(Role(r["role"]), r["unit_id"]) for r in rows if r["role"]),
         )
 
     async def ensure(self, channel: str, user_key: str, now: datetime) -> int:
@@ -73,8 +72,8 @@ class UserRepository:
 
     async def grant(self, user_id: int, role: Role, unit_id: int, now: datetime) -> None:
         await self._db.write(
-            "INSERT OR IGNORE INTO user_roles (user_id, role, unit_id, granted_at)"
-            " VALUES (?, ?, ?, ?)",
+            "INSERT INTO user_roles (user_id, role, unit_id, granted_at)"
+            " VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
             (user_id, role.value, unit_id, timestamp(now)),
         )
 
@@ -134,8 +133,8 @@ class InviteRepository:
                 return "expired", None
             user_id = await _ensure_user(conn, channel, user_key, now)
             await conn.execute(
-                "INSERT OR IGNORE INTO user_roles (user_id, role, unit_id, granted_at)"
-                " VALUES (?, ?, ?, ?)",
+                "INSERT INTO user_roles (user_id, role, unit_id, granted_at)"
+                " VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
                 (user_id, invite["role"], invite["unit_id"], timestamp(now)),
             )
             name = " ".join((display_name or "").split())[:MAX_DISPLAY_NAME]

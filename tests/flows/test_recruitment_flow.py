@@ -8,7 +8,7 @@ import pytest
 
 from bot.core.dispatcher import Dispatcher
 from bot.core.messages import Inbound
-from bot.domain.pipeline import Birth, Move, Stage, moves_for
+from bot.domain.pipeline import Birth, FailedVote, Move, Stage, Votes, moves_for
 from bot.storage.database import Database
 from bot.storage.org import OrgRepository
 from bot.storage.recruitment import Recruit, RecruitmentRepository
@@ -129,9 +129,10 @@ async def test_cancel_on_the_review_saves_nothing(
     assert await RecruitmentRepository(db).of_cell(world.cell_ids["TL-01"]) == []
 
 
-async def test_a_vote_below_two_thirds_is_refused_with_the_arithmetic(
+async def test_the_eligible_count_comes_first_defaults_to_full_less_exempt_and_bounds_the_yes(
     dispatcher: Dispatcher, db: Database, world: World
 ) -> None:
+    # TL-01's roll: 18 full members, 2 probationary, 1 exempt (issue 8, defect 2)
     recruit = await seed(db, world, "LTC", Stage.DOSSIER, date(2026, 3, 2))
     chat = Chat(dispatcher, "sec-1", language_code="en")
     await chat.send("/recruit")
@@ -143,35 +144,135 @@ async def test_a_vote_below_two_thirds_is_refused_with_the_arithmetic(
     await chat.send("1")
     await chat.send("1/3/2026")  # before the dossier
     assert "previous step (Dossier) is dated Mar 2, 2026" in chat.last_text
-    [yes] = await chat.send("5/11/2026")
-    assert "voted yes" in yes.text
+    [eligible] = await chat.send("5/11/2026")
+    assert "eligible to vote" in eligible.text
+    assert eligible.choices[0].key == "17"  # full members less the exempt one, one tap
+    await chat.send("19")  # more than the full members on the roll
+    assert "The roll has 18 full members, so at most 18 can be eligible" in chat.last_text
+    [yes] = await chat.send("8")
+    assert "How many of the 8 eligible full members voted yes?" in yes.text
     await chat.send("five")
     assert "whole number from 0 to 9,999" in chat.last_text
-    [eligible] = await chat.send("5")
-    assert "eligible to vote" in eligible.text
-    assert eligible.choices[0].key == "18"  # the cell's full members, one tap
-    await chat.send("4")
-    assert "cannot be more than 4 eligible" in chat.last_text
-    [refusal] = await chat.send("8")
-    assert "Not passed: 5 yes of 8 eligible" in refusal.text
-    assert "2 × 8 ÷ 3 = 5.33, rounded up to 6" in refusal.text
-    assert (await person(db, recruit)).stage is Stage.DOSSIER
-    await chat.send("back")  # to the yes votes
-    assert "voted yes" in chat.last_text
-    await chat.send("6")
-    [review] = await chat.send("8")
+    await chat.send("9")  # refused at once: more yes votes than voters
+    assert "9 yes votes cannot be more than 8 eligible members" in chat.last_text
+    [review] = await chat.send("6")
     assert "LTC: Dossier → Cell admission vote" in review.text
     assert "Votes: 6 yes of 8 eligible (at least 6 needed)" in review.text
     [saved] = await chat.send("1")
     assert "Saved: LTC, Cell admission vote since Nov 5, 2026." in saved.text
     assert "admission decision due by" in saved.text
-    moved = await person(db, recruit)
-    assert moved.stage is Stage.CELL_VOTE_ADMIT
+    assert (await person(db, recruit)).stage is Stage.CELL_VOTE_ADMIT
     counts = await db.fetch_one(
         "SELECT yes_votes, eligible_voters FROM recruit_moves WHERE recruit_id = ? AND batch = 2",
         (recruit,),
     )
     assert counts is not None and tuple(counts) == (6, 8)
+
+
+async def test_a_vote_below_two_thirds_is_kept_as_a_failed_vote_and_the_person_stays(
+    dispatcher: Dispatcher, db: Database, world: World
+) -> None:
+    # issue 8, defect 3: a failed vote leaves a trace instead of being refused
+    recruit = await seed(db, world, "LTC", Stage.DOSSIER, date(2026, 3, 2))
+    chat = Chat(dispatcher, "sec-1", language_code="en")
+    for answer in ("/recruit", "2", "1", "1", "5/11/2026", "8"):
+        await chat.send(answer)
+    [review] = await chat.send("5")
+    assert "Not passed: 5 yes of 8 eligible" in review.text
+    assert "2 × 8 ÷ 3 = 5.33, rounded up to 6" in review.text
+    assert "LTC stays at Dossier. Failed votes on this step so far: 1." in review.text
+    [kept] = await chat.send("1")
+    assert "Kept: the vote of Nov 5, 2026 did not pass" in kept.text
+    found = await person(db, recruit)
+    assert found.history == (Move(Stage.DOSSIER, date(2026, 3, 2)),)
+    vote = FailedVote(Stage.CELL_VOTE_ADMIT, date(2026, 11, 5), Votes(5, 8))
+    assert found.failed_votes == (vote,)
+    await chat.send("/recruit")
+    [listing] = await chat.send("3")
+    assert "1. LTC — Dossier since Mar 2, 2026; " in listing.text
+    assert listing.text.splitlines()[1].endswith("; 1 failed vote")
+    # a second vote passes: the person moves on, and the failed one stays in the record
+    for answer in ("/recruit", "2", "1", "1", "20/11/2026", "8", "7", "1"):
+        await chat.send(answer)
+    moved = await person(db, recruit)
+    assert moved.stage is Stage.CELL_VOTE_ADMIT and len(moved.failed_votes) == 1
+
+
+async def test_the_third_failed_confirmation_vote_warns_that_the_case_goes_up(
+    dispatcher: Dispatcher, db: Database, world: World
+) -> None:
+    # DOMAIN.md §1.3: after three confirmation votes without 2/3 the upper committee decides
+    recruit = await seed(db, world, "TVB", Stage.PROBATION, date(2025, 9, 1))
+    chat = Chat(dispatcher, "sec-1", language_code="en")
+    for day in ("2/10/2026", "2/11/2026"):
+        for answer in ("/recruit", "2", "1", "1", day, "9", "5", "1"):
+            await chat.send(answer)
+        assert "Kept: the vote" in chat.last_text and "upper committee" not in chat.last_text
+    for answer in ("/recruit", "2", "1", "1", "20/11/2026", "9", "5"):
+        await chat.send(answer)
+    assert "3 confirmation votes without the required share" in chat.last_text
+    [kept] = await chat.send("1")
+    assert "Failed votes on this step so far: 3." in kept.text
+    assert "the cell reports the case to the upper committee" in kept.text
+    found = await person(db, recruit)
+    assert found.stage is Stage.PROBATION and len(found.failed_votes) == 3
+    await chat.send("/recruit")
+    [listing] = await chat.send("3")
+    assert "3 failed votes" in listing.text and "upper committee" in listing.text
+
+
+async def test_a_failed_vote_can_be_undone_and_the_stage_is_untouched(
+    dispatcher: Dispatcher, db: Database, world: World
+) -> None:
+    recruit = await seed(db, world, "LTC", Stage.DOSSIER, date(2026, 3, 2))
+    chat = Chat(dispatcher, "sec-1", language_code="en")
+    for answer in ("/recruit", "2", "1", "1", "5/11/2026", "8", "5", "1"):
+        await chat.send(answer)
+    await chat.send("/recruit")
+    [choices] = await chat.send("4")
+    assert choices.choices[0].label == "LTC: Cell admission vote, not passed (Nov 5, 2026)"
+    [confirm] = await chat.send("1")
+    assert "Undo the failed vote of LTC (Nov 5, 2026)? The record stays at Dossier." in (
+        confirm.text
+    )
+    await chat.send("1")
+    assert "Undone. LTC is back at Dossier since Mar 2, 2026." in chat.last_text
+    found = await person(db, recruit)
+    assert found.stage is Stage.DOSSIER and found.failed_votes == ()
+
+
+async def test_an_admission_decision_asks_its_own_date_then_the_day_the_cell_received_it(
+    dispatcher: Dispatcher, db: Database, world: World
+) -> None:
+    # issue 8, defect 5: the 60 working days run to the decision, the ceremony's 30 from receipt
+    recruit = await seed(db, world, "LTC", Stage.BASE_COMMITTEE_VOTE, date(2026, 7, 1))
+    chat = Chat(dispatcher, "sec-1", language_code="en")
+    for answer in ("/recruit", "2", "1", "1"):
+        await chat.send(answer)
+    assert "date of the committee's decision admitting LTC" in chat.last_text
+    [received] = await chat.send("9/9/2026")
+    assert "receive the decision on LTC" in received.text
+    assert "within 30 working days of it" in received.text
+    await chat.send("8/9/2026")
+    assert "The decision is dated Sep 9, 2026; the cell cannot have received it earlier" in (
+        chat.last_text
+    )
+    [review] = await chat.send("12/10/2026")
+    assert "Received by the cell: Oct 12, 2026" in review.text
+    assert "came later than" not in review.text  # 9 Sep is within 60 working days of 1 Jul
+    await chat.send("1")
+    found = await person(db, recruit)
+    decided = Move(Stage.ADMISSION_DECIDED, date(2026, 9, 9), date(2026, 10, 12))
+    assert found.history[-1] == decided
+    await chat.send("/recruit")
+    [listing] = await chat.send("3")
+    # 30 working days from the receipt on Mon 12 Oct 2026 (from the decision: Oct 21)
+    assert "OVERDUE: ceremony due by Nov 23, 2026" in listing.text
+    # the ceremony cannot come before the decision reached the cell
+    for answer in ("/recruit", "2", "1", "1"):
+        await chat.send(answer)
+    await chat.send("1/10/2026")
+    assert "received the admission decision on Oct 12, 2026" in chat.last_text
 
 
 async def test_an_applicant_a_month_short_of_18_cannot_be_voted_on(
@@ -191,7 +292,7 @@ async def test_an_applicant_over_60_is_saved_with_a_warning(
 ) -> None:
     await seed(db, world, "Chú Tư", Stage.DOSSIER, date(2026, 6, 1), birth=Birth(1966, 9))
     chat = Chat(dispatcher, "sec-1", language_code="en")
-    for answer in ("/recruit", "2", "1", "1", "20/11/2026", "15", "18"):
+    for answer in ("/recruit", "2", "1", "1", "20/11/2026", "18", "15"):
         await chat.send(answer)
     assert "Over 60 at the cell's vote" in chat.last_text
     await chat.send("1")
@@ -203,7 +304,7 @@ async def test_editing_the_move_from_the_review_drops_the_votes(
 ) -> None:
     recruit = await seed(db, world, "LTC", Stage.DOSSIER, date(2026, 3, 2))
     chat = Chat(dispatcher, "sec-1", language_code="en")
-    for answer in ("/recruit", "2", "1", "1", "5/11/2026", "6", "8"):
+    for answer in ("/recruit", "2", "1", "1", "5/11/2026", "8", "6"):
         await chat.send(answer)
     await chat.tap("edit")
     [fields] = await chat.send("2")  # the step itself
@@ -399,9 +500,9 @@ async def test_one_person_goes_from_source_to_confirmed_with_realistic_dates(
         (date(2024, 3, 5), Stage.SYMPATHISER, ()),
         (date(2024, 5, 20), Stage.AWARENESS_COURSE, ()),
         (date(2024, 8, 12), Stage.DOSSIER, ()),
-        (date(2024, 10, 8), Stage.CELL_VOTE_ADMIT, ("14", "18")),
-        (date(2024, 10, 24), Stage.BASE_COMMITTEE_VOTE, ("9", "11")),
-        (date(2024, 12, 16), Stage.ADMISSION_DECIDED, ()),
+        (date(2024, 10, 8), Stage.CELL_VOTE_ADMIT, ("18", "14")),
+        (date(2024, 10, 24), Stage.BASE_COMMITTEE_VOTE, ("11", "9")),
+        (date(2024, 12, 16), Stage.ADMISSION_DECIDED, ("16/12/2024",)),  # received that day
         (date(2025, 1, 10), Stage.PROBATION, ()),  # the ceremony starts the probation
     ]
     for day, stage, votes in steps:
@@ -419,7 +520,7 @@ async def test_one_person_goes_from_source_to_confirmed_with_realistic_dates(
     await on(date(2026, 1, 15), "/phattrien", "2", "1", "1", "9/1/2026")
     assert "10/01/2026" in chat.last_text or "Jan 10, 2026" in chat.last_text
     await chat.send("15/1/2026")
-    for answer in ("15", "19", "1"):
+    for answer in ("18", "15", "1"):
         await chat.send(answer)
     await on(date(2026, 2, 10), "/phattrien", "2", "1", "1", "10/2/2026", "1")
     assert "10/01/2026" in chat.last_text or "Jan 10, 2026" in chat.last_text
@@ -499,11 +600,18 @@ async def test_choosing_another_person_from_the_review_asks_the_step_again(
             ("23/11/2026",),
             "report to the upper committee and get its consent",
         ),
+        # issue 8, defect 4: a confirmation decision 31 working days after the cell's vote
+        (
+            Stage.CELL_VOTE_CONFIRM,
+            date(2026, 10, 1),
+            ("13/11/2026",),
+            "The decision came later than 30 working days after the cell's confirmation vote",
+        ),
         # a cell vote on a dossier more than 12 months old
         (
             Stage.DOSSIER,
             date(2025, 10, 1),
-            ("2/10/2026", "12", "15"),
+            ("2/10/2026", "15", "12"),
             "The dossier is older than 12 months",
         ),
     ],
@@ -541,7 +649,7 @@ async def test_the_confirmation_names_the_decision_date_and_the_membership_date_
 ) -> None:
     await seed(db, world, "TVB", Stage.PROBATION, date(2025, 9, 1))
     chat = Chat(dispatcher, "sec-1")
-    vote = ("2", "1", "1", "2/11/2026", "7", "9", "1")
+    vote = ("2", "1", "1", "2/11/2026", "9", "7", "1")
     decision = ("2", "1", "1", "20/11/2026", "1")
     for answers in (vote, decision):
         await chat.send("/phattrien")

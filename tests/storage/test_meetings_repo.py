@@ -9,6 +9,7 @@ import pytest
 
 from bot.domain.meetings import ALL_TARGETS, Dissemination, MeetingKind, MeetingReport, Roll
 from bot.storage.database import Database
+from bot.storage.errors import NotFound
 from bot.storage.meetings import MeetingRepository, MonthAlreadyReported
 from bot.storage.org import OrgRepository
 from bot.storage.users import UserRepository
@@ -126,7 +127,7 @@ async def test_replacing_keeps_the_old_version_with_who_and_when(
 
 
 async def test_replacing_a_missing_report_fails(db: Database, world: World, clock: Clock) -> None:
-    with pytest.raises(KeyError):
+    with pytest.raises(NotFound):
         await MeetingRepository(db).replace(
             999, report(world.cell_ids["TL-01"]), regular=True, by_user=None, at=clock()
         )

@@ -1,10 +1,13 @@
 """The recruitment repository against SQLite :memory:."""
 
+import sqlite3
 from datetime import UTC, date, datetime, timedelta
+from importlib import resources
+from pathlib import Path
 
 import pytest
 
-from bot.domain.pipeline import Birth, Move, Stage, Votes, moves_for
+from bot.domain.pipeline import Birth, FailedVote, Move, Stage, Votes, moves_for
 from bot.storage.database import Database
 from bot.storage.recruitment import RecruitmentRepository, StaleRecord
 from bot.storage.users import UserRepository
@@ -155,3 +158,69 @@ async def test_undoable_lists_only_the_users_own_recent_last_batches(
     ]
     assert batches[0].on == date(2025, 4, 2)
     assert batches[0].recorded_at == NOW + DAY / 2
+
+
+async def test_a_failed_vote_is_kept_as_its_own_batch_and_leaves_the_stage(
+    repo: RecruitmentRepository,
+) -> None:
+    person = await repo.add(CELL, "NVA", BIRTH, [Move(Stage.DOSSIER, date(2025, 3, 1))], A, NOW)
+    vote = FailedVote(Stage.CELL_VOTE_ADMIT, date(2025, 4, 2), Votes(5, 8))
+    await repo.record_failed_vote(person, vote, A, NOW, expected_batch=1)
+    found = await repo.get(person)
+    assert found is not None
+    assert (found.stage, found.failed_votes, found.last_batch) == (Stage.DOSSIER, (vote,), 2)
+    assert found.last_batch_moves == 0 and found.before_last_batch == found.history
+    [batch] = await repo.undoable(A, NOW - DAY)
+    assert (batch.batch, batch.stages, batch.failed) == (2, (Stage.CELL_VOTE_ADMIT,), True)
+    # a stale view cannot add a vote either
+    with pytest.raises(StaleRecord):
+        await repo.record_failed_vote(person, vote, A, NOW, expected_batch=1)
+    # the next step follows the failed vote's batch, and an undo takes the vote back
+    assert await repo.undo(person, 2, A, NOW, NOW - DAY)
+    again = await repo.get(person)
+    assert again is not None and again.failed_votes == () and again.stage is Stage.DOSSIER
+
+
+async def test_an_admission_decision_keeps_its_date_and_the_day_it_was_received(
+    repo: RecruitmentRepository,
+) -> None:
+    decided = Move(Stage.ADMISSION_DECIDED, date(2025, 5, 26), date(2025, 6, 9))
+    person = await repo.add(CELL, "NVA", BIRTH, [decided], A, NOW)
+    found = await repo.get(person)
+    assert found is not None and found.history == (decided,)
+
+
+def database_at_version(path: Path, version: int) -> sqlite3.Connection:
+    """Build a database file as an older release left it: migrations up to `version` only."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    folder = resources.files("bot.storage.migrations")
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+        if entry.name.endswith(".sql") and int(entry.name[:3]) <= version:
+            conn.executescript(entry.read_text(encoding="utf-8"))
+    conn.execute(f"PRAGMA user_version = {version}")
+    return conn
+
+
+async def test_decisions_stored_before_the_day_received_existed_keep_that_day(
+    tmp_path: Path,
+) -> None:
+    # migration 020: the one date kept before was the day the cell received the decision
+    old = database_at_version(tmp_path / "old.sqlite3", 5)
+    old.executescript(
+        "INSERT INTO org_units (id, kind, name) VALUES (1, 'cell', 'C');"
+        "INSERT INTO users (id, channel, user_key, created_at) VALUES (1, 't', 'u', 'x');"
+        "INSERT INTO recruits (id, cell_id, alias, birth_year, birth_month, created_by,"
+        " created_at) VALUES (1, 1, 'NVA', 1995, 4, 1, 'x');"
+        "INSERT INTO recruit_moves (recruit_id, batch, stage, on_date, recorded_by, recorded_at)"
+        " VALUES (1, 1, 'ADMISSION_DECIDED', '2025-06-09', 1, 'x');"
+    )
+    old.close()
+    upgraded = await Database.open(tmp_path / "old.sqlite3")
+    try:
+        found = await RecruitmentRepository(upgraded).get(1)
+        assert found is not None and found.failed_votes == ()
+        assert found.history == (
+            Move(Stage.ADMISSION_DECIDED, date(2025, 6, 9), date(2025, 6, 9)),
+        )
+    finally:
+        await upgraded.close()

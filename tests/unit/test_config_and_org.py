@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 
 from bot.config import ConfigError, load_settings
-from bot.domain.org import OrgCsvError, OrgUnit, parse_org_csv
+from bot.domain.org import CellRow, OrgCsvError, OrgUnit, parse_org_rows
 from bot.domain.rulebook import Rulebook, RulebookError
 from bot.i18n import choose_locale, translator
+from bot.tables import read_table
 
 HEADER = "path,code,full_members,probationary_members,exempt_members\n"
 
@@ -144,3 +145,7 @@ def test_numbers_percentages_and_dates_follow_the_locale() -> None:
 def test_a_count_in_other_digits_is_a_bad_row_not_a_crash() -> None:
     with pytest.raises(OrgCsvError, match="full_members"):
         parse_org_csv(HEADER + "A/B,C1,²,0,0\n")
+
+
+def parse_org_csv(text: str) -> list[CellRow]:
+    return parse_org_rows(read_table(text.encode("utf-8")))

@@ -14,31 +14,46 @@ from bot.domain.pipeline import (
     TERMINAL,
     VOTE_STAGES,
     AgeCheck,
+    AliasProblem,
     Birth,
     Deadline,
     DeadlineKind,
+    FailedVote,
     Move,
     MoveError,
     MoveWarning,
+    RollChange,
     Stage,
     Status,
     Votes,
+    alias_problem,
     allowed_moves,
+    applicable_change,
     can_undo,
     check_age,
     check_date,
+    check_eligible,
     check_move,
+    check_received,
     check_votes,
+    eligible_voters,
+    failures_pending,
+    first_admissible_month,
     list_order,
     moves_for,
+    must_report_failures,
     next_deadline,
     official_date,
+    parse_roll_formula,
+    policy_of,
     required_yes_votes,
+    roll_change,
     rules_on,
     sponsor_qualifies,
     summarise,
+    too_young_at_entry,
 )
-from bot.domain.rulebook import Rulebook
+from bot.domain.rulebook import Rulebook, RulebookError
 
 RB = Rulebook.default()
 RULES = rules_on(RB, date(2025, 9, 1))
@@ -159,6 +174,75 @@ def test_check_votes_refuses_below_two_thirds(
     yes: int, eligible: int, expected: MoveError | None
 ) -> None:
     assert check_votes(Votes(yes, eligible), RULES) == expected
+
+
+@pytest.mark.parametrize(
+    ("full", "probationary", "exempt", "expected"),
+    [
+        # §9.9: an exempt member counts only if present, so the one-tap default leaves them out
+        (18, 2, 1, 17),
+        # §9.7: probationary members never vote
+        (10, 5, 0, 10),
+        # a roll with more exempt than full members offers nobody rather than a negative count
+        (2, 1, 3, 0),
+    ],
+)
+def test_the_default_eligible_count_is_the_full_members_less_the_exempt(
+    full: int, probationary: int, exempt: int, expected: int
+) -> None:
+    assert eligible_voters(full, probationary, exempt, RULES) == expected
+
+
+@pytest.mark.parametrize(
+    ("eligible", "full_on_roll", "expected"),
+    [
+        # every full member present, exempt ones included
+        (18, 18, None),
+        # §9.7: more eligible than full members means probationers were counted
+        (19, 18, MoveError.ELIGIBLE_EXCEEDS_ROLL),
+        # nobody eligible
+        (0, 18, MoveError.NO_ELIGIBLE_VOTERS),
+    ],
+)
+def test_an_eligible_count_above_the_full_members_is_refused(
+    eligible: int, full_on_roll: int, expected: MoveError | None
+) -> None:
+    assert check_eligible(eligible, full_on_roll) == expected
+
+
+@pytest.mark.parametrize(
+    ("formula", "expected"),
+    [
+        # the shipped formula
+        ("full - exempt", ((1, "full"), (-1, "exempt"))),
+        # spaces do not matter
+        ("full-exempt", ((1, "full"), (-1, "exempt"))),
+        # a single count
+        ("full", ((1, "full"),)),
+    ],
+)
+def test_the_eligible_voter_formula_is_a_signed_sum_of_roll_counts(
+    formula: str, expected: tuple[tuple[int, str], ...]
+) -> None:
+    assert parse_roll_formula(formula) == expected
+
+
+@pytest.mark.parametrize(
+    "formula",
+    [
+        # an unknown count
+        "full - guests",
+        # two counts without a sign between them
+        "full exempt",
+        # nothing at all
+        "",
+        # a number is not a roll count
+        "full - 2",
+    ],
+)
+def test_a_malformed_eligible_voter_formula_is_refused(formula: str) -> None:
+    with pytest.raises(RulebookError):
+        parse_roll_formula(formula)
 
 
 @pytest.mark.parametrize(
@@ -328,6 +412,22 @@ def test_check_move_checks_the_target_the_date_and_the_votes(
             ADULT,
             (MoveWarning.CONFIRM_VOTE_LATE,),
         ),
+        # §9.5, issue 8 defect 4: a confirmation decision 31 working days after the vote
+        (
+            [*ON_PROBATION, Move(S.CELL_VOTE_CONFIRM, d("2026-01-12"))],
+            S.CONFIRMED,
+            d("2026-02-24"),
+            ADULT,
+            (MoveWarning.CONFIRMATION_DECISION_LATE,),
+        ),
+        # the 30th working day is still on time
+        (
+            [*ON_PROBATION, Move(S.CELL_VOTE_CONFIRM, d("2026-01-12"))],
+            S.CONFIRMED,
+            d("2026-02-23"),
+            ADULT,
+            (),
+        ),
         # §9.5: a decision on the 61st working day after the cell vote is late
         (
             history(
@@ -374,7 +474,246 @@ def test_only_the_author_can_undo_and_only_within_a_day(
     author: str, age: timedelta, expected: bool
 ) -> None:
     now = datetime(2025, 11, 20, 9, 0)
-    assert can_undo(now - age, author, "u1", now, RULES) is expected
+    assert can_undo(now - age, author, "u1", now, policy_of(RB)) is expected
+
+
+# --- failed votes ---------------------------------------------------------------------------
+
+
+def failed(stage: Stage, on: str, yes: int = 5, eligible: int = 9) -> FailedVote:
+    return FailedVote(stage, d(on), Votes(yes, eligible))
+
+
+def test_a_vote_below_two_thirds_is_a_failed_vote_not_an_error_to_fix() -> None:
+    # §9.6: 5 of 8 falls short; the dates are fine, so the vote is kept as a failed vote
+    short = check_move(AT_DOSSIER, S.CELL_VOTE_ADMIT, d("2025-10-07"), TODAY, ADULT, RB, NONE,
+                       Votes(5, 8))
+    assert short.failed_vote and not short.ok
+    # a vote dated before the dossier is an error to fix, even when it also falls short
+    early = check_move(AT_DOSSIER, S.CELL_VOTE_ADMIT, d("2025-01-07"), TODAY, ADULT, RB, NONE,
+                       Votes(5, 8))
+    assert not early.failed_vote
+    # a vote that passes is not a failed vote
+    passed = check_move(AT_DOSSIER, S.CELL_VOTE_ADMIT, d("2025-10-07"), TODAY, ADULT, RB, NONE,
+                        Votes(6, 8))
+    assert passed.ok and not passed.failed_vote
+
+
+@pytest.mark.parametrize(
+    ("moves", "votes", "expected"),
+    [
+        # two failed confirmation votes of a probationer
+        (
+            ON_PROBATION,
+            [failed(S.CELL_VOTE_CONFIRM, "2026-01-10"), failed(S.CELL_VOTE_CONFIRM, "2026-02-10")],
+            2,
+        ),
+        # failed admission votes do not count towards the confirmation
+        (ON_PROBATION, [failed(S.CELL_VOTE_ADMIT, "2024-10-01")], 0),
+        # once the vote passed, nothing is pending any more
+        (
+            [*ON_PROBATION, Move(S.CELL_VOTE_CONFIRM, d("2026-03-01"))],
+            [failed(S.CELL_VOTE_CONFIRM, "2026-01-10")],
+            0,
+        ),
+        # a dossier waiting for its cell vote
+        (AT_DOSSIER, [failed(S.CELL_VOTE_ADMIT, "2025-03-01")], 1),
+    ],
+)
+def test_failures_pending_counts_the_failed_votes_on_the_next_step(
+    moves: list[Move], votes: list[FailedVote], expected: int
+) -> None:
+    assert failures_pending(moves, votes) == expected
+
+
+@pytest.mark.parametrize(
+    ("stage", "failures", "expected"),
+    [
+        # §1.3: the third failed confirmation vote goes to the upper committee
+        (S.CELL_VOTE_CONFIRM, 3, True),
+        # two are not yet enough
+        (S.CELL_VOTE_CONFIRM, 2, False),
+        # the rule is stated for confirmation: admission votes are only counted
+        (S.CELL_VOTE_ADMIT, 3, False),
+    ],
+)
+def test_three_failed_confirmation_votes_must_be_reported(
+    stage: Stage, failures: int, expected: bool
+) -> None:
+    assert must_report_failures(stage, failures, RULES) is expected
+
+
+# --- admission decisions: decided, then received --------------------------------------------
+
+
+DECIDED = [
+    Move(S.CELL_VOTE_ADMIT, d("2025-03-03")),
+    Move(S.BASE_COMMITTEE_VOTE, d("2025-03-20")),
+    # decided on the 60th working day, received by the cell two weeks later
+    Move(S.ADMISSION_DECIDED, d("2025-05-26"), d("2025-06-09")),
+]
+
+
+def test_a_decision_received_late_is_not_a_late_decision() -> None:
+    # §9.5: the 60 working days run to the committee's decision, not to its arrival
+    result = check_move(DECIDED[:2], S.ADMISSION_DECIDED, d("2025-05-26"), TODAY, ADULT, RB, NONE)
+    assert result.warnings == ()
+
+
+@pytest.mark.parametrize(
+    ("moves", "today", "expected"),
+    [
+        # §9.4: the ceremony is due 30 working days after the cell received the decision
+        (DECIDED, d("2025-06-10"), Deadline(DeadlineKind.CEREMONY_DUE, d("2025-07-21"), False)),
+        # a decision recorded without its day of arrival counts from its own date
+        (
+            [Move(S.ADMISSION_DECIDED, d("2025-09-08"))],
+            d("2025-09-10"),
+            Deadline(DeadlineKind.CEREMONY_DUE, d("2025-10-20"), False),
+        ),
+    ],
+)
+def test_the_ceremony_deadline_runs_from_the_day_the_decision_was_received(
+    moves: list[Move], today: date, expected: Deadline
+) -> None:
+    assert next_deadline(moves, today, RB, NONE) == expected
+
+
+@pytest.mark.parametrize(
+    ("on", "expected"),
+    [
+        # a ceremony between the decision and its arrival
+        (d("2025-06-02"), (MoveError.BEFORE_DECISION_RECEIVED,)),
+        # the day it arrived
+        (d("2025-06-09"), ()),
+        # before the decision itself is the usual order error
+        (d("2025-05-01"), (MoveError.BEFORE_PREVIOUS,)),
+    ],
+)
+def test_a_ceremony_cannot_precede_the_arrival_of_the_decision(
+    on: date, expected: tuple[MoveError, ...]
+) -> None:
+    assert check_date(DECIDED, S.CEREMONY, on, TODAY, ADULT, RB) == expected
+
+
+@pytest.mark.parametrize(
+    ("received", "expected"),
+    [
+        # the same day as the decision
+        (d("2025-05-26"), None),
+        # before the decision was taken
+        (d("2025-05-25"), MoveError.RECEIVED_BEFORE_DECISION),
+        # in the future
+        (TODAY + timedelta(days=1), MoveError.IN_FUTURE),
+    ],
+)
+def test_the_day_received_is_between_the_decision_and_today(
+    received: date, expected: MoveError | None
+) -> None:
+    assert check_received(d("2025-05-26"), received, TODAY) == expected
+
+
+def test_recording_a_decision_keeps_both_of_its_dates() -> None:
+    assert moves_for(S.ADMISSION_DECIDED, d("2025-05-26"), d("2025-06-09")) == (
+        Move(S.ADMISSION_DECIDED, d("2025-05-26"), d("2025-06-09")),
+    )
+    # without a day received, the decision's own date stands in
+    assert moves_for(S.ADMISSION_DECIDED, d("2025-05-26")) == (
+        Move(S.ADMISSION_DECIDED, d("2025-05-26"), d("2025-05-26")),
+    )
+
+
+# --- the roll -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("target", "expected"),
+    [
+        # a ceremony adds one probationary member
+        (S.CEREMONY, RollChange(0, 1)),
+        # a confirmation moves one probationary member to full
+        (S.CONFIRMED, RollChange(1, -1)),
+        # a removal takes one probationary member off
+        (S.REMOVED_PROBATIONER, RollChange(0, -1)),
+        # the confirmation vote alone changes nothing yet
+        (S.CELL_VOTE_CONFIRM, RollChange(0, 0)),
+        # dropping a non-member changes nothing
+        (S.DROPPED, RollChange(0, 0)),
+    ],
+)
+def test_the_roll_follows_the_pipeline(target: Stage, expected: RollChange) -> None:
+    assert roll_change(moves_for(target, d("2025-06-09"))) == expected
+
+
+@pytest.mark.parametrize(
+    ("full", "probationary", "change", "expected"),
+    [
+        # the usual confirmation
+        (10, 2, RollChange(1, -1), RollChange(1, -1)),
+        # a roll that never listed the probationer still gains the full member
+        (10, 0, RollChange(1, -1), RollChange(1, 0)),
+        # a removal from an empty probationary count changes nothing
+        (10, 0, RollChange(0, -1), RollChange(0, 0)),
+    ],
+)
+def test_a_roll_change_never_takes_a_count_below_zero(
+    full: int, probationary: int, change: RollChange, expected: RollChange
+) -> None:
+    assert applicable_change(full, probationary, change) == expected
+
+
+# --- entry ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("alias", "expected"),
+    [
+        # initials
+        ("NVA", None),
+        # a nickname of two words
+        ("Chú Tư", None),
+        # a pseudonymous code with digits
+        ("C07-P03", None),
+        # three capitalised words read as a Vietnamese full name
+        ("Nguyễn Văn An", AliasProblem.FULL_NAME),
+        # four as well
+        ("Trần Thị Bích Ngọc", AliasProblem.FULL_NAME),
+        # a date of birth
+        ("NVA 12/3/1995", AliasProblem.DATE),
+        # a month and year
+        ("Út 04/1995", AliasProblem.DATE),
+        # an ISO date
+        ("1995-03-12", AliasProblem.DATE),
+        # a number alone
+        ("123", AliasProblem.NUMBER),
+        # an ID card or phone number anywhere
+        ("An 0912345678", AliasProblem.ID_NUMBER),
+    ],
+)
+def test_an_alias_that_could_identify_the_person_is_refused(
+    alias: str, expected: AliasProblem | None
+) -> None:
+    assert alias_problem(alias) == expected
+
+
+@pytest.mark.parametrize(
+    ("birth", "today", "expected"),
+    [
+        # 15 years and 11 months at entry
+        (Birth(2010, 12), d("2026-11-27"), True),
+        # 16 full years
+        (Birth(2010, 11), d("2026-11-27"), False),
+    ],
+)
+def test_a_person_under_16_at_entry_is_warned_about(
+    birth: Birth, today: date, expected: bool
+) -> None:
+    assert too_young_at_entry(birth, today, policy_of(RB)) is expected
+
+
+def test_the_first_admissible_month_is_18_full_years_after_the_birth_month() -> None:
+    # §9.10: counted in months
+    assert first_admissible_month(Birth(2010, 12), RULES) == d("2028-12-01")
 
 
 # --- deadlines ------------------------------------------------------------------------------
