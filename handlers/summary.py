@@ -238,8 +238,7 @@ def recruitment_text(ctx: Ctx, s: Summary) -> str:
 def notes_text(ctx: Ctx, s: Summary) -> str:
     t = ctx.t
     lines = [t("Latest notes from the secretaries:")]
-    lines += [t("• {date}, {code} {cell}: {note}", date=t.date(n.held_on), code=n.cell_code,
-                cell=n.cell_name, note=n.text) for n in s.notes]
+    lines += [f"• {t.date(n.held_on)}, {n.cell_code} {n.cell_name}: {n.text}" for n in s.notes]
     if s.more_notes:
         lines.append(t.plural("… and {n} more note", "… and {n} more notes", s.more_notes))
     return "\n".join(lines)
