@@ -1,27 +1,31 @@
-"""Command line: run, shell, demo, org import, invite, backup."""
+"""Command line: run, shell, demo, org import, ratings import, invite, backup."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import logging
+import signal
 import sys
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
-from bot.app import App, configure_logging, open_app
+from bot.app import App, configure_logging, configured_channels, open_app
 from bot.config import ConfigError, Settings, load_settings
+from bot.core.port import ChannelFailed
 from bot.demo import seed_demo
-from bot.domain.org import OrgCsvError, Role, parse_org_rows
+from bot.domain.cells import CellRules, CellSize, cell_rules_on, cell_size
+from bot.domain.org import CellRow, OrgCsvError, Role, parse_org_rows
 from bot.domain.rulebook import RulebookError
 from bot.i18n import N_, Translator, translator
 from bot.shell import ShellUsers, is_demo_database
-from bot.storage.org import OrgRepository
+from bot.storage.org import OrgRepository, RollReset
 from bot.storage.users import InviteRepository
 from bot.tables import TableError, read_table_file
 
 log = logging.getLogger("bot")
+SIGNALS = (signal.SIGINT, signal.SIGTERM)  # both stop every channel cleanly
 
 ROLE_NAMES = {
     Role.SECRETARY: N_("cell secretary"),
@@ -43,6 +47,11 @@ def build_parser() -> argparse.ArgumentParser:
     org_import = org_commands.add_parser(
         "import", help="create or update cells from a CSV or .xlsx file")
     org_import.add_argument("file", type=Path)
+    ratings = commands.add_parser("ratings", help="annual ratings of the cells")
+    ratings_commands = ratings.add_subparsers(dest="ratings_command", required=True)
+    ratings_import = ratings_commands.add_parser(
+        "import", help="load a year's ratings from a CSV or .xlsx file (all or nothing)")
+    ratings_import.add_argument("file", type=Path)
     invite = commands.add_parser("invite", help="print a one-time invite code")
     invite.add_argument("target", help="cell code (secretary), or unit code or path")
     invite.add_argument("--role", choices=[r.value for r in Role], required=True)
@@ -74,13 +83,15 @@ async def dispatch(args: argparse.Namespace, settings: Settings) -> int:
         if args.command == "shell":
             return await shell(app, t, args.role, args.cell)
         if args.command == "demo":
-            summary = await seed_demo(app.db, app.dispatcher.now())
+            summary = await seed_demo(app.db, app.now())
             print(t("Demo district ready in {file}: {communes} communes, {cells} cells. "
                     "Try: python -m bot shell --cell {code}", file=settings.database,
                     communes=summary.communes, cells=summary.cells, code=summary.first_cell))
             return 0
         if args.command == "org":
             return await import_org(app, t, args.file)
+        if args.command == "ratings":
+            return await import_ratings(app, t, args.file)
         if args.command == "invite":
             return await invite(app, t, args.target, Role(args.role), args.days)
         if args.command == "backup":
@@ -95,7 +106,9 @@ def fail(message: str) -> None:
 
 
 async def run(app: App, t: Translator) -> int:
-    if app.settings.telegram_token is None:
+    for channel in configured_channels(app):  # every channel whose token is set
+        app.add_channel(channel)
+    if not app.channels:
         if not await is_demo_database(app.db):  # never mix demo data into a real database
             fail(t("TELEGRAM_BOT_TOKEN is not set. Set it to run the bot, or use "
                    "`python -m bot shell --cell CODE` to chat in the terminal."))
@@ -103,33 +116,56 @@ async def run(app: App, t: Translator) -> int:
         print(t("TELEGRAM_BOT_TOKEN is not set: opening the terminal shell on the demo "
                 "district."))
         return await shell(app, t, "secretary", None)
-    from bot.channels.telegram import run_telegram
-
-    await run_telegram(app)
-    return 0
+    return await serve(app, t)
 
 
 async def shell(app: App, t: Translator, role: str, cell: str | None) -> int:
-    from bot.channels.console import ConsoleChannel
+    from bot.channels.console import ConsoleChannel, ShellChannel
 
-    users = await ShellUsers.prepare(app.db, app.dispatcher.now(), cell)
+    users = await ShellUsers.prepare(app.db, app.now(), cell)
     user = await users.user_for(role)
     if user is None:
         fail(t("Name a cell that exists: python -m bot shell --cell CODE")
              if role == Role.SECRETARY else
              t("The database has no units yet: run `python -m bot org import FILE`."))
         return 2
-    channel = ConsoleChannel(app.dispatcher, user, app.settings.locale, users.user_for)
-    await channel.run()
-    return 0
+    console = ConsoleChannel(app.dispatcher, user, app.settings.locale, users.user_for)
+    app.add_channel(ShellChannel(console))
+    return await serve(app, t)
+
+
+async def serve(app: App, t: Translator) -> int:
+    """Run the app's channels until SIGINT (exit 130) or SIGTERM (0), or until one ends."""
+    stop = asyncio.Event()
+    caught: list[signal.Signals] = []
+
+    def on_signal(signum: signal.Signals) -> None:
+        caught.append(signum)
+        stop.set()
+
+    loop = asyncio.get_running_loop()
+    for signum in SIGNALS:
+        loop.add_signal_handler(signum, on_signal, signum)
+    try:
+        await app.run(stop)
+    except ChannelFailed as failure:
+        if isinstance(failure.reason, ConfigError):
+            fail(f"Configuration error ({failure.name}): {failure.reason}")
+            return 2
+        fail(t("The {channel} channel stopped on an error ({error}); the other channels were "
+               "stopped too.", channel=failure.name, error=type(failure.reason).__name__))
+        return 1
+    finally:
+        for signum in SIGNALS:
+            loop.remove_signal_handler(signum)
+    return 130 if signal.SIGINT in caught else 0
 
 
 async def import_org(app: App, t: Translator, path: Path) -> int:
     try:
         rows = await asyncio.to_thread(read_table_file, path)
         cells = parse_org_rows(rows)
-        today = app.dispatcher.now().date()
-        created, updated = await OrgRepository(app.db).import_cells(cells, on=today)
+        result = await OrgRepository(app.db).import_cells(cells, app.dispatcher.now())
     except TableError as exc:
         fail(t("Cannot read {file}: {problem}. Nothing was imported.", file=path,
                problem=exc))
@@ -139,9 +175,60 @@ async def import_org(app: App, t: Translator, path: Path) -> int:
                line=exc.line, problem=t(exc.template, **exc.values)))
         return 1
     print(t("Imported {file}: {created} created, {updated} updated.", file=path,
-            created=t.plural("{n} cell", "{n} cells", created),
-            updated=t.plural("{n} cell", "{n} cells", updated)))
+            created=t.plural("{n} cell", "{n} cells", result.created),
+            updated=t.plural("{n} cell", "{n} cells", result.updated)))
+    print_roll_resets(t, result.rolls_changed)
+    print_cell_sizes(t, cells, cell_rules_on(app.dispatcher.rules, app.now().date()))
     return 0
+
+
+def print_cell_sizes(t: Translator, cells: Sequence[CellRow], rules: CellRules) -> None:
+    """Warn about cells below the Charter's size; count those that elect a cell committee."""
+    for cell in cells:
+        if cell_size(cell.full_members, rules) is CellSize.TOO_SMALL:
+            fail(t.plural(
+                "Warning, line {line}: {code} has {n} full member; a cell needs at least {least}.",
+                "Warning, line {line}: {code} has {n} full members; a cell needs at least "
+                "{least}.",
+                cell.full_members, line=cell.line, code=cell.code,
+                least=t.number(rules.min_full_members),
+            ))
+    committees = sum(cell_size(c.full_members, rules) is CellSize.COMMITTEE for c in cells)
+    if committees:
+        print(t.plural(
+            "{n} cell has {least} or more full members: it elects a cell committee (chi ủy).",
+            "{n} cells have {least} or more full members: they elect a cell committee (chi ủy).",
+            committees, least=t.number(rules.committee_full_members),
+        ))
+
+
+async def import_ratings(app: App, t: Translator, path: Path) -> int:
+    from handlers.ratings import load_ratings
+
+    try:
+        data = await asyncio.to_thread(path.read_bytes)
+    except OSError as exc:
+        fail(t("Cannot read {file}: {problem}. Nothing was imported.", file=path,
+               problem=exc.strerror or exc))
+        return 1
+    loaded = await load_ratings(app.db, app.dispatcher.rules, t, data, scope=None,
+                                by_user=None, now=app.now())
+    if loaded.saved is None:
+        fail(loaded.text)
+        return 1
+    print(loaded.text)
+    return 0
+
+
+def print_roll_resets(t: Translator, resets: Sequence[RollReset]) -> None:
+    """Say which cells' counts the file changed: the import resets what recruitment moved."""
+    if resets:
+        print(t.plural("The file changed the counts of {n} cell (full, probationary, exempt):",
+                       "The file changed the counts of {n} cells (full, probationary, exempt):",
+                       len(resets)))
+    for reset in resets:
+        print(f"  {reset.code}: {'/'.join(map(str, reset.before))} → "
+              f"{'/'.join(map(str, reset.after))}")
 
 
 async def invite(app: App, t: Translator, target: str, role: Role, days: int) -> int:
@@ -155,7 +242,7 @@ async def invite(app: App, t: Translator, target: str, role: Role, days: int) ->
     if role is Role.SECRETARY and unit.kind != "cell":
         fail(t("A secretary invite needs a cell code."))
         return 1
-    now: datetime = app.dispatcher.now()
+    now: datetime = app.now()
     code = await InviteRepository(app.db).create(role, unit.id, now, days)
     print(t("Invite for the {role} of {unit}, valid for {days}.", role=t(ROLE_NAMES[role]),
             unit=unit.name, days=t.plural("{n} day", "{n} days", days)))

@@ -1,35 +1,99 @@
-"""Wire settings, database, rulebook, handlers and the dispatcher together."""
+"""The App: the clock, the database, the dispatcher and the senders; runs every service.
+
+    App.run(stop) ── TaskGroup ─┬─ Telegram (if TELEGRAM_BOT_TOKEN)  ─┐ each a Service: runs
+                                ├─ … another channel, the terminal    ├ until `stop`; the first
+                                └─ the scheduler (when there is one) ─┘ to end stops the others
+
+One place (`__main__`) turns SIGINT/SIGTERM into `stop`. A service that fails is reported by
+name (ChannelFailed) after the others have stopped the ordinary way.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.config import Settings
 from bot.core.dispatcher import Dispatcher
+from bot.core.outbound import Outbox, Sender
+from bot.core.port import Channel, ChannelFailed, Service
 from bot.domain.rulebook import Rulebook
 from bot.storage.database import Database
 from handlers import registry
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
 class App:
     settings: Settings
+    clock: Callable[[], datetime]
     db: Database
     dispatcher: Dispatcher
+    outbox: Outbox = field(default_factory=Outbox)
+    channels: list[Channel] = field(default_factory=list)
+    scheduler: Service | None = None
+
+    def now(self) -> datetime:
+        return self.clock().astimezone(self.settings.timezone)
+
+    def add_channel(self, channel: Channel) -> None:
+        """Run `channel` with the others; it carries the bot's own messages if it can."""
+        self.channels.append(channel)
+        if isinstance(channel, Sender):
+            self.outbox.add(channel)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Run every channel and the scheduler side by side until `stop` or until one ends.
+
+        Raise ChannelFailed (the first failure) once all of them have stopped.
+        """
+        services: list[Service] = list(self.channels)
+        if self.scheduler is not None:
+            services.append(self.scheduler)
+        if not services:
+            raise ValueError("nothing to run: no channel is configured")
+        failures: list[ChannelFailed] = []
+
+        async def serve(service: Service) -> None:
+            try:
+                await service.run(stop)
+            except Exception as error:
+                log.error("%s: stopped on an error (%s)", service.name, type(error).__name__)
+                failures.append(ChannelFailed(service.name, error))
+            finally:
+                stop.set()  # one has ended (failed, or its user quit): the others stop too
+
+        async with asyncio.TaskGroup() as group:
+            for service in services:
+                group.create_task(serve(service), name=service.name)
+        if failures:
+            raise failures[0]
 
     async def close(self) -> None:
         await self.db.close()
 
 
 async def open_app(settings: Settings, clock: Callable[[], datetime] | None = None) -> App:
-    """Open the database (migrating it) and build the dispatcher."""
+    """Open the database (migrating it) and build the dispatcher; no channel yet."""
     rules = Rulebook.load(settings.rules_path)
     db = await Database.open(settings.database)
-    dispatcher = Dispatcher(db, rules, registry(), settings.timezone, settings.locale, clock)
-    return App(settings, db, dispatcher)
+    now = clock or (lambda: datetime.now(settings.timezone))
+    dispatcher = Dispatcher(db, rules, registry(), settings.timezone, settings.locale, now)
+    return App(settings, now, db, dispatcher)
+
+
+def configured_channels(app: App) -> list[Channel]:
+    """Return a channel for every platform whose token is set (a new platform goes here)."""
+    channels: list[Channel] = []
+    if app.settings.telegram_token is not None:
+        from bot.channels.telegram import TelegramChannel
+
+        channels.append(TelegramChannel(app.dispatcher, app.settings))
+    return channels
 
 
 def configure_logging(level: int = logging.INFO) -> None:

@@ -10,6 +10,7 @@ import datetime as dt
 import gettext
 import io
 from collections.abc import Mapping
+from decimal import Decimal
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -59,12 +60,13 @@ class Translator:
         text = self._catalog.ngettext(singular, plural, n)
         return text.format(n=self.number(n), **values)
 
-    def number(self, value: float) -> str:
+    def number(self, value: float | Decimal) -> str:
         return format_decimal(value, locale=self._babel)
 
-    def percent(self, share: float) -> str:
-        """Format a share (0.857) as a percentage with at most one decimal ("85,7 %")."""
-        return format_percent(share, format="#,##0.#%", locale=self._babel)
+    def percent(self, share: float | Decimal, places: int = 1) -> str:
+        """Format a share (0.857) as a percentage with at most `places` decimals ("85,7 %")."""
+        pattern = "#,##0." + "#" * places + "%" if places else "#,##0%"
+        return format_percent(share, format=pattern, locale=self._babel)
 
     def date(self, day: dt.date) -> str:
         """Format a date as people write it: 27/11/2026 in vi, Nov 27, 2026 in en."""

@@ -14,7 +14,9 @@ def registry() -> Registry:
         admin,
         help,
         language,
+        link,
         meeting_report,
+        ratings,
         recruitment,
         standing,
         start,
@@ -28,7 +30,9 @@ def registry() -> Registry:
         *standing.COMMANDS,  # /tinhhinh: a cell's indicators, for its secretary and organisers
         *recruitment.COMMANDS,  # /phattrien: a cell's recruitment pipeline, secretaries only
         *summary.COMMANDS,  # /tonghop, /chuabaocao: an organiser's area for a period
+        *ratings.COMMANDS,  # /xeploai: load the annual ratings, read a year's headline
         *admin.COMMANDS,  # /moi: invites, admins only
         *language.COMMANDS,  # /ngonngu: Tiếng Việt or English
+        *link.COMMANDS,  # /lienket: one account on Telegram and Zalo
         *help.COMMANDS,  # /help: the commands of the user's roles
     ])

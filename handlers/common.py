@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-from bot.core.flow import Ctx
+from collections.abc import Callable
+
+from bot.core.flow import ChoiceStep, Ctx, MaybeAwaitable, Next, Outcome, resolve
 from bot.core.messages import Choice
 from bot.storage.org import OrgRepository
+
+CELL_STEP = "cell"
+WithCell = Callable[[Ctx, int], MaybeAwaitable[Outcome]]  # go on with the chosen cell's id
 
 
 async def own_cell_choices(ctx: Ctx) -> list[Choice]:
@@ -16,6 +21,27 @@ async def own_cell_choices(ctx: Ctx) -> list[Choice]:
 
 def ask_which_cell(ctx: Ctx) -> str:
     return ctx.t("Which cell?")
+
+
+async def with_own_cell(
+    ctx: Ctx, then: WithCell, otherwise: Callable[[Ctx], MaybeAwaitable[Outcome]]
+) -> Outcome:
+    """Go on with the secretary's only cell, ask which one when several, else `otherwise`."""
+    cells = ctx.user.secretary_of
+    if not cells:
+        return await resolve(otherwise(ctx))
+    if len(cells) == 1:
+        return await resolve(then(ctx, cells[0]))
+    return Next(CELL_STEP)
+
+
+def which_cell_step(then: WithCell, question: Callable[[Ctx], str] = ask_which_cell) -> ChoiceStep:
+    """The "which of my cells" question, for a secretary of several (see `with_own_cell`)."""
+
+    async def chosen(ctx: Ctx, key: str) -> Outcome:
+        return await resolve(then(ctx, int(key)))
+
+    return ChoiceStep(CELL_STEP, question, own_cell_choices, chosen, counted=False)
 
 
 async def example_cell_codes(ctx: Ctx, most: int = 3) -> str:

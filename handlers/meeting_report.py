@@ -1,12 +1,14 @@
 """/baocao (/report): a secretary reports a cell meeting, then sees the cell's standing.
 
     [cell]* ─► date ─► kind ─► [replace]† ─► [topic]‡ ─► minutes ─► present ⇄ [roll…]
-      ─► [excused]§ ─► resolution ─► [tasks]¶ ─► dissemination ─► note ─► review
-    review: Save ─► (month taken and not confirmed: replace) ─► saved + standing
+      ─► [excused]§ ─► guest ─► [previous tasks]# ─► resolution ─► [tasks ─► dissemination]¶
+      ─► note ─► review
+    review: Save ─► (month taken and not confirmed: replace) ─► saved + what changed
             Edit ─► one field ─► review          Cancel ─► nothing saved
 
     * only for the secretary of several cells    † the month already has a regular report
     ‡ thematic or combined only                  § only when someone was absent
+    # only when last month's regular report had concrete tasks
     ¶ only when the resolution was adopted
 
 Steps in brackets are not counted in the "(n/m)" position, so the count never jumps.
@@ -20,6 +22,7 @@ from typing import Any
 
 from bot.core.commands import Command
 from bot.core.flow import (
+    SKIP,
     Answer,
     ChoiceStep,
     Ctx,
@@ -38,6 +41,7 @@ from bot.core.matching import fold
 from bot.core.messages import Choice, Reply
 from bot.core.parsing import typed_example
 from bot.domain.meetings import (
+    MASS_ORGANISATIONS,
     MAX_MINUTES,
     MAX_NOTE_CHARS,
     MAX_ROLL,
@@ -55,17 +59,27 @@ from bot.domain.meetings import (
     evaluate_with,
     is_regular,
     kind_is_regular,
+    max_report_age_days,
     needs_topic,
     parse_targets,
     rules_on,
     validate,
 )
 from bot.domain.org import Role
+from bot.domain.standing import Share
 from bot.i18n import N_
 from bot.storage.meetings import MeetingRepository, MonthAlreadyReported
 from bot.storage.org import OrgRepository
-from handlers.common import own_cell_choices
-from handlers.standing import KIND_LABELS, TARGET_LABELS, low_attendance_warning, standing_text
+from handlers.common import which_cell_step, with_own_cell
+from handlers.recruitment_roll import roll_news
+from handlers.standing import (
+    KIND_LABELS,
+    TARGET_LABELS,
+    low_attendance_warning,
+    share_text,
+    standing_text,
+    yes_no_text,
+)
 
 ROLL_STEPS = ("roll_full", "roll_probationary", "roll_exempt")
 # Typed ways to reach the roll correction at the attendance question ("sửa", "correct"…).
@@ -97,6 +111,7 @@ def draft_report(ctx: Ctx) -> MeetingReport:
     expected = roll_of(ctx).expected
     present = int(d["present"])
     adopted = bool(d["adopted"])
+    done = d.get("previous_done") if d.get("previous_total") else None
     return MeetingReport(
         cell_id=int(d["cell_id"]),
         held_on=held_on(ctx),
@@ -108,9 +123,18 @@ def draft_report(ctx: Ctx) -> MeetingReport:
         excused=int(d.get("excused") or 0) if present < expected else 0,
         resolution_adopted=adopted,
         tasks=int(d.get("tasks") or 0) if adopted else 0,
-        disseminated_to=parse_targets(d["targets"]),
+        disseminated_to=draft_targets(d["targets"]) if adopted else frozenset(),
         note=d.get("note"),
+        previous_tasks_done=done,
+        previous_tasks_total=None if done is None else int(d["previous_total"]),
+        upper_guest=d.get("upper_guest"),
     )
+
+
+def draft_targets(keys: list[str]) -> frozenset[Dissemination]:
+    """Read the targets of a draft; one begun before migration 010 may say "mass_orgs"."""
+    unions = [t.value for t in MASS_ORGANISATIONS]
+    return parse_targets(k for key in keys for k in (unions if key == "mass_orgs" else [key]))
 
 
 def complete(ctx: Ctx) -> bool:
@@ -123,16 +147,8 @@ def complete(ctx: Ctx) -> bool:
 
 async def start(ctx: Ctx, args: str) -> Outcome:
     """Begin with the only cell of the secretary, or ask which one."""
-    cells = ctx.user.secretary_of
-    if not cells:
-        return Invalid(ctx.t("Only a cell secretary can report a meeting."))
-    if len(cells) == 1:
-        return await use_cell(ctx, cells[0])
-    return Next("cell")
-
-
-async def received_cell(ctx: Ctx, key: str) -> Outcome:
-    return await use_cell(ctx, int(key))
+    return await with_own_cell(ctx, use_cell, lambda ctx: Invalid(
+        ctx.t("Only a cell secretary can report a meeting.")))
 
 
 async def use_cell(ctx: Ctx, cell_id: int) -> Outcome:
@@ -171,7 +187,7 @@ async def received_date(ctx: Ctx, day: date) -> Outcome:
             )
         )
     if error is ReportError.DATE_TOO_OLD:
-        days = rules_on(ctx.rules, ctx.today).max_report_age_days
+        days = max_report_age_days(ctx.rules)
         return Invalid(
             ctx.t(
                 "A meeting can be reported up to {days} days after it was held. "
@@ -182,6 +198,7 @@ async def received_date(ctx: Ctx, day: date) -> Outcome:
         )
     ctx.draft["held_on"] = day.isoformat()
     if "kind" in ctx.draft:  # the date was edited: the month may already have its report
+        await refresh_previous(ctx)
         taken = await month_taken(ctx)
         if taken:
             return Next("replace", force=True)
@@ -194,6 +211,8 @@ def kind_choices(ctx: Ctx) -> list[Choice]:
 
 async def received_kind(ctx: Ctx, key: str) -> Outcome:
     ctx.draft["kind"] = key
+    if "previous_total" in ctx.draft:  # edited: a thematic meeting reviews no earlier tasks
+        await refresh_previous(ctx)
     if await month_taken(ctx):
         return Next("replace", force=True)
     return after_kind(ctx)
@@ -305,9 +324,9 @@ class PresentStep(NumberStep):
         return outcome
 
 
-def ask_present(ctx: Ctx) -> str:
+async def ask_present(ctx: Ctx) -> str:
     roll = roll_of(ctx)
-    return ctx.t(
+    question = ctx.t(
         "How many members attended? Expected: {expected} ({full} full + {probationary} "
         "probationary − {exempt} exempt from meetings). If the roll is wrong, correct it first.",
         expected=ctx.t.number(roll.expected),
@@ -315,6 +334,9 @@ def ask_present(ctx: Ctx) -> str:
         probationary=ctx.t.number(roll.probationary),
         exempt=ctx.t.number(roll.exempt),
     )
+    # Recruitment's changes to the roll since the last report (owned by handlers/recruitment*).
+    news = await roll_news(ctx, int(ctx.draft["cell_id"]))
+    return question if news is None else f"{news}\n\n{question}"
 
 
 def present_bounds(ctx: Ctx) -> tuple[int, int]:
@@ -331,7 +353,7 @@ def received_present(ctx: Ctx, present: int) -> Outcome:
     absent = roll_of(ctx).expected - present
     if absent == 0:
         ctx.draft["excused"] = 0
-        return Next("resolution")
+        return Next("guest")
     # Other absentees, other reasons: ask again even while editing from the review.
     return Next("excused", force=changed or "excused" not in ctx.draft)
 
@@ -399,6 +421,68 @@ def excused_quick(ctx: Ctx) -> list[int]:
 
 def received_excused(ctx: Ctx, excused: int) -> Outcome:
     ctx.draft["excused"] = excused
+    return Next("guest")
+
+
+# The upper-level guest and last month's tasks (the district's fields, each skippable) -----
+
+
+def ask_guest(ctx: Ctx) -> str:
+    return ctx.t("Did a member of the upper-level Party committee attend the meeting?")
+
+
+def guest_choices(ctx: Ctx) -> list[Choice]:
+    return [*yes_no(ctx), Choice(SKIP, ctx.t("Skip"))]
+
+
+async def received_guest(ctx: Ctx, key: str) -> Outcome:
+    ctx.draft["upper_guest"] = {"yes": True, "no": False}.get(key)
+    await refresh_previous(ctx)
+    if ctx.draft["previous_total"]:
+        return Next("previous_tasks")
+    return Next("resolution")
+
+
+async def previous_total(ctx: Ctx) -> int:
+    """Return the concrete tasks of last month's regular report; 0 when there is nothing to ask.
+
+    Only a regular meeting reviews last month's resolution (DOMAIN.md §1.2, part 4).
+    """
+    if not kind_is_regular(kind_of(ctx), held_on(ctx), ctx.rules):
+        return 0
+    last_month = held_on(ctx).replace(day=1) - timedelta(days=1)
+    previous = await MeetingRepository(ctx.db).regular_of_month(int(ctx.draft["cell_id"]),
+                                                                last_month)
+    if previous is None or not previous.report.resolution_adopted:
+        return 0
+    return previous.report.tasks
+
+
+async def refresh_previous(ctx: Ctx) -> None:
+    """Look up last month's tasks again; an answer about other tasks is dropped."""
+    total = await previous_total(ctx)
+    if ctx.draft.get("previous_total") != total:
+        ctx.draft["previous_total"] = total
+        ctx.draft["previous_done"] = None
+
+
+def ask_previous_tasks(ctx: Ctx) -> str:
+    return ctx.t.plural(
+        "Last month's resolution had {n} concrete task. How many of them are done? "
+        "Type or tap the number done, or Skip.",
+        "Last month's resolution had {n} concrete tasks. How many of them are done? "
+        "Type or tap the number done, or Skip.",
+        int(ctx.draft["previous_total"]),
+    )
+
+
+def received_previous_tasks(ctx: Ctx, done: int) -> Outcome:
+    ctx.draft["previous_done"] = done
+    return Next("resolution")
+
+
+def skipped_previous_tasks(ctx: Ctx) -> Outcome:
+    ctx.draft["previous_done"] = None
     return Next("resolution")
 
 
@@ -412,10 +496,11 @@ def yes_no(ctx: Ctx) -> list[Choice]:
 def received_resolution(ctx: Ctx, key: str) -> Outcome:
     adopted = key == "yes"
     ctx.draft["adopted"] = adopted
-    if not adopted:
+    if not adopted:  # no resolution: no tasks in it, nothing to pass on
         ctx.draft["tasks"] = 0
+        ctx.draft["targets"] = []
         ctx.draft.pop("tasks_asked", None)
-        return Next("dissemination")
+        return Next("note")
     # Changed to "yes" from the review: the tasks were never asked, so ask them now.
     return Next("tasks", force=not ctx.draft.get("tasks_asked"))
 
@@ -429,9 +514,10 @@ def ask_tasks(ctx: Ctx) -> str:
 
 
 def received_tasks(ctx: Ctx, tasks: int) -> Outcome:
+    first_time = not ctx.draft.get("tasks_asked")
     ctx.draft["tasks"] = tasks
     ctx.draft["tasks_asked"] = True
-    return Next("dissemination")
+    return Next("dissemination", force=first_time)  # after "yes" from the review: ask it too
 
 
 def target_choices(ctx: Ctx) -> list[Choice]:
@@ -480,7 +566,7 @@ def summary(ctx: Ctx) -> str:
         lines.append(t("Topic: {topic}", topic=report.topic))
     minimum = rules.min_minutes(report.kind)
     lines.append(t("Duration: {minutes} minutes", minutes=t.number(report.minutes)))
-    if report.minutes < minimum:
+    if minimum is not None and report.minutes < minimum:
         lines.append(
             t("  ⚠ shorter than the {minimum} minutes required", minimum=t.number(minimum))
         )
@@ -511,11 +597,22 @@ def summary(ctx: Ctx) -> str:
                 unexcused=t.number(report.unexcused),
             )
         )
+    lines.append(t("Upper-level guest: {answer}", answer=yes_no_text(ctx, report.upper_guest)))
+    if ctx.draft.get("previous_total"):
+        done = report.previous_tasks_done
+        lines.append(t(
+            "Last month's tasks done: {share}",
+            share=t("not said") if done is None else share_text(
+                ctx, Share(done, int(ctx.draft["previous_total"]))
+            ),
+        ))
     answer = t("Yes") if report.resolution_adopted else t("No")
     lines.append(t("Resolution adopted: {answer}", answer=answer))
     if report.resolution_adopted:
         lines.append(t("Concrete tasks: {tasks}", tasks=t.number(report.tasks)))
-    lines.append(t("Passed on to: {targets}", targets=targets_text(ctx, report.disseminated_to)))
+        lines.append(
+            t("Passed on to: {targets}", targets=targets_text(ctx, report.disseminated_to))
+        )
     if report.note:
         lines.append(t("Note: {note}", note=report.note))
     if ctx.draft.get("replace_id"):
@@ -542,10 +639,13 @@ def edit_fields(ctx: Ctx) -> list[tuple[str, str]]:
     fields += [("minutes", t("Duration")), ("present", t("Present"))]
     if roll_of(ctx).expected > int(ctx.draft["present"]):
         fields.append(("excused", t("Excused absences")))
+    fields.append(("guest", t("Upper-level guest")))
+    if ctx.draft.get("previous_total"):
+        fields.append(("previous_tasks", t("Last month's tasks done")))
     fields.append(("resolution", t("Resolution adopted")))
     if ctx.draft.get("adopted"):
-        fields.append(("tasks", t("Concrete tasks")))
-    fields += [("dissemination", t("Passed on to")), ("note", t("Note"))]
+        fields += [("tasks", t("Concrete tasks")), ("dissemination", t("Passed on to"))]
+    fields.append(("note", t("Note")))
     return fields
 
 
@@ -558,7 +658,7 @@ async def save(ctx: Ctx) -> Outcome:
             ctx.t(
                 "This report can no longer be saved as it is: the meeting date is more than "
                 "{days} days ago. Tap Edit to change it, or Cancel.",
-                days=ctx.t.number(rules_on(ctx.rules, ctx.today).max_report_age_days),
+                days=ctx.t.number(max_report_age_days(ctx.rules)),
             )
         )
     if errors:
@@ -604,13 +704,7 @@ async def ask_replace_at_save(ctx: Ctx, existing_id: int, existing_day: date) ->
 FLOW = Flow(
     "meeting_report",
     [
-        ChoiceStep(
-            "cell",
-            lambda ctx: ctx.t("Which cell is this report for?"),
-            own_cell_choices,
-            received_cell,
-            counted=False,
-        ),
+        which_cell_step(use_cell, lambda ctx: ctx.t("Which cell is this report for?")),
         DateStep("date", ask_date, received_date),
         ChoiceStep(
             "kind", lambda ctx: ctx.t("What kind of meeting was it?"), kind_choices, received_kind
@@ -641,6 +735,16 @@ FLOW = Flow(
             quick=excused_quick,
             counted=False,
         ),
+        ChoiceStep("guest", ask_guest, guest_choices, received_guest),
+        NumberStep(
+            "previous_tasks",
+            ask_previous_tasks,
+            lambda ctx: (0, int(ctx.draft["previous_total"])),
+            received_previous_tasks,
+            quick=lambda ctx: [int(ctx.draft["previous_total"])],
+            counted=False,
+            skipped=skipped_previous_tasks,
+        ),
         ChoiceStep(
             "resolution",
             lambda ctx: ctx.t("Did the cell adopt a resolution (or conclusion)?"),
@@ -660,7 +764,8 @@ FLOW = Flow(
             ask_dissemination,
             target_choices,
             received_dissemination,
-            answered=lambda ctx: ctx.draft.get("targets", []),
+            counted=False,
+            answered=lambda ctx: [t.value for t in draft_targets(ctx.draft.get("targets", []))],
         ),
         TextStep(
             "note",

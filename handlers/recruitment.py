@@ -64,7 +64,7 @@ from bot.domain.pipeline import (
 from bot.i18n import N_
 from bot.storage.org import OrgRepository
 from bot.storage.recruitment import Recruit, RecruitmentRepository, StaleRecord
-from handlers.common import ask_which_cell, own_cell_choices
+from handlers.common import which_cell_step, with_own_cell
 from handlers.recruitment_texts import (
     DATE_QUESTIONS,
     RECEIVED_QUESTION,
@@ -122,17 +122,12 @@ async def draft_person(ctx: Ctx) -> Recruit | None:
 
 
 async def begin(ctx: Ctx, args: str) -> Outcome:
-    cells = ctx.user.secretary_of
-    if not cells:
-        return Invalid(ctx.t("This command is for cell secretaries."))
-    if len(cells) == 1:
-        ctx.draft["cell"] = cells[0]
-        return Next("menu")
-    return Next("cell")
+    return await with_own_cell(ctx, use_cell, lambda ctx: Invalid(
+        ctx.t("This command is for cell secretaries.")))
 
 
-def received_cell(ctx: Ctx, key: str) -> Outcome:
-    ctx.draft["cell"] = int(key)
+def use_cell(ctx: Ctx, cell_id: int) -> Outcome:
+    ctx.draft["cell"] = cell_id
     return Next("menu")
 
 
@@ -870,9 +865,7 @@ async def received_undo_confirm(ctx: Ctx, key: str) -> Outcome:
 FLOW = Flow(
     "recruit",
     [
-        ChoiceStep(
-            "cell", ask_which_cell, own_cell_choices, received_cell, counted=False
-        ),
+        which_cell_step(use_cell),
         ChoiceStep("menu", ask_menu, menu_choices, received_menu, counted=False),
         TextStep("alias", ask_alias, received_alias, min_length=2, max_length=40),
         TextStep("birth", ask_birth, received_birth, max_length=20),

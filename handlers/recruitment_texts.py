@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from datetime import date
 
 from bot.core.flow import Ctx
-from bot.domain.calendar import age_in_months, vietnam_holidays
+from bot.domain.calendar import age_in_months, days_off
 from bot.domain.pipeline import (
     Birth,
     Deadline,
@@ -25,8 +25,6 @@ from bot.domain.pipeline import (
     rules_on,
 )
 from bot.i18n import N_
-
-FIRST_HOLIDAY_YEAR = 2016  # the oldest rulebook era; older dates use that year's calendar
 
 STAGE_LABELS = {
     Stage.SOURCE: N_("Candidate pool (source)"),
@@ -92,9 +90,8 @@ def cancel_name(ctx: Ctx) -> str:
 
 
 def holidays_for(ctx: Ctx) -> frozenset[date]:
-    """Return the days off from the oldest rulebook era to next year."""
-    years = range(FIRST_HOLIDAY_YEAR, ctx.today.year + 2)
-    return vietnam_holidays(years, ctx.rules.extra_holidays)
+    """Return the days off of the rulebook's calendar, from its first year to next year."""
+    return days_off(ctx.rules.calendar, ctx.today.year + 1)
 
 
 def stage_label(ctx: Ctx, stage: Stage) -> str:

@@ -21,4 +21,7 @@ def standing_sections() -> list[StandingSection]:
     from handlers.recruitment_view import recruitment_section
 
     sections.append(recruitment_section)  # pipeline counts and each record's next deadline
+    from handlers.ratings import ratings_section
+
+    sections.append(ratings_section)  # the latest annual rating the upper committee decided
     return sections

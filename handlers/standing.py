@@ -12,16 +12,31 @@ from datetime import date
 from fractions import Fraction
 
 from bot.core.commands import Command
-from bot.core.flow import ChoiceStep, Ctx, Done, Flow, Invalid, Next, Outcome
+from bot.core.flow import Ctx, Done, Flow, Invalid, Outcome
 from bot.core.messages import Reply
-from bot.domain.meetings import Dissemination, MeetingKind, MeetingRules, rules_on
+from bot.domain.cells import CellSize, cell_rules_on
+from bot.domain.meetings import (
+    Dissemination,
+    MeetingEvaluation,
+    MeetingKind,
+    MeetingReport,
+    MeetingRules,
+    rules_on,
+)
 from bot.domain.org import OrgUnit, Role
-from bot.domain.standing import LatestMeeting, YearStanding, year_standing
+from bot.domain.standing import (
+    CellStanding,
+    LatestMeeting,
+    PeriodStanding,
+    Share,
+    cell_standing,
+    shows_past_year,
+)
 from bot.i18n import N_
 from bot.storage.meetings import MeetingRepository
 from bot.storage.org import OrgRepository
 from bot.storage.reads import ReadLog
-from handlers.common import ask_which_cell, example_cell_codes, own_cell_choices
+from handlers.common import example_cell_codes, which_cell_step, with_own_cell
 from handlers.scope import may_see
 from handlers.sections import standing_sections
 
@@ -33,28 +48,31 @@ KIND_LABELS = {
 }
 TARGET_LABELS = {
     Dissemination.HAMLET_BOARD: N_("Hamlet board"),
-    Dissemination.FATHERLAND_FRONT: N_("Fatherland Front"),
-    Dissemination.MASS_ORGS: N_("Mass organisations"),
+    # NOTE: at hamlet level the Front is its work committee, "Ban Công tác Mặt trận ấp/khu phố".
+    Dissemination.FATHERLAND_FRONT: N_("Hamlet Front work committee"),
+    Dissemination.WOMENS_UNION: N_("Women's Union"),
+    Dissemination.FARMERS_UNION: N_("Farmers' Union"),
+    Dissemination.VETERANS: N_("Veterans' Association"),
+    Dissemination.YOUTH_UNION: N_("Youth Union"),
 }
 
 
 async def standing_text(ctx: Ctx, cell: OrgUnit) -> str:
     """Render the standing of `cell` in the user's language, with the other features' parts."""
-    repo = MeetingRepository(ctx.db)
-    reports = await repo.for_year(cell.id, ctx.today.year)
-    latest = await repo.latest(cell.id)
-    if latest is not None and latest.report.held_on.year != ctx.today.year:
-        reports.insert(0, latest.report)  # last year's meeting is still "the latest"
-    since = await OrgRepository(ctx.db).tracked_from(cell.id)
-    standing = year_standing(cell.id, reports, ctx.today, ctx.rules, tracked_since=since)
+    standing = await cell_standing_of(ctx, cell)
     parts = [ctx.t("Standing of {cell} on {date}", cell=cell.name, date=ctx.t.date(ctx.today))]
+    size = size_text(ctx, standing)
+    if size:
+        parts.append(size)
     if standing.latest is None and cell.id in ctx.user.secretary_of:
         parts.append(ctx.t("No meeting has been reported yet. Send /baocao to report one."))
     elif standing.latest is None:  # an organiser reading someone else's cell
         parts.append(ctx.t("No meeting has been reported yet."))
     else:
         parts.append(latest_text(ctx, standing.latest))
-    parts.append(year_text(ctx, standing))
+    parts.append(period_text(ctx, standing.year))
+    if standing.past_year is not None:
+        parts.append(period_text(ctx, standing.past_year))
     for section in standing_sections():
         text = await section(ctx, cell)
         if text:
@@ -63,73 +81,134 @@ async def standing_text(ctx: Ctx, cell: OrgUnit) -> str:
     return "\n\n".join(parts)
 
 
+async def cell_standing_of(ctx: Ctx, cell: OrgUnit) -> CellStanding:
+    """Load the cell's reports and compute its standing today."""
+    repo = MeetingRepository(ctx.db)
+    years = [ctx.today.year - 1, ctx.today.year] if shows_past_year(ctx.today, ctx.rules) else [
+        ctx.today.year
+    ]
+    reports = [r for year in years for r in await repo.for_year(cell.id, year)]
+    latest = await repo.latest(cell.id)
+    if latest is not None and latest.report.held_on.year not in years:
+        reports.insert(0, latest.report)  # an older meeting is still "the latest"
+    since = await OrgRepository(ctx.db).tracked_from(cell.id)
+    return cell_standing(
+        cell.id, reports, ctx.today, ctx.rules, cell.full_members, tracked_since=since
+    )
+
+
 def percent(ctx: Ctx, share: Fraction | None) -> str:
     """Format a share as a percentage, or a dash when there is nothing to divide."""
     return "—" if share is None else ctx.t.percent(float(share))
 
 
+def share_text(ctx: Ctx, share: Share) -> str:
+    """Write a share as "k/n (p %)", or a dash when there is nothing to divide."""
+    if share.value is None:
+        return "—"
+    return f"{ctx.t.number(share.part)}/{ctx.t.number(share.whole)} ({percent(ctx, share.value)})"
+
+
+def size_text(ctx: Ctx, standing: CellStanding) -> str | None:
+    """Warn about a cell below the Charter's size; note the cell committee of a large one."""
+    rules = cell_rules_on(ctx.rules, ctx.today)
+    full = standing.full_members
+    if standing.size is CellSize.TOO_SMALL:
+        return ctx.t.plural(
+            "⚠ The cell has {n} full member on its roll; a cell needs at least {least} "
+            "(Party Charter, Art. 24). Please check the roll with your organiser.",
+            "⚠ The cell has {n} full members on its roll; a cell needs at least {least} "
+            "(Party Charter, Art. 24). Please check the roll with your organiser.",
+            full,
+            least=ctx.t.number(rules.min_full_members),
+        )
+    if standing.size is CellSize.COMMITTEE:
+        return ctx.t(
+            "• {full} full members: from {least}, the cell elects a cell committee (chi ủy).",
+            full=ctx.t.number(full),
+            least=ctx.t.number(rules.committee_full_members),
+        )
+    return None
+
+
 def latest_text(ctx: Ctx, latest: LatestMeeting) -> str:
-    t, report, result = ctx.t, latest.report, latest.evaluation
+    t, report = ctx.t, latest.report
+    head = t(
+        "Latest meeting: {kind}, {date}",
+        date=t.date(report.held_on),
+        kind=t(KIND_LABELS[report.kind]),
+    )
+    return "\n".join([head, *meeting_lines(ctx, latest.report, latest.evaluation)])
+
+
+def meeting_lines(ctx: Ctx, report: MeetingReport, result: MeetingEvaluation) -> list[str]:
+    """Return the lines of one meeting's indicators, each flag under its figure."""
+    t = ctx.t
     rules = rules_on(ctx.rules, report.held_on)
     lines = [
         t(
-            "Latest meeting: {kind}, {date}",
-            date=t.date(report.held_on),
-            kind=t(KIND_LABELS[report.kind]),
-        ),
-        t(
-            "• Attendance: {present} of {expected} ({rate})",
-            present=t.number(report.present),
-            expected=t.number(report.expected),
-            rate=percent(ctx, result.attendance_rate),
-        ),
+            "• Attendance: {share}",
+            share=share_text(ctx, Share(report.present, report.expected)),
+        )
     ]
     if result.below_valid_share:
         lines.append(low_attendance_warning(ctx, rules))
-    threshold = t.percent(float(rules.attendance_threshold))
-    if result.meets_attendance:
-        lines.append(
-            t(
+    if rules.attendance_threshold is not None:
+        threshold = t.percent(float(rules.attendance_threshold))
+        if result.meets_attendance:
+            lines.append(t(
                 "  ✓ meets the attendance criterion (more than {threshold}, no unexcused absence)",
                 threshold=threshold,
-            )
-        )
-    else:
-        reasons = []
-        if result.attendance_rate is None or result.attendance_rate <= rules.attendance_threshold:
-            reasons.append(t("attendance not above {threshold}", threshold=threshold))
-        if result.unexcused and rules.unexcused_absence_fails:
-            reasons.append(t("unexcused absences: {count}", count=t.number(result.unexcused)))
-        lines.append(
-            t("  ✗ does not meet the attendance criterion: {reasons}", reasons="; ".join(reasons))
-        )
-    lines.append(t("• Duration: {minutes} minutes", minutes=t.number(report.minutes)))
-    if result.too_short:
-        lines.append(
-            t(
-                "  ⚠ shorter than the {minimum} minutes required",
-                minimum=t.number(result.min_minutes),
-            )
-        )
+            ))
+        else:
+            reasons = []
+            rate = result.attendance_rate
+            if rate is None or rate <= rules.attendance_threshold:
+                reasons.append(t("attendance not above {threshold}", threshold=threshold))
+            if result.unexcused and rules.unexcused_absence_fails:
+                reasons.append(t.plural(
+                    "{n} unexcused absence", "{n} unexcused absences", result.unexcused
+                ))
+            lines.append(t(
+                "  ✗ does not meet the attendance criterion: {reasons}", reasons="; ".join(reasons)
+            ))
+    if report.upper_guest is not None:
+        lines.append(t("• Upper-level guest: {answer}",
+                       answer=yes_no_text(ctx, report.upper_guest)))
+    if report.previous_tasks_done is not None and report.previous_tasks_total:
+        lines.append(t(
+            "• Last month's tasks done: {share}",
+            share=share_text(ctx, Share(report.previous_tasks_done, report.previous_tasks_total)),
+        ))
+    lines.append(t.plural("• Duration: {n} minute", "• Duration: {n} minutes", report.minutes))
+    if result.too_short and result.min_minutes is not None:
+        lines.append(t.plural(
+            "  ⚠ shorter than the {n} minute required",
+            "  ⚠ shorter than the {n} minutes required",
+            result.min_minutes,
+        ))
     if not report.resolution_adopted:  # nothing to pass on, so no dissemination line
         lines.append(t("• No resolution adopted"))
-    elif result.disseminated_to_all:
-        lines.append(
-            t("• Resolution passed on to the hamlet board, the Front and the mass organisations")
-        )
+        return lines
+    if result.disseminated_to_all:
+        lines.append(t("• Resolution passed on to everyone it must reach"))
     else:
         missing = ", ".join(
             t(TARGET_LABELS[x]) for x in Dissemination if x in result.missing_targets
         )
         lines.append(t("• ⚠ Resolution not yet passed on to: {missing}", missing=missing))
-    if report.resolution_adopted:
-        lines.append(
-            t(
-                "• Concrete tasks (person in charge and deadline): {count}",
-                count=t.number(report.tasks),
-            )
-        )
-    return "\n".join(lines)
+    lines.append(t(
+        "• Concrete tasks (person in charge and deadline): {count}",
+        count=t.number(report.tasks),
+    ))
+    return lines
+
+
+def yes_no_text(ctx: Ctx, answer: bool | None) -> str:
+    """Word a yes/no answer, or say it was skipped."""
+    if answer is None:
+        return ctx.t("not said")
+    return ctx.t("Yes") if answer else ctx.t("No")
 
 
 def low_attendance_warning(ctx: Ctx, rules: MeetingRules) -> str:
@@ -140,9 +219,26 @@ def low_attendance_warning(ctx: Ctx, rules: MeetingRules) -> str:
     )
 
 
-def year_text(ctx: Ctx, s: YearStanding) -> str:
+def period_heading(ctx: Ctx, s: PeriodStanding) -> str:
+    """Name the year, and since when the cell is tracked when that is after January."""
     t = ctx.t
-    lines = [t("This year so far ({year}):", year=str(s.year))]
+    if 1 < s.tracked_from <= 12:
+        since = t.month(date(s.period.year, s.tracked_from, 1))
+        if s.ended:
+            return t(
+                "{year}, from {month}, when the cell started using the bot:",
+                year=str(s.period.year),
+                month=since,
+            )
+        return t("From {month}, when the cell started using the bot:", month=since)
+    if s.ended:
+        return t("Last year ({year}):", year=str(s.period.year))
+    return t("This year so far ({year}):", year=str(s.period.year))
+
+
+def period_text(ctx: Ctx, s: PeriodStanding) -> str:
+    t = ctx.t
+    lines = [period_heading(ctx, s)]
     if s.months_due:  # "0 of 0 months" says nothing to a cell that has just started
         lines.append(
             t.plural(
@@ -153,38 +249,48 @@ def year_text(ctx: Ctx, s: YearStanding) -> str:
             )
         )
     if s.missing_months:
-        months = ", ".join(t.month(date(s.year, m, 1)) for m in s.missing_months)
+        months = ", ".join(t.month(date(s.period.year, m, 1)) for m in s.missing_months)
         lines.append(t("  ⚠ no regular meeting reported for: {months}", months=months))
-    if not s.current_month_reported:
+    if s.current_month is not None and not s.current_month_reported:
         lines.append(t("• This month's regular meeting is not reported yet."))
-    lines.append(
-        t(
-            "• Thematic meetings this quarter (quarter {quarter}): {count}, at least "
-            "{expected} expected",
-            quarter=t.number(s.quarter),
-            count=t.number(s.thematic_this_quarter),
-            expected=t.number(s.thematic_expected),
+    if s.current_quarter is not None:
+        lines.append(
+            t(
+                "• Thematic meetings this quarter (quarter {quarter}): {count}, at least "
+                "{expected} expected",
+                quarter=t.number(s.current_quarter),
+                count=t.number(s.thematic_this_quarter),
+                expected=t.number(s.thematic_expected),
+            )
         )
-    )
     if s.quarters_without_thematic:
         quarters = ", ".join(t.number(q) for q in s.quarters_without_thematic)
         lines.append(t("  ⚠ quarters without a thematic meeting: {quarters}", quarters=quarters))
+    if not s.meetings:
+        return "\n".join(lines)
     lines += [
         t("• Average attendance: {rate}", rate=percent(ctx, s.attendance_rate)),
         t(
-            "• Meetings meeting the attendance criterion: {share}",
-            share=percent(ctx, s.share_meeting_attendance),
+            "• Meetings that met the attendance criterion: {share}",
+            share=share_text(ctx, s.meeting_attendance),
         ),
         t(
-            "• Resolutions passed on to all three: {share}",
-            share=percent(ctx, s.share_disseminated_to_all),
+            "• Resolutions passed on to everyone they must reach: {share}",
+            share=share_text(ctx, s.disseminated_to_all),
+        ),
+        t(
+            "• Meetings with at least one concrete task: {share}",
+            share=share_text(ctx, s.with_concrete_tasks),
         ),
     ]
-    if s.meetings:
+    if s.previous_tasks_done.whole:
         lines.append(t(
-            "• Meetings with at least one concrete task: {count} of {meetings}",
-            count=t.number(s.with_concrete_tasks),
-            meetings=t.number(s.meetings),
+            "• Last month's tasks done: {share}", share=share_text(ctx, s.previous_tasks_done)
+        ))
+    if s.with_upper_guest.whole:
+        lines.append(t(
+            "• Meetings with an upper-level guest: {share}",
+            share=share_text(ctx, s.with_upper_guest),
         ))
     return "\n".join(lines)
 
@@ -204,19 +310,19 @@ async def start(ctx: Ctx, args: str) -> Outcome:
                 )
             )
         return await show(ctx, cell)
-    cells = ctx.user.secretary_of
-    if len(cells) > 1:
-        return Next("cell")
-    if not cells:
-        examples = await example_cell_codes(ctx)
-        return Invalid(ctx.t(
-            "Type the code of the cell after the command, for example /{command} {code}. "
-            "Codes in your area include {codes}.",
-            command=COMMANDS[0].name_for(ctx.t.locale),
-            code=examples.split(", ")[0],
-            codes=examples,
-        ))
-    return await show_id(ctx, cells[0])
+    return await with_own_cell(ctx, show_id, how_to_name_a_cell)
+
+
+async def how_to_name_a_cell(ctx: Ctx) -> Outcome:
+    """Tell an organiser (no cell of their own) to name one, with real codes of their area."""
+    examples = await example_cell_codes(ctx)
+    return Invalid(ctx.t(
+        "Type the code of the cell after the command, for example /{command} {code}. "
+        "Codes in your area include {codes}.",
+        command=COMMANDS[0].name_for(ctx.t.locale),
+        code=examples.split(", ")[0],
+        codes=examples,
+    ))
 
 
 async def show_id(ctx: Ctx, cell_id: int) -> Outcome:
@@ -232,17 +338,9 @@ async def show(ctx: Ctx, cell: OrgUnit) -> Outcome:
     return Done([Reply(await standing_text(ctx, cell))])
 
 
-async def received_cell(ctx: Ctx, key: str) -> Outcome:
-    return await show_id(ctx, int(key))
-
-
 FLOW = Flow(
     "standing",
-    [
-        ChoiceStep(
-            "cell", ask_which_cell, own_cell_choices, received_cell, counted=False
-        )
-    ],
+    [which_cell_step(show_id)],
     start=start,
     disposable=True,  # only a choice of cell: another command may replace it
 )

@@ -17,7 +17,6 @@ from fractions import Fraction
 from bot.core.commands import Command
 from bot.core.flow import ChoiceStep, Ctx, Done, Flow, Invalid, Next, Outcome
 from bot.core.messages import Choice, Reply
-from bot.domain.meetings import Dissemination
 from bot.domain.org import Role
 from bot.domain.periods import (
     Period,
@@ -50,7 +49,6 @@ from bot.storage.reads import ReadLog
 from bot.storage.summaries import SummaryRepository
 from handlers.recruitment_texts import holidays_for
 from handlers.scope import organiser_units
-from handlers.standing import TARGET_LABELS
 
 MESSAGE_LIMIT = 4000  # one phone message (Telegram allows 4096); longer output is split
 NOTES_SHOWN = 5
@@ -192,7 +190,7 @@ def meetings_text(ctx: Ctx, s: Summary) -> str:
         t("• Attendance: {present} of {expected} ({rate})", present=t.number(a.present),
           expected=t.number(a.expected), rate=percent(ctx.t, totals.attendance_rate)),
         t("• Meeting the attendance criterion: {share}",
-          share=ratio(ctx.t, a.met_attendance, a.meetings)),
+          share=ratio(ctx.t, a.met_attendance, a.attendance_judged)),
         t("• With an unexcused absence: {count}", count=t.number(a.with_unexcused)),
         t("• Shorter than the minimum for their kind: {count}", count=t.number(a.too_short)),
         thematic_line(ctx, s),
@@ -210,13 +208,14 @@ def thematic_line(ctx: Ctx, s: Summary) -> str:
 
 def resolutions_text(ctx: Ctx, s: Summary) -> str:
     t, a = ctx.t, s.totals.activity
-    bodies = ", ".join(t(TARGET_LABELS[x]) for x in Dissemination)
     return "\n".join([
         t("Resolutions adopted: {count}", count=t.number(a.resolutions)),
-        t("• Passed on to all of {bodies}: {share}", bodies=bodies,
+        t("• Passed on to everyone they must reach: {share}",
           share=ratio(ctx.t, a.disseminated_to_all, a.resolutions)),
         t("• With at least one concrete task: {share}",
           share=ratio(ctx.t, a.with_tasks, a.resolutions)),
+        t("• Last month's tasks done, where reported: {share}",
+          share=ratio(ctx.t, a.previous_tasks_done, a.previous_tasks_total)),
     ])
 
 

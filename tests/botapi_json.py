@@ -32,6 +32,23 @@ def message_json(message_id: int, user_id: int, text: str, language_code: str | 
     return message
 
 
+def document_message_json(message_id: int, user_id: int, file_id: str, file_name: str,
+                          size: int, mime_type: str = "text/csv",
+                          language_code: str | None = "vi") -> JSONDict:
+    """Return a Bot API Message carrying a document (a file sent with the paperclip)."""
+    message = message_json(message_id, user_id, "", language_code)
+    del message["text"]
+    message["document"] = {"file_id": file_id, "file_unique_id": f"u-{file_id}",
+                           "file_name": file_name, "mime_type": mime_type, "file_size": size}
+    return message
+
+
+def file_json(file_id: str, size: int) -> JSONDict:
+    """Return the File that getFile answers: where the bytes can be downloaded from."""
+    return {"file_id": file_id, "file_unique_id": f"u-{file_id}", "file_size": size,
+            "file_path": f"documents/{file_id}"}
+
+
 def bot_json(bot_id: int, username: str) -> JSONDict:
     """Return the bot's own User, as getMe answers it."""
     return {"id": bot_id, "is_bot": True, "first_name": "Sổ Chi Bộ", "username": username,

@@ -8,7 +8,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.core.dispatcher import Dispatcher
-from bot.core.messages import Inbound, Reply
+from bot.core.messages import Attachment, Inbound, Reply
 from bot.domain.meetings import ALL_TARGETS, MeetingKind, MeetingReport
 from bot.domain.org import CellRow, Role
 from bot.domain.rulebook import Rulebook
@@ -56,6 +56,14 @@ class Chat:
                           language_code=self.language_code)
         return await self._deliver(inbound)
 
+    async def send_file(self, filename: str, data: bytes, mime_type: str = "text/csv",
+                        caption: str = "") -> list[Reply]:
+        """Send a document, as a channel passes one on."""
+        inbound = Inbound(self.channel, self.user_key, text=caption,
+                          language_code=self.language_code,
+                          attachment=Attachment(filename, data, mime_type))
+        return await self._deliver(inbound)
+
     async def tap(self, key: str) -> list[Reply]:
         """Tap the choice `key` on the last prompt that had choices."""
         prompt = next((r for r in reversed(self.replies) if r.choices), None)
@@ -98,7 +106,7 @@ async def seed_world(db: Database, now: datetime) -> World:
     await org.import_cells([
         CellRow(2, (DISTRICT, COMMUNE, "Chi bộ ấp Xóm Chùa"), "TL-01", 18, 2, 1),
         CellRow(3, (DISTRICT, COMMUNE, "Chi bộ ấp Chợ"), "TL-02", 12, 0, 0),
-    ], on=now.date())
+    ], at=now)
     district = await org.by_path([DISTRICT])
     commune = await org.by_path([DISTRICT, COMMUNE])
     cells = {code: (await org.by_code(code)) for code in ("TL-01", "TL-02")}

@@ -37,6 +37,28 @@ def test_org_import_then_reimport_updates(tmp_path: Path) -> None:
     assert "2 cells created, 0 cells updated" in first.stdout
     second = run_cli(tmp_path, "org", "import", str(csv))
     assert "0 cells created, 2 cells updated" in second.stdout
+    assert "2 cells have 9 or more full members" in second.stdout  # a cell committee each
+    assert "changed the counts" not in second.stdout
+    # the administrator's new counts reset the roll, and the import names the cells it changed
+    csv.write_text(csv.read_text(encoding="utf-8").replace("TL-02,12,0,0", "TL-02,13,1,0"),
+                   encoding="utf-8")
+    third = run_cli(tmp_path, "org", "import", str(csv))
+    assert "The file changed the counts of 1 cell (full, probationary, exempt):" in third.stdout
+    assert "  TL-02: 12/0/0 → 13/1/0" in third.stdout
+
+
+def test_org_import_warns_about_a_cell_below_three_full_members(tmp_path: Path) -> None:
+    csv = tmp_path / "org.csv"
+    csv.write_text(
+        "path,code,full_members,probationary_members,exempt_members\n"
+        "Huyện Cần Đước/Xã Tân Lân/Chi bộ ấp Xóm Chùa,TL-01,2,1,0\n"
+        "Huyện Cần Đước/Xã Tân Lân/Chi bộ ấp Chợ,TL-02,3,0,0\n",
+        encoding="utf-8",
+    )
+    result = run_cli(tmp_path, "org", "import", str(csv))
+    assert result.returncode == 0, result.stderr  # imported all the same, with a warning
+    assert "line 2: TL-01 has 2 full members; a cell needs at least 3" in result.stderr
+    assert "TL-02" not in result.stderr and "cell committee" not in result.stdout
 
 
 def test_org_import_takes_excel_files_as_they_are_saved(tmp_path: Path) -> None:

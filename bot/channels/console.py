@@ -5,13 +5,14 @@ from __future__ import annotations
 import asyncio
 import sys
 import threading
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import TextIO
 
 from bot.channels.text import render_plain
-from bot.core.dispatcher import Dispatcher
 from bot.core.messages import Inbound, Reply
+from bot.core.outbound import Undeliverable
+from bot.core.port import Port
 from bot.domain.org import Role
 from bot.i18n import Translator, translator
 from bot.shell import ShellUser
@@ -61,7 +62,7 @@ class ConsoleChannel:
 
     def __init__(
         self,
-        dispatcher: Dispatcher,
+        dispatcher: Port,
         user: ShellUser,
         locale: str | None,
         switch: Callable[[str], Awaitable[ShellUser | None]],
@@ -122,3 +123,32 @@ class ConsoleChannel:
                 return
             if not await self.send_line(line):
                 return
+
+
+class ShellChannel:
+    """The terminal as one of the app's channels: it runs until its user quits or a stop."""
+
+    name = "console"
+
+    def __init__(self, console: ConsoleChannel, stream: TextIO = sys.stdin):
+        self.console = console
+        self.stream = stream
+
+    async def run(self, stop: asyncio.Event) -> None:
+        chatting = asyncio.create_task(self.console.run(self.stream))
+        stopping = asyncio.create_task(stop.wait())
+        try:
+            await asyncio.wait({chatting, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in (chatting, stopping):
+                task.cancel()
+            await asyncio.gather(chatting, stopping, return_exceptions=True)
+        failure = None if chatting.cancelled() else chatting.exception()
+        if failure is not None:
+            raise failure
+
+    async def send(self, user_key: str, replies: Sequence[Reply]) -> None:
+        """Show a message the bot starts, if it is for whoever is at the terminal."""
+        if user_key != self.console.user.key:
+            raise Undeliverable("not the user at the terminal")
+        self.console.show(list(replies))

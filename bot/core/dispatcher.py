@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.core import notices
 from bot.core.commands import Command, Registry
 from bot.core.flow import (
     BACK,
@@ -23,10 +24,11 @@ from bot.core.flow import (
     Stay,
     interpret,
 )
-from bot.core.messages import Choice, Inbound, Reply
+from bot.core.messages import MAX_FILE_BYTES, Choice, Inbound, InboundKind, Reply
+from bot.core.port import Response
 from bot.domain.org import User
 from bot.domain.rulebook import Rulebook
-from bot.i18n import choose_locale, translator
+from bot.i18n import Translator, choose_locale, translator
 from bot.logsafe import log_failure
 from bot.storage.conversations import ConversationState, ConversationStore
 from bot.storage.database import Database
@@ -45,6 +47,8 @@ def question_token(state: ConversationState) -> str:
 
 
 class Dispatcher:
+    """The core as channels see it (`bot.core.port.Port`): updates in, replies out."""
+
     def __init__(
         self,
         db: Database,
@@ -66,54 +70,94 @@ class Dispatcher:
     def now(self) -> datetime:
         return self._clock().astimezone(self.timezone)
 
+    # The port ----------------------------------------------------------------------------
+
+    async def begin(self, inbound: Inbound) -> UserTurn:
+        """Look up the user behind `inbound` and their question; never raise."""
+        if inbound.kind is InboundKind.GROUP:  # nobody to look up: just the pointer
+            return UserTurn(self, self._guest_context(inbound), None, failed=False)
+        try:
+            ctx = await self.context_for(inbound)
+            if not ctx.user.grants:
+                return UserTurn(self, ctx, None, failed=False)
+            state, dropped = await self._load_state(ctx)
+        except Exception as error:
+            log_failure(log, f"looking up a user failed (channel={inbound.channel})", error)
+            return UserTurn(self, self._guest_context(inbound), None, failed=True)
+        return UserTurn(self, ctx, state, failed=False, dropped=dropped)
+
+    async def respond(self, inbound: Inbound) -> Response:
+        """Answer one update; never raise."""
+        turn = await self.begin(inbound)
+        return await turn.respond(inbound)
+
+    async def handle(self, inbound: Inbound) -> list[Reply]:
+        """Answer one message or tap; never raise: a failure gets an apology."""
+        return (await self.respond(inbound)).replies
+
+    # Contexts ----------------------------------------------------------------------------
+
     async def context_for(self, inbound: Inbound) -> Ctx:
         """Build the context of the user behind `inbound` (a guest when not registered)."""
         user = await self.users.find(inbound.channel, inbound.user_key)
         if user is None:
-            user = User(0, inbound.channel, inbound.user_key, None, ())
+            return self._guest_context(inbound)
         locale = choose_locale(user.locale, inbound.language_code, self.default_locale)
         return Ctx(user, translator(locale), self.db, self.rules, self.now(), inbound)
 
-    async def current_token(self, channel: str, user_key: str) -> str | None:
-        """Return the token of the question this user is at, or None outside a conversation."""
-        user = await self.users.find(channel, user_key)
-        state = None if user is None else await self.conversations.load(user.id)
-        return None if state is None else question_token(state)
+    def context_of(self, user: User) -> Ctx:
+        """Build a context for speaking first to `user` (a reminder): their language, scope."""
+        inbound = Inbound(user.channel, user.user_key, kind=InboundKind.NOTHING)
+        locale = choose_locale(user.locale, None, self.default_locale)
+        return Ctx(user, translator(locale), self.db, self.rules, self.now(), inbound)
 
-    async def repeat_question(self, inbound: Inbound) -> list[Reply]:
-        """Return the question the user is at (after a message the bot cannot read), if any."""
-        ctx = await self.context_for(inbound)
-        if not ctx.user.grants:
-            return []
-        state, _ = await self._load_state(ctx)
+    async def context_for_user(self, channel: str, user_key: str) -> Ctx | None:
+        """Build the context of a registered user, to speak first; None if not registered."""
+        user = await self.users.find(channel, user_key)
+        return None if user is None or not user.grants else self.context_of(user)
+
+    def _guest_context(self, inbound: Inbound) -> Ctx:
+        user = User(0, inbound.channel, inbound.user_key, None, ())
+        locale = choose_locale(None, inbound.language_code, self.default_locale)
+        return Ctx(user, translator(locale), self.db, self.rules, self.now(), inbound)
+
+    async def _repeat(self, ctx: Ctx, state: ConversationState | None) -> list[Reply]:
+        """Ask again the question the user is at, if any."""
         if state is None:
             return []
         return await self._ask(ctx, self._flow_of(state), state, edit=False)
 
-    async def handle(self, inbound: Inbound) -> list[Reply]:
-        """Answer one message or tap; never raise: a failure gets an apology."""
-        ctx = await self.context_for(inbound)
-        try:
-            return await self._route(ctx)
-        except Exception as error:
-            log_failure(log, f"handling an update failed (channel={inbound.channel})", error)
-            return [Reply(ctx.t(
-                "Sorry, something went wrong on our side. Your earlier answers are kept; "
-                "please try again in a moment, or send /cancel to start over."
-            ))]
+    async def _route(
+        self, ctx: Ctx, state: ConversationState | None, dropped: bool
+    ) -> list[Reply]:
+        notice = [Reply(ctx.t(
+            "The bot was updated, and your unfinished conversation could not be kept. "
+            "Please start it again."
+        ))] if dropped else []
+        return notice + await self._route_kind(ctx, state)
 
-    async def _route(self, ctx: Ctx) -> list[Reply]:
+    async def _route_kind(self, ctx: Ctx, state: ConversationState | None) -> list[Reply]:
+        kind = ctx.inbound.kind
+        if kind is InboundKind.GROUP:
+            return [Reply(ctx.t(notices.GROUP))]
+        if kind is InboundKind.EDITED:
+            return [Reply(ctx.t(notices.EDITED))]
+        if kind is InboundKind.UNREADABLE:
+            return [Reply(ctx.t(notices.UNREADABLE)), *await self._repeat(ctx, state)]
+        if kind is InboundKind.TOO_LARGE:
+            size = ctx.t.number(MAX_FILE_BYTES // 1_000_000)
+            return [Reply(ctx.t(notices.FILE_TOO_LARGE, size=size)),
+                    *await self._repeat(ctx, state)]
+        if kind is InboundKind.FAILED:  # a failed send may be why the user never saw it
+            return [Reply(ctx.t(notices.APOLOGY)), *await self._repeat(ctx, state)]
+        if kind is InboundKind.NOTHING:
+            return []
         command = ctx.inbound.command
         if not ctx.user.grants:
             if command is not None and command[0] in PUBLIC_NAMES:
                 return await self._run_command(ctx, command[0], command[1])
             return await self._run_command(ctx, "start", "")
-        state, dropped = await self._load_state(ctx)
-        notice = [Reply(ctx.t(
-            "The bot was updated, and your unfinished conversation could not be kept. "
-            "Please start it again."
-        ))] if dropped else []
-        return notice + await self._route_registered(ctx, state, command)
+        return await self._route_registered(ctx, state, command)
 
     async def _route_registered(
         self, ctx: Ctx, state: ConversationState | None, command: tuple[str, str] | None
@@ -216,10 +260,7 @@ class Dispatcher:
         step = flow.step(state.step)
         prompt = await self._prompt(ctx, flow, state)
         if ctx.inbound.choice is not None and ctx.inbound.token != prompt.token:
-            note = Reply(ctx.t(
-                "That button belongs to an earlier question. Here is the current one:"
-            ))
-            return [note, prompt]
+            return [Reply(ctx.t(notices.STALE_TAP_THEN_CURRENT)), prompt]
         answer = interpret(step, prompt, ctx.inbound, ctx.t(BACK_LABEL))
         if answer.key == BACK and step.back_within(ctx):
             state.ask_anew()
@@ -296,3 +337,42 @@ class Dispatcher:
             return [Reply(prompt.text, prompt.choices, prompt.multi, prompt.selected,
                           prompt.token, prompt.attachment, edit=True, numbered=prompt.numbered)]
         return [prompt]
+
+
+class UserTurn:
+    """One update of one user (`bot.core.port.Turn`): looked up once, answered once."""
+
+    def __init__(
+        self,
+        dispatcher: Dispatcher,
+        ctx: Ctx,
+        state: ConversationState | None,
+        failed: bool,
+        dropped: bool = False,
+    ):
+        self._dispatcher = dispatcher
+        self._ctx = ctx
+        self._state = state
+        self._failed = failed  # the lookup failed: only an apology can be given
+        self._dropped = dropped
+
+    @property
+    def token(self) -> str | None:
+        return None if self._state is None else question_token(self._state)
+
+    @property
+    def t(self) -> Translator:
+        return self._ctx.t
+
+    async def respond(self, inbound: Inbound) -> Response:
+        ctx = self._ctx
+        ctx.inbound = inbound
+        try:
+            if self._failed:
+                replies = [Reply(ctx.t(notices.APOLOGY))]
+            else:
+                replies = await self._dispatcher._route(ctx, self._state, self._dropped)
+        except Exception as error:
+            log_failure(log, f"handling an update failed (channel={inbound.channel})", error)
+            replies = [Reply(ctx.t(notices.APOLOGY))]
+        return Response(replies, ctx.user, ctx.t.locale)

@@ -27,7 +27,17 @@ T = TypeVar("T")
 MaybeAwaitable: TypeAlias = T | Awaitable[T]
 
 BACK = "back"
+DONE = "done"  # ends a multi-select
+CONTROL_KEYS = frozenset({DONE, BACK})  # not options: never marked, laid out apart
+CHECKED, UNCHECKED = "☑ ", "☐ "  # a multi-select's ticked and open options, on every channel
 RETURN_KEY = "_return"  # draft key: the review step to come back to after an edit
+
+
+def choice_label(reply: Reply, choice: Choice) -> str:
+    """Return a choice's label as shown: marked ☑ or ☐ when it is a multi-select's option."""
+    if reply.multi and choice.key not in CONTROL_KEYS:
+        return (CHECKED if choice.key in reply.selected else UNCHECKED) + choice.label
+    return choice.label
 
 
 @dataclass
@@ -143,9 +153,15 @@ class ChoiceStep(Step):
         ))
 
 
+SKIP = "skip"
+
+
 @dataclass
 class NumberStep(Step):
-    """A whole number within bounds; quick choices are tapped or typed as the number itself."""
+    """A whole number within bounds; quick choices are tapped or typed as the number itself.
+
+    With `skipped`, a Skip button (or typing its label) answers "not said" in one tap.
+    """
 
     name: str
     question: Text
@@ -154,12 +170,17 @@ class NumberStep(Step):
     quick: Callable[[Ctx], Sequence[int]] = lambda ctx: ()
     counted: bool = True
     numbered: bool = False
+    skipped: Callable[[Ctx], MaybeAwaitable[Outcome]] | None = None
 
     async def prompt(self, ctx: Ctx) -> Reply:
         choices = tuple(Choice(str(n), ctx.t.number(n)) for n in self.quick(ctx))
+        if self.skipped is not None:
+            choices = (*choices, Choice(SKIP, ctx.t("Skip")))
         return Reply(await resolve(self.question(ctx)), choices)
 
     async def receive(self, ctx: Ctx, answer: Answer) -> Outcome:
+        if answer.key == SKIP and self.skipped is not None:
+            return await resolve(self.skipped(ctx))
         low, high = await resolve(self.bounds(ctx))  # type: tuple[int, int]
         raw = answer.key if answer.key is not None else answer.text
         value = parse_whole_number(raw)
@@ -185,11 +206,11 @@ class TextStep(Step):
     numbered: bool = False
 
     async def prompt(self, ctx: Ctx) -> Reply:
-        skip = (Choice("skip", ctx.t("Skip")),) if self.skippable else ()
+        skip = (Choice(SKIP, ctx.t("Skip")),) if self.skippable else ()
         return Reply(await resolve(self.question(ctx)), skip)
 
     async def receive(self, ctx: Ctx, answer: Answer) -> Outcome:
-        if answer.key == "skip" and self.skippable:
+        if answer.key == SKIP and self.skippable:
             return await resolve(self.then(ctx, None))
         text = " ".join(answer.text.split())
         if not self.min_length <= len(text) <= self.max_length:
@@ -231,7 +252,6 @@ class DateStep(Step):
 
 ALL_WORDS = {"all", "tat ca", "ca", "het"}
 NONE_WORDS = {"0", "none", "chua", "khong", "no"}
-DONE = "done"
 
 
 @dataclass

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,21 @@ class Reply:
     numbered: bool = True  # typed digits pick a choice (False: digits are the answer itself)
 
 
+MAX_FILE_BYTES = 2_000_000  # a file a user sends (a province's ratings are about 1 MB)
+
+
+class InboundKind(StrEnum):
+    """What arrived, as far as the core cares; a channel maps its platform's updates to it."""
+
+    MESSAGE = "message"  # typed text, a command or a tapped choice
+    UNREADABLE = "unreadable"  # a photo, sticker or voice note: the question is asked again
+    EDITED = "edited"  # an edited message: the first answer stands
+    GROUP = "group"  # anything in a group chat: the bot works in private chats only
+    TOO_LARGE = "too_large"  # a file over MAX_FILE_BYTES: not taken, the question again
+    FAILED = "failed"  # the channel failed to deliver the last answer: apologise, ask again
+    NOTHING = "nothing"  # no message at all: the bot speaks first (a reminder)
+
+
 @dataclass(frozen=True)
 class Inbound:
     channel: str  # "telegram", "zalo", "console"
@@ -38,6 +54,8 @@ class Inbound:
     choice: str | None = None  # key of a tapped choice
     token: str = ""  # token of the reply whose choice was tapped
     language_code: str | None = None  # the app's language, e.g. "vi" or "en-US"
+    kind: InboundKind = InboundKind.MESSAGE
+    attachment: Attachment | None = None  # a file sent as a document (size-limited by channel)
     display_name: str | None = None  # profile name: stored at registration only, never logged
     extra: dict[str, str] = field(default_factory=dict)
 
@@ -45,7 +63,9 @@ class Inbound:
     def command(self) -> tuple[str, str] | None:
         """Return (name, argument text) when the text is a /command, else None."""
         text = self.text.strip()
-        if not text.startswith("/") or self.choice is not None:
+        if self.kind is not InboundKind.MESSAGE or self.choice is not None:
+            return None
+        if not text.startswith("/"):
             return None
         head, _, rest = text[1:].partition(" ")
         name = head.split("@")[0].lower()  # "/help@SoChiBoBot" in a group-style mention

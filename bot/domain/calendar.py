@@ -1,9 +1,9 @@
 """Calendar arithmetic for Party deadlines: working days, calendar months, age in months.
 
-Working days are Monday to Friday minus public holidays. The holiday set is always a parameter;
-`vietnam_holidays` builds it from the `holidays` package plus the rulebook's extra days.
-Weekend days that the government turns into working days (to bridge a long holiday) are not
-modelled: ignoring one can only put a computed deadline a day later than the real one.
+Working days are Monday to Friday minus days off, plus the weekend days worked to make up for
+a bridged holiday (a Saturday worked so that a Friday between holidays can be off). The days
+off are always a parameter; `days_off` builds them from the `holidays` package and the
+rulebook's [calendar] corrections.
 
 Age convention: a person born in month M of year Y is counted from the first day of that month,
 so the age in months at a date is the plain month difference. This is how "tính theo tháng"
@@ -20,12 +20,29 @@ from functools import lru_cache
 
 import holidays as _holidays
 
+from bot.domain.rulebook import CalendarSettings
+
 _SATURDAY = 5
 
 
+class DaysOff(frozenset[date]):
+    """The days off of a calendar, carrying the weekend days worked instead (make-up days)."""
+
+    make_up_days: frozenset[date]
+
+    def __new__(cls, days: Iterable[date] = (), make_up_days: Iterable[date] = ()) -> DaysOff:
+        self = super().__new__(cls, days)
+        self.make_up_days = frozenset(make_up_days)
+        return self
+
+
 def is_working_day(day: date, holidays: Set[date]) -> bool:
-    """Return whether `day` is a weekday that is not a holiday."""
-    return day.weekday() < _SATURDAY and day not in holidays
+    """Return whether `day` is a weekday that is not a day off, or a make-up working day."""
+    if day in holidays:
+        return False
+    if day.weekday() < _SATURDAY:
+        return True
+    return isinstance(holidays, DaysOff) and day in holidays.make_up_days
 
 
 def add_working_days(start: date, n: int, holidays: Set[date]) -> date:
@@ -55,16 +72,54 @@ def age_in_months(birth_year: int, birth_month: int, on: date) -> int:
 
 
 @lru_cache(maxsize=64)
-def _vietnam_year(year: int) -> frozenset[date]:
-    return frozenset(_holidays.country_holidays("VN", years=year))
+def _country_year(country: str, year: int) -> DaysOff:
+    known = _holidays.country_holidays(country, years=year)
+    worked = getattr(known, "weekend_workdays", ())  # make-up Saturdays the package knows
+    return DaysOff(known, (d for d in worked if d.year == year))
 
 
 @lru_cache(maxsize=16)
-def _vietnam_years(years: tuple[int, ...], extra: frozenset[date]) -> frozenset[date]:
-    return extra.union(*(_vietnam_year(year) for year in years))
+def _country_years(
+    country: str,
+    years: tuple[int, ...],
+    extra: frozenset[date],
+    removed: frozenset[date],
+    worked: frozenset[date],
+) -> DaysOff:
+    loaded = [_country_year(country, year) for year in years]
+    days = extra.union(*loaded) - removed
+    return DaysOff(days, worked.union(*(y.make_up_days for y in loaded)))
 
 
-def vietnam_holidays(years: Iterable[int], extra: Iterable[date] = ()) -> frozenset[date]:
-    """Return Vietnam's public holidays in `years` plus the `extra` days off."""
+def public_holidays(
+    country: str,
+    years: Iterable[int],
+    extra: Iterable[date] = (),
+    removed: Iterable[date] = (),
+    worked: Iterable[date] = (),
+) -> DaysOff:
+    """Return the public holidays of `country` in `years`, corrected by the given days."""
     # Cached: every list and review asks again for the same range of years.
-    return _vietnam_years(tuple(sorted(set(years))), frozenset(extra))
+    return _country_years(
+        country,
+        tuple(sorted(set(years))),
+        frozenset(extra),
+        frozenset(removed),
+        frozenset(worked),
+    )
+
+
+def vietnam_holidays(years: Iterable[int], extra: Iterable[date] = ()) -> DaysOff:
+    """Return Vietnam's public holidays in `years` plus the `extra` days off."""
+    return public_holidays("VN", years, extra)
+
+
+def days_off(settings: CalendarSettings, last_year: int) -> DaysOff:
+    """Return the days off of the rulebook's calendar from its first year to `last_year`."""
+    return public_holidays(
+        settings.country,
+        range(settings.first_year, last_year + 1),
+        settings.extra_holidays,
+        settings.removed_holidays,
+        settings.working_days,
+    )

@@ -37,8 +37,20 @@ class Dissemination(StrEnum):
     """Who the cell passed its resolution on to; stable storage and callback keys."""
 
     HAMLET_BOARD = "hamlet_board"  # ban nhân dân ấp / khu phố
-    FATHERLAND_FRONT = "fatherland_front"  # Mặt trận Tổ quốc
-    MASS_ORGS = "mass_orgs"  # đoàn thể
+    FATHERLAND_FRONT = "fatherland_front"  # ban công tác Mặt trận ấp / khu phố
+    WOMENS_UNION = "womens_union"  # chi hội Phụ nữ
+    FARMERS_UNION = "farmers_union"  # chi hội Nông dân
+    VETERANS = "veterans"  # chi hội Cựu chiến binh
+    YOUTH_UNION = "youth_union"  # chi đoàn Thanh niên
+
+
+# The four mass organisations (đoàn thể) that one "mass organisations" box stood for before.
+MASS_ORGANISATIONS = (
+    Dissemination.WOMENS_UNION,
+    Dissemination.FARMERS_UNION,
+    Dissemination.VETERANS,
+    Dissemination.YOUTH_UNION,
+)
 
 
 ALL_TARGETS: frozenset[Dissemination] = frozenset(Dissemination)
@@ -57,9 +69,12 @@ class ReportError(Enum):
     EXCUSED_OUT_OF_RANGE = "excused_out_of_range"
     TASKS_OUT_OF_RANGE = "tasks_out_of_range"
     TASKS_WITHOUT_RESOLUTION = "tasks_without_resolution"
+    PREVIOUS_TASKS_OUT_OF_RANGE = "previous_tasks_out_of_range"
     TOPIC_MISSING = "topic_missing"
     TOPIC_LENGTH = "topic_length"
     TOPIC_NOT_ALLOWED = "topic_not_allowed"
+    TOPIC_NO_LETTER = "topic_no_letter"
+    TARGETS_WITHOUT_RESOLUTION = "targets_without_resolution"
     NOTE_TOO_LONG = "note_too_long"
 
 
@@ -98,6 +113,10 @@ class MeetingReport:
     tasks: int  # tasks with a named owner and a deadline
     disseminated_to: frozenset[Dissemination]
     note: str | None = None
+    # The district's optional fields (DOMAIN.md §4.1); None where the secretary skipped them.
+    previous_tasks_done: int | None = None  # of the previous month's resolution…
+    previous_tasks_total: int | None = None  # …out of its concrete tasks
+    upper_guest: bool | None = None  # a member of the upper-level committee attended
 
     @property
     def absent(self) -> int:
@@ -112,33 +131,38 @@ class MeetingReport:
 
 @dataclass(frozen=True)
 class MeetingRules:
-    """The [[meetings]] rules of one era, typed."""
+    """The [[meetings]] rules of one era, typed; None where the era sets no such rule."""
 
-    attendance_threshold: Fraction
+    attendance_threshold: Fraction | None  # None: no attendance criterion in this era
     unexcused_absence_fails: bool
-    min_minutes_regular: int
-    min_minutes_thematic: int
-    min_minutes_combined: int
+    min_minutes_regular: int | None  # None: no minimum duration in this era
+    min_minutes_thematic: int | None
+    min_minutes_combined: int | None
     regular_kinds: frozenset[MeetingKind]
     thematic_kinds: frozenset[MeetingKind]
-    max_report_age_days: int
+    regular_per_month: int
+    thematic_per_quarter: int
+    disseminate_to: frozenset[Dissemination]  # whom "disseminated to all" means
     valid_attendance_share: Fraction
 
     @classmethod
     def from_section(cls, values: Mapping[str, Any]) -> MeetingRules:
         """Build the rules from a merged [[meetings]] era."""
         try:
-            regular = int(values["min_minutes_regular"])
+            regular = _optional_int(values, "min_minutes_regular")
+            threshold = values.get("attendance_threshold")
             return cls(
                 # Through str so that 0.85 becomes exactly 17/20: exactly 85 % must fail.
-                attendance_threshold=Fraction(str(values["attendance_threshold"])),
-                unexcused_absence_fails=bool(values["unexcused_absence_fails"]),
+                attendance_threshold=None if threshold is None else Fraction(str(threshold)),
+                unexcused_absence_fails=bool(values.get("unexcused_absence_fails", False)),
                 min_minutes_regular=regular,
-                min_minutes_thematic=int(values.get("min_minutes_thematic", regular)),
-                min_minutes_combined=int(values["min_minutes_combined"]),
+                min_minutes_thematic=_optional_int(values, "min_minutes_thematic", regular),
+                min_minutes_combined=_optional_int(values, "min_minutes_combined", regular),
                 regular_kinds=frozenset(MeetingKind(k) for k in values["regular_kinds"]),
                 thematic_kinds=frozenset(MeetingKind(k) for k in values["thematic_kinds"]),
-                max_report_age_days=int(values["max_report_age_days"]),
+                regular_per_month=int(values["regular_per_month"]),
+                thematic_per_quarter=int(values["thematic_per_quarter"]),
+                disseminate_to=parse_targets(values["disseminate_to"]),
                 valid_attendance_share=Fraction(str(values["valid_attendance_share"])),
             )
         except KeyError as exc:
@@ -146,13 +170,18 @@ class MeetingRules:
         except ValueError as exc:
             raise RulebookError(f"rulebook section [meetings] is invalid: {exc}") from exc
 
-    def min_minutes(self, kind: MeetingKind) -> int:
-        """Return the minimum duration of a meeting of this kind."""
+    def min_minutes(self, kind: MeetingKind) -> int | None:
+        """Return the minimum duration of a meeting of this kind, None when there is none."""
         if kind is MeetingKind.COMBINED:
             return self.min_minutes_combined
         if kind is MeetingKind.THEMATIC:
             return self.min_minutes_thematic
         return self.min_minutes_regular
+
+
+def _optional_int(values: Mapping[str, Any], key: str, default: int | None = None) -> int | None:
+    value = values.get(key, default)
+    return None if value is None else int(value)
 
 
 def rules_on(rulebook: Rulebook, day: date) -> MeetingRules:
@@ -182,10 +211,14 @@ def check_date(held_on: date, today: date, rulebook: Rulebook) -> ReportError | 
     """Check that the meeting is not in the future nor older than the reporting limit."""
     if held_on > today:
         return ReportError.DATE_IN_FUTURE
-    # The age limit is a reporting policy, so today's rules apply, not the meeting's era.
-    if (today - held_on).days > rules_on(rulebook, today).max_report_age_days:
+    if (today - held_on).days > max_report_age_days(rulebook):
         return ReportError.DATE_TOO_OLD
     return None
+
+
+def max_report_age_days(rulebook: Rulebook) -> int:
+    """Return how many days back a meeting may be reported (a bot policy, not a Party rule)."""
+    return int(rulebook.policy("max_report_age_days"))
 
 
 def check_minutes(minutes: int) -> ReportError | None:
@@ -227,10 +260,21 @@ def check_tasks(tasks: int) -> ReportError | None:
     return None
 
 
+def check_previous_tasks(done: int | None, total: int | None) -> ReportError | None:
+    """Check last month's tasks done out of total: both given, at most all done, or neither."""
+    if done is None and total is None:
+        return None
+    if done is None or total is None or not 0 <= done <= total <= MAX_TASKS:
+        return ReportError.PREVIOUS_TASKS_OUT_OF_RANGE
+    return None
+
+
 def check_topic(topic: str) -> ReportError | None:
-    """Check the length of a thematic topic, ignoring surrounding spaces."""
+    """Check a thematic topic: its length without surrounding spaces, and at least a letter."""
     if not MIN_TOPIC_CHARS <= len(topic.strip()) <= MAX_TOPIC_CHARS:
         return ReportError.TOPIC_LENGTH
+    if not any(c.isalpha() for c in topic):
+        return ReportError.TOPIC_NO_LETTER
     return None
 
 
@@ -259,9 +303,12 @@ def validate(report: MeetingReport, today: date, rulebook: Rulebook) -> tuple[Re
         errors.append(ReportError.NO_EXPECTED_MEMBERS)
     errors.append(check_present(report.present, report.expected))
     errors.append(check_excused(report.excused, report.expected, report.present))
+    errors.append(check_previous_tasks(report.previous_tasks_done, report.previous_tasks_total))
     errors.append(check_tasks(report.tasks))
     if report.tasks and not report.resolution_adopted:
         errors.append(ReportError.TASKS_WITHOUT_RESOLUTION)
+    if report.disseminated_to and not report.resolution_adopted:
+        errors.append(ReportError.TARGETS_WITHOUT_RESOLUTION)
     if report.note is not None:
         errors.append(check_note(report.note))
     return tuple(e for e in errors if e is not None)
@@ -276,17 +323,24 @@ class MeetingEvaluation:
 
     attendance_rate: Fraction | None  # present / expected; None when nobody was expected
     unexcused: int
-    meets_attendance: bool  # > threshold and, where the era says so, no unexcused absence
+    # > threshold and, where the era says so, no unexcused absence; None: no criterion then
+    meets_attendance: bool | None
     below_valid_share: bool  # so few attended that the sitting's validity is doubtful
-    min_minutes: int
+    min_minutes: int | None  # None: the era sets no minimum duration
     too_short: bool
-    missing_targets: frozenset[Dissemination]
+    resolution_adopted: bool
+    missing_targets: frozenset[Dissemination]  # empty when there was no resolution to pass on
     has_concrete_tasks: bool
 
     @property
-    def disseminated_to_all(self) -> bool:
-        """Tell whether the resolution reached the hamlet board, the Front and mass orgs."""
-        return not self.missing_targets
+    def disseminated_to_all(self) -> bool | None:
+        """Tell whether the resolution reached everyone it must; None without a resolution."""
+        return not self.missing_targets if self.resolution_adopted else None
+
+    @property
+    def misses_attendance(self) -> bool:
+        """Tell whether a criterion in force was missed (a flag for the secretary)."""
+        return self.meets_attendance is False
 
 
 def attendance_rate(present: int, expected: int) -> Fraction | None:
@@ -302,18 +356,22 @@ def evaluate(report: MeetingReport, rulebook: Rulebook) -> MeetingEvaluation:
 def evaluate_with(report: MeetingReport, rules: MeetingRules) -> MeetingEvaluation:
     """Judge one meeting by the given rules."""
     rate = attendance_rate(report.present, report.expected)
-    above = rate is not None and rate > rules.attendance_threshold
-    unexcused_ok = report.unexcused == 0 or not rules.unexcused_absence_fails
+    meets: bool | None = None
+    if rules.attendance_threshold is not None:
+        above = rate is not None and rate > rules.attendance_threshold
+        meets = above and (report.unexcused == 0 or not rules.unexcused_absence_fails)
     minimum = rules.min_minutes(report.kind)
+    adopted = report.resolution_adopted
     return MeetingEvaluation(
         attendance_rate=rate,
         unexcused=report.unexcused,
-        meets_attendance=above and unexcused_ok,
+        meets_attendance=meets,
         below_valid_share=rate is None or rate < rules.valid_attendance_share,
         min_minutes=minimum,
-        too_short=report.minutes < minimum,
-        missing_targets=ALL_TARGETS - report.disseminated_to,
-        has_concrete_tasks=report.resolution_adopted and report.tasks > 0,
+        too_short=minimum is not None and report.minutes < minimum,
+        resolution_adopted=adopted,
+        missing_targets=rules.disseminate_to - report.disseminated_to if adopted else frozenset(),
+        has_concrete_tasks=adopted and report.tasks > 0,
     )
 
 

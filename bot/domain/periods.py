@@ -154,6 +154,17 @@ def parse_period(text: str) -> Period | None:
     return found
 
 
+def first_owed_month(year: int, tracked_from: date | None) -> int:
+    """Return the first month (1..12) of `year` a cell owes a report for; 13 when none.
+
+    A cell owes reports from the month it entered the bot (that month included); with no
+    date known, from January.
+    """
+    if tracked_from is None:
+        return 1
+    return min(13, max(1, month_index(tracked_from) - year * 12 + 1))
+
+
 def expected_months(period: Period, tracked_from: date, today: date) -> range:
     """Return the months of `period` a cell owes a regular report for.
 
@@ -161,7 +172,8 @@ def expected_months(period: Period, tracked_from: date, today: date) -> range:
     expected: organisers watch it fill up); none before or after.
     """
     months = period.months
-    return range(max(months[0], month_index(tracked_from)),
+    first = period.year * 12 + first_owed_month(period.year, tracked_from) - 1
+    return range(max(months[0], first),
                  min(months[-1], month_index(today)) + 1)
 
 

@@ -1,11 +1,10 @@
 """The rulebook: thresholds, deadlines and schemes with the dates they were in force.
 
-Each section of the TOML is a list of eras ordered by `effective_from`. An era inherits every
-key of the era before it and overrides what it names, so a rule change only lists what changed.
-Reports are judged by the era in force on the day they describe, not by today's rules.
-
-`[policy]` is apart from the Party's rules: the bot's own choices (how long an undo stays
-open, what "ending soon" means). It is one table with no eras.
+Each Party-rule section of the TOML is a list of eras ordered by `effective_from`. An era
+inherits every key of the era before it and overrides what it names, so a rule change only
+lists what changed. Reports are judged by the era in force on the day they describe, not by
+today's rules. Two flat tables stand apart: `[calendar]` (the holiday calendar) and `[policy]`
+(the bot's own choices, which always apply as they stand today).
 """
 
 from __future__ import annotations
@@ -14,9 +13,12 @@ import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 from importlib import resources
 from pathlib import Path
 from typing import Any
+
+FLAT_SECTIONS = ("calendar", "policy")
 
 
 class RulebookError(ValueError):
@@ -29,18 +31,45 @@ class Era:
     values: Mapping[str, Any]
 
 
-class Rulebook:
-    """Look up the rules of a section as they stood on a date."""
+@dataclass(frozen=True)
+class CalendarSettings:
+    """The holiday calendar behind working days: whose holidays, from when, and corrections."""
 
-    def __init__(
-        self,
-        sections: Mapping[str, list[Era]],
-        extra_holidays: frozenset[date],
-        policy: Mapping[str, Any] | None = None,
-    ):
+    country: str  # ISO code the `holidays` package knows, e.g. "VN"
+    first_year: int  # the oldest year whose holidays are loaded
+    extra_holidays: frozenset[date]  # days off the package does not know
+    removed_holidays: frozenset[date]  # days the package lists that were worked after all
+    working_days: frozenset[date]  # weekend days worked to make up for a bridged holiday
+
+    @classmethod
+    def from_table(cls, values: Mapping[str, Any]) -> CalendarSettings:
+        """Build the settings from the merged [calendar] table."""
+        try:
+            country, first_year = values["country"], values["first_year"]
+        except KeyError as exc:
+            raise RulebookError(f"rulebook section [calendar] has no key {exc}") from exc
+        if not isinstance(country, str) or not isinstance(first_year, int):
+            raise RulebookError("[calendar] country must be a code and first_year a year")
+        return cls(
+            country=country,
+            first_year=first_year,
+            extra_holidays=_dates(values, "extra_holidays"),
+            removed_holidays=_dates(values, "removed_holidays"),
+            working_days=_dates(values, "working_days"),
+        )
+
+
+class Rulebook:
+    """Look up the rules of a section as they stood on a date, and today's bot policies."""
+
+    def __init__(self, sections: Mapping[str, list[Era]], flat: Mapping[str, Mapping[str, Any]]):
         self._sections = sections
-        self.extra_holidays = extra_holidays
-        self._policy = dict(policy or {})
+        self._flat = flat
+
+    @cached_property
+    def calendar(self) -> CalendarSettings:
+        """Return the holiday calendar settings of the [calendar] table."""
+        return CalendarSettings.from_table(self._flat.get("calendar", {}))
 
     def section(self, name: str, on: date) -> Mapping[str, Any]:
         """Return the merged values of section `name` in force on `on`."""
@@ -67,15 +96,15 @@ class Rulebook:
         return values[key]
 
     def policy(self, key: str) -> Any:
-        """Return one of the bot's own policies (not a Party rule, so without eras)."""
-        if key not in self._policy:
+        """Return a bot policy of the [policy] table (not a Party rule: it has no eras)."""
+        policy = self._flat.get("policy", {})
+        if key not in policy:
             raise RulebookError(f"rulebook section [policy] has no key {key!r}")
-        return self._policy[key]
+        return policy[key]
 
     @classmethod
     def default(cls) -> Rulebook:
-        text = resources.files("bot").joinpath("rules.toml").read_text(encoding="utf-8")
-        return cls.from_mappings([_parse(text, "bot/rules.toml")])
+        return cls.load(None)
 
     @classmethod
     def load(cls, override: Path | None = None) -> Rulebook:
@@ -87,22 +116,21 @@ class Rulebook:
                 layers.append(_parse(override.read_text(encoding="utf-8"), str(override)))
             except OSError as exc:
                 raise RulebookError(f"cannot read rulebook {override}: {exc.strerror}") from exc
-        return cls.from_mappings(layers)
+        rules = cls.from_mappings(layers)
+        rules.calendar  # noqa: B018  (a broken [calendar] stops the start, not a later deadline)
+        return rules
 
     @classmethod
     def from_mappings(cls, layers: Sequence[Mapping[str, Any]]) -> Rulebook:
+        """Merge layers (the shipped file first); flat tables merge key by key."""
         by_section: dict[str, dict[date, dict[str, Any]]] = {}
-        holidays: set[date] = set()
-        policy: dict[str, Any] = {}
+        flat: dict[str, dict[str, Any]] = {name: {} for name in FLAT_SECTIONS}
         for layer in layers:
             for name, body in layer.items():
-                if name == "policy":
-                    if not isinstance(body, dict):
-                        raise RulebookError("[policy] must be one table, not a list of eras")
-                    policy.update(body)
-                    continue
-                if name == "calendar":
-                    holidays.update(_dates(body.get("extra_holidays", []), "extra_holidays"))
+                if name in FLAT_SECTIONS:
+                    if not isinstance(body, Mapping):
+                        raise RulebookError(f"[{name}] must be a table, not a list of eras")
+                    flat[name].update(body)
                     continue
                 if not isinstance(body, list):
                     raise RulebookError(f"[{name}] must be a list of eras ([[{name}]])")
@@ -116,7 +144,7 @@ class Rulebook:
             name: [Era(start, eras[start]) for start in sorted(eras)]
             for name, eras in by_section.items()
         }
-        return cls(sections, frozenset(holidays), policy)
+        return cls(sections, flat)
 
 
 def _parse(text: str, origin: str) -> dict[str, Any]:
@@ -126,7 +154,8 @@ def _parse(text: str, origin: str) -> dict[str, Any]:
         raise RulebookError(f"{origin} is not valid TOML: {exc}") from exc
 
 
-def _dates(values: Any, key: str) -> list[date]:
-    if not isinstance(values, list) or not all(isinstance(v, date) for v in values):
-        raise RulebookError(f"{key} must be a list of dates (YYYY-MM-DD)")
-    return list(values)
+def _dates(values: Mapping[str, Any], key: str) -> frozenset[date]:
+    days = values.get(key, [])
+    if not isinstance(days, list) or not all(isinstance(v, date) for v in days):
+        raise RulebookError(f"[calendar] {key} must be a list of dates (YYYY-MM-DD)")
+    return frozenset(days)

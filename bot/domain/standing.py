@@ -1,31 +1,160 @@
-"""A cell's standing this year: indicators computed from its meeting reports and today's date.
+"""A cell's standing: indicators over a period (month, quarter, year) from its meeting reports.
 
 These are indicators for the secretary (DOMAIN.md §3.4), never an official rating: the rating is
 a human decision of the upper standing committee.
 
 Reports come in the order they were saved. For the monthly regular meeting only the latest
 report of a month counts; an earlier one it replaced is history. Each meeting is judged by the
-rules of its own date, so a year spanning a rule change mixes eras correctly.
+rules of its own date, so a period spanning a rule change mixes eras correctly. A month or a
+quarter counts as missing once it has ended: on 5 January, last December is judged too.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import calendar as _stdlib_calendar
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
+from enum import StrEnum
 from fractions import Fraction
 
+from bot.domain.cells import CellSize, cell_rules_on, cell_size
 from bot.domain.meetings import (
     MeetingEvaluation,
     MeetingReport,
     evaluate,
     is_regular,
     is_thematic,
+    rules_on,
 )
-from bot.domain.periods import Period, PeriodKind, expected_months, expected_quarters
+from bot.domain.periods import first_owed_month
 from bot.domain.rulebook import Rulebook
 
-THEMATIC_PER_QUARTER = 1  # DOMAIN.md §1.1: at least one thematic meeting each quarter
+
+class PeriodKind(StrEnum):
+    MONTH = "month"
+    QUARTER = "quarter"
+    YEAR = "year"
+
+
+_MONTHS_IN = {PeriodKind.MONTH: 1, PeriodKind.QUARTER: 3, PeriodKind.YEAR: 12}
+
+
+@dataclass(frozen=True)
+class Period:
+    """A calendar month, quarter or year; `number` is the month or quarter (1 for a year)."""
+
+    kind: PeriodKind
+    year: int
+    number: int = 1
+
+    @classmethod
+    def month(cls, year: int, month: int) -> Period:
+        return cls(PeriodKind.MONTH, year, month)
+
+    @classmethod
+    def quarter(cls, year: int, quarter: int) -> Period:
+        return cls(PeriodKind.QUARTER, year, quarter)
+
+    @classmethod
+    def whole_year(cls, year: int) -> Period:
+        return cls(PeriodKind.YEAR, year)
+
+    @property
+    def first_month(self) -> int:
+        return (self.number - 1) * _MONTHS_IN[self.kind] + 1
+
+    @property
+    def months(self) -> range:
+        """Return the months (1..12) of the period."""
+        return range(self.first_month, self.first_month + _MONTHS_IN[self.kind])
+
+    @property
+    def quarters(self) -> tuple[int, ...]:
+        """Return the quarters (1..4) lying wholly inside the period (none for a month)."""
+        inside = set(self.months)
+        return tuple(q for q in range(1, 5) if inside.issuperset(quarter_months(q)))
+
+    @property
+    def first(self) -> date:
+        return date(self.year, self.first_month, 1)
+
+    @property
+    def last(self) -> date:
+        return month_end(self.year, self.months[-1])
+
+    def __contains__(self, day: object) -> bool:
+        return isinstance(day, date) and self.first <= day <= self.last
+
+
+def quarter_of(day: date) -> int:
+    """Return the calendar quarter (1..4) of a date."""
+    return (day.month - 1) // 3 + 1
+
+
+def quarter_months(quarter: int) -> range:
+    return range(quarter * 3 - 2, quarter * 3 + 1)
+
+
+def month_end(year: int, month: int) -> date:
+    return date(year, month, _stdlib_calendar.monthrange(year, month)[1])
+
+
+@dataclass(frozen=True)
+class Share:
+    """A part of a whole, kept as counts so it can be written "k/n (p %)"."""
+
+    part: int
+    whole: int
+
+    @property
+    def value(self) -> Fraction | None:
+        """Return the share as a fraction, None when there is nothing to divide."""
+        return Fraction(self.part, self.whole) if self.whole else None
+
+
+def share_of(flags: Iterable[bool | None]) -> Share:
+    """Count the True flags among those that are not None (None: not applicable)."""
+    values = [f for f in flags if f is not None]
+    return Share(sum(values), len(values))
+
+
+@dataclass(frozen=True)
+class PeriodStanding:
+    """Indicators of one cell over one period, as far as `today`."""
+
+    cell_id: int
+    period: Period
+    today: date
+    tracked_from: int  # the first month (1..12) of the period that is judged; 13: none
+    months_due: int  # months that had to have a regular meeting so far
+    months_with_regular: tuple[int, ...]  # 1..12, only months that are due
+    missing_months: tuple[int, ...]  # ended months without a regular meeting report
+    current_month: int | None  # today's month when it lies in the period
+    current_month_reported: bool
+    current_quarter: int | None  # today's quarter when it lies in the period
+    thematic_this_quarter: int
+    thematic_expected: int
+    quarters_without_thematic: tuple[int, ...]  # ended quarters without a thematic meeting
+    meetings: int  # meetings counted, after replaced reports are dropped
+    attendance_rate: Fraction | None  # Σ present / Σ expected over the period's meetings
+    meeting_attendance: Share  # meetings that met the criterion / meetings judged by one
+    disseminated_to_all: Share  # resolutions passed on to everyone / resolutions adopted
+    with_concrete_tasks: Share  # meetings with a task that has an owner and a deadline
+    previous_tasks_done: Share  # Σ last month's tasks done / Σ their total, where answered
+    with_upper_guest: Share  # meetings an upper-level committee member attended, where said
+
+    @property
+    def thematic_due(self) -> bool:
+        """Tell whether the current quarter still lacks its thematic meeting."""
+        return self.current_quarter is not None and (
+            self.thematic_this_quarter < self.thematic_expected
+        )
+
+    @property
+    def ended(self) -> bool:
+        """Tell whether the whole period lies before today."""
+        return self.period.last < self.today
 
 
 @dataclass(frozen=True)
@@ -37,36 +166,14 @@ class LatestMeeting:
 
 
 @dataclass(frozen=True)
-class YearStanding:
-    """Year-so-far indicators of one cell; shares are Fractions, None when nothing to divide."""
+class CellStanding:
+    """What the standing shows: the latest meeting, this year, and last year early in a year."""
 
-    cell_id: int
-    year: int
-    today: date
-    months_due: int  # months that had to have a regular meeting so far
-    months_with_regular: tuple[int, ...]  # 1..12, only months that are due
-    missing_months: tuple[int, ...]  # ended months without a regular meeting report
-    current_month_reported: bool
-    quarter: int  # 1..4
-    thematic_this_quarter: int
-    thematic_expected: int
-    quarters_without_thematic: tuple[int, ...]  # ended quarters without a thematic meeting
-    meetings: int  # meetings counted this year, after replaced reports are dropped
-    attendance_rate: Fraction | None  # Σ present / Σ expected over the year's meetings
-    share_meeting_attendance: Fraction | None
-    share_disseminated_to_all: Fraction | None
-    with_concrete_tasks: int
     latest: LatestMeeting | None  # the most recent meeting of the cell, of any year
-
-    @property
-    def thematic_due(self) -> bool:
-        """Tell whether this quarter still lacks its thematic meeting."""
-        return self.thematic_this_quarter < self.thematic_expected
-
-
-def quarter_of(day: date) -> int:
-    """Return the calendar quarter (1..4) of a date."""
-    return (day.month - 1) // 3 + 1
+    year: PeriodStanding
+    past_year: PeriodStanding | None  # shown in the first weeks of a year (a [policy] value)
+    size: CellSize
+    full_members: int
 
 
 def current_reports(reports: Iterable[MeetingReport], rulebook: Rulebook) -> list[MeetingReport]:
@@ -83,69 +190,126 @@ def current_reports(reports: Iterable[MeetingReport], rulebook: Rulebook) -> lis
     return [r for r in kept if r is not None]
 
 
-def year_standing(
+def tracked_from_month(period: Period, tracked_since: date | None) -> int:
+    """Return the first month of the period's year that is judged (13 when none is).
+
+    The rule of `bot.domain.periods.first_owed_month`, which the summaries apply too.
+    """
+    return first_owed_month(period.year, tracked_since)
+
+
+def period_standing(
     cell_id: int,
     reports: Iterable[MeetingReport],
+    period: Period,
     today: date,
     rulebook: Rulebook,
     tracked_since: date | None = None,
-) -> YearStanding:
-    """Compute the indicators of one cell for the year of `today`.
+) -> PeriodStanding:
+    """Compute the indicators of one cell over `period`, as far as `today`.
 
-    `tracked_since` (the day the cell entered the bot) excludes earlier months and quarters
-    from what is due, by the rule the organisers' summaries use (`bot.domain.periods`), so a
-    cell is not blamed for months before it could report.
+    `tracked_since` (e.g. the day the cell joined the bot) excludes earlier months and
+    quarters from what is due, so a cell is not blamed for months before it could report.
     """
-    past = [r for r in reports if r.cell_id == cell_id and r.held_on <= today]
-    own = current_reports(past, rulebook)
-    this_year = [r for r in own if r.held_on.year == today.year]
-    year = Period(PeriodKind.YEAR, today.year)
-    since = tracked_since or year.first
-    owed = [m - today.year * 12 + 1 for m in expected_months(year, since, today)]
+    own = current_reports(
+        (r for r in reports if r.cell_id == cell_id and r.held_on <= today), rulebook
+    )
+    inside = [r for r in own if r.held_on in period]
+    first_month = tracked_from_month(period, tracked_since)
+    judged = [m for m in period.months if m >= first_month]
 
-    regular_months = {r.held_on.month for r in this_year if is_regular(r, rulebook)}
-    ended = [m for m in owed if m < today.month]
-    current_reported = today.month in regular_months and today.month in owed
-    due = [*ended, *([today.month] if current_reported else [])]
+    regulars = [r.held_on.month for r in inside if is_regular(r, rulebook)]
+    held = {m for m in judged if regulars.count(m) >= _regular_needed(period.year, m, rulebook)}
+    ended = [m for m in judged if month_end(period.year, m) < today]
+    current = today.month if today in period else None
+    current_reported = current is not None and current in held
+    due = [*ended, *([current] if current_reported and current is not None else [])]
 
-    quarter = quarter_of(today)
-    thematic_quarters = [quarter_of(r.held_on) for r in this_year if is_thematic(r, rulebook)]
-    ended_quarters = [
-        q - today.year * 4 + 1 for q in expected_quarters(year, since, today)
-        if q - today.year * 4 + 1 < quarter
-    ]
+    thematic = [quarter_of(r.held_on) for r in inside if is_thematic(r, rulebook)]
+    # A quarter in which tracking started midway is still judged: one meeting in it is enough.
+    quarters = [q for q in period.quarters if quarter_months(q)[-1] >= first_month]
+    ended_quarters = [q for q in quarters if month_end(period.year, q * 3) < today]
+    quarter = quarter_of(today) if today in period and quarter_of(today) in quarters else None
 
-    evaluations = [evaluate(r, rulebook) for r in this_year]
-    expected = sum(r.expected for r in this_year)
-    latest: MeetingReport | None = None
-    for report in own:
-        if latest is None or report.held_on >= latest.held_on:
-            latest = report  # >= so that of two meetings on one day the last saved wins
-    return YearStanding(
+    evaluations = [evaluate(r, rulebook) for r in inside]
+    expected = sum(r.expected for r in inside)
+    return PeriodStanding(
         cell_id=cell_id,
-        year=today.year,
+        period=period,
         today=today,
+        tracked_from=first_month,
         months_due=len(due),
-        months_with_regular=tuple(m for m in sorted(regular_months) if m in due),
-        missing_months=tuple(m for m in ended if m not in regular_months),
+        months_with_regular=tuple(m for m in sorted(held) if m in due),
+        missing_months=tuple(m for m in ended if m not in held),
+        current_month=current,
         current_month_reported=current_reported,
-        quarter=quarter,
-        thematic_this_quarter=thematic_quarters.count(quarter),
-        thematic_expected=THEMATIC_PER_QUARTER,
+        current_quarter=quarter,
+        thematic_this_quarter=thematic.count(quarter) if quarter else 0,
+        thematic_expected=rules_on(rulebook, min(period.last, today)).thematic_per_quarter,
         quarters_without_thematic=tuple(
-            q for q in ended_quarters if thematic_quarters.count(q) < THEMATIC_PER_QUARTER
+            q for q in ended_quarters
+            if thematic.count(q) < _thematic_needed(period.year, q, today, rulebook)
         ),
-        meetings=len(this_year),
+        meetings=len(inside),
         attendance_rate=(
-            Fraction(sum(r.present for r in this_year), expected) if expected else None
+            Fraction(sum(r.present for r in inside), expected) if expected else None
         ),
-        share_meeting_attendance=_share(e.meets_attendance for e in evaluations),
-        share_disseminated_to_all=_share(e.disseminated_to_all for e in evaluations),
-        with_concrete_tasks=sum(e.has_concrete_tasks for e in evaluations),
-        latest=None if latest is None else LatestMeeting(latest, evaluate(latest, rulebook)),
+        meeting_attendance=share_of(e.meets_attendance for e in evaluations),
+        disseminated_to_all=share_of(e.disseminated_to_all for e in evaluations),
+        with_concrete_tasks=share_of(e.has_concrete_tasks for e in evaluations),
+        previous_tasks_done=Share(
+            sum(r.previous_tasks_done or 0 for r in inside),
+            sum(r.previous_tasks_total or 0 for r in inside if r.previous_tasks_done is not None),
+        ),
+        with_upper_guest=share_of(r.upper_guest for r in inside),
     )
 
 
-def _share(flags: Iterable[bool]) -> Fraction | None:
-    values = list(flags)
-    return Fraction(sum(values), len(values)) if values else None
+def _regular_needed(year: int, month: int, rulebook: Rulebook) -> int:
+    return rules_on(rulebook, month_end(year, month)).regular_per_month
+
+
+def _thematic_needed(year: int, quarter: int, today: date, rulebook: Rulebook) -> int:
+    """Return the thematic meetings a quarter needs, by the rules at its end (or today)."""
+    return rules_on(rulebook, min(month_end(year, quarter * 3), today)).thematic_per_quarter
+
+
+def latest_meeting(reports: Sequence[MeetingReport], rulebook: Rulebook) -> LatestMeeting | None:
+    """Return the most recent meeting; of two on one day, the last saved."""
+    latest: MeetingReport | None = None
+    for report in current_reports(reports, rulebook):
+        if latest is None or report.held_on >= latest.held_on:
+            latest = report
+    return None if latest is None else LatestMeeting(latest, evaluate(latest, rulebook))
+
+
+def shows_past_year(today: date, rulebook: Rulebook) -> bool:
+    """Tell whether the standing still shows last year: in the first days of a year."""
+    return today - date(today.year, 1, 1) < timedelta(days=rulebook.policy("past_year_shown_days"))
+
+
+def cell_standing(
+    cell_id: int,
+    reports: Sequence[MeetingReport],
+    today: date,
+    rulebook: Rulebook,
+    full_members: int,
+    tracked_since: date | None = None,
+) -> CellStanding:
+    """Compute what the standing of one cell shows on `today`."""
+    own = [r for r in reports if r.cell_id == cell_id and r.held_on <= today]
+    past: PeriodStanding | None = None
+    if shows_past_year(today, rulebook):
+        last_year = Period.whole_year(today.year - 1)
+        past = period_standing(cell_id, own, last_year, today, rulebook, tracked_since)
+        if past.months_due == 0 and past.meetings == 0:
+            past = None  # not tracked last year: nothing to show
+    return CellStanding(
+        latest=latest_meeting(own, rulebook),
+        year=period_standing(
+            cell_id, own, Period.whole_year(today.year), today, rulebook, tracked_since
+        ),
+        past_year=past,
+        size=cell_size(full_members, cell_rules_on(rulebook, today)),
+        full_members=full_members,
+    )

@@ -25,7 +25,7 @@ from datetime import date, timedelta
 from fractions import Fraction
 from typing import NamedTuple
 
-from bot.domain.meetings import ALL_TARGETS, Dissemination, MeetingRules, rules_on
+from bot.domain.meetings import MeetingRules, rules_on
 from bot.domain.periods import (
     Period,
     expected_months,
@@ -70,12 +70,15 @@ class CellActivity(NamedTuple):
     meetings: int = 0  # meetings of any kind held in the period
     present: int = 0  # Σ present
     expected: int = 0  # Σ expected (on roll minus exempt)
-    met_attendance: int = 0  # meetings meeting the attendance criterion of their era
+    attendance_judged: int = 0  # meetings held in an era with an attendance criterion
+    met_attendance: int = 0  # of those, meetings meeting the criterion of their era
     with_unexcused: int = 0  # meetings with at least one unexcused absence
     too_short: int = 0  # meetings shorter than the minimum of their kind and era
     resolutions: int = 0  # meetings that adopted a resolution
     disseminated_to_all: int = 0  # resolutions passed on to every body the rules name
     with_tasks: int = 0  # resolutions with at least one concrete task
+    previous_tasks_done: int = 0  # Σ last month's tasks done, where the report says
+    previous_tasks_total: int = 0  # Σ last month's tasks, in those same reports
     thematic_quarters: int = 0  # quarters owed that had a thematic meeting (not additive)
 
 
@@ -102,7 +105,6 @@ class RuleSpan:
     first: date
     last: date
     rules: MeetingRules
-    targets: frozenset[Dissemination] = ALL_TARGETS  # the bodies a resolution must reach
 
 
 def rule_spans(rulebook: Rulebook, first: date, last: date) -> list[RuleSpan]:
@@ -183,7 +185,11 @@ class Figures:
 
     @property
     def met_attendance_share(self) -> Fraction | None:
-        return share(self.activity.met_attendance, self.activity.meetings)
+        return share(self.activity.met_attendance, self.activity.attendance_judged)
+
+    @property
+    def previous_tasks_share(self) -> Fraction | None:
+        return share(self.activity.previous_tasks_done, self.activity.previous_tasks_total)
 
     @property
     def thematic_share(self) -> Fraction | None:

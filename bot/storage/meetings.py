@@ -10,21 +10,30 @@ from typing import Any
 
 import aiosqlite
 
-from bot.domain.meetings import Dissemination, MeetingKind, MeetingReport, Roll
+from bot.domain.meetings import (
+    MASS_ORGANISATIONS,
+    Dissemination,
+    MeetingKind,
+    MeetingReport,
+    Roll,
+)
 from bot.storage.database import Database, timestamp
 from bot.storage.errors import Conflict, NotFound
 
-_COLUMNS = (
-    "id, cell_id, held_on, kind, regular_month, topic, minutes, expected, present, excused,"
-    " resolution_adopted, tasks, to_hamlet_board, to_fatherland_front, to_mass_orgs, note,"
-    " reported_by, reported_at"
-)
 # Column of each dissemination target: plain flags keep district summaries simple SQL.
 _TARGET_COLUMNS = {
     Dissemination.HAMLET_BOARD: "to_hamlet_board",
     Dissemination.FATHERLAND_FRONT: "to_fatherland_front",
-    Dissemination.MASS_ORGS: "to_mass_orgs",
+    Dissemination.WOMENS_UNION: "to_womens_union",
+    Dissemination.FARMERS_UNION: "to_farmers_union",
+    Dissemination.VETERANS: "to_veterans",
+    Dissemination.YOUTH_UNION: "to_youth_union",
 }
+_COLUMNS = (
+    "id, cell_id, held_on, kind, regular_month, topic, minutes, expected, present, excused,"
+    f" resolution_adopted, tasks, {', '.join(_TARGET_COLUMNS.values())}, note,"
+    " previous_tasks_done, previous_tasks_total, upper_guest, reported_by, reported_at"
+)
 
 
 class MonthAlreadyReported(Conflict):
@@ -81,6 +90,9 @@ def _values(
         "resolution_adopted": int(report.resolution_adopted),
         "tasks": report.tasks,
         "note": report.note,
+        "previous_tasks_done": report.previous_tasks_done,
+        "previous_tasks_total": report.previous_tasks_total,
+        "upper_guest": None if report.upper_guest is None else int(report.upper_guest),
         "reported_by": by_user,
         "reported_at": timestamp(at),
     }
@@ -90,6 +102,9 @@ def _values(
 
 
 def _stored(row: aiosqlite.Row | dict[str, Any]) -> StoredReport:
+    if isinstance(row, dict) and "to_mass_orgs" in row:  # a version saved before migration 010
+        row = _before_010(row)
+    guest = row["upper_guest"]
     report = MeetingReport(
         cell_id=row["cell_id"],
         held_on=date.fromisoformat(row["held_on"]),
@@ -103,6 +118,9 @@ def _stored(row: aiosqlite.Row | dict[str, Any]) -> StoredReport:
         tasks=row["tasks"],
         disseminated_to=frozenset(t for t, column in _TARGET_COLUMNS.items() if row[column]),
         note=row["note"],
+        previous_tasks_done=row["previous_tasks_done"],
+        previous_tasks_total=row["previous_tasks_total"],
+        upper_guest=None if guest is None else bool(guest),
     )
     return StoredReport(
         id=row["id"],
@@ -111,6 +129,14 @@ def _stored(row: aiosqlite.Row | dict[str, Any]) -> StoredReport:
         reported_by=row["reported_by"],
         reported_at=datetime.fromisoformat(row["reported_at"]),
     )
+
+
+def _before_010(old: dict[str, Any]) -> dict[str, Any]:
+    """Read an old version kept in the history as migration 010 read the rows themselves."""
+    row = {k: v for k, v in old.items() if k != "to_mass_orgs"}
+    for target in MASS_ORGANISATIONS:
+        row[_TARGET_COLUMNS[target]] = old["to_mass_orgs"]
+    return {"previous_tasks_done": None, "previous_tasks_total": None, "upper_guest": None, **row}
 
 
 class MeetingRepository:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
 
 import aiosqlite
 
 from bot.domain.org import N_, CellRow, OrgCsvError, OrgUnit
 from bot.storage.database import Database
+from bot.storage.roll import record_import
 
 _COLUMNS = "id, parent_id, kind, name, code, full_members, probationary_members, exempt_members"
 
@@ -24,6 +26,22 @@ def _unit(row: aiosqlite.Row) -> OrgUnit:
         probationary_members=row["probationary_members"],
         exempt_members=row["exempt_members"],
     )
+
+
+@dataclass(frozen=True)
+class RollReset:
+    """A cell whose counts an import changed: (full, probationary, exempt) before and after."""
+
+    code: str
+    before: tuple[int, int, int]
+    after: tuple[int, int, int]
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    created: int
+    updated: int
+    rolls_changed: tuple[RollReset, ...]  # existing cells whose counts the file changed
 
 
 class OrgRepository:
@@ -142,22 +160,28 @@ class OrgRepository:
             (full, probationary, exempt, cell_id),
         )
 
-    async def import_cells(self, cells: Sequence[CellRow], on: date) -> tuple[int, int]:
+    async def import_cells(
+        self, cells: Sequence[CellRow], at: datetime | None = None
+    ) -> ImportResult:
         """Create or update every cell and its parent units in one transaction.
 
-        Return (created, updated) cell counts. A code that already names a cell elsewhere
-        moves that cell, so a re-import after a merger keeps the cell's id and history.
-        A new cell is tracked from `on` (it owes reports from that month); an updated one
-        keeps its date.
+        A code that already names a cell elsewhere moves that cell, so a re-import after a
+        merger keeps the cell's id and history. The file's counts are the administrator's
+        reset of the roll: each cell whose counts change says so (bot.storage.roll). A new
+        cell is tracked from the day of `at`: it owes reports from that month on.
         """
         created = updated = 0
+        resets: list[RollReset] = []
+        now = at or datetime.now(UTC)
         async with self._db.transaction() as conn:
             for cell in cells:
                 parent_id: int | None = None
                 for name in cell.path[:-1]:
                     parent_id = await _ensure_unit(conn, parent_id, name, cell.line)
                 cursor = await conn.execute(
-                    "SELECT id FROM org_units WHERE code = ?", (cell.code,)
+                    "SELECT id, full_members, probationary_members, exempt_members"
+                    " FROM org_units WHERE code = ?",
+                    (cell.code,),
                 )
                 existing = await cursor.fetchone()
                 parent, params = _parent_is(parent_id)
@@ -190,7 +214,7 @@ class OrgRepository:
                         "INSERT INTO org_units (parent_id, name, full_members,"
                         " probationary_members, exempt_members, kind, code, tracked_from)"
                         " VALUES (?, ?, ?, ?, ?, 'cell', ?, ?)",
-                        (*values, cell.code, on.isoformat()),
+                        (*values, cell.code, now.date().isoformat()),
                     )
                     created += 1
                 else:
@@ -200,7 +224,16 @@ class OrgRepository:
                         (*values, existing["id"]),
                     )
                     updated += 1
-        return created, updated
+                    before = (
+                        existing["full_members"],
+                        existing["probationary_members"],
+                        existing["exempt_members"],
+                    )
+                    after = (cell.full_members, cell.probationary_members, cell.exempt_members)
+                    if before != after:
+                        await record_import(conn, existing["id"], before, after, now)
+                        resets.append(RollReset(cell.code, before, after))
+        return ImportResult(created, updated, tuple(resets))
 
 
 async def _ensure_unit(

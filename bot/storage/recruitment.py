@@ -16,9 +16,10 @@ from datetime import date, datetime
 
 import aiosqlite
 
-from bot.domain.pipeline import Birth, FailedVote, Move, Stage, Votes
+from bot.domain.pipeline import Birth, FailedVote, Move, Stage, Votes, roll_change
 from bot.storage.database import Database, timestamp
 from bot.storage.errors import Conflict
+from bot.storage.roll import follow_step, take_back
 
 
 class StaleRecord(Conflict):
@@ -99,12 +100,19 @@ class RecruitmentRepository:
         expected_batch: int,
         votes: Votes | None = None,
     ) -> None:
-        """Append the moves of one step; raise StaleRecord if the person changed meanwhile."""
+        """Append the moves of one step, and change the cell's roll if the step does.
+
+        Raise StaleRecord if the person changed meanwhile.
+        """
         async with self._db.transaction() as conn:
             last = await _last_batch(conn, recruit_id)
             if last != expected_batch or last == 0:
                 raise StaleRecord(recruit_id)
             await _insert_moves(conn, recruit_id, last + 1, moves, votes, user_id, now)
+            change = roll_change(moves)
+            if change:
+                source, on = moves[0].stage, moves[0].on
+                await follow_step(conn, recruit_id, last + 1, source, on, change, user_id, now)
 
     async def record_failed_vote(
         self, recruit_id: int, vote: FailedVote, user_id: int, now: datetime, expected_batch: int
@@ -193,7 +201,10 @@ class RecruitmentRepository:
     async def undo(
         self, recruit_id: int, batch: int, user_id: int, now: datetime, since: datetime
     ) -> bool:
-        """Take back a batch if it is still the last, by `user_id`, recorded after `since`."""
+        """Take back a batch if it is still the last, by `user_id`, recorded after `since`.
+
+        The roll change the batch made is taken back with it (see bot.storage.roll).
+        """
         async with self._db.transaction() as conn:
             if await _last_batch(conn, recruit_id) != batch:
                 return False
@@ -203,7 +214,10 @@ class RecruitmentRepository:
                 " AND recorded_by = ? AND recorded_at >= ?",
                 (timestamp(now), user_id, recruit_id, batch, user_id, timestamp(since)),
             )
-            return cursor.rowcount > 0
+            if cursor.rowcount == 0:
+                return False
+            await take_back(conn, recruit_id, batch, now)
+            return True
 
     async def _load(self, where: str, params: tuple[int, ...]) -> list[Recruit]:
         rows = await self._db.fetch_all(

@@ -53,19 +53,24 @@ _ACTIVITY = ",\n    ".join([
     _count(_IN_PERIOD),
     _count(_IN_PERIOD, "r.present"),
     _count(_IN_PERIOD, "r.expected"),
-    _count(f"{_IN_PERIOD} AND r.present * k.share_den > r.expected * k.share_num"
+    _count(f"{_IN_PERIOD} AND k.criterion = 1"),
+    _count(f"{_IN_PERIOD} AND k.criterion = 1"
+           " AND r.present * k.share_den > r.expected * k.share_num"
            f" AND (k.unexcused_fails = 0 OR NOT ({_UNEXCUSED}))"),
     _count(f"{_IN_PERIOD} AND {_UNEXCUSED}"),
     _count(f"{_IN_PERIOD} AND r.minutes < k.min_minutes"),
     _count(f"{_IN_PERIOD} AND r.resolution_adopted = 1"),
     _count(f"{_IN_PERIOD} AND r.resolution_adopted = 1 AND {_REACHED_ALL}"),
     _count(f"{_IN_PERIOD} AND r.resolution_adopted = 1 AND r.tasks > 0"),
+    _count(f"{_IN_PERIOD} AND r.previous_tasks_done IS NOT NULL", "r.previous_tasks_done"),
+    _count(f"{_IN_PERIOD} AND r.previous_tasks_done IS NOT NULL",
+           "COALESCE(r.previous_tasks_total, 0)"),
     f"COUNT(DISTINCT CASE WHEN k.thematic = 1"
     f" AND {_quarter('r.held_on')} >= {_quarter('s.tracked_from')}"
     f" THEN {_quarter('r.held_on')} END)",
 ])
-_RULE_COLUMNS = ("starts", "ends", "kind", "min_minutes", "thematic", "share_num", "share_den",
-                 "unexcused_fails", *(f"need_{c}" for c in TARGET_COLUMNS.values()))
+_RULE_COLUMNS = ("starts", "ends", "kind", "min_minutes", "thematic", "criterion", "share_num",
+                 "share_den", "unexcused_fails", *(f"need_{c}" for c in TARGET_COLUMNS.values()))
 
 _ADMITTED = _count("m.stage = 'CEREMONY'")
 _CONFIRMED = _count("m.stage = 'CONFIRMED'")
@@ -91,13 +96,14 @@ def _rule_rows(spans: Sequence[RuleSpan]) -> list[tuple[Any, ...]]:
     rows = []
     for span in spans:
         rules = span.rules
+        threshold = rules.attendance_threshold  # None: no criterion in this era
         for kind in MeetingKind:
             rows.append((
                 span.first.isoformat(), span.last.isoformat(), kind.value,
-                rules.min_minutes(kind), int(kind in rules.thematic_kinds),
-                rules.attendance_threshold.numerator, rules.attendance_threshold.denominator,
-                int(rules.unexcused_absence_fails),
-                *(int(target in span.targets) for target in TARGET_COLUMNS),
+                rules.min_minutes(kind) or 0, int(kind in rules.thematic_kinds),
+                int(threshold is not None), threshold.numerator if threshold else 0,
+                threshold.denominator if threshold else 1, int(rules.unexcused_absence_fails),
+                *(int(target in rules.disseminate_to) for target in TARGET_COLUMNS),
             ))
     return rows
 

@@ -2,7 +2,8 @@
 Bot API, plus builders of raw updates (fed to `Application.process_update`).
 
     request = RecordingRequest()
-    application = build_application(app, request=request, get_updates_request=request)
+    application = build_application(dispatcher, settings, request=request,
+                                    get_updates_request=request)
     async with application:
         chat = FakeTelegram(application, request)
         await chat.send(1001, "/start CODE")
@@ -24,7 +25,14 @@ from telegram._utils.types import ODVInput
 from telegram.ext import Application
 from telegram.request import BaseRequest, RequestData
 
-from tests.botapi_json import bot_json, message_json, sent_message_json, user_json
+from tests.botapi_json import (
+    bot_json,
+    document_message_json,
+    file_json,
+    message_json,
+    sent_message_json,
+    user_json,
+)
 
 BOT_ID = 7000001
 BOT_USERNAME = "SoChiBoTestBot"
@@ -76,6 +84,7 @@ class RecordingRequest(BaseRequest):
         self.messages: dict[tuple[int, int], JSONDict] = {}  # (chat, message id) → message
         self._next_message_id = 100
         self._failures: dict[str, list[tuple[int, str]]] = {}
+        self.documents: dict[str, bytes] = {}  # file id → bytes, for getFile and downloads
 
     @property
     def read_timeout(self) -> float | None:
@@ -103,6 +112,9 @@ class RecordingRequest(BaseRequest):
         pool_timeout: ODVInput[float] = DEFAULT_NONE,
     ) -> tuple[int, bytes]:
         name = url.rsplit("/", 1)[-1]
+        if "/file/bot" in url:  # a download of a file that getFile named
+            self.calls.append(Call("download", {}, {}, url))
+            return 200, self.documents[name]
         params: JSONDict = dict(request_data.parameters) if request_data else {}
         files: dict[str, tuple[str, bytes]] = {}
         if request_data is not None and request_data.contains_files:
@@ -142,6 +154,8 @@ class RecordingRequest(BaseRequest):
             return edited
         if method == "getUpdates":
             return []
+        if method == "getFile":
+            return file_json(str(params["file_id"]), len(self.documents[str(params["file_id"])]))
         return True  # answerCallbackQuery, setMyCommands, deleteWebhook...
 
     def calls_of(self, method: str) -> list[Call]:
@@ -178,6 +192,19 @@ class FakeTelegram:
             "update_id": self._update_id,
             "message": message_json(self._incoming_id, user_id, text, language_code, chat),
         })
+
+    async def send_document(self, user_id: int, file_name: str, data: bytes,
+                            language_code: str | None = "vi",
+                            size: int | None = None) -> list[Call]:
+        """Send a file as a document; `size` is what Telegram says (the real size if None)."""
+        self._update_id += 1
+        self._incoming_id += 1
+        file_id = f"doc{self._incoming_id}"
+        self.request.documents[file_id] = data
+        message = document_message_json(self._incoming_id, user_id, file_id, file_name,
+                                        len(data) if size is None else size,
+                                        language_code=language_code)
+        return await self.process({"update_id": self._update_id, "message": message})
 
     async def tap(self, user_id: int, *, data: str | None = None, label: str | None = None,
                   language_code: str | None = "vi") -> list[Call]:

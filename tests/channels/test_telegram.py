@@ -10,24 +10,26 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import App
 from bot.channels.telegram import (
     MAX_CALLBACK_BYTES,
     CallbackCodec,
-    RedactToken,
     TelegramChannel,
     build_application,
     keyboard,
-    split_text,
     utf16_length,
 )
+from bot.channels.text import split_text
 from bot.config import Settings
+from bot.core import notices
 from bot.core.commands import Command, Registry
 from bot.core.dispatcher import Dispatcher
 from bot.core.flow import ChoiceStep, Ctx, Done, Flow, Invalid, MultiChoiceStep, Next, Outcome
 from bot.core.messages import Attachment, Choice, Reply
+from bot.core.outbound import Sender, Undeliverable
 from bot.domain.org import Role
 from bot.domain.rulebook import Rulebook
+from bot.i18n import translator
+from bot.logsafe import RedactToken
 from bot.storage.database import Database
 from bot.storage.users import InviteRepository, UserRepository
 from handlers import admin, help, language, start
@@ -38,6 +40,7 @@ from tests.support import VN, Clock, World
 SECRETARY = 1001
 ADMIN = 1002
 STRANGER = 1003
+VI = translator("vi")  # the users here write in Vietnamese: notices come in their language
 
 
 # A test-only flow: a multi-select, then a single choice.
@@ -102,7 +105,7 @@ async def telegram(db: Database, clock: Clock, world: World) -> AsyncIterator[Fa
     settings = Settings(TOKEN, "http://127.0.0.1:9", Path(":memory:"), VN, "vi", None)
     dispatcher = Dispatcher(db, Rulebook.default(), REGISTRY, VN, "vi", clock)
     request = RecordingRequest()
-    application = build_application(App(settings, db, dispatcher), request=request,
+    application = build_application(dispatcher, settings, request=request,
                                      get_updates_request=request)
     users = UserRepository(db)
     for user_id, role, unit in ((SECRETARY, Role.SECRETARY, world.cell_ids["TL-01"]),
@@ -223,17 +226,20 @@ async def test_a_double_tap_gets_a_small_notice_and_no_new_messages(
     calls = await telegram.tap_on(ADMIN, message, button)  # the same button, tapped again
     # No new messages: a double tap on a slow network should not fill the chat.
     assert [c.method for c in calls] == ["answerCallbackQuery", "editMessageReplyMarkup"]
-    assert "câu hỏi trước" in calls[0].params["text"]
+    assert calls[0].params["text"] == VI(notices.STALE_TAP)
     assert "reply_markup" not in calls[1].params
     assert telegram.texts_to(ADMIN)[-1].startswith("(2/2)")  # the current question is open
 
 
 async def test_a_question_answered_by_typing_loses_its_buttons(telegram: FakeTelegram) -> None:
     await telegram.send(SECRETARY, "/chon")
+    asked = telegram.find_button(SECRETARY, label="Xong")[0]["message_id"]
     calls = await telegram.send(SECRETARY, "1 3")
-    assert calls[0].method == "editMessageReplyMarkup"  # the old buttons go first
-    assert "reply_markup" not in calls[0].params
-    assert telegram.texts_to(SECRETARY)[-1] == "(2/2) How big?"
+    # The next question first (the reply waits for nothing), then the old buttons go.
+    assert [c.method for c in calls] == ["sendMessage", "editMessageReplyMarkup"]
+    assert calls[0].text == "(2/2) How big?"
+    assert calls[1].params["message_id"] == asked and "reply_markup" not in calls[1].params
+    assert telegram.request.messages[(SECRETARY, asked)].get("reply_markup") is None
 
 
 async def test_a_button_whose_data_is_not_known_any_more_gets_the_current_question(
@@ -244,7 +250,7 @@ async def test_a_button_whose_data_is_not_known_any_more_gets_the_current_questi
     message["reply_markup"]["inline_keyboard"][0][0]["callback_data"] = "#0123456789abcdef"
     calls = await telegram.tap(SECRETARY, data="#0123456789abcdef")
     assert calls[0].method == "answerCallbackQuery"
-    assert "câu hỏi trước" in calls[0].params["text"]
+    assert calls[0].params["text"] == VI(notices.STALE_TAP)
     assert all(c.method != "sendMessage" for c in calls)
 
 
@@ -310,14 +316,14 @@ async def test_a_hashed_button_round_trips_through_a_tap(telegram: FakeTelegram)
 
 def test_long_texts_are_split_at_line_ends_under_the_limit() -> None:
     text = "".join(f"Dòng {n}: Chi bộ ấp Xóm Chùa đã báo cáo đầy đủ.\n" for n in range(300))
-    chunks = split_text(text)
+    chunks = split_text(text, 4096, utf16_length)
     assert len(chunks) > 1
     assert all(utf16_length(c) <= 4096 for c in chunks)
     assert all(c.endswith("đầy đủ.") for c in chunks)  # cut at a line end
     assert "\n".join(chunks) == text.rstrip("\n")
-    assert split_text("x" * 5000) == ["x" * 4096, "x" * 904]  # no space: a hard cut
-    assert [utf16_length(c) for c in split_text("😀" * 3000)] == [4096, 1904]
-    assert split_text("") == ["…"]
+    assert split_text("x" * 5000, 4096, utf16_length) == ["x" * 4096, "x" * 904]  # hard cut
+    assert [utf16_length(c) for c in split_text("😀" * 3000, 4096, utf16_length)] == [4096, 1904]
+    assert split_text("", 4096, utf16_length) == ["…"]
 
 
 async def test_a_long_reply_is_sent_in_parts_with_the_buttons_on_the_last(
@@ -347,7 +353,7 @@ async def test_groups_get_one_polite_pointer_to_the_private_chat_and_nothing_els
     calls = await telegram.send(STRANGER, "/start", chat=group)
     [refusal] = calls
     assert refusal.method == "sendMessage" and refusal.chat_id == -100123
-    assert "riêng" in refusal.text
+    assert refusal.text == VI(notices.GROUP)
     assert await telegram.send(SECRETARY, "/trogiup", chat=group) == []
     assert await telegram.send(STRANGER, "xin chào", chat=group) == []
     assert await UserRepository(db).find("telegram", str(STRANGER)) is None
@@ -391,8 +397,10 @@ def test_the_real_registry_makes_menus_telegram_accepts(
     from handlers import registry
 
     channel = channel_of(telegram)
-    real = TelegramChannel(App(channel.app.settings, channel.app.db, Dispatcher(
-        channel.app.db, Rulebook.default(), registry(), VN, "vi")))
+    dispatcher = channel.port
+    assert isinstance(dispatcher, Dispatcher)
+    real = TelegramChannel(Dispatcher(dispatcher.db, Rulebook.default(), registry(), VN, "vi"),
+                           channel.settings)
     commands = real.menu_commands(locale)
     wanted = [c for c in registry().commands if c.menu]
     assert len(commands) == len(wanted) + 1  # every menu command, and /huy or /cancel
@@ -407,8 +415,10 @@ def test_a_command_name_telegram_would_refuse_is_left_out_of_the_menu(
 ) -> None:
     channel = channel_of(telegram)
     bad = Registry([Command(("bao-cao", "report-x"), "Report"), *help.COMMANDS])
-    odd = TelegramChannel(App(channel.app.settings, channel.app.db, Dispatcher(
-        channel.app.db, Rulebook.default(), bad, VN, "vi")))
+    dispatcher = channel.port
+    assert isinstance(dispatcher, Dispatcher)
+    odd = TelegramChannel(Dispatcher(dispatcher.db, Rulebook.default(), bad, VN, "vi"),
+                          channel.settings)
     assert [c.command for c in odd.menu_commands("vi")] == ["trogiup", "huy"]
     assert "/bao-cao cannot be in the command menu" in caplog.text
 
@@ -475,7 +485,7 @@ async def test_an_edited_message_is_not_taken_and_a_sticker_is_not_an_answer(
     edited = message_json(77, SECRETARY, "/trogiup")
     edited["edit_date"] = edited["date"]
     [said] = await telegram.process({"update_id": 1, "edited_message": edited})
-    assert "tin nhắn đã sửa" in said.text
+    assert said.text == VI(notices.EDITED)
     sticker = message_json(78, SECRETARY, "")
     del sticker["text"]
     sticker["sticker"] = {"file_id": "s", "file_unique_id": "s", "type": "regular",
@@ -586,7 +596,7 @@ async def test_a_photo_with_a_caption_is_not_an_answer_and_the_question_comes_ag
     photo["photo"] = [{"file_id": "p", "file_unique_id": "p", "width": 1, "height": 1}]
     calls = await telegram.process({"update_id": 9, "message": photo})
     texts = [c.text for c in calls if c.method == "sendMessage"]
-    assert "chỉ đọc được chữ" in texts[0]
+    assert texts[0] == VI(notices.UNREADABLE)
     assert texts[1].startswith("(1/2)")  # the same question, not answered by the caption
 
 
@@ -597,3 +607,26 @@ async def test_after_a_failed_send_the_apology_brings_the_question_again(
     calls = await telegram.send(ADMIN, "/moi", language_code="en")
     sent = [c.text for c in calls if c.method == "sendMessage"]
     assert sent[-2].startswith("Sorry") and sent[-1].startswith("(1/2)")
+
+
+async def test_the_bot_speaks_first_through_the_channel_as_a_sender(
+    telegram: FakeTelegram,
+) -> None:
+    channel = channel_of(telegram)
+    assert isinstance(channel, Sender)
+    with pytest.raises(Undeliverable):  # not polling: nobody would answer either
+        await channel.send(str(SECRETARY), [Reply("Nhắc việc")])
+    await telegram.application.start()
+    try:
+        await channel.send(str(SECRETARY), [Reply("Nhắc việc", (Choice("report", "Báo cáo"),),
+                                                  token="remind.r1")])
+        [sent] = telegram.sent_to(SECRETARY)
+        assert sent.text == "Nhắc việc" and sent.button_texts == ["Báo cáo"]
+        telegram.request.fail_next("sendMessage", 403, "Forbidden: bot was blocked by the user")
+        with pytest.raises(Undeliverable):
+            await channel.send(str(SECRETARY), [Reply("Nhắc lần nữa")])
+        telegram.request.fail_next("sendMessage", 400, "Bad Request: chat not found")
+        with pytest.raises(Undeliverable):
+            await channel.send(str(STRANGER), [Reply("Ai đây?")])
+    finally:
+        await telegram.application.stop()

@@ -173,6 +173,11 @@ class BotProcess:
         self.cursor = self.api.mark()
         self.api.send_text(user_id, text, language_code)
 
+    def send_document(self, user_id: int, file_name: str, data: bytes,
+                      language_code: str | None = "vi") -> None:
+        self.cursor = self.api.mark()
+        self.api.send_document(user_id, file_name, data, language_code=language_code)
+
     def tap(self, user_id: int, callback_data: str, language_code: str | None = "vi") -> None:
         """Tap the newest button in the user's chat carrying `callback_data`."""
         self.cursor = self.api.mark()

@@ -11,7 +11,8 @@ every call is recorded. Tests queue updates as a Telegram user would cause them
 
 Implemented: getMe, logOut/close (true), deleteWebhook, getUpdates (long poll, offsets confirm),
 sendMessage, sendDocument (multipart), editMessageText, editMessageReplyMarkup,
-answerCallbackQuery, setMyCommands, getMyCommands, deleteMyCommands.
+answerCallbackQuery, setMyCommands, getMyCommands, deleteMyCommands; getFile and the download
+of a file a user sent (`send_document`) from /file/bot<TOKEN>/<path>.
 """
 
 from __future__ import annotations
@@ -28,9 +29,16 @@ from email.policy import HTTP
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
-from tests.botapi_json import bot_json, message_json, sent_message_json, user_json
+from tests.botapi_json import (
+    bot_json,
+    document_message_json,
+    file_json,
+    message_json,
+    sent_message_json,
+    user_json,
+)
 
 JSONDict = dict[str, Any]
 
@@ -90,6 +98,7 @@ class BotApiStandIn:
         self.messages: dict[tuple[int, int], JSONDict] = {}  # (chat id, message id) → message
         self.commands: dict[tuple[str, str], list[JSONDict]] = {}  # (scope, language) → menu
         self._updates: list[JSONDict] = []
+        self.documents: dict[str, bytes] = {}  # file id → bytes of files users sent
         self._failures: dict[str, list[tuple[int, str]]] = {}  # method → errors to answer
         self._next_update_id = 1
         self._next_message_id = 1000
@@ -153,6 +162,17 @@ class BotApiStandIn:
             self._next_incoming_id += 1
         return self.push_update("message", message_json(message_id, user_id, text,
                                                         language_code, chat))
+
+    def send_document(self, user_id: int, file_name: str, data: bytes,
+                      mime_type: str = "text/csv", language_code: str | None = "vi") -> int:
+        """Queue a file sent by the user as a document; the bot fetches it with getFile."""
+        with self._cond:
+            self._next_incoming_id += 1
+            file_id = f"file{self._next_incoming_id}"
+            self.documents[file_id] = data
+            message = document_message_json(self._next_incoming_id, user_id, file_id,
+                                            file_name, len(data), mime_type, language_code)
+        return self.push_update("message", message)
 
     def tap(self, user_id: int, callback_data: str, language_code: str | None = "vi") -> int:
         """Tap the newest button in `user_id`'s chat whose callback data is `callback_data`."""
@@ -278,6 +298,12 @@ class BotApiStandIn:
             return 400, {"ok": False, "error_code": 400, "description": f"Bad Request: {answer}"}
         return 200, {"ok": True, "result": answer}
 
+    def download(self, token: str, file_id: str) -> bytes | None:
+        """Return the bytes of a file a user sent (None for a wrong token or id); recorded."""
+        with self._cond:
+            self._record("download", {"file_id": file_id}, {})
+            return self.documents.get(file_id) if token == self.token else None
+
     def _record(self, method: str, params: JSONDict, files: dict[str, tuple[str, bytes]]) -> None:
         self.calls.append(ApiCall(len(self.calls), method, params, files))
         self._cond.notify_all()
@@ -314,6 +340,11 @@ class BotApiStandIn:
             else:
                 self.commands.pop(key, None)
             return True
+        if method == "getFile":
+            file_id = str(params.get("file_id"))
+            if file_id not in self.documents:
+                return BadRequestAnswer("invalid file_id")
+            return file_json(file_id, len(self.documents[file_id]))
         if method in {"sendMessage", "sendDocument"}:
             return self._new_message(method, params, files)
         if method in {"editMessageText", "editMessageReplyMarkup"}:
@@ -365,7 +396,10 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _serve(self) -> None:
         parts = urlsplit(self.path)
-        segments = parts.path.strip("/").split("/")
+        segments = unquote(parts.path).strip("/").split("/")
+        if len(segments) == 4 and segments[0] == "file" and segments[1].startswith("bot"):
+            self._download(segments[1][3:], segments[3])
+            return
         if len(segments) != 2 or not segments[0].startswith("bot"):
             self._reply(404, {"ok": False, "error_code": 404, "description": "Not Found"})
             return
@@ -387,6 +421,18 @@ class _Handler(BaseHTTPRequestHandler):
                 params[name] = json.loads(params[name])
         status, answer = self.server.standin.serve(token, method, params, files)
         self._reply(status, answer)
+
+    def _download(self, token: str, file_id: str) -> None:
+        """Serve the bytes of a file a user sent (GET /file/bot<TOKEN>/documents/<id>)."""
+        data = self.server.standin.download(token, file_id)
+        if data is None:
+            self._reply(404, {"ok": False, "error_code": 404, "description": "Not Found"})
+            return
+        self.send_response(200)
+        self.send_header("Content-Type", "application/octet-stream")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
 
     def _reply(self, status: int, answer: JSONDict) -> None:
         payload = json.dumps(answer).encode()

@@ -24,9 +24,10 @@ def test_a_secretary_reports_a_meeting_and_reads_the_standing_in_both_languages(
     bot.ask(SECRETARY, "16", "Có 1 đảng viên vắng")
     bot.ask(SECRETARY, "một", "số nguyên")  # a word is re-asked, nothing lost
     bot.ask(SECRETARY, "1", "(5/8)")
+    bot.ask(SECRETARY, "không", "(6/8)")  # no upper-level guest, typed
     bot.press(SECRETARY, "Có")
     bot.wait_for_message("người phụ trách", SECRETARY)
-    bot.ask(SECRETARY, "2", "(6/8)")
+    bot.ask(SECRETARY, "2", "triển khai đến đâu")
     bot.ask(SECRETARY, "tất cả", "(7/8)")
     bot.press(SECRETARY, "Bỏ qua")
     review = bot.wait_for_message("(8/8)", SECRETARY)
@@ -39,7 +40,7 @@ def test_a_secretary_reports_a_meeting_and_reads_the_standing_in_both_languages(
     assert "Sinh hoạt thường kỳ: 1/1 tháng" in standing.text
 
     english = bot.ask(SECRETARY, "/standing", "Standing of", language_code="en")
-    assert "Attendance: 16 of 17 (94.1%)" in english.text
+    assert "Attendance: 16/17 (94.1%)" in english.text
     assert "Regular meetings: 1 of 1 month" in english.text
 
     log = bot.stop()

@@ -110,7 +110,8 @@ def test_a_token_refused_by_the_api_prints_one_clear_line(
     )
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
-    assert "TELEGRAM_BOT_TOKEN was refused" in result.stderr.strip().splitlines()[-1]
+    last = result.stderr.strip().splitlines()[-1]
+    assert "TELEGRAM_BOT_TOKEN was refused" in last and "(telegram)" in last  # named
     assert wrong not in result.stderr
 
 

@@ -9,23 +9,31 @@ from typing import Any
 
 import pytest
 
-from bot.app import App
 from bot.channels.telegram import build_application
 from bot.config import Settings
 from bot.core.dispatcher import Dispatcher
 from bot.core.flow import Ctx
-from bot.domain.meetings import ALL_TARGETS, Dissemination, MeetingKind, MeetingReport
+from bot.domain.meetings import (
+    ALL_TARGETS,
+    MASS_ORGANISATIONS,
+    Dissemination,
+    MeetingKind,
+    MeetingReport,
+)
 from bot.domain.org import OrgUnit, Role
+from bot.storage.conversations import ConversationStore
 from bot.storage.database import Database
 from bot.storage.meetings import MeetingRepository
 from bot.storage.org import OrgRepository
 from bot.storage.users import UserRepository
 from handlers import standing
 from tests.channels.recording import TOKEN, FakeTelegram, RecordingRequest
-from tests.support import VN, Chat, Clock, World, make_dispatcher, sample_meeting
+from tests.support import VN, Chat, Clock, World, make_dispatcher, sample_meeting, vn_time
 
-# Answers to a regular meeting of cell TL-01 (19 expected) held on 20/11/2026, typed.
-REGULAR = ["20/11", "1", "95", "17", "1", "1", "3", "1 3", "Họp tại nhà văn hoá"]
+# Answers to a regular meeting of cell TL-01 (19 expected) held on 20/11/2026, typed: one
+# excused and one unexcused absence, no upper-level guest, a resolution with three tasks passed
+# on to the hamlet board and the Women's Union.
+REGULAR = ["20/11", "1", "95", "17", "1", "2", "1", "3", "1 3", "Họp tại nhà văn hoá"]
 
 
 async def say(chat: Chat, *answers: str) -> None:
@@ -63,7 +71,7 @@ async def test_a_typed_report_is_saved_and_answered_with_the_standing_in_vietnam
         "Dự họp: 17/19",
         "Vắng: 1 có lý do, 1 không lý do",
         "Nhiệm vụ cụ thể: 3",
-        "Đã triển khai đến: Ban nhân dân ấp/khu phố, Các đoàn thể",
+        "Đã triển khai đến: Ban nhân dân ấp/khu phố, Chi hội Phụ nữ",
     ):
         assert line in review
     replies = await chat.send("1")  # typed 1 saves
@@ -71,8 +79,8 @@ async def test_a_typed_report_is_saved_and_answered_with_the_standing_in_vietnam
     standing = replies[1].text
     assert "Tình hình Chi bộ ấp Xóm Chùa đến ngày 27/11/2026" in standing
     assert "Dự họp: 17/19 (89,5%)" in standing
-    assert "chưa đạt tiêu chí dự họp: vắng không lý do: 1" in standing
-    assert "Nghị quyết chưa triển khai đến: Mặt trận Tổ quốc" in standing
+    assert "chưa đạt tiêu chí dự họp: 1 đồng chí vắng không lý do" in standing
+    assert "Nghị quyết chưa triển khai đến: Ban Công tác Mặt trận ấp/khu phố" in standing
     assert "không phải kết quả xếp loại chính thức" in standing
     [saved] = await reports_of(db, world)
     assert saved == report(
@@ -81,8 +89,9 @@ async def test_a_typed_report_is_saved_and_answered_with_the_standing_in_vietnam
         present=17,
         excused=1,
         tasks=3,
-        disseminated_to=frozenset({Dissemination.HAMLET_BOARD, Dissemination.MASS_ORGS}),
+        disseminated_to=frozenset({Dissemination.HAMLET_BOARD, Dissemination.WOMENS_UNION}),
         note="Họp tại nhà văn hoá",
+        upper_guest=False,
     )
 
 
@@ -98,20 +107,18 @@ async def test_a_tapped_thematic_report_in_english(
         "Digital transformation in the hamlet",
         "tap:90",
         "tap:19",
-        "tap:no",
-        "tap:hamlet_board",
-        "tap:fatherland_front",
+        "tap:skip",  # the upper-level guest is not said
+        "tap:no",  # no resolution: nothing to pass on, so straight to the note
+        "tap:skip",
     )
-    assert chat.last.multi and chat.last.selected == {"hamlet_board", "fatherland_front"}
-    await say(chat, "tap:done", "tap:skip")
     assert "Topic: Digital transformation in the hamlet" in chat.last_text
-    assert "Resolution adopted: No" in chat.last_text
+    assert "Resolution adopted: No" in chat.last_text and "Passed on to" not in chat.last_text
     replies = await chat.tap("save")
     assert replies[0].text == "Saved. Thank you, comrade."
-    assert "Attendance: 19 of 19 (100%)" in replies[1].text
+    assert "Attendance: 19/19 (100%)" in replies[1].text
     [saved] = await reports_of(db, world)
     assert saved.kind is MeetingKind.THEMATIC and saved.held_on == date(2026, 11, 26)
-    assert saved.tasks == 0 and saved.note is None
+    assert saved.tasks == 0 and saved.note is None and saved.upper_guest is None
 
 
 @pytest.mark.parametrize(
@@ -126,11 +133,12 @@ async def test_a_tapped_thematic_report_in_english(
         (["20/11", "1"], "một giờ", "from 10 to 600"),  # words are not minutes
         (["20/11", "1", "95"], "25", "from 0 to 19"),  # more than expected attended
         (["20/11", "1", "95", "17"], "3", "from 0 to 2"),  # more excused than absent
-        (["20/11", "1", "95", "17", "1"], "maybe", "1 to 2"),  # neither yes nor no
-        (["20/11", "1", "95", "17", "1", "1"], "51", "from 0 to 50"),  # too many tasks
-        (["20/11", "1", "95", "19", "2"], "9", "Tap the items"),  # no ninth organisation
-        (["20/11", "1", "95", "19", "2", "all"], "x" * 501, "between 1 and 500"),  # note
-        (["20/11", "1", "95", "19", "2", "all", "tap:skip"], "maybe", "1 to save"),  # review
+        (["20/11", "1", "95", "17", "1"], "maybe", "1 to 3"),  # the guest: yes, no or skip
+        (["20/11", "1", "95", "17", "1", "2"], "maybe", "1 to 2"),  # neither yes nor no
+        (["20/11", "1", "95", "17", "1", "2", "1"], "51", "from 0 to 50"),  # too many tasks
+        (["20/11", "1", "95", "19", "2", "1", "2"], "9", "Tap the items"),  # no ninth target
+        (["20/11", "1", "95", "19", "2", "2"], "x" * 501, "between 1 and 500"),  # note
+        (["20/11", "1", "95", "19", "2", "2", "tap:skip"], "maybe", "1 to save"),  # review
         (["20/11", "1", "95", "tap:roll", "18", "2"], "21", "at most 19 can be exempt"),
     ],
 )
@@ -153,8 +161,8 @@ async def test_a_wrong_answer_at_every_step_loses_nothing(
     chat = Chat(dispatcher, "sec-1", language_code="en")
     await chat.send("/report")
     for bad, good in zip(
-        ["hôm kia", "9", "ab", "0", "20", "3", "?", "-1", "7 8", "x" * 600],
-        ["20/11", "3", "Party building", "130", "18", "1", "yes", "2", "all", "tap:skip"],
+        ["hôm kia", "9", "ab", "0", "20", "3", "?", "?", "-1", "7 8", "x" * 600],
+        ["20/11", "3", "Party building", "130", "18", "1", "no", "yes", "2", "all", "tap:skip"],
         strict=True,
     ):
         [reply] = await chat.send(bad)
@@ -174,17 +182,17 @@ async def test_a_wrong_answer_at_every_step_loses_nothing(
 @pytest.mark.parametrize(
     ("answers", "targets"),
     [
-        (["1 3"], {Dissemination.HAMLET_BOARD, Dissemination.MASS_ORGS}),  # spaces
-        (["1,2,3"], set(ALL_TARGETS)),  # commas
+        (["1 3"], {Dissemination.HAMLET_BOARD, Dissemination.WOMENS_UNION}),  # spaces
+        (["1,2,3,4,5,6"], set(ALL_TARGETS)),  # commas
         (["all"], set(ALL_TARGETS)),  # the English word
         (["tất cả"], set(ALL_TARGETS)),  # the Vietnamese words
         (["Tat ca"], set(ALL_TARGETS)),  # without diacritics
         (["0"], set()),  # none yet
         (["none"], set()),  # in English
         (["chưa"], set()),  # in Vietnamese
-        (["Mặt trận Tổ quốc"], {Dissemination.FATHERLAND_FRONT}),  # one label typed out
+        (["Chi đoàn Thanh niên"], {Dissemination.YOUTH_UNION}),  # one label typed out
         (
-            ["tap:mass_orgs", "tap:hamlet_board", "tap:mass_orgs", "tap:done"],
+            ["tap:veterans", "tap:hamlet_board", "tap:veterans", "tap:done"],
             {Dissemination.HAMLET_BOARD},
         ),  # a second tap takes an item back
     ],
@@ -198,7 +206,7 @@ async def test_dissemination_is_a_multi_select_by_taps_or_typing(
 ) -> None:
     chat = Chat(dispatcher, "sec-1")
     await chat.send("/baocao")
-    await say(chat, "20/11", "1", "95", "19", "2", *answers, "tap:skip", "tap:save")
+    await say(chat, "20/11", "1", "95", "19", "2", "1", "2", *answers, "tap:skip", "tap:save")
     [saved] = await reports_of(db, world)
     assert saved.disseminated_to == targets
 
@@ -224,7 +232,9 @@ async def test_edit_from_the_review_changes_one_answer_and_comes_back(
     assert "shorter than the 120 minutes required" in chat.last_text  # 95 min, combined
     await say(chat, "tap:edit", "tap:resolution", "tap:no")
     assert "Concrete tasks" not in chat.last_text
-    await say(chat, "tap:edit", "tap:resolution", "tap:yes", "4")  # tasks asked again
+    await say(chat, "tap:edit", "tap:resolution", "tap:yes", "4")  # tasks asked again…
+    assert "passed on to" in chat.last_text  # …and whom it was passed on to
+    await say(chat, "all")
     assert "Concrete tasks: 4" in chat.last_text
     await chat.tap("save")
     [saved] = await reports_of(db, world)
@@ -246,7 +256,7 @@ async def test_back_returns_to_the_previous_question_keeping_the_answers(
     assert "How long did the meeting last" in chat.last_text
     await chat.send("quay lại")  # typed, in Vietnamese without caring for the language
     assert "What kind of meeting" in chat.last_text
-    await say(chat, "tap:thematic", "Party building", "100", "19", "2", "all", "tap:skip")
+    await say(chat, "tap:thematic", "Party building", "100", "19", "2", "2", "tap:skip")
     assert "Date: Nov 20, 2026" in chat.last_text and "Duration: 100 minutes" in chat.last_text
 
 
@@ -263,7 +273,7 @@ async def test_a_second_regular_report_of_the_month_replaces_the_first_with_hist
     assert "Nov 20, 2026" in second.last_text
     await second.tap("replace")
     assert "topic" in second.last_text  # combined: the flow goes on with the topic
-    await say(second, "Party building", "120", "19", "2", "all", "tap:skip")
+    await say(second, "Party building", "120", "19", "2", "2", "tap:skip")
     assert "This replaces the earlier report of Nov 2026." in second.last_text
     replies = await second.tap("save")
     assert "was replaced and kept in the history" in replies[0].text
@@ -300,7 +310,7 @@ async def test_cancelling_the_replacement_keeps_the_earlier_report(
         "90",
         "19",
         "2",
-        "0",
+        "2",
         "tap:skip",
         "tap:save",
     )
@@ -348,7 +358,7 @@ async def test_the_roll_is_corrected_only_when_the_report_is_saved(
     await chat.send("/report")
     await say(chat, "20/11", "1", "95", "tap:roll", "20", "tap:2", "3")
     assert "Expected: 19 (20 full + 2 probationary − 3 exempt" in chat.last_text
-    await say(chat, "19", "2", "all", "tap:skip")
+    await say(chat, "19", "2", "2", "tap:skip")
     assert "Roll (corrected): 20 full, 2 probationary, 3 exempt" in chat.last_text
     org = OrgRepository(db)
     cell = await org.get(world.cell_ids["TL-01"])
@@ -363,7 +373,7 @@ async def test_a_draft_survives_a_restart(db: Database, clock: Clock, world: Wor
     await chat.send("/report")
     await say(chat, "20/11", "1", "95")
     chat.dispatcher = make_dispatcher(db, clock)  # a new process on the same database
-    await say(chat, "19", "2", "all", "tap:skip")
+    await say(chat, "19", "2", "2", "tap:skip")
     assert "Duration: 95 minutes" in chat.last_text
 
 
@@ -396,17 +406,18 @@ async def test_the_standing_counts_the_year_in_english_and_vietnamese(
     [en] = await Chat(dispatcher, "sec-1", language_code="en").send("/standing")
     for line in (
         "Latest meeting: Regular and thematic together, Nov 5, 2026",
-        "Attendance: 18 of 19 (94.7%)",
+        "Attendance: 18/19 (94.7%)",
         "✓ meets the attendance criterion (more than 85%, no unexcused absence)",
         "shorter than the 120 minutes required",
-        "Resolution not yet passed on to: Hamlet board, Fatherland Front, Mass organisations",
+        "Resolution not yet passed on to: Hamlet board, Hamlet Front work committee, "
+        "Women's Union, Farmers' Union, Veterans' Association, Youth Union",
         "Regular meetings: 2 of 3 months",  # tracked since the September report
         "no regular meeting reported for: Oct 2026",
         "Thematic meetings this quarter (quarter 4): 1, at least 1 expected",
         "Average attendance: 92.1%",  # 35 of 38
-        "Meetings meeting the attendance criterion: 50%",
-        "Resolutions passed on to all three: 50%",
-        "Meetings with at least one concrete task: 2 of 2",
+        "Meetings that met the attendance criterion: 1/2 (50%)",
+        "Resolutions passed on to everyone they must reach: 1/2 (50%)",
+        "Meetings with at least one concrete task: 2/2 (100%)",
     ):
         assert line in en.text
     [vi] = await Chat(dispatcher, "sec-1").send("/tinhhinh")
@@ -416,7 +427,7 @@ async def test_the_standing_counts_the_year_in_english_and_vietnamese(
         "Sinh hoạt thường kỳ: 2/3 tháng",
         "chưa có báo cáo sinh hoạt thường kỳ các tháng: 10/2026",
         "Tỷ lệ dự họp bình quân: 92,1%",
-        "Số buổi đạt tiêu chí dự họp: 50%",
+        "đạt tiêu chí dự họp: 1/2 (50%)",
     ):
         assert line in vi.text
 
@@ -426,6 +437,41 @@ async def test_a_cell_without_reports_says_so(dispatcher: Dispatcher) -> None:
     assert "No meeting has been reported yet" in reply.text
     assert "Regular meetings:" not in reply.text  # the secretary joined this month: none due
     assert "This month's regular meeting is not reported yet." in reply.text
+    # tracked from November: the heading says so instead of "this year so far"
+    assert "From Nov 2026, when the cell started using the bot:" in reply.text
+    [vi] = await Chat(dispatcher, "sec-1").send("/tinhhinh")
+    assert "Từ 11/2026, khi chi bộ bắt đầu dùng bot:" in vi.text
+
+
+async def test_in_january_the_standing_still_judges_last_year_whole(
+    dispatcher: Dispatcher, db: Database, world: World, clock: Clock
+) -> None:
+    repo = MeetingRepository(db)
+    await OrgRepository(db).set_tracked_from(world.cell_ids["TL-01"], date(2025, 1, 1))
+    for month in range(1, 12):  # January to November 2025, no thematic meeting in Q4
+        await repo.save(report(world, date(2025, month, 10)), regular=True, by_user=None,
+                        at=clock())
+    clock.set(vn_time(2026, 1, 5))
+    [reply] = await Chat(dispatcher, "sec-1", language_code="en").send("/standing")
+    last_year = reply.text.split("Last year (2025):")[1].split("\n\n")[0]
+    assert "Regular meetings: 11 of 12 months" in last_year
+    assert "no regular meeting reported for: Dec 2025" in last_year
+    assert "quarters without a thematic meeting: 1, 2, 3, 4" in last_year
+    assert "This year so far (2026):" in reply.text
+    clock.set(vn_time(2026, 2, 5))
+    [reply] = await Chat(dispatcher, "sec-1", language_code="en").send("/standing")
+    assert "Last year" not in reply.text  # after January only this year is shown
+
+
+async def test_the_standing_warns_about_a_cell_below_three_full_members(
+    dispatcher: Dispatcher, db: Database, world: World
+) -> None:
+    [reply] = await Chat(dispatcher, "sec-1", language_code="en").send("/standing")
+    assert "18 full members: from 9, the cell elects a cell committee (chi ủy)." in reply.text
+    await OrgRepository(db).set_roll(world.cell_ids["TL-01"], 2, 1, 0)
+    [reply] = await Chat(dispatcher, "sec-1", language_code="en").send("/standing")
+    assert "⚠ The cell has 2 full members on its roll; a cell needs at least 3" in reply.text
+    assert "cell committee" not in reply.text
 
 
 async def test_organisers_read_the_standing_of_a_cell_in_their_area_by_code(
@@ -456,7 +502,7 @@ async def test_very_low_attendance_is_flagged_for_a_second_look(
 ) -> None:
     chat = Chat(dispatcher, "sec-1", language_code="en")
     await chat.send("/report")
-    await say(chat, "20/11", "1", "95", "12", "7", "tap:no", "all", "tap:skip")
+    await say(chat, "20/11", "1", "95", "12", "7", "tap:no", "tap:no", "tap:skip")
     assert "fewer than 66.7% of the expected members attended" in chat.last_text  # 12 of 19
     replies = await chat.tap("save")
     assert "fewer than 66.7% of the expected members attended" in replies[1].text
@@ -495,7 +541,7 @@ async def test_the_kind_can_be_typed_by_its_label(
     await say(chat, "20/11", typed)
     if kind is not MeetingKind.REGULAR:
         await say(chat, "Chuyển đổi số")
-    await say(chat, "120", "19", "2", "0", "tap:skip", "tap:save")
+    await say(chat, "120", "19", "2", "2", "tap:skip", "tap:save")
     [saved] = await reports_of(db, world)
     assert saved.kind is kind
 
@@ -508,7 +554,7 @@ async def telegram(db: Database, clock: Clock, world: World) -> AsyncIterator[Fa
     settings = Settings(TOKEN, "http://127.0.0.1:9", Path(":memory:"), VN, "vi", None)
     request = RecordingRequest()
     application = build_application(
-        App(settings, db, make_dispatcher(db, clock)), request=request, get_updates_request=request
+        make_dispatcher(db, clock), settings, request=request, get_updates_request=request
     )
     users = UserRepository(db)
     user_id = await users.ensure("telegram", str(TELEGRAM_SECRETARY), clock())
@@ -531,12 +577,13 @@ async def test_a_report_through_telegram_with_taps_and_typing(
     await telegram.tap(me, label="90")
     await telegram.send(me, "18")  # typed: one absent
     await telegram.tap(me, label="1")  # excused
-    await telegram.tap(me, label="Có")
+    await telegram.tap(me, label="Có")  # an upper-level guest attended
+    await telegram.tap(me, label="Có")  # a resolution was adopted
     await telegram.send(me, "2")
     await telegram.tap(me, data="meeting_report.dissemination|hamlet_board")
-    await telegram.tap(me, data="meeting_report.dissemination|mass_orgs")
+    await telegram.tap(me, data="meeting_report.dissemination|youth_union")
     calls = await telegram.tap(me, label="Xong")
-    assert calls[1].text.endswith("→ Ban nhân dân ấp/khu phố, Các đoàn thể")
+    assert calls[1].text.endswith("→ Ban nhân dân ấp/khu phố, Chi đoàn Thanh niên")
     await telegram.tap(me, label="Bỏ qua")
     assert "Dự họp: 18/19" in telegram.texts_to(me)[-1]
     calls = await telegram.tap(me, label="Lưu")
@@ -545,7 +592,7 @@ async def test_a_report_through_telegram_with_taps_and_typing(
     assert "Dự họp: 18/19 (94,7%)" in standing_text
     assert "✓ đạt tiêu chí dự họp" in standing_text
     [report] = await reports_of(db, world)
-    assert report.held_on == date(2026, 11, 26) and report.tasks == 2
+    assert report.held_on == date(2026, 11, 26) and report.tasks == 2 and report.upper_guest
 
 
 async def test_an_empty_roll_must_be_corrected_before_counting_attendance(
@@ -557,7 +604,7 @@ async def test_an_empty_roll_must_be_corrected_before_counting_attendance(
     await say(chat, "20/11", "1", "95")
     [reply] = await chat.send("0")
     assert "Tap Correct the roll, or type \"correct\", first" in reply.text
-    await say(chat, "tap:roll", "10", "0", "0", "10", "2", "all", "tap:skip", "tap:save")
+    await say(chat, "tap:roll", "10", "0", "0", "10", "2", "2", "tap:skip", "tap:save")
     [saved] = await reports_of(db, world)
     assert (saved.expected, saved.present) == (10, 10)
 
@@ -570,7 +617,8 @@ async def test_editing_the_date_into_a_reported_month_asks_to_replace_then_retur
     )
     chat = Chat(dispatcher, "sec-1", language_code="en")
     await chat.send("/report")
-    await say(chat, *REGULAR, "tap:edit", "tap:date", "16/10")
+    await say(chat, *REGULAR[:6], "tap:skip", *REGULAR[6:])  # October's 2 tasks: skipped
+    await say(chat, "tap:edit", "tap:date", "16/10")
     assert "already has a regular meeting report for Oct 2026" in chat.last_text
     await chat.tap("replace")
     assert chat.last_text.startswith("(8/8)")
@@ -620,7 +668,7 @@ async def test_backing_out_of_a_roll_correction_made_from_the_review_keeps_every
     await chat.send("/report")
     for key in ("today", "regular"):
         await chat.tap(key)
-    await say(chat, "90", "19", "tap:no", "tap:done", "tap:skip", "tap:edit", "tap:present",
+    await say(chat, "90", "19", "tap:no", "tap:no", "tap:skip", "tap:edit", "tap:present",
               "tap:roll", "18", "2", "1")
     for _ in range(5):  # back through the roll questions, exactly as they came
         await chat.tap("back")
@@ -652,7 +700,7 @@ async def test_a_regular_report_changed_to_thematic_no_longer_says_it_replaces(
     await say(chat, *REGULAR)
     await chat.send("1")  # the month's regular report is saved
     await chat.send("/report")
-    await say(chat, "25/11", "1", "tap:replace", "95", "19", "1", "2", "all", "tap:skip")
+    await say(chat, "25/11", "1", "tap:replace", "95", "19", "2", "1", "2", "all", "tap:skip")
     assert "replaces" in chat.last_text.lower() or "replace" in chat.last_text.lower()
     await say(chat, "2", "tap:kind", "2", "Học tập tư tưởng Hồ Chí Minh")
     assert "replace" not in chat.last_text.lower()
@@ -669,7 +717,7 @@ async def test_declining_a_replacement_met_while_editing_keeps_the_draft(
     await say(chat, *REGULAR)
     await chat.send("1")
     await chat.send("/report")
-    await say(chat, "2/10", "1", "95", "18", "1", "1", "2", "all", "Ghi chú dài")
+    await say(chat, "2/10", "1", "95", "18", "1", "2", "1", "2", "all", "Ghi chú dài")
     await say(chat, "2", "tap:date", "21/11")
     assert "already has a regular meeting report" in chat.last_text
     await chat.tap("cancel")
@@ -682,7 +730,7 @@ async def test_a_meeting_without_a_resolution_shows_no_dissemination_line(
 ) -> None:
     chat = Chat(dispatcher, "sec-1", language_code="en")
     await chat.send("/report")
-    await say(chat, "20/11", "1", "95", "19", "tap:no", "all", "tap:skip", "1")
+    await say(chat, "20/11", "1", "95", "19", "tap:no", "tap:no", "tap:skip", "1")
     standing = chat.last_text
     assert "• No resolution adopted" in standing
     assert "Resolution passed on" not in standing and "not yet passed on" not in standing
@@ -718,13 +766,15 @@ async def test_editing_the_dissemination_shows_the_earlier_ticks_and_keeps_them(
 ) -> None:
     chat = Chat(dispatcher, "sec-1", language_code="en")
     await chat.send("/report")
-    await say(chat, *REGULAR)  # typed "1 3": hamlet board and mass organisations
+    await say(chat, *REGULAR)  # typed "1 3": hamlet board and the Women's Union
     await say(chat, "2", "tap:dissemination")
-    assert chat.last.selected == {"hamlet_board", "mass_orgs"}
+    assert chat.last.selected == {"hamlet_board", "womens_union"}
     await chat.tap("fatherland_front")  # add the Front, keep the others
-    assert chat.last.selected == {"hamlet_board", "fatherland_front", "mass_orgs"}
+    assert chat.last.selected == {"hamlet_board", "fatherland_front", "womens_union"}
     await chat.tap("done")
-    assert "Passed on to: Hamlet board, Fatherland Front, Mass organisations" in chat.last_text
+    assert (
+        "Passed on to: Hamlet board, Hamlet Front work committee, Women's Union" in chat.last_text
+    )
 
 
 async def test_an_unanswered_choice_of_cell_gives_way_to_the_next_command(
@@ -737,3 +787,97 @@ async def test_an_unanswered_choice_of_cell_gives_way_to_the_next_command(
     assert "Show this help" in help_reply.text
     [question] = await chat.send("/standing")  # and asking again just asks again
     assert question.text == "Which cell?"
+
+
+# The district's fields (issue 8, DOMAIN.md §4.1): each optional, skipped with one tap.
+
+
+@pytest.mark.parametrize(
+    ("october", "kind", "asked"),
+    [
+        ({"tasks": 3}, "regular", True),  # last month's resolution had tasks: asked
+        ({"tasks": 0}, "regular", False),  # none to review
+        ({"resolution_adopted": False, "tasks": 0}, "regular", False),  # no resolution at all
+        (None, "regular", False),  # no report last month
+        ({"tasks": 3}, "thematic", False),  # a thematic meeting reviews no resolution
+    ],
+)
+async def test_last_months_tasks_are_asked_only_when_last_months_report_had_some(
+    dispatcher: Dispatcher, db: Database, world: World, clock: Clock,
+    october: dict[str, Any] | None, kind: str, asked: bool,
+) -> None:
+    if october is not None:
+        await MeetingRepository(db).save(
+            report(world, date(2026, 10, 15), **october), regular=True, by_user=None, at=clock()
+        )
+    chat = Chat(dispatcher, "sec-1", language_code="en")
+    await say(chat, "/report", "20/11", f"tap:{kind}")
+    if kind == "thematic":
+        await say(chat, "Party building")
+    await say(chat, "95", "19", "tap:no")
+    assert ("How many of them are done?" in chat.last_text) is asked
+    if asked:
+        assert "had 3 concrete tasks" in chat.last_text
+        await say(chat, "4")  # more than there were: refused
+        assert "from 0 to 3" in chat.last_text
+        await say(chat, "2")
+    await say(chat, "tap:no", "tap:skip")
+    assert ("Last month's tasks done: 2/3 (66.7%)" in chat.last_text) is asked
+    replies = await chat.tap("save")
+    [saved] = [r for r in await reports_of(db, world) if r.held_on == date(2026, 11, 20)]
+    expected = (2, 3) if asked else (None, None)
+    assert (saved.previous_tasks_done, saved.previous_tasks_total) == expected
+    assert ("Last month's tasks done: 2/3" in replies[-1].text) is asked
+
+
+async def test_last_months_tasks_and_the_guest_can_be_skipped_with_one_tap(
+    dispatcher: Dispatcher, db: Database, world: World, clock: Clock
+) -> None:
+    await MeetingRepository(db).save(
+        report(world, date(2026, 10, 15), tasks=3), regular=True, by_user=None, at=clock()
+    )
+    chat = Chat(dispatcher, "sec-1", language_code="en")
+    await say(chat, "/report", "20/11", "1", "95", "19", "tap:skip", "tap:skip", "tap:no",
+              "tap:skip")
+    assert "Upper-level guest: not said" in chat.last_text
+    assert "Last month's tasks done: not said" in chat.last_text
+    await say(chat, "tap:edit", "tap:guest", "tap:yes")  # answered later from the review
+    assert "Upper-level guest: Yes" in chat.last_text
+    replies = await chat.tap("save")
+    saved = await MeetingRepository(db).regular_of_month(world.cell_ids["TL-01"],
+                                                         date(2026, 11, 1))
+    assert saved is not None and saved.report.upper_guest is True
+    assert saved.report.previous_tasks_done is None and saved.report.previous_tasks_total is None
+    assert "Upper-level guest: Yes" in replies[-1].text
+    assert "Meetings with an upper-level guest: 1/1 (100%)" in replies[-1].text
+
+
+async def test_disseminated_to_all_means_each_of_the_four_mass_organisations(
+    dispatcher: Dispatcher, db: Database, world: World
+) -> None:
+    chat = Chat(dispatcher, "sec-1", language_code="en")
+    await say(chat, "/report", "20/11", "1", "95", "19", "tap:no", "tap:yes", "1",
+              "1 2 3 4 5", "tap:skip")  # the Youth Union left out
+    assert "Passed on to: Hamlet board, Hamlet Front work committee, Women's Union, " \
+           "Farmers' Union, Veterans' Association" in chat.last_text
+    replies = await chat.tap("save")
+    assert "Resolution not yet passed on to: Youth Union" in replies[-1].text
+    [saved] = await reports_of(db, world)
+    assert saved.disseminated_to == ALL_TARGETS - {Dissemination.YOUTH_UNION}
+
+
+async def test_a_draft_begun_with_one_mass_organisations_box_still_saves(
+    dispatcher: Dispatcher, db: Database, world: World
+) -> None:
+    chat = Chat(dispatcher, "sec-1", language_code="en")
+    await say(chat, "/report", *REGULAR[:9])  # at the note, the resolution passed on
+    user = await UserRepository(db).find("test", "sec-1")
+    assert user is not None
+    store = ConversationStore(db)
+    state = await store.load(user.id)
+    assert state is not None
+    state.draft["targets"] = ["hamlet_board", "mass_orgs"]  # as the bot before 010 kept it
+    await store.save(user.id, state, dispatcher.now())
+    await say(chat, "tap:skip", "tap:save")
+    [saved] = await reports_of(db, world)
+    assert saved.disseminated_to == {Dissemination.HAMLET_BOARD, *MASS_ORGANISATIONS}

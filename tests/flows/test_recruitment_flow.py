@@ -406,11 +406,12 @@ async def test_the_list_shows_overdue_records_first_with_their_deadlines(
         "1. Stale — Dossier since Oct 1, 2025; "
         "OVERDUE: dossier must go to the cell's vote by Oct 1, 2026"
     )
-    # 60 working days after Mon 3 Aug 2026 skip 31 Aug to 2 Sep (National Day); the 30 more
-    # of the extension skip 24 Nov (Vietnam Cultural Day)
+    # 60 working days after Mon 3 Aug 2026 skip 31 Aug to 2 Sep (National Day) and count
+    # Saturday 22 Aug, worked to make up for 31 Aug; the 30 more of the extension skip 24 Nov
+    # (Vietnam Cultural Day)
     assert lines[2] == (
         "2. Late — Cell admission vote since Aug 3, 2026; OVERDUE: admission decision due by "
-        "Oct 29, 2026 (with an extension, Dec 11, 2026 at the latest)"
+        "Oct 28, 2026 (with an extension, Dec 10, 2026 at the latest)"
     )
     assert lines[3] == (
         "3. Soon — Probationary member since Dec 20, 2025; probation ends on Dec 20, 2026"
@@ -658,3 +659,29 @@ async def test_the_confirmation_names_the_decision_date_and_the_membership_date_
     saved = chat.last_text
     assert "quyết định ngày 20/11/2026 công nhận TVB" in saved
     assert "chính thức từ 01/09/2026" in saved
+
+
+async def test_a_ceremony_adds_to_the_roll_and_the_next_report_shows_why(
+    dispatcher: Dispatcher, db: Database, world: World
+) -> None:
+    # issue 8, defect 8: TL-01 is 18 full, 2 probationary, 1 exempt (19 expected)
+    await seed(db, world, "LTC", Stage.ADMISSION_DECIDED, date(2026, 10, 9))
+    chat = Chat(dispatcher, "sec-1", language_code="en")
+    for answer in ("/recruit", "2", "1", "1", "20/11/2026", "1"):
+        await chat.send(answer)
+    cell = await OrgRepository(db).get(world.cell_ids["TL-01"])
+    assert cell is not None and cell.probationary_members == 3
+    for answer in ("/report", "21/11", "1", "95"):
+        await chat.send(answer)
+    question = chat.last_text
+    assert "The roll changed since the last report:" in question
+    assert "• Nov 20, 2026, Admission ceremony of LTC: probationary +1" in question
+    assert "Expected: 20 (18 full + 3 probationary − 1 exempt" in question
+    await chat.send("/cancel")
+    # undone, the ceremony leaves the roll as it was and the report no longer mentions it
+    for answer in ("/recruit", "4", "1", "1"):
+        await chat.send(answer)
+    for answer in ("/report", "21/11", "1", "95"):
+        await chat.send(answer)
+    assert "roll changed" not in chat.last_text
+    assert "Expected: 19 (18 full + 2 probationary − 1 exempt" in chat.last_text

@@ -25,7 +25,7 @@ async def add_other_commune(db: Database, clock: Clock) -> None:
     await OrgRepository(db).import_cells([
         CellRow(2, (DISTRICT, OTHER, "Chi bộ ấp Một"), "PD-01", 10, 0, 0),
         CellRow(3, (DISTRICT, OTHER, "Chi bộ ấp Hai"), "PD-02", 10, 0, 0),
-    ], on=clock().date())
+    ], at=clock())
 
 
 async def save(
@@ -198,7 +198,7 @@ async def test_a_large_district_shows_five_communes_at_each_end_and_splits_long_
                 f"S{c:02d}-{k:02d}", 10, 0, 0)
         for n, (c, k) in enumerate(((c, k) for c in range(1, 31) for k in range(1, 6)), 2)
     ]
-    await OrgRepository(db).import_cells(rows, on=clock().date())
+    await OrgRepository(db).import_cells(rows, at=clock())
     for c in range(1, 16):  # the first fifteen communes have all reported
         for k in range(1, 6):
             await save(db, f"S{c:02d}-{k:02d}", date(2026, 11, 20))

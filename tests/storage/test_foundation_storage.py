@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -13,8 +13,6 @@ from bot.storage.database import Database
 from bot.storage.org import OrgRepository
 from bot.storage.users import InviteRepository, UserRepository
 from tests.support import Clock, World
-
-TODAY = date(2026, 11, 27)
 
 
 async def test_migrations_run_once_and_set_the_user_version(tmp_path: Path) -> None:
@@ -42,9 +40,10 @@ async def test_reimporting_updates_counts_and_never_duplicates(db: Database) -> 
     org = OrgRepository(db)
     rows = [CellRow(2, ("H", "X", "Ấp 1"), "X-01", 10, 1, 0),
             CellRow(3, ("H", "X", "Ấp 2"), "X-02", 12, 0, 1)]
-    assert await org.import_cells(rows, on=TODAY) == (2, 0)
-    again = [CellRow(2, ("H", "X", "Ấp 1"), "X-01", 15, 0, 2)]
-    assert await org.import_cells(again, on=TODAY) == (0, 1)
+    first = await org.import_cells(rows)
+    assert (first.created, first.updated) == (2, 0)
+    again = await org.import_cells([CellRow(2, ("H", "X", "Ấp 1"), "X-01", 15, 0, 2)])
+    assert (again.created, again.updated) == (0, 1)
     cell = await org.by_code("x-01")
     assert cell is not None and (cell.full_members, cell.exempt_members) == (15, 2)
     assert await db.scalar("SELECT COUNT(*) FROM org_units") == 4  # H, X and two cells
@@ -53,10 +52,10 @@ async def test_reimporting_updates_counts_and_never_duplicates(db: Database) -> 
 async def test_a_cell_moved_by_a_merger_keeps_its_id(db: Database) -> None:
     org = OrgRepository(db)
     await org.import_cells([CellRow(2, ("Huyện Cần Đước", "Xã Phước Đông", "Ấp 1"), "PD-01",
-                                    10, 0, 0)], on=TODAY)
+                                    10, 0, 0)])
     before = await org.by_code("PD-01")
     await org.import_cells([CellRow(2, ("Tỉnh Tây Ninh", "Xã Tân Lân", "Ấp 1"), "PD-01",
-                                    10, 0, 0)], on=TODAY)
+                                    10, 0, 0)])
     after = await org.by_code("PD-01")
     assert before is not None and after is not None and before.id == after.id
     assert await org.path_names(after.id) == ["Tỉnh Tây Ninh", "Xã Tân Lân", "Ấp 1"]
@@ -64,11 +63,11 @@ async def test_a_cell_moved_by_a_merger_keeps_its_id(db: Database) -> None:
 
 async def test_an_import_that_fails_midway_writes_nothing(db: Database) -> None:
     org = OrgRepository(db)
-    await org.import_cells([CellRow(2, ("H", "X", "Ấp 1"), "X-01", 10, 0, 0)], on=TODAY)
+    await org.import_cells([CellRow(2, ("H", "X", "Ấp 1"), "X-01", 10, 0, 0)])
     bad = [CellRow(2, ("H", "Y", "Ấp 1"), "Y-01", 5, 0, 0),
            CellRow(3, ("H", "X", "Ấp 1", "Tổ 1"), "X-T1", 5, 0, 0)]  # under a cell
     with pytest.raises(OrgCsvError) as error:
-        await org.import_cells(bad, on=TODAY)
+        await org.import_cells(bad)
     assert error.value.line == 3
     assert await org.by_code("Y-01") is None
 
@@ -183,11 +182,11 @@ async def test_two_processes_opening_a_database_with_a_pending_migration_both_wo
 
 async def test_a_cell_name_taken_under_the_same_parent_is_a_bad_row(db: Database) -> None:
     org = OrgRepository(db)
-    await org.import_cells([CellRow(2, ("H", "X", "Ấp 1"), "X-01", 10, 0, 0)], on=TODAY)
+    await org.import_cells([CellRow(2, ("H", "X", "Ấp 1"), "X-01", 10, 0, 0)])
     with pytest.raises(OrgCsvError) as error:  # the same cell under a new code
-        await org.import_cells([CellRow(5, ("H", "X", "Ấp 1"), "X-99", 10, 0, 0)], on=TODAY)
+        await org.import_cells([CellRow(5, ("H", "X", "Ấp 1"), "X-99", 10, 0, 0)])
     assert error.value.line == 5 and "X-01" in error.value.problem
     with pytest.raises(OrgCsvError) as error:  # a cell named like a unit
-        await org.import_cells([CellRow(7, ("H", "X"), "H-X", 10, 0, 0)], on=TODAY)
+        await org.import_cells([CellRow(7, ("H", "X"), "H-X", 10, 0, 0)])
     assert error.value.line == 7 and "a unit" in error.value.problem
     assert await org.by_code("X-99") is None

@@ -8,6 +8,8 @@ import sqlite3
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from bot.domain.meetings import Dissemination, MeetingKind, MeetingReport, evaluate, is_thematic
 from bot.domain.org import CellRow, Role
 from bot.domain.periods import Period, PeriodKind, quarter_index
@@ -24,7 +26,6 @@ from tests.support import COMMUNE, DISTRICT, VN, World, sample_meeting, vn_time
 
 RULES = Rulebook.default()
 BIRTH = Birth(1995, 4)
-Q4_2025 = Period(PeriodKind.QUARTER, 2025, 4)
 
 
 async def sums(db: Database, unit_id: int, period: Period) -> dict[int, CellActivity]:
@@ -35,25 +36,36 @@ async def sums(db: Database, unit_id: int, period: Period) -> dict[int, CellActi
     return {cell.id: activity for cell, activity in rows}
 
 
+@pytest.mark.parametrize(
+    "quarter",
+    [
+        Period(PeriodKind.QUARTER, 2018, 3),  # HD 12-2018 (6 July) brings the criterion
+        Period(PeriodKind.QUARTER, 2025, 4),  # HD 42-2025 (28 October): 120 min combined
+    ],
+)
 async def test_the_sql_sums_agree_with_judging_each_meeting_in_python(
-    db: Database, world: World
+    db: Database, world: World, quarter: Period
 ) -> None:
-    """Random meetings across the HD 42-2025 rule change (28 October 2025)."""
+    """Random meetings across a rule change, judged by SQL and by the domain alike."""
     org = OrgRepository(db)
     for cell_id in world.cell_ids.values():
-        await org.set_tracked_from(cell_id, date(2025, 1, 1))
+        await org.set_tracked_from(cell_id, date(quarter.year, 1, 1))
     rng = random.Random(10)
     repo = MeetingRepository(db)
     saved: list[tuple[MeetingReport, bool]] = []
+    year = quarter.year
     for cell_id in world.cell_ids.values():
-        for month in (10, 11, 12):
+        for month in (quarter.first.month, quarter.first.month + 1, quarter.first.month + 2):
             for kind in MeetingKind:
                 if rng.random() < 0.3:
                     continue
                 expected = rng.randint(5, 30)
                 present = rng.randint(0, expected)
+                done = rng.choice([None, 0, 1, 2])
                 report = sample_meeting(
-                    cell_id=cell_id, held_on=date(2025, month, rng.randint(1, 28)), kind=kind,
+                    cell_id=cell_id, held_on=date(year, month, rng.randint(1, 28)), kind=kind,
+                    previous_tasks_done=done,
+                    previous_tasks_total=None if done is None else done + rng.randint(0, 2),
                     topic=None if kind is MeetingKind.REGULAR else "Chủ đề",
                     minutes=rng.choice([60, 90, 100, 120, 150]), expected=expected,
                     present=present, excused=rng.randint(0, expected - present),
@@ -66,28 +78,29 @@ async def test_the_sql_sums_agree_with_judging_each_meeting_in_python(
                     if was_regular and r.cell_id == cell_id
                 }
                 await repo.save(report, regular=regular, by_user=None,
-                                at=vn_time(2025, 12, 31))
+                                at=vn_time(year, quarter.last.month, quarter.last.day))
                 saved.append((report, regular))
-    got = await sums(db, world.district_id, Q4_2025)
+    got = await sums(db, world.district_id, quarter)
     for cell_id in world.cell_ids.values():
         own = [(r, regular) for r, regular in saved if r.cell_id == cell_id]
         judged = [evaluate(r, RULES) for r, _ in own]
         reports = [r for r, _ in own]
         assert got[cell_id] == CellActivity(
             regular_reports=sum(regular for _, regular in own),
-            on_time=sum(regular and r.held_on.month == 12 for r, regular in own),
+            on_time=sum(regular and r.held_on.month == quarter.last.month for r, regular in own),
             meetings=len(own),
             present=sum(r.present for r in reports),
             expected=sum(r.expected for r in reports),
-            met_attendance=sum(e.meets_attendance for e in judged),
+            attendance_judged=sum(e.meets_attendance is not None for e in judged),
+            met_attendance=sum(bool(e.meets_attendance) for e in judged),
             with_unexcused=sum(e.unexcused > 0 for e in judged),
             too_short=sum(e.too_short for e in judged),
             resolutions=sum(r.resolution_adopted for r in reports),
-            disseminated_to_all=sum(
-                r.resolution_adopted and e.disseminated_to_all
-                for r, e in zip(reports, judged, strict=True)
-            ),
+            disseminated_to_all=sum(bool(e.disseminated_to_all) for e in judged),
             with_tasks=sum(e.has_concrete_tasks for e in judged),
+            previous_tasks_done=sum(r.previous_tasks_done or 0 for r in reports),
+            previous_tasks_total=sum(r.previous_tasks_total or 0 for r in reports
+                                     if r.previous_tasks_done is not None),
             thematic_quarters=len({quarter_index(r.held_on) for r in reports
                                    if is_thematic(r, RULES)}),
         ), cell_id
@@ -142,7 +155,7 @@ async def test_the_scope_is_the_subtree_and_never_another_commune(
 ) -> None:
     org = OrgRepository(db)
     await org.import_cells([CellRow(2, (DISTRICT, "Xã Phước Đông", "Ấp 1"), "PD-01", 9, 0, 0)],
-                           on=date(2026, 11, 1))
+                           at=vn_time(2026, 11, 1))
     period = Period(PeriodKind.MONTH, 2026, 11)
     commune = await SummaryRepository(db).cells_in_scope(world.commune_id, period)
     district = await SummaryRepository(db).cells_in_scope(world.district_id, period)
@@ -226,8 +239,8 @@ def test_the_migration_tracks_existing_cells_from_their_earliest_trace(tmp_path:
         INSERT INTO user_roles VALUES (1, 'secretary', 3, '2026-04-30T20:00:00+00:00');
         INSERT INTO meeting_reports (cell_id, held_on, kind, minutes, expected, present,
             excused, resolution_adopted, tasks, to_hamlet_board, to_fatherland_front,
-            to_mass_orgs, reported_at)
-            VALUES (2, '2025-03-09', 'regular', 90, 10, 9, 1, 1, 1, 1, 1, 1,
+            reported_at)
+            VALUES (2, '2025-03-09', 'regular', 90, 10, 9, 1, 1, 1, 1, 1,
                     '2025-03-10T01:00:00+00:00');
         INSERT INTO user_roles VALUES (1, 'secretary', 2, '2026-02-01T00:00:00+00:00');
     """)

@@ -10,9 +10,11 @@ from bot.domain.calendar import (
     add_months,
     add_working_days,
     age_in_months,
+    days_off,
     is_working_day,
     vietnam_holidays,
 )
+from bot.domain.rulebook import CalendarSettings, Rulebook
 
 HUNG_KINGS_2025 = date(2025, 4, 7)
 VN_2025 = vietnam_holidays([2025])
@@ -141,3 +143,50 @@ def test_add_months_lands_in_the_right_month_never_past_the_day(start: date, n: 
     moved = add_months(start, n)
     assert (moved.year * 12 + moved.month) - (start.year * 12 + start.month) == n
     assert moved.day <= start.day
+
+
+# Defect 7 of issue 8: a `holidays` older than 0.106 lacks these days, and fails here.
+
+
+@pytest.mark.parametrize(
+    ("day", "working"),
+    [
+        (date(2025, 5, 2), False),  # Friday off between 30-4 and the weekend (from 0.106)
+        (date(2025, 4, 26), True),  # the Saturday worked to make up for it
+        (date(2026, 8, 31), False),  # Monday off before National Day (from 0.106)
+        (date(2026, 8, 22), True),  # the Saturday worked to make up for it
+        (date(2026, 11, 24), False),  # Vietnam Culture Day, a day off from 2026 (from 0.106)
+        (date(2026, 11, 23), True),  # an ordinary Monday
+    ],
+)
+def test_the_vietnamese_calendar_knows_the_days_off_and_make_up_days_of_2025_and_2026(
+    day: date, working: bool
+) -> None:
+    assert is_working_day(day, vietnam_holidays([2025, 2026])) is working
+
+
+def test_a_make_up_saturday_counts_as_a_working_day_in_deadlines() -> None:
+    # Fri 25-4 + 1 is the make-up Saturday 26-4-2025, not Monday 28-4
+    assert add_working_days(date(2025, 4, 25), 1, vietnam_holidays([2025])) == date(2025, 4, 26)
+
+
+def test_the_rulebook_calendar_adds_removes_and_marks_make_up_days() -> None:
+    settings = CalendarSettings(
+        country="VN",
+        first_year=2025,
+        extra_holidays=frozenset({date(2026, 12, 24)}),  # a day off decided late
+        removed_holidays=frozenset({date(2026, 11, 24)}),  # worked after all
+        working_days=frozenset({date(2026, 12, 19)}),  # a Saturday worked for it
+    )
+    calendar = days_off(settings, 2026)
+    assert not is_working_day(date(2026, 12, 24), calendar)
+    assert is_working_day(date(2026, 11, 24), calendar)
+    assert is_working_day(date(2026, 12, 19), calendar)
+    assert not is_working_day(date(2025, 1, 29), calendar)  # Tết 2025: from first_year on
+    assert not is_working_day(date(2026, 12, 20), calendar)  # an ordinary Sunday
+
+
+def test_the_shipped_calendar_is_vietnam_from_2016() -> None:
+    settings = Rulebook.default().calendar
+    assert (settings.country, settings.first_year) == ("VN", 2016)
+    assert date(2016, 9, 2) in days_off(settings, 2026)

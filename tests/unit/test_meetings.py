@@ -10,6 +10,7 @@ import pytest
 
 from bot.domain.meetings import (
     ALL_TARGETS,
+    MASS_ORGANISATIONS,
     Dissemination,
     MeetingKind,
     MeetingReport,
@@ -20,6 +21,7 @@ from bot.domain.meetings import (
     check_minutes,
     check_note,
     check_present,
+    check_previous_tasks,
     check_roll,
     check_tasks,
     check_topic,
@@ -27,6 +29,7 @@ from bot.domain.meetings import (
     expected_members,
     is_regular,
     is_thematic,
+    max_report_age_days,
     parse_targets,
     rules_on,
     validate,
@@ -36,7 +39,8 @@ from tests.support import sample_meeting
 
 RULES = Rulebook.default()
 TODAY = date(2026, 11, 27)
-HB, FF, MO = Dissemination.HAMLET_BOARD, Dissemination.FATHERLAND_FRONT, Dissemination.MASS_ORGS
+HB, FF = Dissemination.HAMLET_BOARD, Dissemination.FATHERLAND_FRONT
+WU, FU, VA, YU = MASS_ORGANISATIONS
 
 
 def report(**changes: Any) -> MeetingReport:
@@ -61,8 +65,13 @@ def two_eras() -> Rulebook:
 
 def test_kinds_and_targets_have_stable_ascii_keys() -> None:
     assert [k.value for k in MeetingKind] == ["regular", "thematic", "combined"]
-    assert [t.value for t in Dissemination] == ["hamlet_board", "fatherland_front", "mass_orgs"]
-    assert parse_targets(["mass_orgs", "hamlet_board"]) == frozenset({MO, HB})
+    assert [t.value for t in Dissemination] == [
+        "hamlet_board", "fatherland_front", "womens_union", "farmers_union", "veterans",
+        "youth_union",
+    ]
+    assert parse_targets(["youth_union", "hamlet_board"]) == frozenset({YU, HB})
+    with pytest.raises(ValueError):
+        parse_targets(["mass_orgs"])  # the one box of before is gone: each union by name
 
 
 @pytest.mark.parametrize(
@@ -174,9 +183,12 @@ def test_concrete_tasks_are_0_to_50(tasks: int, error: ReportError | None) -> No
         ("Học tập và làm theo tư tưởng Hồ Chí Minh", None),  # an ordinary topic
         ("x" * 200, None),  # the longest accepted
         ("x" * 201, ReportError.TOPIC_LENGTH),  # too long
+        ("2026", ReportError.TOPIC_NO_LETTER),  # a topic must contain a letter (issue 7)
+        ("... !!", ReportError.TOPIC_NO_LETTER),  # punctuation only
+        ("Đề án 06", None),  # letters and digits together are fine
     ],
 )
-def test_topic_is_3_to_200_characters(topic: str, error: ReportError | None) -> None:
+def test_topic_is_3_to_200_characters_with_a_letter(topic: str, error: ReportError | None) -> None:
     assert check_topic(topic) is error
 
 
@@ -200,7 +212,11 @@ def test_note_is_at_most_500_characters(note: str, error: ReportError | None) ->
         ({"kind": MeetingKind.COMBINED, "topic": "Chuyển đổi số"}, ()),  # combined with a topic
         ({"topic": "Chuyển đổi số"}, (ReportError.TOPIC_NOT_ALLOWED,)),  # regular has none
         ({"expected": 0, "present": 0, "excused": 0}, (ReportError.NO_EXPECTED_MEMBERS,)),
-        ({"resolution_adopted": False}, (ReportError.TASKS_WITHOUT_RESOLUTION,)),  # no tasks
+        (  # without a resolution there are no tasks and nothing to pass on
+            {"resolution_adopted": False},
+            (ReportError.TASKS_WITHOUT_RESOLUTION, ReportError.TARGETS_WITHOUT_RESOLUTION),
+        ),
+        ({"resolution_adopted": False, "tasks": 0, "disseminated_to": frozenset()}, ()),
         (  # every answer wrong is reported in form order
             {
                 "held_on": date(2026, 12, 1),
@@ -290,11 +306,12 @@ def test_duration_below_the_minimum_of_its_kind_and_era_is_flagged(
     ("targets", "missing"),
     [
         (ALL_TARGETS, frozenset()),  # reached everyone
-        (frozenset({HB, FF}), frozenset({MO})),  # mass organisations left out
+        (frozenset({HB, FF}), frozenset(MASS_ORGANISATIONS)),  # mass organisations left out
+        (ALL_TARGETS - {VA}, frozenset({VA})),  # one union missing: not "to all"
         (frozenset(), ALL_TARGETS),  # not disseminated yet
     ],
 )
-def test_dissemination_to_all_three_is_required(
+def test_dissemination_to_everyone_the_rulebook_names_is_required(
     targets: frozenset[Dissemination], missing: frozenset[Dissemination]
 ) -> None:
     result = evaluate(report(disseminated_to=targets), RULES)
@@ -365,14 +382,14 @@ def test_a_rulebook_without_a_meeting_key_is_an_error() -> None:
     broken = Rulebook.from_mappings(
         [{"meetings": [{"effective_from": date(2012, 1, 1), "attendance_threshold": 0.85}]}]
     )
-    with pytest.raises(RulebookError, match="min_minutes_regular"):
+    with pytest.raises(RulebookError, match="regular_kinds"):
         rules_on(broken, date(2026, 1, 1))
 
 
 def test_shipped_rules_use_exact_fractions() -> None:
     rules = rules_on(RULES, date(2026, 1, 1))
     assert rules.attendance_threshold == Fraction(17, 20)
-    assert rules.max_report_age_days == 62
+    assert max_report_age_days(RULES) == 62  # a bot policy, not a rule of an era
 
 
 @pytest.mark.parametrize(("present", "expected", "warned"), [
@@ -387,3 +404,69 @@ def test_the_low_attendance_warning_is_for_strictly_below_two_thirds(
     meeting = report(expected=expected, present=present, excused=expected - present)
     result = evaluate(meeting, RULES)
     assert result.below_valid_share is warned
+
+
+def test_without_a_resolution_nothing_is_missing_from_its_dissemination() -> None:
+    meeting = report(resolution_adopted=False, tasks=0, disseminated_to=frozenset())
+    result = evaluate(meeting, RULES)
+    assert result.missing_targets == frozenset()
+    assert result.disseminated_to_all is None  # "no resolution", not "not passed on"
+
+
+# Defect 9 of issue 8: each rule applies from the text that introduced it.
+
+
+@pytest.mark.parametrize(
+    ("held_on", "meets", "too_short"),
+    [
+        # 2016 (HD 09-2012 era): no attendance criterion and no minimum duration yet
+        (date(2016, 5, 10), None, False),
+        (date(2018, 7, 5), None, False),  # the day before HD 12-2018
+        # HD 12-HD/BTCTW (6-7-2018): more than 85 %, no unexcused absence, 90 minutes
+        (date(2018, 7, 6), False, True),
+        (date(2026, 5, 10), False, True),  # still in force
+    ],
+)
+def test_the_2018_criteria_are_not_applied_to_earlier_meetings(
+    held_on: date, meets: bool | None, too_short: bool
+) -> None:
+    meeting = report(held_on=held_on, present=17, excused=2, minutes=60)  # 85 %, 1 unexcused
+    result = evaluate(meeting, RULES)
+    assert result.meets_attendance is meets
+    assert result.misses_attendance is (meets is False)
+    assert result.too_short is too_short
+    assert result.min_minutes == (None if meets is None else 90)
+
+
+@pytest.mark.parametrize(
+    ("held_on", "regular", "thematic", "targets"),
+    [
+        (date(2012, 3, 2), 1, 1, ALL_TARGETS),  # the oldest era the brief names
+        (date(2026, 1, 1), 1, 1, ALL_TARGETS),  # unchanged since
+    ],
+)
+def test_meeting_counts_and_dissemination_targets_come_from_the_rulebook(
+    held_on: date, regular: int, thematic: int, targets: frozenset[Dissemination]
+) -> None:
+    rules = rules_on(RULES, held_on)
+    assert (rules.regular_per_month, rules.thematic_per_quarter) == (regular, thematic)
+    assert rules.disseminate_to == targets
+
+
+@pytest.mark.parametrize(
+    ("done", "total", "error"),
+    [
+        (None, None, None),  # skipped, or not asked
+        (0, 3, None),  # none done yet
+        (3, 3, None),  # all done
+        (4, 3, ReportError.PREVIOUS_TASKS_OUT_OF_RANGE),  # more done than there were
+        (2, None, ReportError.PREVIOUS_TASKS_OUT_OF_RANGE),  # done without a total
+        (-1, 3, ReportError.PREVIOUS_TASKS_OUT_OF_RANGE),  # negative
+    ],
+)
+def test_last_months_tasks_done_are_at_most_their_total(
+    done: int | None, total: int | None, error: ReportError | None
+) -> None:
+    assert check_previous_tasks(done, total) is error
+    fields = {"previous_tasks_done": done, "previous_tasks_total": total}
+    assert (error in validate(report(**fields), TODAY, RULES)) is (error is not None)

@@ -754,14 +754,15 @@ def test_the_first_admissible_month_is_18_full_years_after_the_birth_month() -> 
             NONE,
             Deadline(DeadlineKind.ADMISSION_DECISION_DUE, d("2025-05-26"), False, d("2025-07-07")),
         ),
-        # the committee's vote does not move that deadline; Vietnamese holidays do
+        # the committee's vote does not move that deadline; Vietnamese holidays do (four days
+        # off, and Saturday 26-4-2025 worked to make up for 2-5-2025)
         (
             history(
                 (S.CELL_VOTE_ADMIT, d("2025-03-03")), (S.BASE_COMMITTEE_VOTE, d("2025-03-20"))
             ),
             d("2025-06-02"),
             VN,
-            Deadline(DeadlineKind.ADMISSION_DECISION_DUE, d("2025-05-30"), True, d("2025-07-11")),
+            Deadline(DeadlineKind.ADMISSION_DECISION_DUE, d("2025-05-29"), True, d("2025-07-10")),
         ),
         # §9.4 and §9.26: the ceremony is due 30 working days after the decision
         (

@@ -10,13 +10,35 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bot.domain.cells import CellSize, cell_rules_on, cell_size
 from bot.domain.meetings import Dissemination, MeetingKind, MeetingReport
 from bot.domain.rulebook import Rulebook
-from bot.domain.standing import current_reports, quarter_of, year_standing
+from bot.domain.standing import (
+    Period,
+    PeriodStanding,
+    Share,
+    cell_standing,
+    current_reports,
+    latest_meeting,
+    period_standing,
+    quarter_of,
+)
 from tests.support import sample_meeting
 
 RULES = Rulebook.default()
 CELL = 7
+
+
+def year_standing(
+    cell: int,
+    reports: list[MeetingReport],
+    today: date,
+    rules: Rulebook,
+    tracked_since: date | None = None,
+) -> PeriodStanding:
+    """Return the standing of the year of `today`."""
+    year = Period.whole_year(today.year)
+    return period_standing(cell, reports, year, today, rules, tracked_since=tracked_since)
 
 
 def meeting(month: int, day: int = 10, year: int = 2026, **changes: Any) -> MeetingReport:
@@ -108,7 +130,7 @@ def test_at_least_one_thematic_meeting_is_expected_each_quarter(
     quarters_without: tuple[int, ...],
 ) -> None:
     standing = year_standing(CELL, reports, today, RULES)
-    assert standing.quarter == quarter_of(today)
+    assert standing.current_quarter == quarter_of(today)
     assert standing.thematic_this_quarter == this_quarter
     assert standing.thematic_expected == 1
     assert standing.thematic_due is due
@@ -140,19 +162,19 @@ def test_year_indicators_pool_every_meeting_of_the_year() -> None:
     standing = year_standing(CELL, reports, date(2026, 4, 15), RULES)
     assert standing.meetings == 4
     assert standing.attendance_rate == Fraction(20 + 17 + 19 + 14, 80)
-    assert standing.share_meeting_attendance == Fraction(2, 4)
-    assert standing.share_disseminated_to_all == Fraction(3, 4)
-    assert standing.with_concrete_tasks == 2
+    assert standing.meeting_attendance == Share(2, 4)
+    assert standing.disseminated_to_all == Share(2, 3)  # of the three resolutions adopted
+    assert standing.with_concrete_tasks == Share(2, 4)
 
 
 def test_a_year_without_meetings_has_no_shares() -> None:
     standing = year_standing(CELL, [], date(2026, 4, 15), RULES)
     assert standing.meetings == 0
     assert standing.attendance_rate is None
-    assert standing.share_meeting_attendance is None
-    assert standing.share_disseminated_to_all is None
-    assert standing.with_concrete_tasks == 0
-    assert standing.latest is None
+    assert standing.meeting_attendance.value is None
+    assert standing.disseminated_to_all.value is None
+    assert standing.with_concrete_tasks == Share(0, 0)
+    assert latest_meeting([], RULES) is None
 
 
 def test_each_meeting_of_the_year_is_judged_by_its_own_era() -> None:
@@ -169,7 +191,7 @@ def test_each_meeting_of_the_year_is_judged_by_its_own_era() -> None:
     )
     reports = [meeting(m, present=17, excused=3) for m in (1, 2, 3)]  # 85 % each month
     standing = year_standing(CELL, reports, date(2026, 4, 15), rulebook)
-    assert standing.share_meeting_attendance == Fraction(2, 3)  # January and February pass
+    assert standing.meeting_attendance == Share(2, 3)  # January and February pass
 
 
 @pytest.mark.parametrize(
@@ -183,17 +205,17 @@ def test_each_meeting_of_the_year_is_judged_by_its_own_era() -> None:
 def test_the_latest_meeting_is_the_most_recent_one(
     reports: list[MeetingReport], latest: int
 ) -> None:
-    standing = year_standing(CELL, reports, date(2026, 4, 15), RULES)
-    assert standing.latest is not None
-    assert standing.latest.report is reports[latest]
+    found = latest_meeting(reports, RULES)
+    assert found is not None
+    assert found.report is reports[latest]
 
 
 def test_the_latest_meeting_carries_its_evaluation() -> None:
-    reports = [meeting(3, disseminated_to=frozenset({Dissemination.MASS_ORGS}), minutes=80)]
-    standing = year_standing(CELL, reports, date(2026, 4, 15), RULES)
-    assert standing.latest is not None
-    assert standing.latest.evaluation.too_short
-    assert not standing.latest.evaluation.disseminated_to_all
+    reports = [meeting(3, disseminated_to=frozenset({Dissemination.YOUTH_UNION}), minutes=80)]
+    found = latest_meeting(reports, RULES)
+    assert found is not None
+    assert found.evaluation.too_short
+    assert not found.evaluation.disseminated_to_all
 
 
 @given(
@@ -220,5 +242,128 @@ def test_every_due_month_is_either_held_or_missing_and_shares_are_shares(
     assert set(s.months_with_regular).isdisjoint(s.missing_months)
     assert all(m < today.month for m in s.missing_months)  # the current month is never missing
     assert s.meetings == len(current_reports([r for r in reports if r.held_on <= today], RULES))
-    for share in (s.attendance_rate, s.share_meeting_attendance, s.share_disseminated_to_all):
+    shares = (s.meeting_attendance, s.disseminated_to_all, s.with_concrete_tasks)
+    for share in (s.attendance_rate, *(x.value for x in shares)):
         assert share is None or 0 <= share <= 1
+
+
+# Defect 1 of issue 8: a year's last month and quarter are judged once they have ended.
+
+
+def jan_to_nov_2025() -> list[MeetingReport]:
+    """Regular meetings January to November 2025, and a thematic one in Q1 to Q3 only."""
+    regular = [meeting(m, year=2025) for m in range(1, 12)]
+    themes = [meeting(m, 20, year=2025, kind=MeetingKind.THEMATIC, topic="Chủ đề")
+              for m in (2, 5, 8)]
+    return regular + themes
+
+
+@pytest.mark.parametrize(
+    ("today", "shown", "missing", "quarters"),
+    [
+        (date(2026, 1, 5), True, (12,), (4,)),  # §9.13, 14: December and Q4 2025 are missing
+        (date(2026, 1, 31), True, (12,), (4,)),  # still shown on the last day of January
+        (date(2026, 2, 1), False, None, None),  # later the past year is not shown any more
+    ],
+)
+def test_in_the_first_weeks_of_a_year_the_past_year_is_judged_whole(
+    today: date, shown: bool, missing: tuple[int, ...] | None, quarters: tuple[int, ...] | None
+) -> None:
+    standing = cell_standing(CELL, jan_to_nov_2025(), today, RULES, full_members=18)
+    assert (standing.past_year is not None) is shown
+    if standing.past_year is not None:
+        assert standing.past_year.missing_months == missing
+        assert standing.past_year.quarters_without_thematic == quarters
+        assert standing.past_year.months_due == 12
+        assert standing.past_year.current_month is None  # no "this month" in a past year
+        assert not standing.past_year.thematic_due
+    assert standing.year.period == Period.whole_year(2026)
+    assert standing.year.missing_months == (() if today.month == 1 else (1,))
+
+
+def test_the_past_year_of_a_cell_tracked_only_since_this_year_is_not_shown() -> None:
+    standing = cell_standing(
+        CELL, [], date(2026, 1, 5), RULES, full_members=18, tracked_since=date(2026, 1, 2)
+    )
+    assert standing.past_year is None
+
+
+@pytest.mark.parametrize(
+    ("period", "due", "missing", "quarters_without", "meetings"),
+    [
+        (Period.month(2025, 11), 1, (), (), 1),  # a held month
+        (Period.month(2025, 12), 1, (12,), (), 0),  # an ended month without its meeting
+        (Period.quarter(2025, 3), 3, (), (), 4),  # Q3: three regular and one thematic
+        (Period.quarter(2025, 4), 3, (12,), (4,), 2),  # Q4: December and the thematic missing
+        (Period.whole_year(2025), 12, (12,), (4,), 14),  # the whole year
+    ],
+)
+def test_indicators_take_a_month_a_quarter_or_a_year(
+    period: Period,
+    due: int,
+    missing: tuple[int, ...],
+    quarters_without: tuple[int, ...],
+    meetings: int,
+) -> None:
+    s = period_standing(CELL, jan_to_nov_2025(), period, date(2026, 3, 1), RULES)
+    assert (s.months_due, s.missing_months) == (due, missing)
+    assert s.quarters_without_thematic == quarters_without
+    assert s.meetings == meetings
+
+
+@pytest.mark.parametrize(
+    ("period", "first", "last", "months", "quarters"),
+    [
+        (Period.month(2024, 2), date(2024, 2, 1), date(2024, 2, 29), [2], ()),  # leap February
+        (Period.quarter(2026, 4), date(2026, 10, 1), date(2026, 12, 31), [10, 11, 12], (4,)),
+        (Period.whole_year(2026), date(2026, 1, 1), date(2026, 12, 31), list(range(1, 13)),
+         (1, 2, 3, 4)),
+    ],
+)
+def test_a_period_knows_its_days_months_and_quarters(
+    period: Period, first: date, last: date, months: list[int], quarters: tuple[int, ...]
+) -> None:
+    assert (period.first, period.last) == (first, last)
+    assert list(period.months) == months and period.quarters == quarters
+    assert first in period and last in period
+    assert date(first.year - 1, 12, 31) not in period
+
+
+# Defect 6 of issue 8: the cell's size against the Charter (§9 item 19).
+
+
+@pytest.mark.parametrize(
+    ("full", "size"),
+    [
+        (2, CellSize.TOO_SMALL),  # fewer than 3 full members
+        (3, CellSize.SECRETARY),  # the smallest cell
+        (8, CellSize.SECRETARY),  # a secretary, perhaps a deputy
+        (9, CellSize.COMMITTEE),  # from 9 the cell elects a committee
+    ],
+)
+def test_a_cell_needs_three_full_members_and_has_a_committee_from_nine(
+    full: int, size: CellSize
+) -> None:
+    assert cell_size(full, cell_rules_on(RULES, date(2026, 1, 1))) is size
+    assert cell_standing(CELL, [], date(2026, 5, 1), RULES, full_members=full).size is size
+
+
+def test_a_no_resolution_meeting_is_left_out_of_the_dissemination_share() -> None:
+    reports = [
+        meeting(1),  # passed on to all
+        meeting(2, resolution_adopted=False, tasks=0, disseminated_to=frozenset()),
+    ]
+    s = year_standing(CELL, reports, date(2026, 3, 1), RULES)
+    assert s.disseminated_to_all == Share(1, 1)
+    assert s.with_concrete_tasks == Share(1, 2)
+
+
+def test_last_months_tasks_and_upper_level_guests_are_counted_where_answered() -> None:
+    reports = [
+        meeting(1, previous_tasks_done=2, previous_tasks_total=3, upper_guest=True),
+        meeting(2, previous_tasks_done=4, previous_tasks_total=4, upper_guest=False),
+        meeting(3),  # both skipped: left out of both shares
+    ]
+    s = year_standing(CELL, reports, date(2026, 4, 15), RULES)
+    assert s.previous_tasks_done == Share(6, 7)
+    assert s.with_upper_guest == Share(1, 2)

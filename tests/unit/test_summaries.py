@@ -81,6 +81,15 @@ def test_a_share_with_nothing_to_divide_is_a_dash() -> None:
     assert percent(translator("en"), Figures().attendance_rate) == "—"
 
 
+def test_meetings_of_an_era_without_an_attendance_criterion_are_not_judged_by_one() -> None:
+    """Before HD 12-2018 there was no criterion: such meetings count neither way."""
+    rows = [(cell(1), reported(meetings=3, attendance_judged=1, met_attendance=1))]
+    totals = Figures.of(cell_lines(NOVEMBER, TODAY, rows))
+    assert totals.met_attendance_share == Fraction(1, 1)
+    none = Figures.of(cell_lines(NOVEMBER, TODAY, [(cell(1), reported(meetings=2))]))
+    assert none.met_attendance_share is None
+
+
 def test_a_cell_tracked_from_mid_period_owes_only_its_tracked_months() -> None:
     rows = [
         (cell(1), reported(regular=10)),  # tracked for years: owes January to November
@@ -103,9 +112,11 @@ def test_attendance_is_the_sum_present_over_the_sum_expected_not_a_mean_of_rates
 
 
 def test_every_meeting_figure_adds_up_over_the_cells() -> None:
-    first = reported(meetings=2, met_attendance=1, with_unexcused=1, too_short=1,
-                     resolutions=2, disseminated_to_all=1, with_tasks=2)
-    second = reported(meetings=1, met_attendance=1, resolutions=1, disseminated_to_all=1)
+    first = reported(meetings=2, attendance_judged=2, met_attendance=1, with_unexcused=1,
+                     too_short=1, resolutions=2, disseminated_to_all=1, with_tasks=2,
+                     previous_tasks_done=3, previous_tasks_total=4)
+    second = reported(meetings=1, attendance_judged=1, met_attendance=1, resolutions=1,
+                      disseminated_to_all=1, previous_tasks_done=0, previous_tasks_total=2)
     lines = cell_lines(NOVEMBER, TODAY, [(cell(1), first), (cell(2), second)])
     totals = Figures.of(lines)
     a = totals.activity
@@ -113,6 +124,7 @@ def test_every_meeting_figure_adds_up_over_the_cells() -> None:
     assert totals.dissemination_share == Fraction(2, 3)
     assert totals.tasks_share == Fraction(2, 3)
     assert totals.met_attendance_share == Fraction(2, 3)
+    assert totals.previous_tasks_share == Fraction(3, 6)
     assert lines[0].figures() + lines[1].figures() == totals  # sums group any way
 
 
