@@ -35,4 +35,6 @@ def registry() -> Registry:
         *language.COMMANDS,  # /ngonngu: Tiếng Việt or English
         *link.COMMANDS,  # /lienket: one account on Telegram and Zalo
         *help.COMMANDS,  # /help: the commands of the user's roles
+    ], handed_over=[
+        *recruitment.HANDED_OVER,  # /phattrien's tasks, each a flow of its own
     ])

@@ -1,7 +1,7 @@
-"""Words of the recruitment conversation: stage names, date questions, deadlines, refusals.
+"""Words of the recruitment conversations: stage names, date questions, deadlines, refusals.
 
 The pipeline rules return codes (bot.domain.pipeline); this module turns them into sentences
-in the user's language.
+in the user's language. The sentences several of the recruitment flows say live here too.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from bot.core.flow import Ctx
+from bot.core.flow import Ctx, DateStep, Invalid, Next, Outcome
 from bot.domain.calendar import age_in_months, days_off
 from bot.domain.pipeline import (
     Birth,
@@ -20,11 +20,15 @@ from bot.domain.pipeline import (
     MoveWarning,
     Stage,
     ceremony_date,
+    check_received,
     decision_received,
+    policy_of,
     probation_end,
     rules_on,
 )
 from bot.i18n import N_
+
+COMMAND_NAMES = ("phattrien", "recruit")  # /phattrien for Vietnamese users, /recruit in English
 
 STAGE_LABELS = {
     Stage.SOURCE: N_("Candidate pool (source)"),
@@ -87,6 +91,73 @@ DEADLINE_TEXTS = {
 
 def cancel_name(ctx: Ctx) -> str:
     return "huy" if ctx.t.locale == "vi" else "cancel"
+
+
+def command_name(ctx: Ctx) -> str:
+    return COMMAND_NAMES[0] if ctx.t.locale == "vi" else COMMAND_NAMES[1]
+
+
+def undo_hint(ctx: Ctx) -> str:
+    return ctx.t(
+        "A wrong entry can be undone within {hours} hours: /{command}, then 4.",
+        command=command_name(ctx),
+        hours=ctx.t.number(policy_of(ctx.rules).undo_hours),
+    )
+
+
+def record_gone(ctx: Ctx) -> str:
+    """Say the person picked earlier is gone (undone, or moved on by another secretary)."""
+    return ctx.t(
+        "That record is no longer in the list. Please send /{cancel} and start again.",
+        cancel=cancel_name(ctx),
+    )
+
+
+def received_step(name: str, decision_key: str, then: str) -> DateStep:
+    """Ask the day the cell received an admission decision, after the decision's own date.
+
+    The day is kept as `name` in the draft, checked against the date kept as `decision_key`;
+    the ceremony's deadline counts from it. Asked for a decision only: unnumbered.
+    """
+
+    def ask(ctx: Ctx) -> str:
+        return ctx.t(
+            RECEIVED_QUESTION,
+            alias=ctx.draft["alias"],
+            days=ctx.t.number(rules_on(ctx.rules, ctx.today).ceremony_working_days),
+        )
+
+    def received(ctx: Ctx, on: date) -> Outcome:
+        refusal = received_refusal(ctx, date.fromisoformat(ctx.draft[decision_key]), on)
+        if refusal is not None:
+            return Invalid(refusal)
+        ctx.draft[name] = on.isoformat()
+        return Next(then)
+
+    return DateStep(name, ask, received, counted=False)
+
+
+def received_refusal(ctx: Ctx, decision: date, received: date) -> str | None:
+    """Return why the cell cannot have received a decision dated `decision` on `received`."""
+    error = check_received(decision, received, ctx.today)
+    if error is None:
+        return None
+    if error is MoveError.IN_FUTURE:
+        return error_text(ctx, error, [], received)
+    return ctx.t(
+        "The decision is dated {date}; the cell cannot have received it earlier. Please type "
+        "the day it arrived.",
+        date=ctx.t.date(decision),
+    )
+
+
+def received_lines(ctx: Ctx, moves: Sequence[Move]) -> list[str]:
+    """Say when the cell received an admission decision, if the moves hold one."""
+    return [
+        ctx.t("Received by the cell: {date}", date=ctx.t.date(m.received))
+        for m in moves
+        if m.received is not None
+    ]
 
 
 def holidays_for(ctx: Ctx) -> frozenset[date]:

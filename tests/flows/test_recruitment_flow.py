@@ -373,7 +373,7 @@ async def test_undo_of_an_added_person_withdraws_the_record_and_expires_after_a_
         await chat.send(answer)
     await chat.send("/recruit")
     [choices] = await chat.send("4")
-    assert [c.label for c in choices.choices][:-1] == [  # the last is « Back
+    assert [c.label for c in choices.choices] == [
         "Cô Năm: added (Candidate pool (source), Nov 28, 2026)"
     ]
     [confirm] = await chat.send("1")
@@ -685,3 +685,71 @@ async def test_a_ceremony_adds_to_the_roll_and_the_next_report_shows_why(
         await chat.send(answer)
     assert "roll changed" not in chat.last_text
     assert "Expected: 19 (18 full + 2 probationary − 1 exempt" in chat.last_text
+
+
+async def test_after_a_step_the_secretary_records_another_or_is_done(
+    dispatcher: Dispatcher, db: Database, world: World
+) -> None:
+    # issue 7: after recording a step, offer "record another step" and "done"
+    first = await seed(db, world, "AA", Stage.SOURCE, date(2026, 3, 2))
+    second = await seed(db, world, "BB", Stage.SOURCE, date(2026, 3, 2))
+    chat = Chat(dispatcher, "sec-1", language_code="en")
+    for answer in ("/recruit", "2", "AA — Candidate pool (source)", "1", "10/3/2026"):
+        await chat.send(answer)
+    [saved] = await chat.send("1")
+    assert saved.text.startswith("Saved: AA, Party sympathiser since Mar 10, 2026.")
+    assert saved.text.endswith("Record another step?")
+    assert [c.key for c in saved.choices] == ["another", "done"]
+    [person_question] = await chat.tap("another")
+    assert person_question.text.startswith("(1/4) Whose step")
+    for answer in ("BB — Candidate pool (source)", "2", "11/3/2026", "1"):
+        await chat.send(answer)
+    [done] = await chat.send("done")  # typed as well as tapped
+    assert done.text.startswith("Done.")
+    assert (await person(db, first)).stage is Stage.SYMPATHISER
+    assert (await person(db, second)).stage is Stage.DROPPED
+    [after] = await chat.send("hello")
+    assert "/help" in after.text
+
+
+async def test_the_offer_of_another_step_gives_way_to_any_command(
+    dispatcher: Dispatcher, db: Database, world: World
+) -> None:
+    await seed(db, world, "AA", Stage.SOURCE, date(2026, 3, 2))
+    chat = Chat(dispatcher, "sec-1", language_code="en")
+    for answer in ("/recruit", "2", "1", "1", "10/3/2026", "1"):
+        await chat.send(answer)
+    assert chat.last_text.endswith("Record another step?")
+    [listing] = await chat.send("/recruit")  # a mere choice: no "unfinished conversation"
+    assert "What do you want to do?" in listing.text
+
+
+async def test_another_step_with_nobody_left_open_says_so(
+    dispatcher: Dispatcher, db: Database, world: World
+) -> None:
+    await seed(db, world, "AA", Stage.SOURCE, date(2026, 3, 2))
+    chat = Chat(dispatcher, "sec-1", language_code="en")
+    for answer in ("/recruit", "2", "1", "2", "10/3/2026", "1"):  # AA leaves the pipeline
+        await chat.send(answer)
+    [reply] = await chat.tap("another")
+    assert "Nobody in this cell's pipeline is open for a next step" in reply.text
+
+
+async def test_an_undo_that_would_bring_back_an_alias_taken_since_is_refused(
+    dispatcher: Dispatcher, db: Database, world: World
+) -> None:
+    # issue 9: an alias names one open record of the cell
+    recruit = await seed(db, world, "NVA", Stage.SOURCE, date(2026, 3, 2))
+    chat = Chat(dispatcher, "sec-1", language_code="en")
+    for answer in ("/recruit", "2", "1", "2", "today", "1"):  # NVA leaves: the alias is free
+        await chat.send(answer)
+    for answer in ("/recruit", "1", "nva", "02/1999", "1", "today", "1"):
+        await chat.send(answer)
+    assert "Saved: nva" in chat.last_text
+    await chat.send("/recruit")
+    [choices] = await chat.send("4")
+    leaving = next(c for c in choices.choices if "Left the pipeline" in c.label)
+    await chat.tap(leaving.key)
+    await chat.send("1")
+    assert "another open record of the cell now goes by that alias" in chat.last_text
+    assert (await person(db, recruit)).stage is Stage.DROPPED
