@@ -74,6 +74,7 @@ class ZaloEvent:
     chat_id: str  # where to answer: the user in a private chat, else the group
     group: bool
     text: str
+    display_name: str | None  # the profile name, kept at registration only
 
 
 def parse_event(body: Any) -> ZaloEvent | None:
@@ -102,6 +103,7 @@ def parse_event(body: Any) -> ZaloEvent | None:
         chat_id=str(chat.get("id") or user_key),
         group=chat_type != "PRIVATE",
         text=text if isinstance(text, str) else "",
+        display_name=str(sender.get("display_name") or "") or None,
     )
 
 
@@ -118,7 +120,8 @@ def inbound_of(event: ZaloEvent) -> Inbound:
     else:  # a photo, sticker, voice note, or content Zalo withheld: nothing to read
         kind = InboundKind.UNREADABLE
     text = event.text if kind is InboundKind.MESSAGE else ""
-    return Inbound(CHANNEL, event.user_key, text=text, kind=kind)
+    return Inbound(CHANNEL, event.user_key, text=text, kind=kind,
+                   display_name=event.display_name)
 
 
 # Replies out --------------------------------------------------------------------------

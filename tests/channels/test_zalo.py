@@ -155,6 +155,17 @@ async def test_a_secretary_registers_and_reports_a_meeting_by_typing_numbers(
     assert len(saved.disseminated_to) == 2 and Dissemination.HAMLET_BOARD in saved.disseminated_to
 
 
+async def test_the_zalo_profile_name_is_kept_at_registration(
+    zalo: ZaloChannel, fake: ZaloFake, db: Database, clock: Clock, world: World
+) -> None:
+    code = await InviteRepository(db).create(Role.SECRETARY, world.cell_ids["TL-02"], clock(), 7)
+    mark = fake.mark()
+    fake.send_text(SECRETARY, code, name="Nguyễn Thị Ba")
+    await wait_for(fake, "/help", since=mark)
+    name = await db.scalar("SELECT display_name FROM users WHERE user_key = ?", (SECRETARY,))
+    assert name == "Nguyễn Thị Ba"
+
+
 async def test_a_recruitment_step_is_recorded_by_typing_numbers(
     zalo: ZaloChannel, fake: ZaloFake, db: Database, clock: Clock, world: World
 ) -> None:
