@@ -8,7 +8,7 @@ Also shown right after a meeting report is saved. Never an official rating (DOMA
 
 from __future__ import annotations
 
-from datetime import UTC, date
+from datetime import date
 from fractions import Fraction
 
 from bot.core.commands import Command
@@ -37,6 +37,7 @@ from bot.storage.meetings import MeetingRepository
 from bot.storage.org import OrgRepository
 from bot.storage.reads import ReadLog
 from handlers.common import example_cell_codes, which_cell_step, with_own_cell
+from handlers.scope import may_see
 from handlers.sections import standing_sections
 
 # Labels of kinds and targets, shared with the report flow (which imports this module).
@@ -90,7 +91,7 @@ async def cell_standing_of(ctx: Ctx, cell: OrgUnit) -> CellStanding:
     latest = await repo.latest(cell.id)
     if latest is not None and latest.report.held_on.year not in years:
         reports.insert(0, latest.report)  # an older meeting is still "the latest"
-    since = await repo.tracked_since(cell.id, ctx.now.tzinfo or UTC)
+    since = await OrgRepository(ctx.db).tracked_from(cell.id)
     return cell_standing(
         cell.id, reports, ctx.today, ctx.rules, cell.full_members, tracked_since=since
     )
@@ -322,15 +323,6 @@ async def how_to_name_a_cell(ctx: Ctx) -> Outcome:
         code=examples.split(", ")[0],
         codes=examples,
     ))
-
-
-async def may_see(ctx: Ctx, cell: OrgUnit) -> bool:
-    """Tell whether the user is the cell's secretary or an organiser above it."""
-    if cell.id in ctx.user.secretary_of:
-        return True
-    org = OrgRepository(ctx.db)
-    above = [g.unit_id for g in ctx.user.grants if g.role in (Role.STAFF, Role.ADMIN)]
-    return await org.is_within_any(cell.id, above)
 
 
 async def show_id(ctx: Ctx, cell_id: int) -> Outcome:

@@ -160,3 +160,18 @@ async def test_the_headline_of_the_articles_100_cells_in_both_languages(
     first = vietnamese.last_text.splitlines()[0]
     assert [p in first for p in ("2015", "72%", "20%", "92%", "0,32%")] == [True] * 5
     assert "Xã 0 (10/10" in vietnamese.last_text  # a line per commune
+
+
+async def test_the_summary_of_a_rated_year_carries_the_headline(
+    dispatcher: Dispatcher, world: World
+) -> None:
+    chat = Chat(dispatcher, "staff", language_code="en")
+    await chat.send("/ratings")
+    await chat.send_file("r.csv", GOOD)
+    year = "\n".join(r.text for r in await chat.send("/summary 2015"))
+    assert "In 2015, 50% of the cells were clean and strong (50% exemplary)" in year
+    assert "By commune:" not in year.split("In 2015")[1]  # the per-commune lines: /ratings
+    other = "\n".join(r.text for r in await chat.send("/summary 2016"))
+    assert "clean and strong" not in other  # a year without ratings: no headline
+    month = "\n".join(r.text for r in await chat.send("/summary 11/2015"))
+    assert "clean and strong" not in month  # a month: no annual figures
