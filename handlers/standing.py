@@ -21,15 +21,19 @@ from bot.domain.meetings import (
     MeetingKind,
     MeetingReport,
     MeetingRules,
+    evaluate,
+    is_thematic,
     rules_on,
 )
 from bot.domain.org import OrgUnit, Role
 from bot.domain.standing import (
     CellStanding,
     LatestMeeting,
+    Period,
     PeriodStanding,
     Share,
     cell_standing,
+    period_standing,
     shows_past_year,
 )
 from bot.i18n import N_
@@ -143,34 +147,7 @@ def latest_text(ctx: Ctx, latest: LatestMeeting) -> str:
 def meeting_lines(ctx: Ctx, report: MeetingReport, result: MeetingEvaluation) -> list[str]:
     """Return the lines of one meeting's indicators, each flag under its figure."""
     t = ctx.t
-    rules = rules_on(ctx.rules, report.held_on)
-    lines = [
-        t(
-            "• Attendance: {share}",
-            share=share_text(ctx, Share(report.present, report.expected)),
-        )
-    ]
-    if result.below_valid_share:
-        lines.append(low_attendance_warning(ctx, rules))
-    if rules.attendance_threshold is not None:
-        threshold = t.percent(float(rules.attendance_threshold))
-        if result.meets_attendance:
-            lines.append(t(
-                "  ✓ meets the attendance criterion (more than {threshold}, no unexcused absence)",
-                threshold=threshold,
-            ))
-        else:
-            reasons = []
-            rate = result.attendance_rate
-            if rate is None or rate <= rules.attendance_threshold:
-                reasons.append(t("attendance not above {threshold}", threshold=threshold))
-            if result.unexcused and rules.unexcused_absence_fails:
-                reasons.append(t.plural(
-                    "{n} unexcused absence", "{n} unexcused absences", result.unexcused
-                ))
-            lines.append(t(
-                "  ✗ does not meet the attendance criterion: {reasons}", reasons="; ".join(reasons)
-            ))
+    lines = [attendance_line(ctx, report), *attendance_flags(ctx, report, result)]
     if report.upper_guest is not None:
         lines.append(t("• Upper-level guest: {answer}",
                        answer=yes_no_text(ctx, report.upper_guest)))
@@ -180,27 +157,70 @@ def meeting_lines(ctx: Ctx, report: MeetingReport, result: MeetingEvaluation) ->
             share=share_text(ctx, Share(report.previous_tasks_done, report.previous_tasks_total)),
         ))
     lines.append(t.plural("• Duration: {n} minute", "• Duration: {n} minutes", report.minutes))
-    if result.too_short and result.min_minutes is not None:
-        lines.append(t.plural(
-            "  ⚠ shorter than the {n} minute required",
-            "  ⚠ shorter than the {n} minutes required",
-            result.min_minutes,
-        ))
+    lines += duration_flags(ctx, result)
     if not report.resolution_adopted:  # nothing to pass on, so no dissemination line
         lines.append(t("• No resolution adopted"))
         return lines
     if result.disseminated_to_all:
         lines.append(t("• Resolution passed on to everyone it must reach"))
     else:
-        missing = ", ".join(
-            t(TARGET_LABELS[x]) for x in Dissemination if x in result.missing_targets
-        )
-        lines.append(t("• ⚠ Resolution not yet passed on to: {missing}", missing=missing))
+        lines += dissemination_flags(ctx, result)
     lines.append(t(
         "• Concrete tasks (person in charge and deadline): {count}",
         count=t.number(report.tasks),
     ))
     return lines
+
+
+def attendance_line(ctx: Ctx, report: MeetingReport) -> str:
+    return ctx.t(
+        "• Attendance: {share}", share=share_text(ctx, Share(report.present, report.expected))
+    )
+
+
+def attendance_flags(ctx: Ctx, report: MeetingReport, result: MeetingEvaluation) -> list[str]:
+    """Return the attendance warnings and the criterion's verdict, as the standing shows them."""
+    t = ctx.t
+    rules = rules_on(ctx.rules, report.held_on)
+    lines = [low_attendance_warning(ctx, rules)] if result.below_valid_share else []
+    if rules.attendance_threshold is None:  # no criterion in this meeting's era
+        return lines
+    threshold = t.percent(float(rules.attendance_threshold))
+    if result.meets_attendance:
+        return [*lines, t(
+            "  ✓ meets the attendance criterion (more than {threshold}, no unexcused absence)",
+            threshold=threshold,
+        )]
+    reasons = []
+    rate = result.attendance_rate
+    if rate is None or rate <= rules.attendance_threshold:
+        reasons.append(t("attendance not above {threshold}", threshold=threshold))
+    if result.unexcused and rules.unexcused_absence_fails:
+        reasons.append(t.plural(
+            "{n} unexcused absence", "{n} unexcused absences", result.unexcused
+        ))
+    return [*lines, t(
+        "  ✗ does not meet the attendance criterion: {reasons}", reasons="; ".join(reasons)
+    )]
+
+
+def duration_flags(ctx: Ctx, result: MeetingEvaluation) -> list[str]:
+    if not result.too_short or result.min_minutes is None:
+        return []
+    return [ctx.t.plural(
+        "  ⚠ shorter than the {n} minute required",
+        "  ⚠ shorter than the {n} minutes required",
+        result.min_minutes,
+    )]
+
+
+def dissemination_flags(ctx: Ctx, result: MeetingEvaluation) -> list[str]:
+    if not result.missing_targets:
+        return []
+    missing = ", ".join(
+        ctx.t(TARGET_LABELS[x]) for x in Dissemination if x in result.missing_targets
+    )
+    return [ctx.t("• ⚠ Resolution not yet passed on to: {missing}", missing=missing)]
 
 
 def yes_no_text(ctx: Ctx, answer: bool | None) -> str:
@@ -237,34 +257,7 @@ def period_heading(ctx: Ctx, s: PeriodStanding) -> str:
 
 def period_text(ctx: Ctx, s: PeriodStanding) -> str:
     t = ctx.t
-    lines = [period_heading(ctx, s)]
-    if s.months_due:  # "0 of 0 months" says nothing to a cell that has just started
-        lines.append(
-            t.plural(
-                "• Regular meetings: {held} of {n} month",
-                "• Regular meetings: {held} of {n} months",
-                s.months_due,
-                held=t.number(len(s.months_with_regular)),
-            )
-        )
-    if s.missing_months:
-        months = ", ".join(t.month(date(s.period.year, m, 1)) for m in s.missing_months)
-        lines.append(t("  ⚠ no regular meeting reported for: {months}", months=months))
-    if s.current_month is not None and not s.current_month_reported:
-        lines.append(t("• This month's regular meeting is not reported yet."))
-    if s.current_quarter is not None:
-        lines.append(
-            t(
-                "• Thematic meetings this quarter (quarter {quarter}): {count}, at least "
-                "{expected} expected",
-                quarter=t.number(s.current_quarter),
-                count=t.number(s.thematic_this_quarter),
-                expected=t.number(s.thematic_expected),
-            )
-        )
-    if s.quarters_without_thematic:
-        quarters = ", ".join(t.number(q) for q in s.quarters_without_thematic)
-        lines.append(t("  ⚠ quarters without a thematic meeting: {quarters}", quarters=quarters))
+    lines = [period_heading(ctx, s), *months_lines(ctx, s), *thematic_lines(ctx, s)]
     if not s.meetings:
         return "\n".join(lines)
     lines += [
@@ -292,6 +285,75 @@ def period_text(ctx: Ctx, s: PeriodStanding) -> str:
             share=share_text(ctx, s.with_upper_guest),
         ))
     return "\n".join(lines)
+
+
+def months_lines(ctx: Ctx, s: PeriodStanding) -> list[str]:
+    """Return the months held of the due ones, the missing ones, and this month's report."""
+    t = ctx.t
+    lines = []
+    if s.months_due:  # "0 of 0 months" says nothing to a cell that has just started
+        lines.append(
+            t.plural(
+                "• Regular meetings: {held} of {n} month",
+                "• Regular meetings: {held} of {n} months",
+                s.months_due,
+                held=t.number(len(s.months_with_regular)),
+            )
+        )
+    if s.missing_months:
+        months = ", ".join(t.month(date(s.period.year, m, 1)) for m in s.missing_months)
+        lines.append(t("  ⚠ no regular meeting reported for: {months}", months=months))
+    if s.current_month is not None and not s.current_month_reported:
+        lines.append(t("• This month's regular meeting is not reported yet."))
+    return lines
+
+
+def thematic_lines(ctx: Ctx, s: PeriodStanding) -> list[str]:
+    """Return this quarter's thematic meetings and the ended quarters without one."""
+    t = ctx.t
+    lines = []
+    if s.current_quarter is not None:
+        lines.append(
+            t(
+                "• Thematic meetings this quarter (quarter {quarter}): {count}, at least "
+                "{expected} expected",
+                quarter=t.number(s.current_quarter),
+                count=t.number(s.thematic_this_quarter),
+                expected=t.number(s.thematic_expected),
+            )
+        )
+    if s.quarters_without_thematic:
+        quarters = ", ".join(t.number(q) for q in s.quarters_without_thematic)
+        lines.append(t("  ⚠ quarters without a thematic meeting: {quarters}", quarters=quarters))
+    return lines
+
+
+async def saved_text(ctx: Ctx, cell: OrgUnit, report: MeetingReport) -> str:
+    """Return what a saved report changed, short for a phone: this meeting's attendance and
+    flags, and the months held of its year; the whole standing is one command away."""
+    t = ctx.t
+    result = evaluate(report, ctx.rules)
+    meeting = [
+        t("This meeting ({date}):", date=t.date(report.held_on)),
+        attendance_line(ctx, report),
+        *attendance_flags(ctx, report, result),
+        *duration_flags(ctx, result),
+        *dissemination_flags(ctx, result),
+    ]
+    year = await year_of(ctx, cell, report.held_on.year)
+    lines = [*months_lines(ctx, year)]
+    if is_thematic(report, ctx.rules):
+        lines += thematic_lines(ctx, year)
+    more = t("The whole standing: /{command}", command=COMMANDS[0].name_for(t.locale))
+    return "\n\n".join(["\n".join(meeting), "\n".join([period_heading(ctx, year), *lines]), more])
+
+
+async def year_of(ctx: Ctx, cell: OrgUnit, year: int) -> PeriodStanding:
+    """Compute one year of the cell's standing, as far as today."""
+    repo = MeetingRepository(ctx.db)
+    since = await repo.tracked_since(cell.id, ctx.now.tzinfo or UTC)
+    return period_standing(cell.id, await repo.for_year(cell.id, year),
+                           Period.whole_year(year), ctx.today, ctx.rules, tracked_since=since)
 
 
 # The command -------------------------------------------------------------------------------

@@ -1,21 +1,16 @@
-"""Match typed answers to choices: by number or by label, ignoring case and diacritics."""
+"""Match typed answers to choices: by number or by label, ignoring case and diacritics.
+
+`fold` lives with the parsing of typed text and is imported from here too.
+"""
 
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Sequence
 
 from bot.core.messages import Choice
+from bot.core.parsing import fold as fold
 from bot.core.parsing import is_ascii_number
-
-
-def fold(text: str) -> str:
-    """Lower-case and strip Vietnamese diacritics, so "Tất cả" matches "tat ca"."""
-    text = text.replace("đ", "d").replace("Đ", "D")
-    decomposed = unicodedata.normalize("NFD", text.casefold())
-    plain = "".join(c for c in decomposed if unicodedata.category(c) != "Mn")
-    return " ".join(plain.split())
 
 
 def match_choice(text: str, choices: Sequence[Choice]) -> Choice | None:
