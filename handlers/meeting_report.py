@@ -192,14 +192,15 @@ async def received_date(ctx: Ctx, day: date) -> Outcome:
         )
     if error is ReportError.DATE_TOO_OLD:
         days = max_report_age_days(ctx.rules)
-        return Invalid(
-            ctx.t(
-                "A meeting can be reported up to {days} days after it was held. "
-                "Please type a date from {first} on, or tell your commune organiser.",
-                days=ctx.t.number(days),
-                first=ctx.t.date(ctx.today - timedelta(days=days)),
-            )
-        )
+        return Invalid(ctx.t.plural(
+            "A meeting can be reported up to {n} day after it was held. Please type a date "
+            "from {first} on, or tell {committee}.",
+            "A meeting can be reported up to {n} days after it was held. Please type a date "
+            "from {first} on, or tell {committee}.",
+            days,
+            first=ctx.t.date(ctx.today - timedelta(days=days)),
+            committee=parent_committee(ctx),
+        ))
     ctx.draft["held_on"] = day.isoformat()
     if "kind" in ctx.draft:  # the date was edited: the month may already have its report
         await refresh_previous(ctx)
@@ -701,13 +702,13 @@ async def save(ctx: Ctx) -> Outcome:
     report = draft_report(ctx)
     errors = validate(report, ctx.today, ctx.rules)
     if ReportError.DATE_TOO_OLD in errors:  # the draft waited for days before being saved
-        return Invalid(
-            ctx.t(
-                "This report can no longer be saved as it is: the meeting date is more than "
-                "{days} days ago. Tap Edit to change it, or Cancel.",
-                days=ctx.t.number(max_report_age_days(ctx.rules)),
-            )
-        )
+        return Invalid(ctx.t.plural(
+            "This report can no longer be saved as it is: the meeting date is more than {n} "
+            "day ago. Tap Edit to change it, or Cancel.",
+            "This report can no longer be saved as it is: the meeting date is more than {n} "
+            "days ago. Tap Edit to change it, or Cancel.",
+            max_report_age_days(ctx.rules),
+        ))
     if errors:
         return Invalid(ctx.t("Some answers do not fit together. Tap Edit to check them."))
     repo = MeetingRepository(ctx.db)

@@ -12,8 +12,18 @@ from datetime import UTC, date
 from fractions import Fraction
 
 from bot.core.commands import Command
-from bot.core.flow import Ctx, Done, Flow, Invalid, Outcome
-from bot.core.messages import Reply
+from bot.core.flow import (
+    Ctx,
+    Done,
+    Flow,
+    Invalid,
+    Next,
+    Outcome,
+    PagedChoiceStep,
+    contains_words,
+)
+from bot.core.messages import Choice, Reply
+from bot.core.parsing import fold
 from bot.domain.cells import CellSize, cell_rules_on
 from bot.domain.meetings import (
     Dissemination,
@@ -63,7 +73,13 @@ TARGET_LABELS = {
 async def standing_text(ctx: Ctx, cell: OrgUnit) -> str:
     """Render the standing of `cell` in the user's language, with the other features' parts."""
     standing = await cell_standing_of(ctx, cell)
-    parts = [ctx.t("Standing of {cell} on {date}", cell=cell.name, date=ctx.t.date(ctx.today))]
+    parent = None if cell.parent_id is None else await OrgRepository(ctx.db).get(cell.parent_id)
+    parts = [ctx.t(
+        "Standing of {cell}, {commune}, on {date}",
+        cell=cell.name,
+        commune="" if parent is None else parent.name,
+        date=ctx.t.date(ctx.today),
+    )]
     size = size_text(ctx, standing)
     if size:
         parts.append(size)
@@ -73,6 +89,10 @@ async def standing_text(ctx: Ctx, cell: OrgUnit) -> str:
         parts.append(ctx.t("No meeting has been reported yet."))
     else:
         parts.append(latest_text(ctx, standing.latest))
+    if cell.id not in ctx.user.secretary_of:  # what the secretary wrote for the organisers
+        notes = await notes_text(ctx, cell)
+        if notes:
+            parts.append(notes)
     parts.append(period_text(ctx, standing.year))
     if standing.past_year is not None:
         parts.append(period_text(ctx, standing.past_year))
@@ -98,6 +118,16 @@ async def cell_standing_of(ctx: Ctx, cell: OrgUnit) -> CellStanding:
     return cell_standing(
         cell.id, reports, ctx.today, ctx.rules, cell.full_members, tracked_since=since
     )
+
+
+async def notes_text(ctx: Ctx, cell: OrgUnit) -> str | None:
+    """Return the secretary's latest notes (the "for the commune" ones), newest first."""
+    notes = await MeetingRepository(ctx.db).latest_notes(cell.id)
+    if not notes:
+        return None
+    lines = [ctx.t("Notes from the secretary:")]
+    lines += [f"• {ctx.t.date(day)}: {note}" for day, note in notes]
+    return "\n".join(lines)
 
 
 def percent(ctx: Ctx, share: Fraction | None) -> str:
@@ -356,34 +386,113 @@ async def year_of(ctx: Ctx, cell: OrgUnit, year: int) -> PeriodStanding:
                            Period.whole_year(year), ctx.today, ctx.rules, tracked_since=since)
 
 
-# The command -------------------------------------------------------------------------------
+# The command: the secretary's own cell, or a cell an organiser names or picks --------------
 
 
 async def start(ctx: Ctx, args: str) -> Outcome:
-    """Show the standing of the cell named after the command, or of the secretary's cell."""
-    org = OrgRepository(ctx.db)
+    """Show the cell named after the command (code or name), the secretary's cell, or let an
+    organiser pick a commune and then one of its cells."""
     if args:
-        cell = await org.by_code(args)
-        if cell is None or cell.kind != "cell" or not await may_see(ctx, cell):
-            return Invalid(
-                ctx.t(
-                    "I found no cell with the code {code} in your area.", code=args.strip().upper()
-                )
-            )
-        return await show(ctx, cell)
-    return await with_own_cell(ctx, show_id, how_to_name_a_cell)
+        return await find(ctx, args)
+    return await with_own_cell(ctx, show_id, browse)
 
 
-async def how_to_name_a_cell(ctx: Ctx) -> Outcome:
-    """Tell an organiser (no cell of their own) to name one, with real codes of their area."""
+async def find(ctx: Ctx, typed: str) -> Outcome:
+    """Find the cells in the user's scope by code, or by a part of their name."""
+    cells = await cells_in_scope(ctx)
+    code = typed.strip().upper()
+    matches = [c for c in cells if c.code == code]
+    if not matches:
+        matches = [c for c in cells if contains_words(c.name, typed)]
+    if not matches:
+        return Invalid(ctx.t(
+            "I found no cell with the code or name {typed} in your area.", typed=typed.strip()
+        ))
+    if len(matches) == 1:
+        return await show(ctx, matches[0])
+    ctx.draft["matches"] = [c.id for c in matches]
+    return Next("match")
+
+
+async def cells_in_scope(ctx: Ctx) -> list[OrgUnit]:
+    """Return the cells the user may read: their own, and every cell under their grants."""
+    org = OrgRepository(ctx.db)
+    found: dict[int, OrgUnit] = {}
+    for grant in ctx.user.grants:
+        if grant.role in (Role.STAFF, Role.ADMIN):
+            found.update((c.id, c) for c in await org.cells_under(grant.unit_id))
+    for cell_id in ctx.user.secretary_of:
+        cell = await org.get(cell_id)
+        if cell is not None:
+            found[cell.id] = cell
+    return sorted(found.values(), key=lambda c: (fold(c.name), c.id))
+
+
+async def parents_of(ctx: Ctx, cells: list[OrgUnit]) -> dict[int, OrgUnit]:
+    """Return the parent unit (the commune) of each cell, by id."""
+    org = OrgRepository(ctx.db)
+    parents: dict[int, OrgUnit] = {}
+    for parent_id in {c.parent_id for c in cells if c.parent_id is not None}:
+        parent = await org.get(parent_id)
+        if parent is not None:
+            parents[parent_id] = parent
+    return parents
+
+
+async def browse(ctx: Ctx) -> Outcome:
+    """Offer the communes of the organiser's scope, or the cells when there is one commune."""
+    communes = await commune_choices(ctx)
+    if not communes:
+        return Invalid(ctx.t("There are no cells in your area yet."))
+    if len(communes) == 1:
+        ctx.draft["commune"] = int(communes[0].key)
+        return Next("commune_cell")
+    return Next("commune")
+
+
+async def commune_choices(ctx: Ctx) -> list[Choice]:
+    parents = await parents_of(ctx, await cells_in_scope(ctx))
+    ordered = sorted(parents.values(), key=lambda p: fold(p.name))
+    return [Choice(str(p.id), p.name) for p in ordered]
+
+
+def received_commune(ctx: Ctx, key: str) -> Outcome:
+    ctx.draft["commune"] = int(key)
+    return Next("commune_cell")
+
+
+async def commune_cell_choices(ctx: Ctx) -> list[Choice]:
+    commune = int(ctx.draft["commune"])
+    cells = [c for c in await cells_in_scope(ctx) if c.parent_id == commune]
+    return [Choice(str(c.id), f"{c.name} ({c.code})" if c.code else c.name) for c in cells]
+
+
+async def match_choices(ctx: Ctx) -> list[Choice]:
+    """Label each match with its commune: two communes may each have an "Ấp 1"."""
+    wanted = set(ctx.draft.get("matches", []))
+    cells = [c for c in await cells_in_scope(ctx) if c.id in wanted]
+    parents = await parents_of(ctx, cells)
+    return [
+        Choice(str(c.id), c.name if c.parent_id not in parents
+               else f"{c.name} ({parents[c.parent_id].name})")
+        for c in cells
+    ]
+
+
+async def received_cell_id(ctx: Ctx, key: str) -> Outcome:
+    return await show_id(ctx, int(key))
+
+
+async def how_to_name_a_cell(ctx: Ctx) -> str:
+    """Say how an organiser names a cell, with real codes of their area."""
     examples = await example_cell_codes(ctx)
-    return Invalid(ctx.t(
-        "Type the code of the cell after the command, for example /{command} {code}. "
-        "Codes in your area include {codes}.",
+    return ctx.t(
+        "To see one cell at once, send /{command} with its code or a part of its name, for "
+        "example /{command} {code}. Codes in your area include {codes}.",
         command=COMMANDS[0].name_for(ctx.t.locale),
         code=examples.split(", ")[0],
         codes=examples,
-    ))
+    )
 
 
 async def may_see(ctx: Ctx, cell: OrgUnit) -> bool:
@@ -408,11 +517,33 @@ async def show(ctx: Ctx, cell: OrgUnit) -> Outcome:
     return Done([Reply(await standing_text(ctx, cell))])
 
 
+async def ask_commune(ctx: Ctx) -> str:
+    return ctx.t("Which commune?") + "\n" + await how_to_name_a_cell(ctx)
+
+
+def ask_commune_cell(ctx: Ctx) -> str:
+    return ctx.t("Which cell?")
+
+
+def ask_match(ctx: Ctx) -> str:
+    return ctx.t.plural(
+        "{n} cell matches. Which one?", "{n} cells match. Which one?",
+        len(ctx.draft.get("matches", [])),
+    )
+
+
 FLOW = Flow(
     "standing",
-    [which_cell_step(show_id)],
+    [
+        which_cell_step(show_id),
+        PagedChoiceStep("commune", ask_commune, commune_choices, received_commune,
+                        counted=False),
+        PagedChoiceStep("commune_cell", ask_commune_cell, commune_cell_choices,
+                        received_cell_id, counted=False),
+        PagedChoiceStep("match", ask_match, match_choices, received_cell_id, counted=False),
+    ],
     start=start,
-    disposable=True,  # only a choice of cell: another command may replace it
+    disposable=True,  # only choices of a cell: another command may replace them
 )
 
 COMMANDS = [

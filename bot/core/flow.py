@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
+import re
 from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -159,6 +160,72 @@ class ChoiceStep(Step):
         ))
 
 
+def _words(text: str) -> str:
+    """Return folded text as space-bounded words, for finding words inside a label."""
+    return " " + " ".join(_NOT_WORD.sub(" ", text).split()) + " "
+
+
+def contains_words(label: str, typed: str) -> bool:
+    """Tell whether the typed words appear, whole and in order, in a label (case, diacritics
+    and punctuation aside): "xom chua" is in "Chi bộ ấp Xóm Chùa", "chua" alone too."""
+    words = _words(fold(typed))
+    return words.strip() != "" and words in _words(fold(label))
+
+
+_NOT_WORD = re.compile(r"[^\w]+")
+NEXT_PAGE, PREVIOUS_PAGE = "next_page", "previous_page"
+
+
+@dataclass
+class PagedChoiceStep(ChoiceStep):
+    """Pick one of many options, shown `page_size` at a time with next/previous page buttons.
+
+    A typed label is looked for on every page, not only the one shown.
+    """
+
+    page_size: int = 10
+
+    @property
+    def _page_key(self) -> str:
+        return f"_page_{self.name}"
+
+    async def _page(self, ctx: Ctx) -> tuple[list[Choice], int, int]:
+        """Return the options, the page shown (from 0) and the number of pages."""
+        options = list(await resolve(self.options(ctx)))
+        pages = max(1, -(-len(options) // self.page_size))
+        return options, min(int(ctx.draft.get(self._page_key, 0)), pages - 1), pages
+
+    async def prompt(self, ctx: Ctx) -> Reply:
+        options, page, pages = await self._page(ctx)
+        shown = options[page * self.page_size:(page + 1) * self.page_size]
+        if page > 0:
+            shown.append(Choice(PREVIOUS_PAGE, ctx.t("◀ Previous page")))
+        if page < pages - 1:
+            shown.append(Choice(NEXT_PAGE, ctx.t("Next page ▶")))
+        text = await resolve(self.question(ctx))
+        if pages > 1:
+            text += "\n" + ctx.t(
+                "(page {page} of {pages})", page=ctx.t.number(page + 1),
+                pages=ctx.t.number(pages),
+            )
+        return Reply(text, tuple(shown))
+
+    async def receive(self, ctx: Ctx, answer: Answer) -> Outcome:
+        options, page, _ = await self._page(ctx)
+        if answer.key in (NEXT_PAGE, PREVIOUS_PAGE):
+            ctx.draft[self._page_key] = page + (1 if answer.key == NEXT_PAGE else -1)
+            return Stay()
+        key = answer.key if answer.key in {c.key for c in options} else None
+        if key is None and answer.text:
+            key = await typed_key(ctx, answer.text, self.options)
+        if key is None:
+            return Invalid(ctx.t(
+                "Please tap one of the buttons, or type its number or a part of its name."
+            ))
+        ctx.draft.pop(self._page_key, None)
+        return await resolve(self.then(ctx, key))
+
+
 # Typed answers that mean yes or no, in either language ("có", "ko", "y", "n"…), folded.
 YES_WORDS = frozenset({"y", "yes", "co", "ok", "vang", "u", "dung", "da"})
 NO_WORDS = frozenset({"n", "no", "khong", "ko", "k", "chua"})
@@ -182,7 +249,7 @@ async def typed_key(
             return key
     for found in (
         [k for k, names in labels.items() if typed in names],
-        [k for k, names in labels.items() if any(f" {typed} " in f" {n} " for n in names)],
+        [k for k, names in labels.items() if any(contains_words(n, typed) for n in names)],
     ):
         if len(found) == 1:
             return found[0]

@@ -482,13 +482,84 @@ async def test_organisers_read_the_standing_of_a_cell_in_their_area_by_code(
     dispatcher: Dispatcher, db: Database, world: World
 ) -> None:
     [reply] = await Chat(dispatcher, "commune-staff", language_code="en").send("/standing tl-02")
-    assert "Standing of Chi bộ ấp Chợ" in reply.text
+    assert reply.text.startswith("Standing of Chi bộ ấp Chợ, Xã Tân Lân, on Nov 27, 2026")
     assert "No meeting has been reported yet.\n" in reply.text  # no /report hint for organisers
-    [reply] = await Chat(dispatcher, "commune-staff", language_code="en").send("/standing")
-    assert "Type the code of the cell" in reply.text and "/standing TL-01" in reply.text
-    assert "Codes in your area include TL-01, TL-02" in reply.text
     [reply] = await Chat(dispatcher, "sec-1", language_code="en").send("/standing TL-02")
-    assert reply.text == "I found no cell with the code TL-02 in your area."
+    assert reply.text == "I found no cell with the code or name TL-02 in your area."
+
+
+# Organisers finding a cell (issue 7): by code or name, or a commune and then a cell.
+
+
+@pytest.mark.parametrize(
+    ("typed", "cell"),
+    [
+        ("Xóm Chùa", "Chi bộ ấp Xóm Chùa"),  # a part of the name
+        ("xom chua", "Chi bộ ấp Xóm Chùa"),  # diacritics and case ignored
+        ("CHỢ", "Chi bộ ấp Chợ"),
+        ("tl-01", "Chi bộ ấp Xóm Chùa"),  # the code, as before
+    ],
+)
+async def test_an_organiser_names_a_cell_by_code_or_by_name(
+    dispatcher: Dispatcher, typed: str, cell: str
+) -> None:
+    [reply] = await Chat(dispatcher, "staff", language_code="en").send(f"/standing {typed}")
+    assert reply.text.startswith(f"Standing of {cell}, Xã Tân Lân,")
+
+
+async def test_several_matches_are_a_numbered_list_naming_the_commune(
+    dispatcher: Dispatcher, db: Database, world: World
+) -> None:
+    await OrgRepository(db).import_cells([
+        CellRow(2, ("Huyện Cần Đước", "Xã Mỹ Lệ", "Chi bộ ấp Chợ"), "ML-01", 10, 0, 0),
+    ])
+    chat = Chat(dispatcher, "staff", language_code="en")
+    [question] = await chat.send("/standing ap cho")
+    assert question.text.startswith("2 cells match. Which one?")
+    assert [c.label for c in question.choices] == [
+        "Chi bộ ấp Chợ (Xã Tân Lân)", "Chi bộ ấp Chợ (Xã Mỹ Lệ)",
+    ] or [c.label for c in question.choices] == [
+        "Chi bộ ấp Chợ (Xã Mỹ Lệ)", "Chi bộ ấp Chợ (Xã Tân Lân)",
+    ]
+    [reply] = await chat.send("Mỹ Lệ")  # typed: a word of one label
+    assert reply.text.startswith("Standing of Chi bộ ấp Chợ, Xã Mỹ Lệ,")
+
+
+async def test_without_a_name_an_organiser_picks_a_commune_then_a_cell_ten_at_a_time(
+    dispatcher: Dispatcher, db: Database, world: World
+) -> None:
+    rows = [CellRow(i + 2, ("Huyện Cần Đước", f"Xã {i:02d}", f"Chi bộ ấp {j}"),
+                    f"X{i:02d}-{j:02d}", 10, 0, 0)
+            for i in range(1, 12) for j in range(1, 13 if i == 1 else 2)]
+    await OrgRepository(db).import_cells(rows)
+    chat = Chat(dispatcher, "staff", language_code="en")
+    [question] = await chat.send("/standing")
+    assert question.text.startswith("Which commune?") and "(page 1 of 2)" in question.text
+    assert "send /standing with its code or a part of its name" in question.text
+    labels = [c.label for c in question.choices]
+    assert labels[:2] == ["Xã 01", "Xã 02"] and labels[-1] == "Next page ▶" and len(labels) == 11
+    await chat.tap("next_page")
+    assert [c.label for c in chat.last.choices] == ["Xã 11", "Xã Tân Lân", "◀ Previous page"]
+    await chat.tap("previous_page")
+    [cells] = await chat.send("1")  # the first commune of page 1: twelve cells
+    assert cells.text.startswith("Which cell?") and "(page 1 of 2)" in cells.text
+    assert cells.choices[0].label == "Chi bộ ấp 1 (X01-01)"
+    await chat.tap("next_page")
+    [reply] = await chat.send("Chi bộ ấp 12")
+    assert reply.text.startswith("Standing of Chi bộ ấp 12, Xã 01,")
+    [commune_only] = await Chat(dispatcher, "commune-staff", language_code="en").send("/standing")
+    assert commune_only.text == "Which cell?"  # one commune in scope: straight to its cells
+    assert [c.label for c in commune_only.choices] == [
+        "Chi bộ ấp Chợ (TL-02)", "Chi bộ ấp Xóm Chùa (TL-01)",
+    ]
+
+
+async def test_the_staff_help_says_how_to_name_a_cell(dispatcher: Dispatcher) -> None:
+    [staff] = await Chat(dispatcher, "staff", language_code="en").send("/help")
+    assert "/standing with a cell's code or a part of its name" in staff.text
+    [secretary] = await Chat(dispatcher, "sec-1", language_code="en").send("/help")
+    assert "a cell's code or a part of its name" not in secretary.text
+    assert "the buttons show the number itself" in secretary.text  # typing 1 means 1
 
 
 async def test_the_secretary_of_two_cells_picks_one(dispatcher: Dispatcher) -> None:
@@ -1070,3 +1141,22 @@ async def test_after_a_save_the_reply_is_short_and_the_standing_one_command_away
                       "full members: from 9"):
         assert long_part not in reply.text
     assert len(reply.text.splitlines()) <= 12
+
+
+async def test_organisers_read_the_secretarys_latest_notes_in_the_standing(
+    dispatcher: Dispatcher, db: Database, world: World, clock: Clock
+) -> None:
+    repo = MeetingRepository(db)
+    for month, note in ((8, None), (9, "Xin hỗ trợ tài liệu"), (10, "Đề nghị xã dự họp"),
+                        (11, "Họp tại nhà văn hoá")):
+        await repo.save(report(world, date(2026, month, 10), note=note), regular=True,
+                        by_user=None, at=clock())
+    [reply] = await Chat(dispatcher, "commune-staff", language_code="en").send("/standing TL-01")
+    notes = reply.text.split("Notes from the secretary:\n")[1].split("\n\n")[0]
+    assert notes.splitlines() == [
+        "• Nov 10, 2026: Họp tại nhà văn hoá",
+        "• Oct 10, 2026: Đề nghị xã dự họp",
+        "• Sep 10, 2026: Xin hỗ trợ tài liệu",
+    ]
+    [own] = await Chat(dispatcher, "sec-1", language_code="en").send("/standing")
+    assert "Notes from the secretary" not in own.text  # the secretary wrote them
