@@ -8,7 +8,7 @@ Also shown right after a meeting report is saved. Never an official rating (DOMA
 
 from __future__ import annotations
 
-from datetime import UTC, date
+from datetime import date
 from fractions import Fraction
 
 from bot.core.commands import Command
@@ -23,7 +23,6 @@ from bot.core.flow import (
     contains_words,
 )
 from bot.core.messages import Choice, Reply
-from bot.core.parsing import fold
 from bot.domain.cells import CellSize, cell_rules_on
 from bot.domain.meetings import (
     Dissemination,
@@ -46,11 +45,13 @@ from bot.domain.standing import (
     period_standing,
     shows_past_year,
 )
+from bot.domain.words import fold
 from bot.i18n import N_
 from bot.storage.meetings import MeetingRepository
 from bot.storage.org import OrgRepository
 from bot.storage.reads import ReadLog
 from handlers.common import example_cell_codes, which_cell_step, with_own_cell
+from handlers.scope import organiser_units
 from handlers.sections import standing_sections
 
 # Labels of kinds and targets, shared with the report flow (which imports this module).
@@ -114,7 +115,7 @@ async def cell_standing_of(ctx: Ctx, cell: OrgUnit) -> CellStanding:
     latest = await repo.latest(cell.id)
     if latest is not None and latest.report.held_on.year not in years:
         reports.insert(0, latest.report)  # an older meeting is still "the latest"
-    since = await repo.tracked_since(cell.id, ctx.now.tzinfo or UTC)
+    since = await OrgRepository(ctx.db).tracked_from(cell.id)
     return cell_standing(
         cell.id, reports, ctx.today, ctx.rules, cell.full_members, tracked_since=since
     )
@@ -381,7 +382,7 @@ async def saved_text(ctx: Ctx, cell: OrgUnit, report: MeetingReport) -> str:
 async def year_of(ctx: Ctx, cell: OrgUnit, year: int) -> PeriodStanding:
     """Compute one year of the cell's standing, as far as today."""
     repo = MeetingRepository(ctx.db)
-    since = await repo.tracked_since(cell.id, ctx.now.tzinfo or UTC)
+    since = await OrgRepository(ctx.db).tracked_from(cell.id)
     return period_standing(cell.id, await repo.for_year(cell.id, year),
                            Period.whole_year(year), ctx.today, ctx.rules, tracked_since=since)
 
@@ -418,9 +419,8 @@ async def cells_in_scope(ctx: Ctx) -> list[OrgUnit]:
     """Return the cells the user may read: their own, and every cell under their grants."""
     org = OrgRepository(ctx.db)
     found: dict[int, OrgUnit] = {}
-    for grant in ctx.user.grants:
-        if grant.role in (Role.STAFF, Role.ADMIN):
-            found.update((c.id, c) for c in await org.cells_under(grant.unit_id))
+    for unit_id in organiser_units(ctx):
+        found.update((c.id, c) for c in await org.cells_under(unit_id))
     for cell_id in ctx.user.secretary_of:
         cell = await org.get(cell_id)
         if cell is not None:
@@ -493,15 +493,6 @@ async def how_to_name_a_cell(ctx: Ctx) -> str:
         code=examples.split(", ")[0],
         codes=examples,
     )
-
-
-async def may_see(ctx: Ctx, cell: OrgUnit) -> bool:
-    """Tell whether the user is the cell's secretary or an organiser above it."""
-    if cell.id in ctx.user.secretary_of:
-        return True
-    org = OrgRepository(ctx.db)
-    above = [g.unit_id for g in ctx.user.grants if g.role in (Role.STAFF, Role.ADMIN)]
-    return await org.is_within_any(cell.id, above)
 
 
 async def show_id(ctx: Ctx, cell_id: int) -> Outcome:

@@ -36,7 +36,8 @@ async def start(ctx: Ctx, args: str) -> Sequence[Reply]:
     channel, key = ctx.inbound.channel, ctx.inbound.user_key
     if await invites.recent_failures(channel, key, ctx.now, FAILURE_WINDOW) >= MAX_FAILURES:
         return [Reply(too_many_failures(ctx))]
-    status, grant = await invites.redeem(code, channel, key, ctx.now)
+    status, grant = await invites.redeem(code, channel, key, ctx.now,
+                                         display_name=ctx.inbound.display_name)
     if status == "mine" and grant is not None:  # the same code sent again: just greet
         return [await greeting(ctx, grant)]
     if grant is None:

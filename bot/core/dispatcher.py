@@ -19,6 +19,7 @@ from bot.core.flow import (
     Done,
     Edit,
     Flow,
+    Handover,
     Invalid,
     Outcome,
     Stay,
@@ -284,6 +285,8 @@ class Dispatcher:
         first: bool,
         before: dict[str, Any] | None = None,
     ) -> list[Reply]:
+        if isinstance(outcome, Handover):
+            return await self._hand_over(ctx, outcome)
         if isinstance(outcome, Done):
             if not first:
                 await self.conversations.clear(ctx.user.id)
@@ -313,6 +316,18 @@ class Dispatcher:
         state.ask_anew()
         await self.conversations.save(ctx.user.id, state, ctx.now)
         return await self._ask(ctx, flow, state, edit=False)
+
+    async def _hand_over(self, ctx: Ctx, handover: Handover) -> list[Reply]:
+        """Replace the user's conversation by the flow handed to, begun from its draft."""
+        flow = self.registry.flow(handover.flow)
+        if flow is None:
+            raise KeyError(f"no flow {handover.flow} to hand over to")
+        state = ConversationState(flow.name, flow.steps[0].name, dict(handover.draft))
+        ctx.draft = state.draft
+        outcome = await flow.begin(ctx, "")
+        if isinstance(outcome, Done | Invalid):  # nothing to ask: the conversation ends here
+            await self.conversations.clear(ctx.user.id)
+        return await self._apply(ctx, flow, state, outcome, first=True)
 
     async def _prompt(self, ctx: Ctx, flow: Flow, state: ConversationState) -> Reply:
         ctx.draft = state.draft

@@ -12,7 +12,7 @@ import dataclasses
 import inspect
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, TypeAlias, TypeVar
@@ -90,7 +90,15 @@ class Done:
     replies: Sequence[Reply]
 
 
-Outcome = Next | Edit | Invalid | Stay | Done
+@dataclass(frozen=True)
+class Handover:
+    """End this flow and begin another, from a draft handed over (JSON values only)."""
+
+    flow: str  # the name of a flow the registry knows
+    draft: Mapping[str, Any] = field(default_factory=dict)
+
+
+Outcome = Next | Edit | Invalid | Stay | Done | Handover
 
 
 async def resolve(value: MaybeAwaitable[T]) -> T:
@@ -498,8 +506,6 @@ class Flow:
     name: str
     steps: Sequence[Step]
     start: Callable[[Ctx, str], MaybeAwaitable[Outcome]] | None = None
-    # A flow with a menu numbers each branch on its own: [["alias", "birth", …], [...]].
-    branches: Sequence[Sequence[str]] = ()
     # Nothing typed is lost by dropping it (a mere choice of cell or language): any command
     # then simply replaces it, instead of waiting for an answer or /huy.
     disposable: bool = False
@@ -513,9 +519,6 @@ class Flow:
     def position(self, name: str) -> tuple[int, int] | None:
         """Return (n, total) for the "(n/total)" shown before a question, or None."""
         counted = [s.name for s in self.steps if s.counted]
-        if self.branches:
-            branch = next((b for b in self.branches if name in b), None)
-            counted = [s for s in branch if s in counted] if branch else []
         return (counted.index(name) + 1, len(counted)) if name in counted else None
 
     async def begin(self, ctx: Ctx, args: str) -> Outcome:

@@ -1,7 +1,4 @@
-"""Match typed answers to choices: by number or by label, ignoring case and diacritics.
-
-`fold` lives with the parsing of typed text and is imported from here too.
-"""
+"""Match typed answers to choices: by number or by label, ignoring case and diacritics."""
 
 from __future__ import annotations
 
@@ -9,8 +6,10 @@ import re
 from collections.abc import Sequence
 
 from bot.core.messages import Choice
-from bot.core.parsing import fold as fold
 from bot.core.parsing import is_ascii_number
+from bot.domain.words import fold
+
+__all__ = ["fold", "match_choice", "parse_numbers"]
 
 
 def match_choice(text: str, choices: Sequence[Choice]) -> Choice | None:

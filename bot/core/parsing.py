@@ -4,22 +4,15 @@ from __future__ import annotations
 
 import calendar
 import re
-import unicodedata
 from dataclasses import dataclass
 from datetime import date
+
+from bot.domain.words import fold
 
 LAST_YEAR_AFTER_DAYS = 31
 _DMY = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})(?:[/.\-](\d{2}|\d{4}))?$")
 _ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 _MONTH_YEAR = re.compile(r"^(\d{1,2})[/.\-](\d{4})$")
-
-
-def fold(text: str) -> str:
-    """Lower-case and strip Vietnamese diacritics, so "Tất cả" matches "tat ca"."""
-    text = text.replace("đ", "d").replace("Đ", "D")
-    decomposed = unicodedata.normalize("NFD", text.casefold())
-    plain = "".join(c for c in decomposed if unicodedata.category(c) != "Mn")
-    return " ".join(plain.split())
 
 
 @dataclass(frozen=True)

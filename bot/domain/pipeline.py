@@ -37,6 +37,7 @@ from typing import Any
 
 from bot.domain.calendar import add_months, add_working_days, age_in_months
 from bot.domain.rulebook import Rulebook, RulebookError
+from bot.domain.words import fold
 
 
 class Stage(StrEnum):
@@ -520,6 +521,11 @@ def alias_problem(alias: str) -> AliasProblem | None:
     if sum(1 for word in alias.split() if word[0].isupper()) >= FULL_NAME_WORDS:
         return AliasProblem.FULL_NAME
     return None
+
+
+def alias_key(alias: str) -> str:
+    """Return what makes two aliases the same in a cell: case and diacritics do not count."""
+    return fold(alias)
 
 
 def first_admissible_month(birth: Birth, rules: RecruitmentRules) -> date:

@@ -85,6 +85,10 @@ class Rulebook:
             merged.update(eras[0].values)  # before the first era: the oldest rules we know
         return merged
 
+    def era_starts(self, name: str) -> list[date]:
+        """Return the days on which the rules of section `name` changed, oldest first."""
+        return [era.effective_from for era in self._sections.get(name, [])]
+
     def value(self, section: str, key: str, on: date) -> Any:
         values = self.section(section, on)
         if key not in values:

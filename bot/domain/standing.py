@@ -27,6 +27,7 @@ from bot.domain.meetings import (
     is_thematic,
     rules_on,
 )
+from bot.domain.periods import first_owed_month
 from bot.domain.rulebook import Rulebook
 
 
@@ -190,12 +191,11 @@ def current_reports(reports: Iterable[MeetingReport], rulebook: Rulebook) -> lis
 
 
 def tracked_from_month(period: Period, tracked_since: date | None) -> int:
-    """Return the first month of the period's year that is judged (13 when none is)."""
-    if tracked_since is None or tracked_since.year < period.year:
-        return 1
-    if tracked_since.year > period.year:
-        return 13
-    return tracked_since.month
+    """Return the first month of the period's year that is judged (13 when none is).
+
+    The rule of `bot.domain.periods.first_owed_month`, which the summaries apply too.
+    """
+    return first_owed_month(period.year, tracked_since)
 
 
 def period_standing(

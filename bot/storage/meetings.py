@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, tzinfo
+from datetime import date, datetime
 from typing import Any
 
 import aiosqlite
@@ -160,7 +160,8 @@ class MeetingRepository:
         """
         if regular and (existing := await self.regular_of_month(report.cell_id, report.held_on)):
             raise MonthAlreadyReported(existing)
-        values = _values(report, regular, by_user, at)
+        # First arrival: a later replace() keeps it, so a correction does not make it late.
+        values = {**_values(report, regular, by_user, at), "received_at": timestamp(at)}
         columns = ", ".join(values)
         placeholders = ", ".join(f":{c}" for c in values)
         try:
@@ -286,25 +287,6 @@ class MeetingRepository:
             )
             for r in rows
         ]
-
-    async def tracked_since(self, cell_id: int, zone: tzinfo) -> date | None:
-        """Return the first day the cell could report: its first secretary or first meeting.
-
-        Months before it are not counted as missing: the bot cannot know about them. The
-        grant is a UTC moment; its day is the day in `zone`, where the secretary lives.
-        """
-        row = await self._db.fetch_one(
-            "SELECT (SELECT MIN(granted_at) FROM user_roles"
-            "        WHERE unit_id = ? AND role = 'secretary') AS granted,"
-            "       (SELECT MIN(held_on) FROM meeting_reports WHERE cell_id = ?) AS held",
-            (cell_id, cell_id),
-        )
-        days = []
-        if row is not None and row["granted"] is not None:
-            days.append(datetime.fromisoformat(row["granted"]).astimezone(zone).date())
-        if row is not None and row["held"] is not None:
-            days.append(date.fromisoformat(row["held"]))
-        return min(days, default=None)
 
     async def update_roll(self, cell_id: int, roll: Roll) -> None:
         """Correct the cell's roll (full, probationary, exempt members)."""

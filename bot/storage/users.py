@@ -17,6 +17,7 @@ CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 # holds only unsalted hashes that would take a GPU centuries to reverse. Links carry the code,
 # so its length costs users nothing.
 CODE_LENGTH = 14
+MAX_DISPLAY_NAME = 64  # Telegram allows 64 + 64 characters for first and last name
 
 
 def new_invite_code() -> str:
@@ -144,13 +145,15 @@ class InviteRepository:
         return code
 
     async def redeem(
-        self, code: str, channel: str, user_key: str, now: datetime
+        self, code: str, channel: str, user_key: str, now: datetime,
+        display_name: str | None = None,
     ) -> tuple[str, Grant | None]:
         """Use a code for this chat identity. Return (status, grant).
 
         status is "ok", "unknown", "expired", "used", or "mine" when this very identity used
         it before (a code sent twice). Redeeming creates the user and the grant in the same
-        transaction as marking the code used, so a code works exactly once.
+        transaction as marking the code used, so a code works exactly once. The profile's
+        `display_name`, if any, is kept for the organisers' list of cells not reported.
         """
         async with self._db.transaction() as conn:
             cursor = await conn.execute(
@@ -173,6 +176,11 @@ class InviteRepository:
                 " VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
                 (user_id, invite["role"], invite["unit_id"], timestamp(now)),
             )
+            name = " ".join((display_name or "").split())[:MAX_DISPLAY_NAME]
+            if name:
+                await conn.execute(
+                    "UPDATE users SET display_name = ? WHERE id = ?", (name, user_id)
+                )
             await conn.execute(
                 "UPDATE invites SET used_by = ?, used_at = ? WHERE code_hash = ?",
                 (user_id, timestamp(now), _hash(code)),

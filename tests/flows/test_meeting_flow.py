@@ -393,6 +393,8 @@ async def test_the_standing_counts_the_year_in_english_and_vietnamese(
     dispatcher: Dispatcher, db: Database, world: World, clock: Clock
 ) -> None:
     repo = MeetingRepository(db)
+    # Tracked since September: September and November reported, October missing.
+    await OrgRepository(db).set_tracked_from(world.cell_ids["TL-01"], date(2026, 9, 1))
     rows = [
         report(world, date(2026, 9, 30), present=17, excused=1),  # 89.5 %, one unexcused
         report(
@@ -452,6 +454,7 @@ async def test_in_january_the_standing_still_judges_last_year_whole(
     dispatcher: Dispatcher, db: Database, world: World, clock: Clock
 ) -> None:
     repo = MeetingRepository(db)
+    await OrgRepository(db).set_tracked_from(world.cell_ids["TL-01"], date(2025, 1, 1))
     for month in range(1, 12):  # January to November 2025, no thematic meeting in Q4
         await repo.save(report(world, date(2025, month, 10)), regular=True, by_user=None,
                         at=clock())

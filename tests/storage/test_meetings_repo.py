@@ -215,24 +215,6 @@ async def test_the_latest_meeting_is_the_most_recent_day_then_the_last_saved(
     assert latest is not None and latest.id == last
 
 
-async def test_tracking_starts_on_the_local_day_the_first_secretary_was_granted(
-    db: Database,
-) -> None:
-    from datetime import datetime
-
-    from bot.storage.org import OrgRepository
-    from bot.storage.users import UserRepository
-    from tests.support import VN, seed_world
-
-    # 1 November 2026, 03:00 in Vietnam is still 31 October in UTC.
-    granted = datetime(2026, 11, 1, 3, 0, tzinfo=VN)
-    world = await seed_world(db, granted)
-    assert await OrgRepository(db).get(world.cell_ids["TL-02"]) is not None
-    assert await UserRepository(db).find("test", "sec-2") is not None
-    since = await MeetingRepository(db).tracked_since(world.cell_ids["TL-02"], VN)
-    assert since == date(2026, 11, 1)
-
-
 async def test_reports_saved_before_the_four_mass_organisations_keep_their_meaning(
     tmp_path: Path,
 ) -> None:
