@@ -155,6 +155,16 @@ async def test_a_secretary_registers_and_reports_a_meeting_by_typing_numbers(
     assert len(saved.disseminated_to) == 2 and Dissemination.HAMLET_BOARD in saved.disseminated_to
 
 
+async def test_an_organiser_registers_and_reads_the_summary_over_zalo(
+    zalo: ZaloChannel, fake: ZaloFake, db: Database, clock: Clock, world: World
+) -> None:
+    code = await InviteRepository(db).create(Role.STAFF, world.district_id, clock(), 7)
+    await say(fake, f"/start {code}", "organiser of Huyện Cần Đước", user=OTHER)
+    summary = await say(fake, "/summary", "Summary of Huyện Cần Đước", user=OTHER)
+    assert "2 cells" in summary and "missing: 2" in summary  # nothing reported yet
+    assert all(len(c.text) <= TEXT_LIMIT for c in fake.messages_to(OTHER))
+
+
 async def test_the_zalo_profile_name_is_kept_at_registration(
     zalo: ZaloChannel, fake: ZaloFake, db: Database, clock: Clock, world: World
 ) -> None:
