@@ -9,7 +9,6 @@ age check, and dates.
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from typing import TypedDict, cast
 
@@ -29,12 +28,18 @@ from bot.core.messages import Choice, Reply
 from bot.core.parsing import parse_month_year
 from bot.domain.pipeline import (
     ENTRY_STAGES,
+    AliasProblem,
     Birth,
     Move,
     Stage,
+    alias_problem,
     check_date,
+    first_admissible_month,
     moves_for,
+    policy_of,
+    rules_on,
     status,
+    too_young_at_entry,
     warnings_for,
 )
 from bot.storage.recruitment import AliasInUse, RecruitmentRepository
@@ -52,8 +57,6 @@ from handlers.recruitment_texts import (
 
 NAME = "recruit_add"
 MAX_AGE_YEARS = 100  # a birth year further back is a typo
-# A run of digits this long looks like an ID card or phone number, never an alias.
-ID_LIKE = re.compile(r"\d{6,}")
 
 
 class EntryDraft(TypedDict, total=False):
@@ -112,15 +115,40 @@ def alias_taken(ctx: Ctx, alias: str) -> str:
     )
 
 
+def initials(alias: str) -> str:
+    """Suggest the initials of what looks like a full name: "Nguyễn Văn An" → "NVA"."""
+    return "".join(word[0] for word in alias.split()).upper()
+
+
+def privacy_refusal(ctx: Ctx, alias: str, problem: AliasProblem) -> str:
+    """Say politely why an alias could identify the person, and what to type instead."""
+    if problem is AliasProblem.FULL_NAME:
+        return ctx.t(
+            "\"{alias}\" looks like a full name, and no full names are kept. Please type "
+            "initials such as {initials}, or a nickname.",
+            alias=alias,
+            initials=initials(alias),
+        )
+    if problem is AliasProblem.DATE:
+        return ctx.t(
+            "An alias must not contain a date: with it the person could be recognised. The "
+            "birth month and year are asked next. Please type initials or a nickname."
+        )
+    if problem is AliasProblem.NUMBER:
+        return ctx.t(
+            "A number alone may be an ID and says nothing to the cell. Please type initials or "
+            "a nickname."
+        )
+    return ctx.t(
+        "An alias must not contain an ID or phone number. Please type initials or a nickname."
+    )
+
+
 async def received_alias(ctx: Ctx, alias: str | None) -> Outcome:
     alias = alias or ""
-    if ID_LIKE.search(alias):
-        return Invalid(
-            ctx.t(
-                "An alias must not contain an ID or phone number. Please type initials or a "
-                "nickname."
-            )
-        )
+    problem = alias_problem(alias)
+    if problem is not None:
+        return Invalid(privacy_refusal(ctx, alias, problem))
     if await RecruitmentRepository(ctx.db).alias_in_use(answers(ctx)["cell"], alias):
         return Invalid(alias_taken(ctx, alias))
     answers(ctx)["alias"] = alias
@@ -207,7 +235,22 @@ def add_summary(ctx: Ctx) -> str:
     ]
     warnings = warnings_for([], stage, on, birth, ctx.rules, holidays_for(ctx))
     lines += ["⚠ " + warning_text(ctx, w, on) for w in warnings]
+    if too_young_at_entry(birth, ctx.today, policy_of(ctx.rules)):
+        lines.append("⚠ " + young_warning(ctx, birth))
     return "\n".join(lines)
+
+
+def young_warning(ctx: Ctx, birth: Birth) -> str:
+    """Warn that someone under the policy's age cannot be admitted for years yet."""
+    rules = rules_on(ctx.rules, ctx.today)
+    return ctx.t(
+        "{alias} is under {young}: the cell cannot vote on admitting them before {month}, when "
+        "they are {adult} (counted in months).",
+        alias=answers(ctx)["alias"],
+        young=ctx.t.number(policy_of(ctx.rules).young_entry_years),
+        adult=ctx.t.number(rules.min_age_months // 12),
+        month=ctx.t.month(first_admissible_month(birth, rules)),
+    )
 
 
 def add_fields(ctx: Ctx) -> list[tuple[str, str]]:

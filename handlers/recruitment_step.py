@@ -11,10 +11,12 @@ person stays at their stage (bot.domain.pipeline).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import TypedDict, cast
 
 from bot.core.flow import (
+    Answer,
     ChoiceStep,
     Ctx,
     DateStep,
@@ -34,6 +36,7 @@ from bot.domain.pipeline import (
     Move,
     Stage,
     Votes,
+    alias_key,
     allowed_moves,
     check_date,
     check_eligible,
@@ -144,7 +147,26 @@ async def begin(ctx: Ctx, args: str) -> Outcome:
 
 
 def ask_person(ctx: Ctx) -> str:
-    return ctx.t("Whose step do you want to record?")
+    return ctx.t("Whose step do you want to record? Tap the person, or type the alias.")
+
+
+@dataclass
+class PersonStep(ChoiceStep):
+    """A person is picked by tap, number or label, or by typing the alias alone."""
+
+    async def receive(self, ctx: Ctx, answer: Answer) -> Outcome:
+        typed = alias_key(answer.text)
+        if answer.key is not None or not typed or typed.isdigit():
+            return await super().receive(ctx, answer)
+        people = await open_people(ctx, answers(ctx)["cell"])
+        found = [p for p in people if alias_key(p.alias) == typed]  # case, diacritics aside
+        if len(found) == 1:
+            return await received_person(ctx, str(found[0].id))
+        return Invalid(ctx.t(
+            "No open record goes by \"{typed}\". Please tap the person, or type the alias or "
+            "the number.",
+            typed=answer.text.strip(),
+        ))
 
 
 async def person_choices(ctx: Ctx) -> list[Choice]:
@@ -425,7 +447,7 @@ async def save_step(ctx: Ctx) -> Outcome:
             failures = failures_pending(person.history, person.failed_votes) + 1
             lines = [
                 ctx.t(
-                    "Kept: the vote of {date} did not pass ({arithmetic})",
+                    "Kept: the vote of {date} did not pass. {arithmetic}",
                     date=ctx.t.date(on),
                     arithmetic=vote_arithmetic(ctx, votes, on),
                 ),
@@ -444,7 +466,7 @@ async def save_step(ctx: Ctx) -> Outcome:
 FLOW = Flow(
     NAME,
     [
-        ChoiceStep("person", ask_person, person_choices, received_person),
+        PersonStep("person", ask_person, person_choices, received_person),
         ChoiceStep("move", ask_move, move_choices, received_move),
         DateStep("move_date", ask_move_date, received_move_date),
         # Asked for some steps only: unnumbered, so "(3/4)" never jumps.

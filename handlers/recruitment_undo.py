@@ -12,7 +12,7 @@ from bot.core.messages import Choice, Reply
 from bot.domain.pipeline import policy_of
 from bot.i18n import N_
 from bot.storage.recruitment import AliasInUse, RecruitmentRepository
-from handlers.recruitment_texts import record_gone, stage_label
+from handlers.recruitment_texts import hours, record_gone, stage_label
 
 NAME = "recruit_undo"
 
@@ -48,8 +48,8 @@ async def undoable(ctx: Ctx) -> list[Choice]:
 
 def nothing_to_undo(ctx: Ctx) -> str:
     return ctx.t(
-        "You have recorded nothing in the last {hours} hours that can still be undone.",
-        hours=ctx.t.number(policy_of(ctx.rules).undo_hours),
+        "You have recorded nothing in the last {hours} that can still be undone.",
+        hours=hours(ctx, policy_of(ctx.rules).undo_hours),
     )
 
 
@@ -110,9 +110,9 @@ async def received_undo_confirm(ctx: Ctx, key: str) -> Outcome:
         ))])
     if not undone:
         return Done([Reply(ctx.t(
-            "That step can no longer be undone: a later step was recorded, or more than {hours} "
-            "hours have passed. Nothing was changed.",
-            hours=ctx.t.number(policy_of(ctx.rules).undo_hours),
+            "That step can no longer be undone: a later step was recorded, or its {hours} for "
+            "an undo are over. Nothing was changed.",
+            hours=hours(ctx, policy_of(ctx.rules).undo_hours),
         ))])
     person = await repo.get(recruit_id)
     if person is None:

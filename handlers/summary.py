@@ -49,6 +49,7 @@ from bot.storage.database import Database
 from bot.storage.org import OrgRepository
 from bot.storage.reads import ReadLog
 from bot.storage.summaries import SummaryRepository
+from handlers.ratings import headline_lines
 from handlers.recruitment_texts import holidays_for
 from handlers.scope import organiser_units
 
@@ -346,7 +347,12 @@ async def show_summary(ctx: Ctx, unit_id: int, period: Period) -> Outcome:
         return Invalid(ctx.t("I cannot find your unit. Please ask your administrator."))
     summary = await load_summary(ctx.db, ctx.rules, unit_id, period, ctx.now, holidays_for(ctx))
     await ReadLog(ctx.db).record(ctx.user.id, unit_id, "summary", ctx.now)
-    return Done([Reply(text) for text in pack(summary_sections(ctx, unit.name, summary))])
+    sections = summary_sections(ctx, unit.name, summary)
+    if period.kind is PeriodKind.YEAR:  # the ratings' headline (per commune: /xeploai)
+        ratings = await headline_lines(ctx, [unit_id], period.year, communes=False)
+        if ratings:
+            sections.insert(-1, "\n".join(ratings))
+    return Done([Reply(text) for text in pack(sections)])
 
 
 async def show_missing(ctx: Ctx, unit_id: int, period: Period) -> Outcome:
