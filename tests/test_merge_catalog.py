@@ -9,7 +9,7 @@ from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po, write_po
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
-import merge_catalog  # noqa: E402
+import merge_catalog
 
 
 def write(path: Path, messages: dict[str, str]) -> Path:
