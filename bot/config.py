@@ -6,13 +6,36 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 SUPPORTED_LOCALES = ("vi", "en")
+ZALO_API_URL = "https://bot-api.zaloplatforms.com"
+ZALO_LISTEN = ("127.0.0.1", 8080)
+ZALO_FREE_MONTHLY_MESSAGES = 3000  # the free plan, as reported in 2026
+SECRET_LENGTHS = range(8, 257)  # what setWebhook accepts as secret_token
 
 
 class ConfigError(ValueError):
     """A setting is missing or malformed; the message names the variable."""
+
+
+@dataclass(frozen=True)
+class ZaloSettings:
+    """The Zalo Bot API channel: polling, or a webhook when its URL and secret are set."""
+
+    token: str
+    api_url: str = ZALO_API_URL
+    webhook_url: str | None = None  # public HTTPS address Zalo posts updates to
+    webhook_secret: str | None = None  # the X-Bot-Api-Secret-Token Zalo sends with them
+    listen: tuple[str, int] = ZALO_LISTEN  # where the webhook and the files are served
+    files_url: str | None = None  # public address of the files served at `listen`
+    monthly_messages: int = ZALO_FREE_MONTHLY_MESSAGES  # the plan's quota, for warnings
+
+    @property
+    def serves_http(self) -> bool:
+        """Tell whether the bot listens at all (for the webhook or for files)."""
+        return self.webhook_url is not None or self.files_url is not None
 
 
 @dataclass(frozen=True)
@@ -23,6 +46,7 @@ class Settings:
     timezone: ZoneInfo
     locale: str
     rules_path: Path | None
+    zalo: ZaloSettings | None = None  # None: ZALO_BOT_TOKEN is not set
 
     @property
     def telegram_base_url(self) -> str:
@@ -58,4 +82,51 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     rules_path = Path(rules) if rules else None
     if rules_path is not None and not rules_path.is_file():
         raise ConfigError(f"CHIBO_RULES={rules!r} is not a readable file")
-    return Settings(token, api_url, database, zone, locale, rules_path)
+    return Settings(token, api_url, database, zone, locale, rules_path, load_zalo(env))
+
+
+def load_zalo(env: Mapping[str, str]) -> ZaloSettings | None:
+    """Read the ZALO_* settings; None when no Zalo token is set (and nothing else is)."""
+    token = env.get("ZALO_BOT_TOKEN", "").strip() or None
+    webhook_url = _url(env, "ZALO_WEBHOOK_URL")
+    secret = env.get("ZALO_WEBHOOK_SECRET", "").strip() or None
+    files_url = _url(env, "ZALO_FILES_URL")
+    if token is None:
+        stray = [name for name in ("ZALO_WEBHOOK_URL", "ZALO_WEBHOOK_SECRET", "ZALO_FILES_URL")
+                 if env.get(name, "").strip()]
+        if stray:
+            raise ConfigError(f"{stray[0]} is set but ZALO_BOT_TOKEN is not")
+        return None
+    if ":" not in token or any(c.isspace() for c in token):
+        raise ConfigError("ZALO_BOT_TOKEN does not look like a Zalo bot token (id:secret)")
+    api_url = _url(env, "ZALO_API_URL") or ZALO_API_URL
+    if (webhook_url is None) != (secret is None):
+        raise ConfigError("ZALO_WEBHOOK_URL and ZALO_WEBHOOK_SECRET go together: set both")
+    if secret is not None and (len(secret) not in SECRET_LENGTHS
+                               or not (secret.isascii() and secret.isprintable())):
+        raise ConfigError("ZALO_WEBHOOK_SECRET must be 8 to 256 ASCII characters")
+    listen_text = env.get("ZALO_LISTEN", "").strip()
+    listen = _listen_address(listen_text) if listen_text else ZALO_LISTEN
+    quota_text = env.get("ZALO_MONTHLY_MESSAGES", "").strip()
+    if quota_text and not (quota_text.isdigit() and int(quota_text) > 0):
+        raise ConfigError("ZALO_MONTHLY_MESSAGES must be a whole number above 0")
+    quota = int(quota_text) if quota_text else ZALO_FREE_MONTHLY_MESSAGES
+    return ZaloSettings(token, api_url, webhook_url, secret, listen, files_url, quota)
+
+
+def _url(env: Mapping[str, str], name: str) -> str | None:
+    """Return the http(s) URL in `name` without a trailing slash, or None when unset."""
+    value = env.get(name, "").strip().rstrip("/")
+    if not value:
+        return None
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(f"{name} must be a URL starting with http:// or https://")
+    return value
+
+
+def _listen_address(value: str) -> tuple[str, int]:
+    host, sep, port = value.rpartition(":")
+    if not sep or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ConfigError("ZALO_LISTEN must be host:port, for example 127.0.0.1:8080")
+    return host.strip("[]") or "0.0.0.0", int(port)

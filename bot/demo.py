@@ -70,7 +70,7 @@ async def seed_demo(db: Database, now: datetime) -> DemoSummary:
     """Create or refresh the demo district and its users; safe to run again."""
     cells = demo_cells()
     org = OrgRepository(db)
-    await org.import_cells(cells)
+    await org.import_cells(cells, at=now)
     users = UserRepository(db)
     district = await org.by_path([DISTRICT])
     assert district is not None

@@ -14,11 +14,13 @@ def registry() -> Registry:
         admin,
         help,
         language,
+        link,
         meeting_report,
         ratings,
         recruitment,
         standing,
         start,
+        summary,
     )
 
     # The everyday tasks first: this is the order of /help and of the Telegram menu.
@@ -27,8 +29,12 @@ def registry() -> Registry:
         *meeting_report.COMMANDS,  # /baocao: a secretary reports a cell meeting
         *standing.COMMANDS,  # /tinhhinh: a cell's indicators, for its secretary and organisers
         *recruitment.COMMANDS,  # /phattrien: a cell's recruitment pipeline, secretaries only
+        *summary.COMMANDS,  # /tonghop, /chuabaocao: an organiser's area for a period
         *ratings.COMMANDS,  # /xeploai: load the annual ratings, read a year's headline
         *admin.COMMANDS,  # /moi: invites, admins only
         *language.COMMANDS,  # /ngonngu: Tiếng Việt or English
+        *link.COMMANDS,  # /lienket: one account on Telegram and Zalo
         *help.COMMANDS,  # /help: the commands of the user's roles
+    ], handed_over=[
+        *recruitment.HANDED_OVER,  # /phattrien's tasks, each a flow of its own
     ])

@@ -1,12 +1,14 @@
 """/baocao (/report): a secretary reports a cell meeting, then sees the cell's standing.
 
     [cell]* ─► date ─► kind ─► [replace]† ─► [topic]‡ ─► minutes ─► present ⇄ [roll…]
-      ─► [excused]§ ─► resolution ─► [tasks]¶ ─► dissemination ─► note ─► review
-    review: Save ─► (month taken and not confirmed: replace) ─► saved + standing
+      ─► [excused]§ ─► guest ─► [previous tasks]# ─► resolution ─► [tasks ─► dissemination]¶
+      ─► note ─► review
+    review: Save ─► (month taken and not confirmed: replace) ─► saved + what changed
             Edit ─► one field ─► review          Cancel ─► nothing saved
 
     * only for the secretary of several cells    † the month already has a regular report
     ‡ thematic or combined only                  § only when someone was absent
+    # only when last month's regular report had concrete tasks
     ¶ only when the resolution was adopted
 
 Steps in brackets are not counted in the "(n/m)" position, so the count never jumps.
@@ -20,6 +22,7 @@ from typing import Any
 
 from bot.core.commands import Command
 from bot.core.flow import (
+    SKIP,
     Answer,
     ChoiceStep,
     Ctx,
@@ -36,8 +39,9 @@ from bot.core.flow import (
 )
 from bot.core.matching import fold
 from bot.core.messages import Choice, Reply
-from bot.core.parsing import typed_example
+from bot.core.parsing import parse_minutes, typed_example
 from bot.domain.meetings import (
+    MASS_ORGANISATIONS,
     MAX_MINUTES,
     MAX_NOTE_CHARS,
     MAX_ROLL,
@@ -52,22 +56,32 @@ from bot.domain.meetings import (
     Roll,
     check_date,
     check_roll,
-    evaluate_with,
+    check_topic,
+    evaluate,
     is_regular,
     kind_is_regular,
     max_report_age_days,
     needs_topic,
     parse_targets,
-    rules_on,
     validate,
 )
 from bot.domain.org import Role
+from bot.domain.standing import Share
 from bot.i18n import N_
 from bot.storage.meetings import MeetingRepository, MonthAlreadyReported
 from bot.storage.org import OrgRepository
 from handlers.common import which_cell_step, with_own_cell
 from handlers.recruitment_roll import roll_news
-from handlers.standing import KIND_LABELS, TARGET_LABELS, low_attendance_warning, standing_text
+from handlers.standing import (
+    KIND_LABELS,
+    TARGET_LABELS,
+    attendance_flags,
+    dissemination_flags,
+    duration_flags,
+    saved_text,
+    share_text,
+    yes_no_text,
+)
 
 ROLL_STEPS = ("roll_full", "roll_probationary", "roll_exempt")
 # Typed ways to reach the roll correction at the attendance question ("sửa", "correct"…).
@@ -99,6 +113,7 @@ def draft_report(ctx: Ctx) -> MeetingReport:
     expected = roll_of(ctx).expected
     present = int(d["present"])
     adopted = bool(d["adopted"])
+    done = d.get("previous_done") if d.get("previous_total") else None
     return MeetingReport(
         cell_id=int(d["cell_id"]),
         held_on=held_on(ctx),
@@ -110,9 +125,18 @@ def draft_report(ctx: Ctx) -> MeetingReport:
         excused=int(d.get("excused") or 0) if present < expected else 0,
         resolution_adopted=adopted,
         tasks=int(d.get("tasks") or 0) if adopted else 0,
-        disseminated_to=parse_targets(d["targets"]) if adopted else frozenset(),
+        disseminated_to=draft_targets(d["targets"]) if adopted else frozenset(),
         note=d.get("note"),
+        previous_tasks_done=done,
+        previous_tasks_total=None if done is None else int(d["previous_total"]),
+        upper_guest=d.get("upper_guest"),
     )
+
+
+def draft_targets(keys: list[str]) -> frozenset[Dissemination]:
+    """Read the targets of a draft; one begun before migration 010 may say "mass_orgs"."""
+    unions = [t.value for t in MASS_ORGANISATIONS]
+    return parse_targets(k for key in keys for k in (unions if key == "mass_orgs" else [key]))
 
 
 def complete(ctx: Ctx) -> bool:
@@ -135,6 +159,8 @@ async def use_cell(ctx: Ctx, cell_id: int) -> Outcome:
         return Invalid(ctx.t("I cannot find your cell. Please ask your organiser."))
     ctx.draft["cell_id"] = cell.id
     ctx.draft["cell_name"] = cell.name
+    parent = None if cell.parent_id is None else await OrgRepository(ctx.db).get(cell.parent_id)
+    ctx.draft["parent_name"] = "" if parent is None else parent.name
     ctx.draft["roll"] = ctx.draft["cell_roll"] = {
         "full": cell.full_members,
         "probationary": cell.probationary_members,
@@ -166,16 +192,18 @@ async def received_date(ctx: Ctx, day: date) -> Outcome:
         )
     if error is ReportError.DATE_TOO_OLD:
         days = max_report_age_days(ctx.rules)
-        return Invalid(
-            ctx.t(
-                "A meeting can be reported up to {days} days after it was held. "
-                "Please type a date from {first} on, or tell your commune organiser.",
-                days=ctx.t.number(days),
-                first=ctx.t.date(ctx.today - timedelta(days=days)),
-            )
-        )
+        return Invalid(ctx.t.plural(
+            "A meeting can be reported up to {n} day after it was held. Please type a date "
+            "from {first} on, or tell {committee}.",
+            "A meeting can be reported up to {n} days after it was held. Please type a date "
+            "from {first} on, or tell {committee}.",
+            days,
+            first=ctx.t.date(ctx.today - timedelta(days=days)),
+            committee=parent_committee(ctx),
+        ))
     ctx.draft["held_on"] = day.isoformat()
     if "kind" in ctx.draft:  # the date was edited: the month may already have its report
+        await refresh_previous(ctx)
         taken = await month_taken(ctx)
         if taken:
             return Next("replace", force=True)
@@ -188,6 +216,8 @@ def kind_choices(ctx: Ctx) -> list[Choice]:
 
 async def received_kind(ctx: Ctx, key: str) -> Outcome:
     ctx.draft["kind"] = key
+    if "previous_total" in ctx.draft:  # edited: a thematic meeting reviews no earlier tasks
+        await refresh_previous(ctx)
     if await month_taken(ctx):
         return Next("replace", force=True)
     return after_kind(ctx)
@@ -252,6 +282,8 @@ def ask_topic(ctx: Ctx) -> str:
 
 
 def received_topic(ctx: Ctx, topic: str | None) -> Outcome:
+    if topic is not None and check_topic(topic) is ReportError.TOPIC_NO_LETTER:
+        return Invalid(ctx.t("A topic is words: please type what the meeting was about."))
     ctx.draft["topic"] = topic
     return Next("minutes")
 
@@ -260,7 +292,23 @@ def received_topic(ctx: Ctx, topic: str | None) -> Outcome:
 
 
 def ask_minutes(ctx: Ctx) -> str:
-    return ctx.t("How long did the meeting last, in minutes? Tap or type a number.")
+    return ctx.t(
+        "How long did the meeting last? Type the minutes (95) or the hours (2 giờ, 1h30), or "
+        "tap a button: each shows the minutes themselves."
+    )
+
+
+def minutes_refused(ctx: Ctx, minutes: int) -> str | None:
+    """Say why a typed duration is refused; a small number was probably meant as hours."""
+    if minutes >= MIN_MINUTES:
+        return None
+    return ctx.t.plural(
+        "{n} minute is too short for a meeting. Type the minutes (95) or the hours with their "
+        "unit (2 giờ, 2h, 1h30).",
+        "{n} minutes is too short for a meeting. Type the minutes (95) or the hours with their "
+        "unit (2 giờ, 2h, 1h30).",
+        minutes,
+    )
 
 
 def received_minutes(ctx: Ctx, minutes: int) -> Outcome:
@@ -287,16 +335,28 @@ class PresentStep(NumberStep):
                 word=ctx.t(ROLL_WORD),
             ))
         outcome = await super().receive(ctx, answer)
-        if isinstance(outcome, Invalid):
-            return Invalid(
-                ctx.t(
-                    "Please type how many members attended: a whole number from 0 to {expected}. "
-                    "To correct the roll, type \"{word}\".",
-                    expected=ctx.t.number(roll_of(ctx).expected),
-                    word=ctx.t(ROLL_WORD),
-                )
-            )
-        return outcome
+        if not isinstance(outcome, Invalid):
+            return outcome
+        expected = roll_of(ctx).expected
+        typed_number = self.parse(answer.key or answer.text)
+        if typed_number is not None and typed_number > expected:
+            return Invalid(ctx.t.plural(
+                "{present} is more than the {n} member expected. Members exempt from meetings "
+                "who attend are not counted: the attendance rate leaves them out. If the roll "
+                "is wrong, type \"{word}\".",
+                "{present} is more than the {n} members expected. Members exempt from meetings "
+                "who attend are not counted: the attendance rate leaves them out. If the roll "
+                "is wrong, type \"{word}\".",
+                expected,
+                present=ctx.t.number(typed_number),
+                word=ctx.t(ROLL_WORD),
+            ))
+        return Invalid(ctx.t(
+            "Please type how many members attended: a number from 0 to {expected}. "
+            "To correct the roll, type \"{word}\".",
+            expected=ctx.t.number(expected),
+            word=ctx.t(ROLL_WORD),
+        ))
 
 
 async def ask_present(ctx: Ctx) -> str:
@@ -328,7 +388,7 @@ def received_present(ctx: Ctx, present: int) -> Outcome:
     absent = roll_of(ctx).expected - present
     if absent == 0:
         ctx.draft["excused"] = 0
-        return Next("resolution")
+        return Next("guest")
     # Other absentees, other reasons: ask again even while editing from the review.
     return Next("excused", force=changed or "excused" not in ctx.draft)
 
@@ -378,10 +438,12 @@ def roll_step(name: str) -> NumberStep:
 
 def ask_excused(ctx: Ctx) -> str:
     absent = roll_of(ctx).expected - int(ctx.draft["present"])
-    return ctx.t(
-        "{absent} members were absent. How many of them had a reason the cell accepted "
+    return ctx.t.plural(
+        "{n} member was absent. Did they have a reason the cell accepted (excused)? Tap 1 if "
+        "so, 0 if not (unexcused).",
+        "{n} members were absent. How many of them had a reason the cell accepted "
         "(excused)? The others count as unexcused.",
-        absent=ctx.t.number(absent),
+        absent,
     )
 
 
@@ -396,6 +458,68 @@ def excused_quick(ctx: Ctx) -> list[int]:
 
 def received_excused(ctx: Ctx, excused: int) -> Outcome:
     ctx.draft["excused"] = excused
+    return Next("guest")
+
+
+# The upper-level guest and last month's tasks (the district's fields, each skippable) -----
+
+
+def ask_guest(ctx: Ctx) -> str:
+    return ctx.t("Did a member of the upper-level Party committee attend the meeting?")
+
+
+def guest_choices(ctx: Ctx) -> list[Choice]:
+    return [*yes_no(ctx), Choice(SKIP, ctx.t("Skip"))]
+
+
+async def received_guest(ctx: Ctx, key: str) -> Outcome:
+    ctx.draft["upper_guest"] = {"yes": True, "no": False}.get(key)
+    await refresh_previous(ctx)
+    if ctx.draft["previous_total"]:
+        return Next("previous_tasks")
+    return Next("resolution")
+
+
+async def previous_total(ctx: Ctx) -> int:
+    """Return the concrete tasks of last month's regular report; 0 when there is nothing to ask.
+
+    Only a regular meeting reviews last month's resolution (DOMAIN.md §1.2, part 4).
+    """
+    if not kind_is_regular(kind_of(ctx), held_on(ctx), ctx.rules):
+        return 0
+    last_month = held_on(ctx).replace(day=1) - timedelta(days=1)
+    previous = await MeetingRepository(ctx.db).regular_of_month(int(ctx.draft["cell_id"]),
+                                                                last_month)
+    if previous is None or not previous.report.resolution_adopted:
+        return 0
+    return previous.report.tasks
+
+
+async def refresh_previous(ctx: Ctx) -> None:
+    """Look up last month's tasks again; an answer about other tasks is dropped."""
+    total = await previous_total(ctx)
+    if ctx.draft.get("previous_total") != total:
+        ctx.draft["previous_total"] = total
+        ctx.draft["previous_done"] = None
+
+
+def ask_previous_tasks(ctx: Ctx) -> str:
+    return ctx.t.plural(
+        "Last month's resolution had {n} concrete task. How many of them are done? "
+        "Type or tap the number done, or Skip.",
+        "Last month's resolution had {n} concrete tasks. How many of them are done? "
+        "Type or tap the number done, or Skip.",
+        int(ctx.draft["previous_total"]),
+    )
+
+
+def received_previous_tasks(ctx: Ctx, done: int) -> Outcome:
+    ctx.draft["previous_done"] = done
+    return Next("resolution")
+
+
+def skipped_previous_tasks(ctx: Ctx) -> Outcome:
+    ctx.draft["previous_done"] = None
     return Next("resolution")
 
 
@@ -449,10 +573,28 @@ def received_dissemination(ctx: Ctx, keys: list[str]) -> Outcome:
     return Next("note")
 
 
+# The committee a hamlet cell's note goes to, named after the cell's parent unit.
+COMMITTEES = (
+    ("thi tran", N_("the township Party committee")),
+    ("phuong", N_("the ward Party committee")),
+    ("xa", N_("the commune Party committee")),
+)
+UPPER_COMMITTEE = N_("the upper-level Party committee")
+
+
+def parent_committee(ctx: Ctx) -> str:
+    """Name the committee above the cell: "Đảng ủy thị trấn" for a town's cell, not "xã"."""
+    parent = fold(ctx.draft.get("parent_name", ""))
+    label = next((name for prefix, name in COMMITTEES if parent.startswith(prefix + " ")),
+                 UPPER_COMMITTEE)
+    return ctx.t(label)
+
+
 def ask_note(ctx: Ctx) -> str:
     return ctx.t(
-        "Anything to add for the commune? Type a short note (up to {most} characters) or "
+        "Anything to tell {committee}? Type a short note (up to {most} characters) or "
         "tap Skip. Please write no names.",
+        committee=parent_committee(ctx),
         most=ctx.t.number(MAX_NOTE_CHARS),
     )
 
@@ -468,7 +610,6 @@ def received_note(ctx: Ctx, note: str | None) -> Outcome:
 def summary(ctx: Ctx) -> str:
     report = draft_report(ctx)
     t = ctx.t
-    rules = rules_on(ctx.rules, report.held_on)
     lines = [
         t("Please check the report before saving:"),
         t("Cell: {cell}", cell=ctx.draft.get("cell_name", "")),
@@ -477,12 +618,9 @@ def summary(ctx: Ctx) -> str:
     ]
     if report.topic:
         lines.append(t("Topic: {topic}", topic=report.topic))
-    minimum = rules.min_minutes(report.kind)
-    lines.append(t("Duration: {minutes} minutes", minutes=t.number(report.minutes)))
-    if minimum is not None and report.minutes < minimum:
-        lines.append(
-            t("  ⚠ shorter than the {minimum} minutes required", minimum=t.number(minimum))
-        )
+    result = evaluate(report, ctx.rules)  # flag here all the standing will flag
+    lines.append(t.plural("Duration: {n} minute", "Duration: {n} minutes", report.minutes))
+    lines += duration_flags(ctx, result)
     if ctx.draft.get("roll_changed"):
         roll = roll_of(ctx)
         lines.append(
@@ -494,14 +632,9 @@ def summary(ctx: Ctx) -> str:
             )
         )
     lines.append(
-        t(
-            "Present: {present} of {expected}",
-            present=t.number(report.present),
-            expected=t.number(report.expected),
-        )
+        t("Present: {share}", share=share_text(ctx, Share(report.present, report.expected)))
     )
-    if evaluate_with(report, rules).below_valid_share:
-        lines.append(low_attendance_warning(ctx, rules))
+    lines += attendance_flags(ctx, report, result)
     if report.absent:
         lines.append(
             t(
@@ -510,6 +643,15 @@ def summary(ctx: Ctx) -> str:
                 unexcused=t.number(report.unexcused),
             )
         )
+    lines.append(t("Upper-level guest: {answer}", answer=yes_no_text(ctx, report.upper_guest)))
+    if ctx.draft.get("previous_total"):
+        done = report.previous_tasks_done
+        lines.append(t(
+            "Last month's tasks done: {share}",
+            share=t("not said") if done is None else share_text(
+                ctx, Share(done, int(ctx.draft["previous_total"]))
+            ),
+        ))
     answer = t("Yes") if report.resolution_adopted else t("No")
     lines.append(t("Resolution adopted: {answer}", answer=answer))
     if report.resolution_adopted:
@@ -517,6 +659,8 @@ def summary(ctx: Ctx) -> str:
         lines.append(
             t("Passed on to: {targets}", targets=targets_text(ctx, report.disseminated_to))
         )
+        if report.disseminated_to:  # "nobody yet" says it already
+            lines += dissemination_flags(ctx, result)
     if report.note:
         lines.append(t("Note: {note}", note=report.note))
     if ctx.draft.get("replace_id"):
@@ -543,6 +687,9 @@ def edit_fields(ctx: Ctx) -> list[tuple[str, str]]:
     fields += [("minutes", t("Duration")), ("present", t("Present"))]
     if roll_of(ctx).expected > int(ctx.draft["present"]):
         fields.append(("excused", t("Excused absences")))
+    fields.append(("guest", t("Upper-level guest")))
+    if ctx.draft.get("previous_total"):
+        fields.append(("previous_tasks", t("Last month's tasks done")))
     fields.append(("resolution", t("Resolution adopted")))
     if ctx.draft.get("adopted"):
         fields += [("tasks", t("Concrete tasks")), ("dissemination", t("Passed on to"))]
@@ -551,17 +698,17 @@ def edit_fields(ctx: Ctx) -> list[tuple[str, str]]:
 
 
 async def save(ctx: Ctx) -> Outcome:
-    """Save (or replace) the report and answer with the cell's standing."""
+    """Save (or replace) the report; answer with what it changed in the cell's standing."""
     report = draft_report(ctx)
     errors = validate(report, ctx.today, ctx.rules)
     if ReportError.DATE_TOO_OLD in errors:  # the draft waited for days before being saved
-        return Invalid(
-            ctx.t(
-                "This report can no longer be saved as it is: the meeting date is more than "
-                "{days} days ago. Tap Edit to change it, or Cancel.",
-                days=ctx.t.number(max_report_age_days(ctx.rules)),
-            )
-        )
+        return Invalid(ctx.t.plural(
+            "This report can no longer be saved as it is: the meeting date is more than {n} "
+            "day ago. Tap Edit to change it, or Cancel.",
+            "This report can no longer be saved as it is: the meeting date is more than {n} "
+            "days ago. Tap Edit to change it, or Cancel.",
+            max_report_age_days(ctx.rules),
+        ))
     if errors:
         return Invalid(ctx.t("Some answers do not fit together. Tap Edit to check them."))
     repo = MeetingRepository(ctx.db)
@@ -589,10 +736,9 @@ async def save(ctx: Ctx) -> Outcome:
             return await ask_replace_at_save(ctx, taken.existing.id, taken.existing.report.held_on)
         done = ctx.t("Saved. Thank you, comrade.")
     cell = await OrgRepository(ctx.db).get(report.cell_id)
-    replies = [Reply(done)]
-    if cell is not None:
-        replies.append(Reply(await standing_text(ctx, cell)))
-    return Done(replies)
+    if cell is None:
+        return Done([Reply(done)])
+    return Done([Reply(f"{done}\n\n{await saved_text(ctx, cell, report)}")])
 
 
 async def ask_replace_at_save(ctx: Ctx, existing_id: int, existing_day: date) -> Outcome:
@@ -625,6 +771,8 @@ FLOW = Flow(
             lambda ctx: (MIN_MINUTES, MAX_MINUTES),
             received_minutes,
             quick=lambda ctx: [90, 120],
+            parse=parse_minutes,
+            refused=minutes_refused,
         ),
         PresentStep("present", ask_present, present_bounds, received_present, quick=present_quick),
         *(roll_step(name) for name in ROLL_STEPS),
@@ -635,6 +783,16 @@ FLOW = Flow(
             received_excused,
             quick=excused_quick,
             counted=False,
+        ),
+        ChoiceStep("guest", ask_guest, guest_choices, received_guest),
+        NumberStep(
+            "previous_tasks",
+            ask_previous_tasks,
+            lambda ctx: (0, int(ctx.draft["previous_total"])),
+            received_previous_tasks,
+            quick=lambda ctx: [int(ctx.draft["previous_total"])],
+            counted=False,
+            skipped=skipped_previous_tasks,
         ),
         ChoiceStep(
             "resolution",
@@ -655,7 +813,8 @@ FLOW = Flow(
             ask_dissemination,
             target_choices,
             received_dissemination,
-            answered=lambda ctx: ctx.draft.get("targets", []),
+            counted=False,
+            answered=lambda ctx: [t.value for t in draft_targets(ctx.draft.get("targets", []))],
         ),
         TextStep(
             "note",

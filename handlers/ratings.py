@@ -39,6 +39,7 @@ from bot.storage.database import Database
 from bot.storage.ratings import ImportResult, RatingRepository, Scope, StoredRating
 from bot.storage.reads import ReadLog
 from bot.tables import TableError, read_table
+from handlers.scope import organiser_units
 
 MAX_LISTED = 30  # bad lines listed in one answer; the rest are counted
 
@@ -287,14 +288,11 @@ async def ratings_section(ctx: Ctx, cell: OrgUnit) -> str | None:
     return None if rating is None else rating_line(ctx.t, rating)
 
 
-def scope_of(ctx: Ctx) -> list[int]:
-    """Return the units whose cells an organiser sees."""
-    return [g.unit_id for g in ctx.user.grants if g.role in (Role.STAFF, Role.ADMIN)]
-
-
-async def headline_lines(ctx: Ctx, scope: Scope, year: int) -> list[str]:
+async def headline_lines(
+    ctx: Ctx, scope: Scope, year: int, communes: bool = True
+) -> list[str]:
     """Return the year's headline for a scope (for /tonghop); [] when the year has none."""
-    return await headline_text(ctx.t, ctx.db, scope, year)
+    return await headline_text(ctx.t, ctx.db, scope, year, communes)
 
 
 def rating_line(t: Translator, rating: StoredRating) -> str:
@@ -331,7 +329,7 @@ async def start(ctx: Ctx, args: str) -> Outcome:
             "/{command} alone to load a ratings file.",
             command=COMMANDS[0].name_for(ctx.t.locale), year=str(ctx.today.year - 1),
         ))
-    scope = scope_of(ctx)
+    scope = organiser_units(ctx)
     lines = await headline_text(ctx.t, ctx.db, scope, year)
     if not lines:
         years = await RatingRepository(ctx.db).rated_years(scope)
@@ -347,7 +345,7 @@ async def start(ctx: Ctx, args: str) -> Outcome:
 
 
 async def ask_file(ctx: Ctx) -> str:
-    years = await RatingRepository(ctx.db).rated_years(scope_of(ctx))
+    years = await RatingRepository(ctx.db).rated_years(organiser_units(ctx))
     text = ctx.t(
         "Send the ratings file (CSV or Excel) as a document. Its first line must be:\n{header}\n"
         "with an optional score column (2025 scheme). Nothing is saved if any line has a "
@@ -377,8 +375,8 @@ class FileStep(Step):
             return Invalid(ctx.t(
                 "Please send the file as a document (the paperclip, then File), not as text."
             ))
-        loaded = await load_ratings(ctx.db, ctx.rules, ctx.t, attachment.data, scope_of(ctx),
-                                    ctx.user.id, ctx.now)
+        loaded = await load_ratings(ctx.db, ctx.rules, ctx.t, attachment.data,
+                                    organiser_units(ctx), ctx.user.id, ctx.now)
         if loaded.saved is None:
             return Invalid(loaded.text + "\n\n" + ctx.t(
                 "Please correct the file and send it again, or send /huy to stop."

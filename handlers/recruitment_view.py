@@ -71,10 +71,10 @@ async def recruitment_section(ctx: Ctx, cell: OrgUnit) -> str | None:
     text = [
         ctx.t("Recruitment: {counts}", counts=counts),
         ctx.t(
-            "Admitted this year: {admitted}. Probations ending within {days} days: {ending}. "
+            "Admitted this year: {admitted}. Probations ending within {days}: {ending}. "
             "Overdue: {overdue}.",
             admitted=ctx.t.number(summary.admitted_this_year),
-            days=ctx.t.number(window),
+            days=ctx.t.plural("{n} day", "{n} days", window),
             ending=ctx.t.number(summary.probations_ending_soon),
             overdue=ctx.t.number(summary.overdue),
         ),

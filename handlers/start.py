@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import timedelta
 
@@ -10,28 +11,33 @@ from bot.core.flow import Ctx
 from bot.core.messages import Reply
 from bot.domain.org import Grant, Role
 from bot.i18n import N_
+from bot.storage.links import looks_like_link_code
 from bot.storage.org import OrgRepository
 from bot.storage.users import InviteRepository, UserRepository
 
 MAX_FAILURES = 5
+# A word that can only be a code: an invite (14 characters) or a linking code ("ABCD-EFGH").
+CODE_ALONE = re.compile(r"[A-Za-z0-9]{4}-?[A-Za-z0-9]{4,16}")
 FAILURE_WINDOW = timedelta(hours=1)
 
 
 async def start(ctx: Ctx, args: str) -> Sequence[Reply]:
     """Register with a code, or explain how to get one; greet users already registered."""
-    code = args.strip()
+    code = typed_code(ctx, args)
     if ctx.user.grants and not code:
         return [await greeting(ctx, ctx.user.grants[-1])]
     if not code:
         return [Reply(how_to_register(ctx))]
+    if looks_like_link_code(code):  # a code from /lienket in the person's other chat
+        from handlers.link import redeem_link_code  # late: link imports this module
+
+        return await redeem_link_code(ctx, code)
     invites = InviteRepository(ctx.db)
     channel, key = ctx.inbound.channel, ctx.inbound.user_key
     if await invites.recent_failures(channel, key, ctx.now, FAILURE_WINDOW) >= MAX_FAILURES:
-        return [Reply(ctx.t(
-            "Too many wrong codes. Please wait an hour, then try again with the code "
-            "your organiser gave you."
-        ))]
-    status, grant = await invites.redeem(code, channel, key, ctx.now)
+        return [Reply(too_many_failures(ctx))]
+    status, grant = await invites.redeem(code, channel, key, ctx.now,
+                                         display_name=ctx.inbound.display_name)
     if status == "mine" and grant is not None:  # the same code sent again: just greet
         return [await greeting(ctx, grant)]
     if grant is None:
@@ -52,11 +58,37 @@ async def start(ctx: Ctx, args: str) -> Sequence[Reply]:
     return [await greeting(ctx, grant)]
 
 
+def typed_code(ctx: Ctx, args: str) -> str:
+    """Return the code given: /start CODE, a guest's /lienket CODE, or a code typed alone.
+
+    A guest's every message comes here (with no arguments), so a code typed without a
+    command, as Zalo users do, registers too.
+    """
+    if args.strip():
+        return args.strip()
+    command = ctx.inbound.command
+    if command is not None:
+        name, rest = command
+        return rest if name in ("lienket", "link") else ""
+    text = ctx.inbound.text.strip()
+    return text if CODE_ALONE.fullmatch(text) else ""
+
+
+def too_many_failures(ctx: Ctx) -> str:
+    return ctx.t(
+        "Too many wrong codes. Please wait an hour, then try again with the code "
+        "your organiser gave you."
+    )
+
+
 def how_to_register(ctx: Ctx) -> str:
     return ctx.t(
         "Welcome to Sổ Chi Bộ, the reporting book of Party cells.\n"
         "To use it you need an invite code from your commune or district organiser. "
         "When you have it, send /start CODE (for example /start ABCD2345EFGH67)."
+    ) + "\n" + ctx.t(
+        "Already using the bot on Telegram or Zalo? Send /lienket there, then type the "
+        "code it gives you here."
     )
 
 

@@ -31,7 +31,7 @@ from telegram.request import BaseRequest, RequestData
 
 from bot.channels.telegram import TelegramChannel
 from bot.config import Settings
-from bot.core.dispatcher import Dispatcher
+from bot.core.dispatcher import Dispatcher, question_token
 from bot.demo import demo_cells
 from bot.domain.org import Role
 from bot.storage.conversations import ConversationStore
@@ -179,15 +179,22 @@ class TransportFigures:
     def cpu_ratio(self) -> float:
         return self.bot.cpu_rate / self.echo.cpu_rate
 
-    def per_update(self, run: Run) -> str:
-        calls = ", ".join(f"{n / run.updates:.2f} {m}" for m, n in sorted(run.calls.items()))
-        return f"{run.round_trips / run.updates:.1f} db round trips; {calls}"
+    def calls_by_method(self) -> str:
+        run = self.bot
+        return ", ".join(f"{m} {n / run.updates:.2f}" for m, n in sorted(run.calls.items()))
+
+
+@dataclass(frozen=True)
+class Secretary:
+    user_id: int
+    cell_id: int
+    answers: dict[str, str]  # typed answer by step name
 
 
 async def measure_transport(
     folder: Path,
     seed: Callable[[Database], Awaitable[object]],
-    answers: Callable[[str, int], list[str]],
+    answers: Callable[[str, int], dict[str, str]],
     make_dispatcher: Callable[[Database], Dispatcher],
 ) -> TransportFigures:
     """Every demo secretary reports a meeting over Telegram, users taking turns per answer."""
@@ -195,8 +202,7 @@ async def measure_transport(
     try:
         await seed(db)
         dispatcher = make_dispatcher(db)
-        scripts = await _register(db, dispatcher, answers)
-        steps = _steps(scripts)
+        secretaries = await _register(db, dispatcher, answers)
         settings = Settings(TOKEN, "http://127.0.0.1:9", folder / "unused", dispatcher.timezone,
                             "vi", None)
         bot_request, echo_request = AnsweringRequest(), AnsweringRequest()
@@ -210,87 +216,81 @@ async def measure_transport(
         async with channel.application, bare:
             for repeat in range(REPEATS):
                 if repeat:  # every report again, on a database holding the earlier ones
-                    await _forget_reports(db, scripts)
+                    await _forget_reports(db, secretaries)
                 bot, plain = Run(), Run()
-                # Step by step, the echo bot then ours: both see the machine's load alike.
-                for step in steps:
+                texts = [(s.user_id, "/baocao") for s in secretaries]
+                answered: dict[int, str] = {}
+                while texts:
+                    # Everybody's next answer, the echo bot then ours: both see the
+                    # machine's load alike.
+                    step = [update_json(n, user_id, text) for n, (user_id, text)
+                            in enumerate(texts, start=plain.updates + 1)]
                     await drive(bare, [Update.de_json(u, bare.bot) for u in step],
                                 echo_request, plain)
                     await drive(channel.application,
                                 [Update.de_json(u, channel.application.bot) for u in step],
                                 bot_request, bot)
-                await _all_saved(db, dispatcher, scripts)
+                    texts = await _next_answers(db, dispatcher, secretaries, answered)
+                await _all_saved(db, dispatcher, secretaries)
                 bots.append(bot)
                 echoes.append(plain)
         best_bot = min(bots, key=lambda r: r.seconds)
         best_echo = min(echoes, key=lambda r: r.seconds)
-        return TransportFigures(best_echo, best_bot, len(scripts))
+        return TransportFigures(best_echo, best_bot, len(secretaries))
     finally:
         await db.close()
 
 
 async def _register(
-    db: Database, dispatcher: Dispatcher, answers: Callable[[str, int], list[str]]
-) -> list[tuple[int, int, list[str]]]:
-    """Make each demo cell's secretary a Telegram user; return (user, cell, texts) each."""
+    db: Database, dispatcher: Dispatcher, answers: Callable[[str, int], dict[str, str]]
+) -> list[Secretary]:
+    """Make each demo cell's secretary a Telegram user, with their answers."""
     org, users = OrgRepository(db), UserRepository(db)
-    scripts = []
+    day = date.fromisoformat(DAY).strftime("%d/%m/%Y")
+    secretaries = []
     for number, cell in enumerate(demo_cells()):
         unit = await org.by_code(cell.code)
         assert unit is not None
         user_id = FIRST_USER + number
         key = await users.ensure("telegram", str(user_id), dispatcher.now())
         await users.grant(key, Role.SECRETARY, unit.id, dispatcher.now())
-        texts = ["/baocao", *answers(date.fromisoformat(DAY).strftime("%d/%m/%Y"),
-                                     unit.expected_members)]
-        scripts.append((user_id, unit.id, texts))
-    return scripts
+        secretaries.append(Secretary(user_id, unit.id, answers(day, unit.expected_members)))
+    return secretaries
 
 
-def _steps(scripts: Sequence[tuple[int, int, list[str]]]) -> list[list[JSONDict]]:
-    """Everybody's first answer, then everybody's second, …: users take turns."""
-    steps: list[list[JSONDict]] = []
-    update_id = 0
-    for step in range(max(len(texts) for _, _, texts in scripts)):
-        steps.append([])
-        for user_id, _, texts in scripts:
-            if step < len(texts):
-                update_id += 1
-                steps[-1].append(update_json(update_id, user_id, texts[step]))
-    return steps
+async def _next_answers(
+    db: Database, dispatcher: Dispatcher, secretaries: Sequence[Secretary],
+    answered: dict[int, str],
+) -> list[tuple[int, str]]:
+    """Return each secretary's answer to the question they are at (read between steps).
+
+    `answered` holds the question each one answered last: asked again, it refused the answer.
+    """
+    store = ConversationStore(db)
+    texts = []
+    for secretary in secretaries:
+        user = await dispatcher.users.find("telegram", str(secretary.user_id))
+        state = None if user is None else await store.load(user.id)
+        if state is None:
+            continue
+        token = question_token(state)
+        assert answered.get(secretary.user_id) != token, f"the answer at {state.step} refused"
+        answered[secretary.user_id] = token
+        texts.append((secretary.user_id, secretary.answers[state.step]))
+    return texts
 
 
-async def _forget_reports(db: Database, scripts: Sequence[tuple[int, int, list[str]]]) -> None:
+async def _forget_reports(db: Database, secretaries: Sequence[Secretary]) -> None:
     """Remove the reports of the run before, so the next run reports the same month again."""
     async with db.transaction() as conn:
-        for _, cell_id, _ in scripts:
-            await conn.execute(
-                "DELETE FROM meeting_reports WHERE cell_id = ? AND held_on = ?", (cell_id, DAY))
+        for secretary in secretaries:
+            await conn.execute("DELETE FROM meeting_reports WHERE cell_id = ? AND held_on = ?",
+                               (secretary.cell_id, DAY))
 
 
 async def _all_saved(
-    db: Database, dispatcher: Dispatcher, scripts: Sequence[tuple[int, int, list[str]]]
+    db: Database, dispatcher: Dispatcher, secretaries: Sequence[Secretary]
 ) -> None:
-    """Check every report reached the database and no conversation was left open."""
+    """Check every report reached the database (and so no conversation is left open)."""
     saved = await db.scalar("SELECT COUNT(*) FROM meeting_reports WHERE held_on = ?", (DAY,))
-    assert saved == len(scripts), f"{saved} of {len(scripts)} reports saved"
-    store = ConversationStore(db)
-    for user_id, _, _ in scripts:
-        user = await dispatcher.users.find("telegram", str(user_id))
-        assert user is not None and await store.load(user.id) is None, "a report was left open"
-
-
-def summary(figures: TransportFigures) -> list[tuple[str, str]]:
-    """Rows for the benchmark's table."""
-    echo, bot = figures.echo, figures.bot
-    return [
-        (f"echo bot, {echo.updates} updates", f"{echo.rate:,.0f} updates/s"),
-        ("  per update", figures.per_update(echo)),
-        (f"meeting reports over Telegram, {figures.users} users, {bot.updates} updates",
-         f"{bot.rate:,.0f} updates/s"),
-        ("  per update", figures.per_update(bot)),
-        ("µs per update, echo / bot", f"{1e6 / echo.rate:.0f} / {1e6 / bot.rate:.0f}"),
-        ("CPU µs per update, echo / bot",
-         f"{1e6 / echo.cpu_rate:.0f} / {1e6 / bot.cpu_rate:.0f} (ratio {figures.cpu_ratio:.3f})"),
-    ]
-
+    assert saved == len(secretaries), f"{saved} of {len(secretaries)} reports saved"

@@ -106,7 +106,7 @@ async def seed_world(db: Database, now: datetime) -> World:
     await org.import_cells([
         CellRow(2, (DISTRICT, COMMUNE, "Chi bộ ấp Xóm Chùa"), "TL-01", 18, 2, 1),
         CellRow(3, (DISTRICT, COMMUNE, "Chi bộ ấp Chợ"), "TL-02", 12, 0, 0),
-    ])
+    ], at=now)
     district = await org.by_path([DISTRICT])
     commune = await org.by_path([DISTRICT, COMMUNE])
     cells = {code: (await org.by_code(code)) for code in ("TL-01", "TL-02")}

@@ -284,7 +284,8 @@ class TelegramChannel:
         elif message.text is None and attachment is None:  # a photo, sticker or voice note
             kind = InboundKind.UNREADABLE
         inbound = Inbound(CHANNEL, str(user.id), text=message.text or "",
-                          language_code=user.language_code, kind=kind, attachment=attachment)
+                          language_code=user.language_code, kind=kind, attachment=attachment,
+                          display_name=user.full_name)
         answered = self._open_prompts.pop(message.chat_id, None)
         response = await self.port.respond(inbound)
         await self.deliver(context.bot, message.chat_id, response.replies)

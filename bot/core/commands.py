@@ -31,7 +31,8 @@ class Command:
 class Registry:
     """The ordered list of commands; the order is the order of /help and the menus."""
 
-    def __init__(self, commands: Iterable[Command]):
+    def __init__(self, commands: Iterable[Command], handed_over: Iterable[Flow] = ()):
+        """Register the commands, and the flows reached only by a Handover from another."""
         self.commands = tuple(commands)
         self._by_name: dict[str, Command] = {}
         self._flows: dict[str, Flow] = {}
@@ -40,8 +41,10 @@ class Registry:
                 if name in self._by_name:
                     raise ValueError(f"command /{name} is registered twice")
                 self._by_name[name] = command
-            if command.flow is not None:
-                self._flows[command.flow.name] = command.flow
+        flows = [c.flow for c in self.commands if c.flow is not None]
+        for flow in [*flows, *handed_over]:
+            if self._flows.setdefault(flow.name, flow) is not flow:
+                raise ValueError(f"flow {flow.name} is registered twice")
 
     def find(self, name: str) -> Command | None:
         return self._by_name.get(name)

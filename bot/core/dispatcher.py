@@ -19,6 +19,7 @@ from bot.core.flow import (
     Done,
     Edit,
     Flow,
+    Handover,
     Invalid,
     Outcome,
     Stay,
@@ -296,6 +297,8 @@ class Dispatcher:
         first: bool,
         before: dict[str, Any] | None = None,
     ) -> list[Reply]:
+        if isinstance(outcome, Handover):
+            return await self._hand_over(ctx, outcome)
         if isinstance(outcome, Done):
             if not first:
                 await self.conversations.clear(ctx.user.id)
@@ -336,6 +339,18 @@ class Dispatcher:
         if asked is not None and asked.token == question_token(state):
             return asked
         return await self._prompt(ctx, flow, state)
+
+    async def _hand_over(self, ctx: Ctx, handover: Handover) -> list[Reply]:
+        """Replace the user's conversation by the flow handed to, begun from its draft."""
+        flow = self.registry.flow(handover.flow)
+        if flow is None:
+            raise KeyError(f"no flow {handover.flow} to hand over to")
+        state = ConversationState(flow.name, flow.steps[0].name, dict(handover.draft))
+        ctx.draft = state.draft
+        outcome = await flow.begin(ctx, "")
+        if isinstance(outcome, Done | Invalid):  # nothing to ask: the conversation ends here
+            await self.conversations.clear(ctx.user.id)
+        return await self._apply(ctx, flow, state, outcome, first=True)
 
     async def _prompt(self, ctx: Ctx, flow: Flow, state: ConversationState) -> Reply:
         ctx.draft = state.draft
@@ -400,6 +415,10 @@ class UserTurn:
             if self._failed:
                 replies = [Reply(ctx.t(notices.APOLOGY))]
             else:
+                if ctx.user.grants and inbound.kind is not InboundKind.NOTHING:
+                    # The bot's own messages (reminders) go to the chat used last.
+                    await self._dispatcher.users.note_use(ctx.user.id, inbound.channel,
+                                                          inbound.user_key)
                 replies = await self._dispatcher._route(ctx, self._state, self._dropped)
         except Exception as error:
             log_failure(log, f"handling an update failed (channel={inbound.channel})", error)

@@ -3,21 +3,13 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Sequence
-from functools import lru_cache
 
 from bot.core.messages import Choice
 from bot.core.parsing import is_ascii_number
+from bot.domain.words import fold
 
-
-@lru_cache(maxsize=4096)  # the same labels are folded for every user who answers by typing
-def fold(text: str) -> str:
-    """Lower-case and strip Vietnamese diacritics, so "Tất cả" matches "tat ca"."""
-    text = text.replace("đ", "d").replace("Đ", "D")
-    decomposed = unicodedata.normalize("NFD", text.casefold())
-    plain = "".join(c for c in decomposed if unicodedata.category(c) != "Mn")
-    return " ".join(plain.split())
+__all__ = ["fold", "match_choice", "parse_numbers"]
 
 
 def match_choice(text: str, choices: Sequence[Choice]) -> Choice | None:

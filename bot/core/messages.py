@@ -56,6 +56,7 @@ class Inbound:
     language_code: str | None = None  # the app's language, e.g. "vi" or "en-US"
     kind: InboundKind = InboundKind.MESSAGE
     attachment: Attachment | None = None  # a file sent as a document (size-limited by channel)
+    display_name: str | None = None  # profile name: stored at registration only, never logged
     extra: dict[str, str] = field(default_factory=dict)
 
     @property

@@ -37,8 +37,20 @@ class Dissemination(StrEnum):
     """Who the cell passed its resolution on to; stable storage and callback keys."""
 
     HAMLET_BOARD = "hamlet_board"  # ban nhân dân ấp / khu phố
-    FATHERLAND_FRONT = "fatherland_front"  # Mặt trận Tổ quốc
-    MASS_ORGS = "mass_orgs"  # đoàn thể
+    FATHERLAND_FRONT = "fatherland_front"  # ban công tác Mặt trận ấp / khu phố
+    WOMENS_UNION = "womens_union"  # chi hội Phụ nữ
+    FARMERS_UNION = "farmers_union"  # chi hội Nông dân
+    VETERANS = "veterans"  # chi hội Cựu chiến binh
+    YOUTH_UNION = "youth_union"  # chi đoàn Thanh niên
+
+
+# The four mass organisations (đoàn thể) that one "mass organisations" box stood for before.
+MASS_ORGANISATIONS = (
+    Dissemination.WOMENS_UNION,
+    Dissemination.FARMERS_UNION,
+    Dissemination.VETERANS,
+    Dissemination.YOUTH_UNION,
+)
 
 
 ALL_TARGETS: frozenset[Dissemination] = frozenset(Dissemination)
@@ -57,6 +69,7 @@ class ReportError(Enum):
     EXCUSED_OUT_OF_RANGE = "excused_out_of_range"
     TASKS_OUT_OF_RANGE = "tasks_out_of_range"
     TASKS_WITHOUT_RESOLUTION = "tasks_without_resolution"
+    PREVIOUS_TASKS_OUT_OF_RANGE = "previous_tasks_out_of_range"
     TOPIC_MISSING = "topic_missing"
     TOPIC_LENGTH = "topic_length"
     TOPIC_NOT_ALLOWED = "topic_not_allowed"
@@ -100,6 +113,10 @@ class MeetingReport:
     tasks: int  # tasks with a named owner and a deadline
     disseminated_to: frozenset[Dissemination]
     note: str | None = None
+    # The district's optional fields (DOMAIN.md §4.1); None where the secretary skipped them.
+    previous_tasks_done: int | None = None  # of the previous month's resolution…
+    previous_tasks_total: int | None = None  # …out of its concrete tasks
+    upper_guest: bool | None = None  # a member of the upper-level committee attended
 
     @property
     def absent(self) -> int:
@@ -243,6 +260,15 @@ def check_tasks(tasks: int) -> ReportError | None:
     return None
 
 
+def check_previous_tasks(done: int | None, total: int | None) -> ReportError | None:
+    """Check last month's tasks done out of total: both given, at most all done, or neither."""
+    if done is None and total is None:
+        return None
+    if done is None or total is None or not 0 <= done <= total <= MAX_TASKS:
+        return ReportError.PREVIOUS_TASKS_OUT_OF_RANGE
+    return None
+
+
 def check_topic(topic: str) -> ReportError | None:
     """Check a thematic topic: its length without surrounding spaces, and at least a letter."""
     if not MIN_TOPIC_CHARS <= len(topic.strip()) <= MAX_TOPIC_CHARS:
@@ -277,6 +303,7 @@ def validate(report: MeetingReport, today: date, rulebook: Rulebook) -> tuple[Re
         errors.append(ReportError.NO_EXPECTED_MEMBERS)
     errors.append(check_present(report.present, report.expected))
     errors.append(check_excused(report.excused, report.expected, report.present))
+    errors.append(check_previous_tasks(report.previous_tasks_done, report.previous_tasks_total))
     errors.append(check_tasks(report.tasks))
     if report.tasks and not report.resolution_adopted:
         errors.append(ReportError.TASKS_WITHOUT_RESOLUTION)

@@ -37,6 +37,7 @@ from typing import Any
 
 from bot.domain.calendar import add_months, add_working_days, age_in_months
 from bot.domain.rulebook import Rulebook, RulebookError
+from bot.domain.words import fold
 
 
 class Stage(StrEnum):
@@ -102,7 +103,9 @@ def parse_roll_formula(text: str) -> tuple[tuple[int, str], ...]:
         match = _FORMULA_TERM.match(text, position)
         sign = match.group(1) if match else ""
         if match is None or match.group(2) not in ROLL_COUNTS or (terms and not sign):
-            raise RulebookError(f"eligible_voters must add up {', '.join(ROLL_COUNTS)}: {text!r}")
+            raise RulebookError(
+                f"eligible_voters must be a sum of {', '.join(ROLL_COUNTS)}: {text!r}"
+            )
         terms.append((-1 if sign == "-" else 1, match.group(2)))
         position = match.end()
     if not terms:
@@ -520,6 +523,11 @@ def alias_problem(alias: str) -> AliasProblem | None:
     if sum(1 for word in alias.split() if word[0].isupper()) >= FULL_NAME_WORDS:
         return AliasProblem.FULL_NAME
     return None
+
+
+def alias_key(alias: str) -> str:
+    """Return what makes two aliases the same in a cell: case and diacritics do not count."""
+    return fold(alias)
 
 
 def first_admissible_month(birth: Birth, rules: RecruitmentRules) -> date:

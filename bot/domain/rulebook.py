@@ -98,6 +98,10 @@ class Rulebook:
             self._parsed[key] = parse(self.section(name, on))
         return cast(T, self._parsed[key])
 
+    def era_starts(self, name: str) -> list[date]:
+        """Return the days on which the rules of section `name` changed, oldest first."""
+        return [era.effective_from for era in self._sections.get(name, [])]
+
     def value(self, section: str, key: str, on: date) -> Any:
         values = self.section(section, on)
         if key not in values:

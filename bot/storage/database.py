@@ -89,22 +89,37 @@ class Database:
         await self._conn.close()
 
     async def migrate(self) -> int:
-        """Apply every migration above PRAGMA user_version; return the new version."""
-        version = 0
+        """Apply every migration not yet recorded as applied; return the highest number.
+
+        Applied numbers are recorded one by one, not as a high-water mark: migrations are
+        numbered in ranges by feature, and one that lands after a higher number must still
+        run. A database from before this record counts every number up to its user_version.
+        """
+        async with self.transaction() as conn:
+            await conn.execute(
+                "CREATE TABLE IF NOT EXISTS schema_migrations (number INTEGER PRIMARY KEY)")
+            await conn.execute(
+                "INSERT INTO schema_migrations (number) SELECT value FROM"
+                " (WITH RECURSIVE n(value) AS (SELECT 1 UNION ALL SELECT value + 1 FROM n"
+                "  WHERE value < (SELECT user_version FROM pragma_user_version))"
+                "  SELECT value FROM n WHERE (SELECT user_version FROM pragma_user_version) > 0)"
+                " WHERE NOT EXISTS (SELECT 1 FROM schema_migrations)")
         for number, sql in _migrations():
             async with self.transaction() as conn:
                 # Read inside the write lock: another process (a cron backup, an `invite`)
                 # may have applied this migration since we last looked.
-                cursor = await conn.execute("PRAGMA user_version")
-                row = await cursor.fetchone()
-                version = int(row[0]) if row else 0
-                if number <= version:
+                cursor = await conn.execute(
+                    "SELECT 1 FROM schema_migrations WHERE number = ?", (number,))
+                if await cursor.fetchone() is not None:
                     continue
                 for statement in _split_sql(sql):
                     await conn.execute(statement)
-                await conn.execute(f"PRAGMA user_version = {number}")
-                version = number
-        return version
+                await conn.execute("INSERT INTO schema_migrations (number) VALUES (?)", (number,))
+                cursor = await conn.execute("SELECT user_version FROM pragma_user_version")
+                row = await cursor.fetchone()
+                if row is None or int(row[0]) < number:
+                    await conn.execute(f"PRAGMA user_version = {number}")
+        return int(await self.scalar("SELECT MAX(number) FROM schema_migrations") or 0)
 
     # Writing -----------------------------------------------------------------------------
 

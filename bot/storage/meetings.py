@@ -5,26 +5,35 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, tzinfo
+from datetime import date, datetime
 from typing import Any
 
 import aiosqlite
 
-from bot.domain.meetings import Dissemination, MeetingKind, MeetingReport, Roll
+from bot.domain.meetings import (
+    MASS_ORGANISATIONS,
+    Dissemination,
+    MeetingKind,
+    MeetingReport,
+    Roll,
+)
 from bot.storage.database import Database, Row, timestamp
 from bot.storage.errors import Conflict, NotFound
 
-_COLUMNS = (
-    "id, cell_id, held_on, kind, regular_month, topic, minutes, expected, present, excused,"
-    " resolution_adopted, tasks, to_hamlet_board, to_fatherland_front, to_mass_orgs, note,"
-    " reported_by, reported_at"
-)
 # Column of each dissemination target: plain flags keep district summaries simple SQL.
 _TARGET_COLUMNS = {
     Dissemination.HAMLET_BOARD: "to_hamlet_board",
     Dissemination.FATHERLAND_FRONT: "to_fatherland_front",
-    Dissemination.MASS_ORGS: "to_mass_orgs",
+    Dissemination.WOMENS_UNION: "to_womens_union",
+    Dissemination.FARMERS_UNION: "to_farmers_union",
+    Dissemination.VETERANS: "to_veterans",
+    Dissemination.YOUTH_UNION: "to_youth_union",
 }
+_COLUMNS = (
+    "id, cell_id, held_on, kind, regular_month, topic, minutes, expected, present, excused,"
+    f" resolution_adopted, tasks, {', '.join(_TARGET_COLUMNS.values())}, note,"
+    " previous_tasks_done, previous_tasks_total, upper_guest, reported_by, reported_at"
+)
 
 
 class MonthAlreadyReported(Conflict):
@@ -81,6 +90,9 @@ def _values(
         "resolution_adopted": int(report.resolution_adopted),
         "tasks": report.tasks,
         "note": report.note,
+        "previous_tasks_done": report.previous_tasks_done,
+        "previous_tasks_total": report.previous_tasks_total,
+        "upper_guest": None if report.upper_guest is None else int(report.upper_guest),
         "reported_by": by_user,
         "reported_at": timestamp(at),
     }
@@ -90,6 +102,9 @@ def _values(
 
 
 def _stored(row: aiosqlite.Row | dict[str, Any]) -> StoredReport:
+    if isinstance(row, dict) and "to_mass_orgs" in row:  # a version saved before migration 010
+        row = _before_010(row)
+    guest = row["upper_guest"]
     report = MeetingReport(
         cell_id=row["cell_id"],
         held_on=date.fromisoformat(row["held_on"]),
@@ -103,6 +118,9 @@ def _stored(row: aiosqlite.Row | dict[str, Any]) -> StoredReport:
         tasks=row["tasks"],
         disseminated_to=frozenset(t for t, column in _TARGET_COLUMNS.items() if row[column]),
         note=row["note"],
+        previous_tasks_done=row["previous_tasks_done"],
+        previous_tasks_total=row["previous_tasks_total"],
+        upper_guest=None if guest is None else bool(guest),
     )
     return StoredReport(
         id=row["id"],
@@ -111,6 +129,14 @@ def _stored(row: aiosqlite.Row | dict[str, Any]) -> StoredReport:
         reported_by=row["reported_by"],
         reported_at=datetime.fromisoformat(row["reported_at"]),
     )
+
+
+def _before_010(old: dict[str, Any]) -> dict[str, Any]:
+    """Read an old version kept in the history as migration 010 read the rows themselves."""
+    row = {k: v for k, v in old.items() if k != "to_mass_orgs"}
+    for target in MASS_ORGANISATIONS:
+        row[_TARGET_COLUMNS[target]] = old["to_mass_orgs"]
+    return {"previous_tasks_done": None, "previous_tasks_total": None, "upper_guest": None, **row}
 
 
 class MeetingRepository:
@@ -134,7 +160,8 @@ class MeetingRepository:
         """
         if regular and (existing := await self.regular_of_month(report.cell_id, report.held_on)):
             raise MonthAlreadyReported(existing)
-        values = _values(report, regular, by_user, at)
+        # First arrival: a later replace() keeps it, so a correction does not make it late.
+        values = {**_values(report, regular, by_user, at), "received_at": timestamp(at)}
         columns = ", ".join(values)
         placeholders = ", ".join(f":{c}" for c in values)
         insert = f"INSERT INTO meeting_reports ({columns}) VALUES ({placeholders}) RETURNING id"
@@ -204,23 +231,36 @@ class MeetingRepository:
         return None if row is None else _stored(row)
 
     async def for_year(self, cell_id: int, year: int) -> list[MeetingReport]:
-        """Return the cell's current reports of a year, in the order they were first saved."""
+        """Return the cell's current reports of a year, in the order they were last saved."""
         stored = await self.between([cell_id], date(year, 1, 1), date(year, 12, 31))
         return [s.report for s in stored]
 
     async def latest(self, cell_id: int) -> StoredReport | None:
-        """Return the cell's most recent meeting (the last saved of a day)."""
+        """Return the cell's most recent meeting: by its date, then by when it was saved.
+
+        A replaced report keeps its id, so the id says nothing about when it was saved.
+        """
         row = await self._db.lookup(
             f"SELECT {_COLUMNS} FROM meeting_reports WHERE cell_id = ?"
-            " ORDER BY held_on DESC, id DESC LIMIT 1",
+            " ORDER BY held_on DESC, reported_at DESC, id DESC LIMIT 1",
             (cell_id,),
         )
         return None if row is None else _stored(row)
 
+    async def latest_notes(self, cell_id: int, most: int = 3) -> list[tuple[date, str]]:
+        """Return the notes of the cell's latest reports that have one, newest first."""
+        rows = await self._db.fetch_all(
+            "SELECT held_on, note FROM meeting_reports WHERE cell_id = ? AND note IS NOT NULL"
+            " ORDER BY held_on DESC, reported_at DESC, id DESC LIMIT ?",
+            (cell_id, most),
+        )
+        return [(date.fromisoformat(r["held_on"]), r["note"]) for r in rows]
+
     async def between(
         self, cell_ids: Sequence[int], first: date, last: date
     ) -> list[StoredReport]:
-        """Return the current reports of the cells held from `first` to `last` inclusive."""
+        """Return the current reports of the cells held from `first` to `last` inclusive,
+        in the order they were (last) saved."""
         if not cell_ids:
             return []
         marks = ", ".join("?" for _ in cell_ids)
@@ -228,7 +268,7 @@ class MeetingRepository:
         read = self._db.lookup_all if len(cell_ids) == 1 else self._db.fetch_all
         rows = await read(
             f"SELECT {_COLUMNS} FROM meeting_reports WHERE cell_id IN ({marks})"
-            " AND held_on BETWEEN ? AND ? ORDER BY id",
+            " AND held_on BETWEEN ? AND ? ORDER BY reported_at, id",
             (*cell_ids, first.isoformat(), last.isoformat()),
         )
         return [_stored(r) for r in rows]
@@ -249,25 +289,6 @@ class MeetingRepository:
             )
             for r in rows
         ]
-
-    async def tracked_since(self, cell_id: int, zone: tzinfo) -> date | None:
-        """Return the first day the cell could report: its first secretary or first meeting.
-
-        Months before it are not counted as missing: the bot cannot know about them. The
-        grant is a UTC moment; its day is the day in `zone`, where the secretary lives.
-        """
-        row = await self._db.lookup(
-            "SELECT (SELECT MIN(granted_at) FROM user_roles"
-            "        WHERE unit_id = ? AND role = 'secretary') AS granted,"
-            "       (SELECT MIN(held_on) FROM meeting_reports WHERE cell_id = ?) AS held",
-            (cell_id, cell_id),
-        )
-        days = []
-        if row is not None and row["granted"] is not None:
-            days.append(datetime.fromisoformat(row["granted"]).astimezone(zone).date())
-        if row is not None and row["held"] is not None:
-            days.append(date.fromisoformat(row["held"]))
-        return min(days, default=None)
 
     async def update_roll(self, cell_id: int, roll: Roll) -> None:
         """Correct the cell's roll (full, probationary, exempt members)."""

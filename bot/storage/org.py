@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import aiosqlite
 
@@ -115,6 +115,20 @@ class OrgRepository:
         )
         return [_unit(r) for r in rows]
 
+    async def tracked_from(self, cell_id: int) -> date | None:
+        """Return the day the cell entered the bot: it owes reports from that month on."""
+        value = await self._db.scalar(
+            "SELECT tracked_from FROM org_units WHERE id = ? AND kind = 'cell'", (cell_id,)
+        )
+        return None if value is None else date.fromisoformat(value)
+
+    async def set_tracked_from(self, cell_id: int, day: date) -> None:
+        """Correct the day a cell entered the bot (e.g. it kept its book on paper before)."""
+        await self._db.write(
+            "UPDATE org_units SET tracked_from = ? WHERE id = ? AND kind = 'cell'",
+            (day.isoformat(), cell_id),
+        )
+
     async def is_within(self, unit_id: int, ancestor_id: int) -> bool:
         """Tell whether `unit_id` lies in the subtree of `ancestor_id`."""
         return ancestor_id in await self._ancestors(unit_id)
@@ -151,7 +165,8 @@ class OrgRepository:
 
         A code that already names a cell elsewhere moves that cell, so a re-import after a
         merger keeps the cell's id and history. The file's counts are the administrator's
-        reset of the roll: each cell whose counts change says so (bot.storage.roll).
+        reset of the roll: each cell whose counts change says so (bot.storage.roll). A new
+        cell is tracked from the day of `at`: it owes reports from that month on.
         """
         created = updated = 0
         resets: list[RollReset] = []
@@ -195,9 +210,9 @@ class OrgRepository:
                 if existing is None:
                     await conn.execute(
                         "INSERT INTO org_units (parent_id, name, full_members,"
-                        " probationary_members, exempt_members, kind, code)"
-                        " VALUES (?, ?, ?, ?, ?, 'cell', ?)",
-                        (*values, cell.code),
+                        " probationary_members, exempt_members, kind, code, tracked_from)"
+                        " VALUES (?, ?, ?, ?, ?, 'cell', ?, ?)",
+                        (*values, cell.code, now.date().isoformat()),
                     )
                     created += 1
                 else:

@@ -6,6 +6,9 @@ The moves one answer writes share a batch (a ceremony also starts the probation)
 takes back the latest batch. A person whose first batch is undone is withdrawn from lists.
 A failed vote (below 2/3) is a batch of one row marked `failed`: kept and undoable, but not a
 move, so it never changes the person's stage.
+
+An alias names one open record of a cell (case and diacritics aside): `open_alias` holds its key
+while the record is open, under a UNIQUE index, and the check and the insert share a transaction.
 """
 
 from __future__ import annotations
@@ -16,10 +19,27 @@ from datetime import date, datetime
 
 import aiosqlite
 
-from bot.domain.pipeline import Birth, FailedVote, Move, Stage, Votes, roll_change
+from bot.domain.pipeline import (
+    TERMINAL,
+    Birth,
+    FailedVote,
+    Move,
+    Stage,
+    Votes,
+    alias_key,
+    roll_change,
+)
 from bot.storage.database import Database, timestamp
 from bot.storage.errors import Conflict
 from bot.storage.roll import follow_step, take_back
+
+
+class AliasInUse(Conflict):
+    """Another open record of the cell already goes by this alias."""
+
+    def __init__(self, alias: str):
+        super().__init__(alias)
+        self.alias = alias
 
 
 class StaleRecord(Conflict):
@@ -78,17 +98,28 @@ class RecruitmentRepository:
         user_id: int,
         now: datetime,
     ) -> int:
-        """Store a new person with the moves of the stage they are entered at; return the id."""
-        async with self._db.transaction() as conn:
-            cursor = await conn.execute(
-                "INSERT INTO recruits (cell_id, alias, birth_year, birth_month, created_by,"
-                " created_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
-                (cell_id, alias, birth.year, birth.month, user_id, timestamp(now)),
-            )
-            inserted = await cursor.fetchone()
-            assert inserted is not None
-            recruit_id = int(inserted["id"])
-            await _insert_moves(conn, recruit_id, 1, moves, None, user_id, now)
+        """Store a new person with the moves of the stage they are entered at; return the id.
+
+        Raise AliasInUse when an open record of the cell already goes by the alias.
+        """
+        open_key = None if moves[-1].stage in TERMINAL else alias_key(alias)
+        try:
+            async with self._db.transaction() as conn:
+                if open_key is not None and open_key in await _open_keys(conn, cell_id):
+                    raise AliasInUse(alias)
+                cursor = await conn.execute(
+                    "INSERT INTO recruits (cell_id, alias, open_alias, birth_year, birth_month,"
+                    " created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                    (cell_id, alias, open_key, birth.year, birth.month, user_id, timestamp(now)),
+                )
+                inserted = await cursor.fetchone()
+                assert inserted is not None
+                recruit_id = int(inserted["id"])
+                await _insert_moves(conn, recruit_id, 1, moves, None, user_id, now)
+        except AliasInUse:
+            raise
+        except Conflict as clash:  # the index caught what the check could not (a lost race)
+            raise AliasInUse(alias) from clash
         return recruit_id
 
     async def record(
@@ -109,6 +140,10 @@ class RecruitmentRepository:
             if last != expected_batch or last == 0:
                 raise StaleRecord(recruit_id)
             await _insert_moves(conn, recruit_id, last + 1, moves, votes, user_id, now)
+            if moves[-1].stage in TERMINAL:  # a closed record frees its alias
+                await conn.execute(
+                    "UPDATE recruits SET open_alias = NULL WHERE id = ?", (recruit_id,)
+                )
             change = roll_change(moves)
             if change:
                 source, on = moves[0].stage, moves[0].on
@@ -155,9 +190,11 @@ class RecruitmentRepository:
                                 one_cell=len(cell_ids) == 1)
 
     async def alias_in_use(self, cell_id: int, alias: str) -> bool:
-        """Return whether a person of the cell already goes by `alias` (ignoring case)."""
-        wanted = alias.casefold()
-        return any(r.alias.casefold() == wanted for r in await self.of_cell(cell_id))
+        """Return whether an open record of the cell goes by `alias` (case, diacritics aside)."""
+        rows = await self._db.fetch_all(
+            "SELECT alias FROM recruits WHERE cell_id = ? AND open_alias IS NOT NULL", (cell_id,)
+        )
+        return alias_key(alias) in {alias_key(row["alias"]) for row in rows}
 
     async def undoable(self, user_id: int, since: datetime) -> list[Batch]:
         """Return the batches `user_id` recorded after `since` that are still a person's last."""
@@ -204,7 +241,8 @@ class RecruitmentRepository:
     ) -> bool:
         """Take back a batch if it is still the last, by `user_id`, recorded after `since`.
 
-        The roll change the batch made is taken back with it (see bot.storage.roll).
+        The roll change the batch made is taken back with it (see bot.storage.roll). Raise
+        AliasInUse when the undo would reopen a record whose alias another open one took since.
         """
         async with self._db.transaction() as conn:
             if await _last_batch(conn, recruit_id) != batch:
@@ -218,6 +256,7 @@ class RecruitmentRepository:
             if cursor.rowcount == 0:
                 return False
             await take_back(conn, recruit_id, batch, now)
+            await _refresh_open_alias(conn, recruit_id)
             return True
 
     async def _load(
@@ -270,6 +309,34 @@ def _move(row: aiosqlite.Row) -> Move:
         date.fromisoformat(row["on_date"]),
         date.fromisoformat(received) if received else None,
     )
+
+
+async def _open_keys(conn: aiosqlite.Connection, cell_id: int) -> set[str]:
+    """Return the keys of the cell's open aliases, folded here (older rows hold lower())."""
+    cursor = await conn.execute(
+        "SELECT alias FROM recruits WHERE cell_id = ? AND open_alias IS NOT NULL", (cell_id,)
+    )
+    return {alias_key(row["alias"]) for row in await cursor.fetchall()}
+
+
+async def _refresh_open_alias(conn: aiosqlite.Connection, recruit_id: int) -> None:
+    """After an undo, let the record hold its alias key exactly while it is open."""
+    cursor = await conn.execute(
+        "SELECT r.cell_id, r.alias, r.open_alias, (SELECT m.stage FROM recruit_moves m"
+        "   WHERE m.recruit_id = r.id AND m.undone_at IS NULL AND m.failed = 0"
+        "   ORDER BY m.id DESC LIMIT 1) AS stage FROM recruits r WHERE r.id = ?",
+        (recruit_id,),
+    )
+    row = await cursor.fetchone()
+    if row is None:
+        return
+    is_open = row["stage"] is not None and Stage(row["stage"]) not in TERMINAL
+    if is_open == (row["open_alias"] is not None):
+        return
+    key = alias_key(row["alias"]) if is_open else None
+    if key is not None and key in await _open_keys(conn, row["cell_id"]):
+        raise AliasInUse(row["alias"])  # reopened, but another open record took the alias
+    await conn.execute("UPDATE recruits SET open_alias = ? WHERE id = ?", (key, recruit_id))
 
 
 async def _last_batch(conn: aiosqlite.Connection, recruit_id: int) -> int:

@@ -12,31 +12,55 @@ from bot.domain.org import Grant, Role, User
 from bot.storage.database import Database, timestamp
 
 # No 0/O, 1/I/L: codes are read aloud and typed on phones.
-_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 # 31**14 ≈ 7.6e20 (70 bits): unguessable through /start, and a stolen copy of the database
 # holds only unsalted hashes that would take a GPU centuries to reverse. Links carry the code,
 # so its length costs users nothing.
 CODE_LENGTH = 14
+MAX_DISPLAY_NAME = 64  # Telegram allows 64 + 64 characters for first and last name
 
 
 def new_invite_code() -> str:
-    return "".join(secrets.choice(_CODE_ALPHABET) for _ in range(CODE_LENGTH))
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
 
 
 def _hash(code: str) -> str:
     return hashlib.sha256(code.strip().upper().encode()).hexdigest()
 
 
+# The account a chat identity belongs to: the one it was linked to, else its own row.
+ACCOUNT_OF = (
+    "COALESCE((SELECT user_id FROM user_links WHERE channel = :channel AND user_key = :key),"
+    " (SELECT id FROM users WHERE channel = :channel AND user_key = :key))"
+)
+# The chat a user wrote from last, if it is still theirs (a link), else their own chat.
+REACH_OF_USER = (
+    " LEFT JOIN user_links reach ON reach.user_id = u.id"
+    " AND reach.channel = u.last_channel AND reach.user_key = u.last_user_key"
+)
+REACH_COLUMNS = (
+    "COALESCE(reach.channel, u.channel) AS channel,"
+    " COALESCE(reach.user_key, u.user_key) AS user_key"
+)
+
+
+async def account_of(conn: aiosqlite.Connection, channel: str, user_key: str) -> int | None:
+    """Return the id of the account this chat identity belongs to, if any (in a transaction)."""
+    cursor = await conn.execute(f"SELECT {ACCOUNT_OF} AS id",
+                                {"channel": channel, "key": user_key})
+    row = await cursor.fetchone()
+    return None if row is None or row["id"] is None else int(row["id"])
+
+
 async def _ensure_user(
     conn: aiosqlite.Connection, channel: str, user_key: str, now: datetime
 ) -> int:
-    await conn.execute(
-        "INSERT INTO users (channel, user_key, created_at) VALUES (?, ?, ?)"
-        " ON CONFLICT (channel, user_key) DO NOTHING",
-        (channel, user_key, timestamp(now)),
-    )
+    found = await account_of(conn, channel, user_key)
+    if found is not None:
+        return found
     cursor = await conn.execute(
-        "SELECT id FROM users WHERE channel = ? AND user_key = ?", (channel, user_key)
+        "INSERT INTO users (channel, user_key, created_at) VALUES (?, ?, ?) RETURNING id",
+        (channel, user_key, timestamp(now)),
     )
     row = await cursor.fetchone()
     assert row is not None
@@ -48,11 +72,12 @@ class UserRepository:
         self._db = db
 
     async def find(self, channel: str, user_key: str) -> User | None:
+        """Return the account of this chat identity (its own, or the one it is linked to)."""
         rows = await self._db.lookup_all(
             "SELECT u.id, u.locale, r.role, r.unit_id FROM users u"
             " LEFT JOIN user_roles r ON r.user_id = u.id"
-            " WHERE u.channel = ? AND u.user_key = ? ORDER BY r.granted_at, r.unit_id",
-            (channel, user_key),
+            f" WHERE u.id = {ACCOUNT_OF} ORDER BY r.granted_at, r.unit_id",
+            {"channel": channel, "key": user_key},
         )
         if not rows:
             return None
@@ -82,11 +107,26 @@ class UserRepository:
     async def secretaries_of(self, cell_id: int) -> list[tuple[str, str]]:
         """Return the (channel, user_key) of every secretary of a cell, for reminders."""
         rows = await self._db.fetch_all(
-            "SELECT u.channel, u.user_key FROM users u JOIN user_roles r ON r.user_id = u.id"
-            " WHERE r.role = 'secretary' AND r.unit_id = ? ORDER BY u.id",
+            f"SELECT {REACH_COLUMNS} FROM users u JOIN user_roles r ON r.user_id = u.id"
+            f"{REACH_OF_USER} WHERE r.role = 'secretary' AND r.unit_id = ? ORDER BY u.id",
             (cell_id,),
         )
         return [(r["channel"], r["user_key"]) for r in rows]
+
+    async def note_use(self, user_id: int, channel: str, user_key: str) -> None:
+        """Remember the chat a user wrote from last (a write only when it changes)."""
+        await self._db.write(
+            "UPDATE users SET last_channel = ?, last_user_key = ? WHERE id = ?"
+            " AND (last_channel IS NULL OR last_user_key IS NULL"
+            " OR last_channel <> ? OR last_user_key <> ?)",
+            (channel, user_key, user_id, channel, user_key),
+        )
+
+    async def reach(self, user_id: int) -> tuple[str, str] | None:
+        """Return the (channel, user_key) to send the bot's own messages to: the last used."""
+        row = await self._db.fetch_one(
+            f"SELECT {REACH_COLUMNS} FROM users u{REACH_OF_USER} WHERE u.id = ?", (user_id,))
+        return None if row is None else (row["channel"], row["user_key"])
 
 
 class InviteRepository:
@@ -105,25 +145,27 @@ class InviteRepository:
         return code
 
     async def redeem(
-        self, code: str, channel: str, user_key: str, now: datetime
+        self, code: str, channel: str, user_key: str, now: datetime,
+        display_name: str | None = None,
     ) -> tuple[str, Grant | None]:
         """Use a code for this chat identity. Return (status, grant).
 
         status is "ok", "unknown", "expired", "used", or "mine" when this very identity used
         it before (a code sent twice). Redeeming creates the user and the grant in the same
-        transaction as marking the code used, so a code works exactly once.
+        transaction as marking the code used, so a code works exactly once. The profile's
+        `display_name`, if any, is kept for the organisers' list of cells not reported.
         """
         async with self._db.transaction() as conn:
             cursor = await conn.execute(
-                "SELECT i.role, i.unit_id, i.expires_at, i.used_at, u.user_key, u.channel"
-                " FROM invites i LEFT JOIN users u ON u.id = i.used_by WHERE i.code_hash = ?",
+                "SELECT role, unit_id, expires_at, used_at, used_by FROM invites"
+                " WHERE code_hash = ?",
                 (_hash(code),),
             )
             invite = await cursor.fetchone()
             if invite is None:
                 return "unknown", None
             if invite["used_at"] is not None:
-                if (invite["channel"], invite["user_key"]) == (channel, user_key):
+                if invite["used_by"] == await account_of(conn, channel, user_key):
                     return "mine", Grant(Role(invite["role"]), invite["unit_id"])
                 return "used", None
             if datetime.fromisoformat(invite["expires_at"]) <= now:
@@ -134,6 +176,11 @@ class InviteRepository:
                 " VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
                 (user_id, invite["role"], invite["unit_id"], timestamp(now)),
             )
+            name = " ".join((display_name or "").split())[:MAX_DISPLAY_NAME]
+            if name:
+                await conn.execute(
+                    "UPDATE users SET display_name = ? WHERE id = ?", (name, user_id)
+                )
             await conn.execute(
                 "UPDATE invites SET used_by = ?, used_at = ? WHERE code_hash = ?",
                 (user_id, timestamp(now), _hash(code)),

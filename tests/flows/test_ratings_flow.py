@@ -16,6 +16,13 @@ GOOD = (HEADER + "TL-01,2015,2015,tsvm_tieu_bieu,19,3,15,1,0\n"
         "TL-02,2015,2015,htt,12,0,8,3,1\n").encode()
 
 
+async def load(chat: Chat, data: bytes = GOOD) -> str:
+    """Send /ratings, then the file; return the answer."""
+    await chat.send("/ratings")
+    await chat.send_file("ratings.csv", data)
+    return chat.last_text
+
+
 async def test_an_organiser_loads_a_file_in_chat_and_reads_the_years_headline(
     dispatcher: Dispatcher, db: Database, world: World
 ) -> None:
@@ -62,8 +69,7 @@ async def test_a_second_file_replaces_a_cells_rating_and_says_so(
     dispatcher: Dispatcher, world: World
 ) -> None:
     chat = Chat(dispatcher, "admin", language_code="en")
-    await chat.send("/ratings")
-    await chat.send_file("first.csv", GOOD)
+    await load(chat)
     await chat.send("/ratings")
     again = (HEADER + "TL-01,2015,2015,tsvm_tieu_bieu,19,3,15,1,0\n"  # the same
              "TL-02,2015,2015,tsvm,12,0,9,3,0\n").encode()  # changed
@@ -78,16 +84,14 @@ async def test_a_commune_organiser_cannot_load_a_cell_of_another_commune(
     await OrgRepository(db).import_cells([CellRow(2, (DISTRICT, "Xã Mỹ Lệ", "Chi bộ ấp 1"),
                                                   "ML-01", 10, 0, 0)])
     chat = Chat(dispatcher, "commune-staff", language_code="en")
-    await chat.send("/ratings")
-    await chat.send_file("r.csv", (HEADER + "ML-01,2015,2015,tsvm,10,1,8,1,0\n").encode())
+    await load(chat, (HEADER + "ML-01,2015,2015,tsvm,10,1,8,1,0\n").encode())
     assert "Line 2: the cell ML-01 is outside your area" in chat.last_text
     assert await RatingRepository(db).rated_years(None) == []
 
 
 async def test_a_warning_does_not_stop_the_file(dispatcher: Dispatcher, world: World) -> None:
     chat = Chat(dispatcher, "staff", language_code="en")
-    await chat.send("/ratings")
-    await chat.send_file("r.csv", (
+    await load(chat, (
         HEADER.strip() + ",score\nTL-01,2025,2025,htxs,19,5,10,4,0,85\n").encode())
     text = chat.last_text
     assert "1 cells rated" in text
@@ -111,8 +115,7 @@ async def test_a_year_without_ratings_names_the_years_that_have_some(
     chat = Chat(dispatcher, "staff", language_code="en")
     await chat.send("/ratings 2016")
     assert chat.last_text == "No cell of your area has a rating for 2016."
-    await chat.send("/ratings")
-    await chat.send_file("r.csv", GOOD)
+    await load(chat)
     await chat.send("/ratings 2016")
     assert chat.last_text.endswith("Years with ratings: 2015.")
     await chat.send("/ratings 2099")  # not a year that can have ratings
@@ -129,8 +132,7 @@ async def test_the_cells_standing_shows_its_latest_rating(
     dispatcher: Dispatcher, world: World
 ) -> None:
     staff = Chat(dispatcher, "staff", language_code="en")
-    await staff.send("/ratings")
-    await staff.send_file("r.csv", GOOD)
+    await load(staff)
     secretary = Chat(dispatcher, "sec-1", language_code="en")
     await secretary.send("/standing")
     assert ("Rating for 2015 (decided by the upper committee): exemplary clean and strong; "
@@ -160,3 +162,17 @@ async def test_the_headline_of_the_articles_100_cells_in_both_languages(
     first = vietnamese.last_text.splitlines()[0]
     assert [p in first for p in ("2015", "72%", "20%", "92%", "0,32%")] == [True] * 5
     assert "Xã 0 (10/10" in vietnamese.last_text  # a line per commune
+
+
+async def test_the_summary_of_a_rated_year_carries_the_headline(
+    dispatcher: Dispatcher, world: World
+) -> None:
+    chat = Chat(dispatcher, "staff", language_code="en")
+    await load(chat)
+    year = "\n".join(r.text for r in await chat.send("/summary 2015"))
+    assert "In 2015, 50% of the cells were clean and strong (50% exemplary)" in year
+    assert "By commune:" not in year.split("In 2015")[1]  # the per-commune lines: /ratings
+    other = "\n".join(r.text for r in await chat.send("/summary 2016"))
+    assert "clean and strong" not in other  # a year without ratings: no headline
+    month = "\n".join(r.text for r in await chat.send("/summary 11/2015"))
+    assert "clean and strong" not in month  # a month: no annual figures

@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 
 from bot.core.dispatcher import Dispatcher
 from bot.core.messages import Inbound
 from bot.domain.pipeline import Birth, FailedVote, Move, Stage, Votes, moves_for
+from bot.domain.rulebook import Rulebook
+from bot.i18n import translator
 from bot.storage.database import Database
 from bot.storage.org import OrgRepository
 from bot.storage.recruitment import Recruit, RecruitmentRepository
 from bot.storage.users import UserRepository
+from handlers import registry
+from handlers.recruitment_texts import STAGE_LABELS
 from handlers.recruitment_view import recruitment_section
-from tests.support import Chat, Clock, World, vn_time
+from tests.support import VN, Chat, Clock, World, vn_time
 
 # The clock fixture stands at Friday 27 Nov 2026, 20:30 in Vietnam.
 
@@ -69,21 +74,21 @@ async def test_adding_a_person_reasks_every_bad_answer_and_saves_on_typed_1(
     assert stages.choices[0].key == "SOURCE" and "CEREMONY" not in {c.key for c in stages.choices}
     await chat.send("42")
     assert "type its number" in chat.last_text
-    [when] = await chat.send("dossier")  # a typed label works as well as a number
+    [when] = await chat.send("dossier complete")  # a typed label works as well as a number
     assert "dossier of NVA" in when.text
     await chat.send("31/2/2026")
-    assert "day/month or day/month/year" in chat.last_text
+    assert "There is no day 31 in Feb 2026" in chat.last_text  # not a format problem
     await chat.send("28/11/2026")  # tomorrow
     assert "in the future" in chat.last_text
     await chat.send("3/3/1995")  # before the birth month
     assert "before the month of birth" in chat.last_text
     [review] = await chat.send("3/2/2026")
     assert "Alias: NVA" in review.text and "Born: Apr 1995" in review.text
-    assert "Dossier, since Feb 3, 2026" in review.text
+    assert "Dossier complete, since Feb 3, 2026" in review.text
     assert "dossier must go to the cell's vote by Feb 3, 2027" in review.text
     assert [c.key for c in review.choices][:3] == ["save", "edit", "cancel"]
     [saved] = await chat.send("1")
-    assert "Saved: NVA, Dossier since Feb 3, 2026." in saved.text
+    assert "Saved: NVA, Dossier complete since Feb 3, 2026." in saved.text
     [record] = await RecruitmentRepository(db).of_cell(world.cell_ids["TL-01"])
     assert (record.alias, record.birth, record.stage) == ("NVA", Birth(1995, 4), Stage.DOSSIER)
 
@@ -137,13 +142,13 @@ async def test_the_eligible_count_comes_first_defaults_to_full_less_exempt_and_b
     chat = Chat(dispatcher, "sec-1", language_code="en")
     await chat.send("/recruit")
     [people] = await chat.send("2")
-    assert people.choices[0].label == "LTC — Dossier"
+    assert people.choices[0].label == "LTC — Dossier complete"
     [moves] = await chat.send("1")
-    assert "LTC is at: Dossier since Mar 2, 2026" in moves.text
+    assert "LTC is at: Dossier complete since Mar 2, 2026" in moves.text
     assert [c.key for c in moves.choices][:2] == ["CELL_VOTE_ADMIT", "DROPPED"]
     await chat.send("1")
     await chat.send("1/3/2026")  # before the dossier
-    assert "previous step (Dossier) is dated Mar 2, 2026" in chat.last_text
+    assert "previous step (Dossier complete) is dated Mar 2, 2026" in chat.last_text
     [eligible] = await chat.send("5/11/2026")
     assert "eligible to vote" in eligible.text
     assert eligible.choices[0].key == "17"  # full members less the exempt one, one tap
@@ -152,11 +157,11 @@ async def test_the_eligible_count_comes_first_defaults_to_full_less_exempt_and_b
     [yes] = await chat.send("8")
     assert "How many of the 8 eligible full members voted yes?" in yes.text
     await chat.send("five")
-    assert "whole number from 0 to 9,999" in chat.last_text
+    assert "a number from 0 to 9,999" in chat.last_text
     await chat.send("9")  # refused at once: more yes votes than voters
     assert "9 yes votes cannot be more than 8 eligible members" in chat.last_text
     [review] = await chat.send("6")
-    assert "LTC: Dossier → Cell admission vote" in review.text
+    assert "LTC: Dossier complete → Cell admission vote" in review.text
     assert "Votes: 6 yes of 8 eligible (at least 6 needed)" in review.text
     [saved] = await chat.send("1")
     assert "Saved: LTC, Cell admission vote since Nov 5, 2026." in saved.text
@@ -180,7 +185,7 @@ async def test_a_vote_below_two_thirds_is_kept_as_a_failed_vote_and_the_person_s
     [review] = await chat.send("5")
     assert "Not passed: 5 yes of 8 eligible" in review.text
     assert "2 × 8 ÷ 3 = 5.33, rounded up to 6" in review.text
-    assert "LTC stays at Dossier. Failed votes on this step so far: 1." in review.text
+    assert "LTC stays at Dossier complete. Failed votes on this step so far: 1." in review.text
     [kept] = await chat.send("1")
     assert "Kept: the vote of Nov 5, 2026 did not pass" in kept.text
     found = await person(db, recruit)
@@ -189,7 +194,7 @@ async def test_a_vote_below_two_thirds_is_kept_as_a_failed_vote_and_the_person_s
     assert found.failed_votes == (vote,)
     await chat.send("/recruit")
     [listing] = await chat.send("3")
-    assert "1. LTC — Dossier since Mar 2, 2026; " in listing.text
+    assert "1. LTC — Dossier complete since Mar 2, 2026; " in listing.text
     assert listing.text.splitlines()[1].endswith("; 1 failed vote")
     # a second vote passes: the person moves on, and the failed one stays in the record
     for answer in ("/recruit", "2", "1", "1", "20/11/2026", "8", "7", "1"):
@@ -232,11 +237,11 @@ async def test_a_failed_vote_can_be_undone_and_the_stage_is_untouched(
     [choices] = await chat.send("4")
     assert choices.choices[0].label == "LTC: Cell admission vote, not passed (Nov 5, 2026)"
     [confirm] = await chat.send("1")
-    assert "Undo the failed vote of LTC (Nov 5, 2026)? The record stays at Dossier." in (
+    assert "Undo the failed vote of LTC (Nov 5, 2026)? The record stays at Dossier complete." in (
         confirm.text
     )
     await chat.send("1")
-    assert "Undone. LTC is back at Dossier since Mar 2, 2026." in chat.last_text
+    assert "Undone. LTC is back at Dossier complete since Mar 2, 2026." in chat.last_text
     found = await person(db, recruit)
     assert found.stage is Stage.DOSSIER and found.failed_votes == ()
 
@@ -311,7 +316,8 @@ async def test_editing_the_move_from_the_review_drops_the_votes(
     assert "Which step follows?" in fields.text
     await chat.tap("DROPPED")
     [review] = await chat.send("6/11/2026")
-    assert "LTC: Dossier → Left the pipeline" in review.text and "Votes" not in review.text
+    assert "LTC: Dossier complete → Left the pipeline" in review.text
+    assert "Votes" not in review.text
     await chat.send("1")
     assert (await person(db, recruit)).stage is Stage.DROPPED
 
@@ -373,7 +379,7 @@ async def test_undo_of_an_added_person_withdraws_the_record_and_expires_after_a_
         await chat.send(answer)
     await chat.send("/recruit")
     [choices] = await chat.send("4")
-    assert [c.label for c in choices.choices][:-1] == [  # the last is « Back
+    assert [c.label for c in choices.choices] == [
         "Cô Năm: added (Candidate pool (source), Nov 28, 2026)"
     ]
     [confirm] = await chat.send("1")
@@ -403,7 +409,7 @@ async def test_the_list_shows_overdue_records_first_with_their_deadlines(
     lines = listing.text.splitlines()
     assert lines[0] == "Recruitment pipeline (overdue first):"
     assert lines[1] == (
-        "1. Stale — Dossier since Oct 1, 2025; "
+        "1. Stale — Dossier complete since Oct 1, 2025; "
         "OVERDUE: dossier must go to the cell's vote by Oct 1, 2026"
     )
     # 60 working days after Mon 3 Aug 2026 skip 31 Aug to 2 Sep (National Day) and count
@@ -477,7 +483,7 @@ async def test_the_standing_section_counts_and_lists_the_records(
     section = await recruitment_section(ctx, cell)
     assert section is not None
     lines = section.splitlines()
-    assert lines[0] == "Recruitment: Dossier 1, Probationary member 2"
+    assert lines[0] == "Recruitment: Dossier complete 1, Probationary member 2"
     assert lines[1] == ("Admitted this year: 1. Probations ending within 30 days: 1. Overdue: 1.")
     assert lines[2].startswith("1. Stale") and lines[3].startswith("2. Soon")
     other = await OrgRepository(db).get(world.cell_ids["TL-02"])
@@ -685,3 +691,157 @@ async def test_a_ceremony_adds_to_the_roll_and_the_next_report_shows_why(
         await chat.send(answer)
     assert "roll changed" not in chat.last_text
     assert "Expected: 19 (18 full + 2 probationary − 1 exempt" in chat.last_text
+
+
+async def test_after_a_step_the_secretary_records_another_or_is_done(
+    dispatcher: Dispatcher, db: Database, world: World
+) -> None:
+    # issue 7: after recording a step, offer "record another step" and "done"
+    first = await seed(db, world, "AA", Stage.SOURCE, date(2026, 3, 2))
+    second = await seed(db, world, "BB", Stage.SOURCE, date(2026, 3, 2))
+    chat = Chat(dispatcher, "sec-1", language_code="en")
+    for answer in ("/recruit", "2", "AA — Candidate pool (source)", "1", "10/3/2026"):
+        await chat.send(answer)
+    [saved] = await chat.send("1")
+    assert saved.text.startswith("Saved: AA, Party sympathiser since Mar 10, 2026.")
+    assert saved.text.endswith("Record another step?")
+    assert [c.key for c in saved.choices] == ["another", "done"]
+    [person_question] = await chat.tap("another")
+    assert person_question.text.startswith("(1/4) Whose step")
+    for answer in ("BB — Candidate pool (source)", "2", "11/3/2026", "1"):
+        await chat.send(answer)
+    [done] = await chat.send("done")  # typed as well as tapped
+    assert done.text.startswith("Done.")
+    assert (await person(db, first)).stage is Stage.SYMPATHISER
+    assert (await person(db, second)).stage is Stage.DROPPED
+    [after] = await chat.send("hello")
+    assert "/help" in after.text
+
+
+async def test_the_offer_of_another_step_gives_way_to_any_command(
+    dispatcher: Dispatcher, db: Database, world: World
+) -> None:
+    await seed(db, world, "AA", Stage.SOURCE, date(2026, 3, 2))
+    chat = Chat(dispatcher, "sec-1", language_code="en")
+    for answer in ("/recruit", "2", "1", "1", "10/3/2026", "1"):
+        await chat.send(answer)
+    assert chat.last_text.endswith("Record another step?")
+    [listing] = await chat.send("/recruit")  # a mere choice: no "unfinished conversation"
+    assert "What do you want to do?" in listing.text
+
+
+async def test_another_step_with_nobody_left_open_says_so(
+    dispatcher: Dispatcher, db: Database, world: World
+) -> None:
+    await seed(db, world, "AA", Stage.SOURCE, date(2026, 3, 2))
+    chat = Chat(dispatcher, "sec-1", language_code="en")
+    for answer in ("/recruit", "2", "1", "2", "10/3/2026", "1"):  # AA leaves the pipeline
+        await chat.send(answer)
+    [reply] = await chat.tap("another")
+    assert "Nobody in this cell's pipeline is open for a next step" in reply.text
+
+
+async def test_an_undo_that_would_bring_back_an_alias_taken_since_is_refused(
+    dispatcher: Dispatcher, db: Database, world: World
+) -> None:
+    # issue 9: an alias names one open record of the cell
+    recruit = await seed(db, world, "NVA", Stage.SOURCE, date(2026, 3, 2))
+    chat = Chat(dispatcher, "sec-1", language_code="en")
+    for answer in ("/recruit", "2", "1", "2", "today", "1"):  # NVA leaves: the alias is free
+        await chat.send(answer)
+    for answer in ("/recruit", "1", "nva", "02/1999", "1", "today", "1"):
+        await chat.send(answer)
+    assert "Saved: nva" in chat.last_text
+    await chat.send("/recruit")
+    [choices] = await chat.send("4")
+    leaving = next(c for c in choices.choices if "Left the pipeline" in c.label)
+    await chat.tap(leaving.key)
+    await chat.send("1")
+    assert "another open record of the cell now goes by that alias" in chat.last_text
+    assert (await person(db, recruit)).stage is Stage.DROPPED
+
+
+async def test_a_person_is_picked_by_typing_the_alias_whatever_its_case_and_diacritics(
+    dispatcher: Dispatcher, db: Database, world: World
+) -> None:
+    # issue 7: picking a person in the recruitment flow by typing their alias
+    await seed(db, world, "NVA", Stage.SOURCE, date(2026, 3, 2))
+    await seed(db, world, "Chú Tư", Stage.DOSSIER, date(2026, 3, 2))
+    chat = Chat(dispatcher, "sec-1", language_code="en")
+    await chat.send("/recruit")
+    [people] = await chat.send("2")
+    assert "type the alias" in people.text
+    await chat.send("Chu Ba")
+    assert 'No open record goes by "Chu Ba"' in chat.last_text
+    [moves] = await chat.send("chu tu")
+    assert "Chú Tư is at: Dossier complete since Mar 2, 2026" in moves.text
+
+
+@pytest.mark.parametrize(
+    ("alias", "reason"),
+    [
+        # three capitalised words read as a full name; initials are suggested
+        ("Nguyễn Văn An", "looks like a full name, and no full names are kept"),
+        # a date could identify the person
+        ("An 12/03/1995", "must not contain a date"),
+        # a number alone
+        ("4521", "A number alone may be an ID"),
+        # an ID card number
+        ("079203001234", "must not contain an ID or phone number"),
+    ],
+)
+async def test_an_alias_that_could_identify_the_person_is_refused_politely(
+    dispatcher: Dispatcher, db: Database, world: World, alias: str, reason: str
+) -> None:
+    # issue 7, privacy at entry
+    chat = Chat(dispatcher, "sec-1", language_code="en")
+    await chat.send("/recruit")
+    await chat.tap("add")
+    [refusal] = await chat.send(alias)
+    assert reason in refusal.text
+    assert "(1/5) Type a short alias" in refusal.text  # asked again
+    if alias == "Nguyễn Văn An":
+        assert "initials such as NVA" in refusal.text
+    assert await RecruitmentRepository(db).of_cell(world.cell_ids["TL-01"]) == []
+
+
+async def test_a_person_under_16_at_entry_is_saved_with_a_warning_about_18(
+    dispatcher: Dispatcher, db: Database, world: World
+) -> None:
+    # issue 7: 14 years and 10 months on 27 Nov 2026
+    chat = Chat(dispatcher, "sec-1", language_code="en")
+    for answer in ("/recruit", "1", "Bé Na", "01/2012", "1"):
+        await chat.send(answer)
+    [review] = await chat.send("2/11/2026")
+    assert (
+        "Bé Na is under 16: the cell cannot vote on admitting them before Jan 2030, when they "
+        "are 18"
+    ) in review.text
+    await chat.send("1")
+    assert "Saved: Bé Na" in chat.last_text
+
+
+async def test_counted_words_agree_with_their_number_in_english(
+    db: Database, clock: Clock, world: World, tmp_path: Path
+) -> None:
+    # issue 7, words: "1 hour", not "1 hours"
+    override = tmp_path / "rules.toml"
+    override.write_text("[policy]\nundo_hours = 1\n", encoding="utf-8")
+    one_hour = Dispatcher(db, Rulebook.load(override), registry(), VN, "en", clock)
+    chat = Chat(one_hour, "sec-1", language_code="en")
+    for answer in ("/recruit", "1", "NVA", "01/1990", "1", "today", "1"):
+        await chat.send(answer)
+    assert "A wrong entry can be undone within 1 hour: /recruit, then 4." in chat.last_text
+
+
+@pytest.mark.parametrize(
+    ("stage", "term"),
+    [
+        # issue 7, words: the course's full name (DOMAIN.md §6)
+        (Stage.AWARENESS_COURSE, "Học lớp bồi dưỡng nhận thức về Đảng"),
+        # the stage is reached when the dossier is complete; its question asks that date
+        (Stage.DOSSIER, "Hoàn tất hồ sơ"),
+    ],
+)
+def test_stage_names_use_the_terms_of_the_domain_brief(stage: Stage, term: str) -> None:
+    assert translator("vi")(STAGE_LABELS[stage]) == term

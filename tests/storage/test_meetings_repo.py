@@ -2,17 +2,27 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from bot.domain.meetings import ALL_TARGETS, Dissemination, MeetingKind, MeetingReport, Roll
+from bot.domain.meetings import (
+    ALL_TARGETS,
+    MASS_ORGANISATIONS,
+    Dissemination,
+    MeetingKind,
+    MeetingReport,
+    Roll,
+)
 from bot.storage.database import Database
 from bot.storage.errors import NotFound
 from bot.storage.meetings import MeetingRepository, MonthAlreadyReported
 from bot.storage.org import OrgRepository
 from bot.storage.users import UserRepository
+from tests.storage.test_recruitment_repo import database_at_version
 from tests.support import Clock, World, sample_meeting
 
 
@@ -20,7 +30,7 @@ def report(cell_id: int, held_on: date = date(2026, 11, 20), **changes: Any) -> 
     """Return a regular meeting of 19 expected members with a note, changed as asked."""
     defaults: dict[str, Any] = {
         "expected": 19, "present": 17, "excused": 2, "tasks": 3,
-        "disseminated_to": frozenset({Dissemination.HAMLET_BOARD, Dissemination.MASS_ORGS}),
+        "disseminated_to": frozenset({Dissemination.HAMLET_BOARD, Dissemination.YOUTH_UNION}),
         "note": "Họp tại nhà văn hoá ấp",
     }
     return sample_meeting(cell_id=cell_id, held_on=held_on, **{**defaults, **changes})
@@ -47,14 +57,17 @@ async def test_a_saved_report_comes_back_unchanged(
         resolution_adopted=False,
         tasks=0,
     )
-    first = await repo.save(report(cell), regular=True, by_user=by, at=clock())
+    with_fields = report(cell, previous_tasks_done=2, previous_tasks_total=3, upper_guest=True)
+    first = await repo.save(with_fields, regular=True, by_user=by, at=clock())
     second = await repo.save(thematic, regular=False, by_user=by, at=clock())
     stored = await repo.get(first)
     assert stored is not None
-    assert stored.report == report(cell)
+    assert stored.report == with_fields  # the district's fields are kept as given
     assert stored.regular and stored.reported_by == by and stored.reported_at == clock()
     assert (await repo.get(second)) is not None
-    assert await repo.for_year(cell, 2026) == [report(cell), thematic]
+    assert await repo.for_year(cell, 2026) == [with_fields, thematic]
+    stored_thematic = await repo.get(second)
+    assert stored_thematic is not None and stored_thematic.report.upper_guest is None
 
 
 async def test_the_regular_report_of_a_month_is_found_by_any_day_of_it(
@@ -202,19 +215,64 @@ async def test_the_latest_meeting_is_the_most_recent_day_then_the_last_saved(
     assert latest is not None and latest.id == last
 
 
-async def test_tracking_starts_on_the_local_day_the_first_secretary_was_granted(
-    db: Database,
+async def test_reports_saved_before_the_four_mass_organisations_keep_their_meaning(
+    tmp_path: Path,
 ) -> None:
-    from datetime import datetime
+    # migration 010: one "mass organisations" box meant all four of them
+    old = database_at_version(tmp_path / "old.sqlite3", 6)
+    old.execute("INSERT INTO org_units (id, kind, name) VALUES (1, 'cell', 'C')")
+    row = {
+        "cell_id": 1, "kind": "regular", "topic": None, "minutes": 95, "expected": 19,
+        "present": 19, "excused": 0, "resolution_adopted": 1, "tasks": 2, "note": None,
+        "to_hamlet_board": 1, "to_fatherland_front": 1, "reported_by": None,
+        "reported_at": "2026-10-10T00:00:00+00:00",
+    }
+    rows = [
+        {**row, "id": 1, "held_on": "2026-09-10", "regular_month": "2026-09", "to_mass_orgs": 1},
+        {**row, "id": 2, "held_on": "2026-10-10", "regular_month": "2026-10", "to_mass_orgs": 0,
+         "to_fatherland_front": 0},
+    ]
+    for values in rows:
+        names = ", ".join(values)
+        old.execute(f"INSERT INTO meeting_reports ({names}) VALUES"
+                    f" ({', '.join(':' + n for n in values)})", values)
+    replaced = {**rows[1], "to_hamlet_board": 0, "to_mass_orgs": 1}  # as repo.replace kept it
+    old.execute(
+        "INSERT INTO meeting_report_history (report_id, replaced_at, old_values)"
+        " VALUES (2, '2026-10-11T00:00:00+00:00', ?)",
+        (json.dumps(replaced),),
+    )
+    old.close()
+    upgraded = await Database.open(tmp_path / "old.sqlite3")
+    try:
+        repo = MeetingRepository(upgraded)
+        september, october = await repo.get(1), await repo.get(2)
+        assert september is not None and october is not None
+        assert september.report.disseminated_to == ALL_TARGETS  # the box stood for all four
+        assert october.report.disseminated_to == {Dissemination.HAMLET_BOARD}
+        assert september.report.upper_guest is None  # not asked then
+        assert september.report.previous_tasks_total is None
+        [version] = await repo.history(2)  # an old version in the history reads the same way
+        assert version.old.report.disseminated_to == set(MASS_ORGANISATIONS)
+    finally:
+        await upgraded.close()
 
-    from bot.storage.org import OrgRepository
-    from bot.storage.users import UserRepository
-    from tests.support import VN, seed_world
 
-    # 1 November 2026, 03:00 in Vietnam is still 31 October in UTC.
-    granted = datetime(2026, 11, 1, 3, 0, tzinfo=VN)
-    world = await seed_world(db, granted)
-    assert await OrgRepository(db).get(world.cell_ids["TL-02"]) is not None
-    assert await UserRepository(db).find("test", "sec-2") is not None
-    since = await MeetingRepository(db).tracked_since(world.cell_ids["TL-02"], VN)
-    assert since == date(2026, 11, 1)
+async def test_a_replaced_report_is_the_latest_of_its_day_once_saved_again(
+    db: Database, world: World, clock: Clock
+) -> None:
+    # issue 7, item 3: a replaced report keeps its old id; the time it was saved decides
+    repo = MeetingRepository(db)
+    cell = world.cell_ids["TL-01"]
+    day = date(2026, 11, 20)
+    regular = await repo.save(report(cell, day), regular=True, by_user=None, at=clock())
+    thematic = report(cell, day, kind=MeetingKind.THEMATIC, topic="Chủ đề")
+    await repo.save(thematic, regular=False, by_user=None, at=clock() + timedelta(minutes=5))
+    latest = await repo.latest(cell)
+    assert latest is not None and latest.report == thematic  # saved last, for now
+    better = report(cell, day, present=19, excused=0)
+    await repo.replace(regular, better, regular=True, by_user=None,
+                       at=clock() + timedelta(minutes=10))
+    latest = await repo.latest(cell)
+    assert latest is not None and latest.id == regular and latest.report == better
+    assert await repo.for_year(cell, 2026) == [thematic, better]  # in the order last saved

@@ -9,7 +9,8 @@ import pytest
 
 from bot.domain.pipeline import Birth, FailedVote, Move, Stage, Votes, moves_for
 from bot.storage.database import Database
-from bot.storage.recruitment import RecruitmentRepository, StaleRecord
+from bot.storage.errors import Conflict
+from bot.storage.recruitment import AliasInUse, RecruitmentRepository, StaleRecord
 from bot.storage.users import UserRepository
 from tests.support import World
 
@@ -222,5 +223,77 @@ async def test_decisions_stored_before_the_day_received_existed_keep_that_day(
         assert found.history == (
             Move(Stage.ADMISSION_DECIDED, date(2025, 6, 9), date(2025, 6, 9)),
         )
+    finally:
+        await upgraded.close()
+
+
+async def test_an_open_alias_is_unique_in_its_cell_whatever_its_case_and_diacritics(
+    repo: RecruitmentRepository,
+) -> None:
+    await repo.add(CELL, "Chú Tư", BIRTH, [Move(Stage.SOURCE, date(2025, 1, 1))], A, NOW)
+    for same in ("chu tu", "CHÚ TƯ", "Chu  Tu"):
+        with pytest.raises(AliasInUse):
+            await repo.add(CELL, same, BIRTH, [Move(Stage.SOURCE, date(2025, 1, 1))], A, NOW)
+    # another cell may use it
+    await repo.add(OTHER, "chu tu", BIRTH, [Move(Stage.SOURCE, date(2025, 1, 1))], B, NOW)
+    assert [r.alias for r in await repo.of_cell(CELL)] == ["Chú Tư"]
+
+
+async def test_the_database_itself_refuses_a_second_open_record_with_the_same_alias(
+    repo: RecruitmentRepository, db: Database
+) -> None:
+    await repo.add(CELL, "NVA", BIRTH, [Move(Stage.SOURCE, date(2025, 1, 1))], A, NOW)
+    with pytest.raises(Conflict):
+        await db.write(
+            "INSERT INTO recruits (cell_id, alias, open_alias, birth_year, birth_month,"
+            " created_by, created_at) VALUES (?, 'NVA', 'nva', 1995, 4, ?, 'x')",
+            (CELL, A),
+        )
+
+
+async def test_a_closed_or_withdrawn_record_frees_its_alias(repo: RecruitmentRepository) -> None:
+    dropped = await repo.add(CELL, "NVA", BIRTH, [Move(Stage.SOURCE, date(2025, 1, 1))], A, NOW)
+    await repo.record(dropped, [Move(Stage.DROPPED, date(2025, 2, 1))], A, NOW, 1)
+    again = await repo.add(CELL, "NVA", BIRTH, [Move(Stage.SOURCE, date(2025, 3, 1))], A, NOW)
+    assert await repo.undo(again, 1, A, NOW, NOW - DAY)  # withdrawn
+    assert not await repo.alias_in_use(CELL, "nva")
+    await repo.add(CELL, "nva", BIRTH, [Move(Stage.SOURCE, date(2025, 3, 1))], A, NOW)
+    # undoing the drop would reopen a second "NVA": refused, and nothing changes
+    with pytest.raises(AliasInUse):
+        await repo.undo(dropped, 2, A, NOW, NOW - DAY)
+    found = await repo.get(dropped)
+    assert found is not None and found.stage is Stage.DROPPED
+
+
+async def test_an_undone_closing_step_takes_the_alias_back(repo: RecruitmentRepository) -> None:
+    person = await repo.add(CELL, "NVA", BIRTH, [Move(Stage.SOURCE, date(2025, 1, 1))], A, NOW)
+    await repo.record(person, [Move(Stage.DROPPED, date(2025, 2, 1))], A, NOW, 1)
+    assert await repo.undo(person, 2, A, NOW, NOW - DAY)
+    with pytest.raises(AliasInUse):
+        await repo.add(CELL, "NVA", BIRTH, [Move(Stage.SOURCE, date(2025, 3, 1))], A, NOW)
+
+
+async def test_open_aliases_shared_before_the_constraint_keep_the_oldest_one_guarded(
+    tmp_path: Path,
+) -> None:
+    # migration 022 on a database an older release left with a clash and a closed record
+    old = database_at_version(tmp_path / "old.sqlite3", 21)
+    old.executescript(
+        "INSERT INTO org_units (id, kind, name) VALUES (1, 'cell', 'C');"
+        "INSERT INTO users (id, channel, user_key, created_at) VALUES (1, 't', 'u', 'x');"
+        "INSERT INTO recruits (id, cell_id, alias, birth_year, birth_month, created_by,"
+        " created_at) VALUES (1, 1, 'NVA', 1995, 4, 1, 'x'), (2, 1, 'nva', 1995, 4, 1, 'x'),"
+        " (3, 1, 'TTB', 1995, 4, 1, 'x');"
+        "INSERT INTO recruit_moves (recruit_id, batch, stage, on_date, recorded_by, recorded_at)"
+        " VALUES (1, 1, 'SOURCE', '2025-01-01', 1, 'x'), (2, 1, 'SOURCE', '2025-01-01', 1, 'x'),"
+        " (3, 1, 'SOURCE', '2025-01-01', 1, 'x'), (3, 2, 'DROPPED', '2025-02-01', 1, 'x');"
+    )
+    old.close()
+    upgraded = await Database.open(tmp_path / "old.sqlite3")
+    try:
+        keys = await upgraded.fetch_all("SELECT id, open_alias FROM recruits ORDER BY id")
+        assert [tuple(row) for row in keys] == [(1, "nva"), (2, None), (3, None)]
+        repo = RecruitmentRepository(upgraded)
+        assert await repo.alias_in_use(1, "Nva") and not await repo.alias_in_use(1, "TTB")
     finally:
         await upgraded.close()

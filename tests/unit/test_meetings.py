@@ -10,6 +10,7 @@ import pytest
 
 from bot.domain.meetings import (
     ALL_TARGETS,
+    MASS_ORGANISATIONS,
     Dissemination,
     MeetingKind,
     MeetingReport,
@@ -20,6 +21,7 @@ from bot.domain.meetings import (
     check_minutes,
     check_note,
     check_present,
+    check_previous_tasks,
     check_roll,
     check_tasks,
     check_topic,
@@ -37,7 +39,8 @@ from tests.support import sample_meeting
 
 RULES = Rulebook.default()
 TODAY = date(2026, 11, 27)
-HB, FF, MO = Dissemination.HAMLET_BOARD, Dissemination.FATHERLAND_FRONT, Dissemination.MASS_ORGS
+HB, FF = Dissemination.HAMLET_BOARD, Dissemination.FATHERLAND_FRONT
+WU, FU, VA, YU = MASS_ORGANISATIONS
 
 
 def report(**changes: Any) -> MeetingReport:
@@ -62,8 +65,13 @@ def two_eras() -> Rulebook:
 
 def test_kinds_and_targets_have_stable_ascii_keys() -> None:
     assert [k.value for k in MeetingKind] == ["regular", "thematic", "combined"]
-    assert [t.value for t in Dissemination] == ["hamlet_board", "fatherland_front", "mass_orgs"]
-    assert parse_targets(["mass_orgs", "hamlet_board"]) == frozenset({MO, HB})
+    assert [t.value for t in Dissemination] == [
+        "hamlet_board", "fatherland_front", "womens_union", "farmers_union", "veterans",
+        "youth_union",
+    ]
+    assert parse_targets(["youth_union", "hamlet_board"]) == frozenset({YU, HB})
+    with pytest.raises(ValueError):
+        parse_targets(["mass_orgs"])  # the one box of before is gone: each union by name
 
 
 @pytest.mark.parametrize(
@@ -298,7 +306,8 @@ def test_duration_below_the_minimum_of_its_kind_and_era_is_flagged(
     ("targets", "missing"),
     [
         (ALL_TARGETS, frozenset()),  # reached everyone
-        (frozenset({HB, FF}), frozenset({MO})),  # mass organisations left out
+        (frozenset({HB, FF}), frozenset(MASS_ORGANISATIONS)),  # mass organisations left out
+        (ALL_TARGETS - {VA}, frozenset({VA})),  # one union missing: not "to all"
         (frozenset(), ALL_TARGETS),  # not disseminated yet
     ],
 )
@@ -442,3 +451,22 @@ def test_meeting_counts_and_dissemination_targets_come_from_the_rulebook(
     rules = rules_on(RULES, held_on)
     assert (rules.regular_per_month, rules.thematic_per_quarter) == (regular, thematic)
     assert rules.disseminate_to == targets
+
+
+@pytest.mark.parametrize(
+    ("done", "total", "error"),
+    [
+        (None, None, None),  # skipped, or not asked
+        (0, 3, None),  # none done yet
+        (3, 3, None),  # all done
+        (4, 3, ReportError.PREVIOUS_TASKS_OUT_OF_RANGE),  # more done than there were
+        (2, None, ReportError.PREVIOUS_TASKS_OUT_OF_RANGE),  # done without a total
+        (-1, 3, ReportError.PREVIOUS_TASKS_OUT_OF_RANGE),  # negative
+    ],
+)
+def test_last_months_tasks_done_are_at_most_their_total(
+    done: int | None, total: int | None, error: ReportError | None
+) -> None:
+    assert check_previous_tasks(done, total) is error
+    fields = {"previous_tasks_done": done, "previous_tasks_total": total}
+    assert (error in validate(report(**fields), TODAY, RULES)) is (error is not None)

@@ -1,0 +1,444 @@
+"""Organisers' summaries: who reported, on time, and how the meetings went, for a scope.
+
+The figures are built from per-cell sums that storage computes with SQL `GROUP BY` (one
+`CellSums` row per cell, never one object per report), then added up here per commune and
+for the whole scope. Everything is a count; shares are `Fraction`s, `None` for 0 of 0.
+
+Reusing it (the Excel export, charts, ratings headline, reminder digest):
+
+    rows = await SummaryRepository(db).cell_sums(unit_id, period, spans, deadlines, zone)
+    summary = summarise(period, today, rows, recruitment, notes, total, needed)
+    summary.totals.reporting_rate          # Fraction | None, for the whole scope
+    for group in summary.groups: ...       # per commune, lowest reporting rate first
+    for line in summary.cells: ...         # per cell: line.figures(), line.months_missing
+    missing_by_group(summary.cells)        # the cells that still owe a regular report
+
+`Figures` adds up with `+` and `Figures.of(lines)`, so any grouping (by commune, by district,
+by month of separate summaries) is a sum of cell lines. Nothing here formats or translates.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence, Set
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from fractions import Fraction
+from typing import NamedTuple
+
+from bot.domain.calendar import add_months
+from bot.domain.meetings import MeetingRules, rules_on
+from bot.domain.periods import (
+    Period,
+    expected_months,
+    expected_quarters,
+    month_end,
+    month_start,
+    report_due,
+)
+from bot.domain.pipeline import DeadlineKind, Move, Stage, next_deadline, policy_of
+from bot.domain.pipeline import rules_on as recruitment_rules_on
+from bot.domain.rulebook import Rulebook
+
+TOP_AND_BOTTOM = 5  # communes shown at each end of a long list
+
+
+def share(part: int, whole: int) -> Fraction | None:
+    """Return part / whole, or None when there is nothing to divide (shown as "—")."""
+    return Fraction(part, whole) if whole else None
+
+
+# What storage gives ---------------------------------------------------------------------
+
+
+class ScopeCell(NamedTuple):
+    """A cell of the scope in the period, with the unit it belongs to (its commune)."""
+
+    id: int
+    code: str
+    name: str
+    group_id: int
+    group_name: str
+    tracked_from: date
+
+
+class CellActivity(NamedTuple):
+    """Sums over one cell's meetings of a period, as one SQL GROUP BY row gives them.
+
+    Regular reports count only in the months the cell owes; every other figure counts every
+    meeting held in the period. Each meeting is judged by the rules of its own date.
+    """
+
+    regular_reports: int = 0  # months owed that have their regular meeting report
+    on_time: int = 0  # of those, received by the due day of the next month
+    meetings: int = 0  # meetings of any kind held in the period
+    present: int = 0  # Σ present
+    expected: int = 0  # Σ expected (on roll minus exempt)
+    attendance_judged: int = 0  # meetings held in an era with an attendance criterion
+    met_attendance: int = 0  # of those, meetings meeting the criterion of their era
+    with_unexcused: int = 0  # meetings with at least one unexcused absence
+    too_short: int = 0  # meetings shorter than the minimum of their kind and era
+    resolutions: int = 0  # meetings that adopted a resolution
+    disseminated_to_all: int = 0  # resolutions passed on to every body the rules name
+    with_tasks: int = 0  # resolutions with at least one concrete task
+    previous_tasks_done: int = 0  # Σ last month's tasks done, where the report says
+    previous_tasks_total: int = 0  # Σ last month's tasks, in those same reports
+
+
+class CellSums(NamedTuple):
+    """One cell of the scope with its sums, as storage returns them."""
+
+    cell: ScopeCell
+    activity: CellActivity
+    thematic: tuple[int, ...]  # thematic meetings in each quarter the period touches
+
+
+class OpenRecord(NamedTuple):
+    """Where one person of the pipeline stands, for the deadlines of the summary."""
+
+    stage: Stage
+    since: date
+    ceremony: date | None
+    received: date | None = None  # an admission decision: the day the cell received it
+
+
+class Note(NamedTuple):
+    cell_code: str
+    cell_name: str
+    held_on: date
+    text: str
+
+
+@dataclass(frozen=True)
+class RuleSpan:
+    """The meeting rules in force from `first` to `last`, both inclusive."""
+
+    first: date
+    last: date
+    rules: MeetingRules
+
+
+def rule_spans(rulebook: Rulebook, first: date, last: date) -> list[RuleSpan]:
+    """Split `first`..`last` into spans of one [[meetings]] era each."""
+    starts = [first, *(d for d in rulebook.era_starts("meetings") if first < d <= last)]
+    ends = [d - timedelta(days=1) for d in starts[1:]] + [last]
+    return [RuleSpan(s, e, rules_on(rulebook, s)) for s, e in zip(starts, ends, strict=True)]
+
+
+def due_days(period: Period, rulebook: Rulebook) -> dict[int, date]:
+    """Return, per month of the period, the last day its regular report is on time."""
+    return {
+        month: report_due(month, reporting_due_day(rulebook, month_start(month)))
+        for month in period.months
+    }
+
+
+def reporting_due_day(rulebook: Rulebook, on: date) -> int:
+    """Return the day of the next month by which a month's regular report is on time."""
+    return int(rulebook.value("reporting", "report_due_day", on))
+
+
+# Figures --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Figures:
+    """The summary figures of one unit (a cell, a commune, the whole scope)."""
+
+    cells: int = 0
+    expected_reports: int = 0  # cell-months owed
+    thematic_owed: int = 0  # cells owing at least one thematic quarter in the period
+    thematic_covered: int = 0  # of those, cells with a thematic meeting in every such quarter
+    activity: CellActivity = field(default_factory=CellActivity)
+
+    @classmethod
+    def of(cls, lines: Iterable[CellLine]) -> Figures:
+        """Add up the figures of cell lines."""
+        rows = list(lines)
+        if not rows:
+            return cls()
+        sums = [sum(column) for column in zip(*(r.counts for r in rows), strict=True)]
+        cells, owed, thematic_owed, covered, *activity = sums
+        return cls(cells, owed, thematic_owed, covered, CellActivity._make(activity))
+
+    def __add__(self, other: Figures) -> Figures:
+        mine, theirs = self.activity, other.activity
+        return Figures(
+            self.cells + other.cells,
+            self.expected_reports + other.expected_reports,
+            self.thematic_owed + other.thematic_owed,
+            self.thematic_covered + other.thematic_covered,
+            CellActivity._make(a + b for a, b in zip(mine, theirs, strict=True)),
+        )
+
+    @property
+    def reports(self) -> int:
+        return self.activity.regular_reports
+
+    @property
+    def missing(self) -> int:
+        """Return the cell-months still without a regular meeting report."""
+        return self.expected_reports - self.activity.regular_reports
+
+    @property
+    def reporting_rate(self) -> Fraction | None:
+        return share(self.activity.regular_reports, self.expected_reports)
+
+    @property
+    def on_time_rate(self) -> Fraction | None:
+        """Return reports received on time out of those owed (as DHIS2 counts it)."""
+        return share(self.activity.on_time, self.expected_reports)
+
+    @property
+    def attendance_rate(self) -> Fraction | None:
+        """Return Σ present / Σ expected over the meetings of the period."""
+        return share(self.activity.present, self.activity.expected)
+
+    @property
+    def met_attendance_share(self) -> Fraction | None:
+        return share(self.activity.met_attendance, self.activity.attendance_judged)
+
+    @property
+    def previous_tasks_share(self) -> Fraction | None:
+        return share(self.activity.previous_tasks_done, self.activity.previous_tasks_total)
+
+    @property
+    def thematic_share(self) -> Fraction | None:
+        return share(self.thematic_covered, self.thematic_owed)
+
+    @property
+    def dissemination_share(self) -> Fraction | None:
+        return share(self.activity.disseminated_to_all, self.activity.resolutions)
+
+    @property
+    def tasks_share(self) -> Fraction | None:
+        return share(self.activity.with_tasks, self.activity.resolutions)
+
+
+@dataclass(frozen=True)
+class CellLine:
+    """One cell's part of a summary: what it owed in the period and what it did."""
+
+    cell: ScopeCell
+    months_owed: int
+    quarters_owed: int
+    quarters_short: int  # quarters owed with fewer thematic meetings than the rules ask
+    activity: CellActivity
+
+    @property
+    def months_missing(self) -> int:
+        return self.months_owed - self.activity.regular_reports
+
+    @property
+    def thematic_missing(self) -> bool:
+        """Tell whether a quarter it owed (so far) lacked its thematic meeting."""
+        return self.quarters_short > 0
+
+    @property
+    def counts(self) -> tuple[int, ...]:
+        """Return the additive counts in the order of Figures' fields."""
+        owes_thematic = int(self.quarters_owed > 0)
+        covered = int(owes_thematic and not self.thematic_missing)
+        return (1, self.months_owed, owes_thematic, covered, *self.activity)
+
+    def figures(self) -> Figures:
+        return Figures.of([self])
+
+
+def thematic_needed(period: Period, today: date, rulebook: Rulebook) -> dict[int, int]:
+    """Return the thematic meetings each quarter of the period needs, by the rules at its end
+    (or today, for the quarter in progress)."""
+    needed = {}
+    for quarter in period.quarters:
+        end = month_end(quarter // 4 * 12 + quarter % 4 * 3 + 2)
+        needed[quarter] = rules_on(rulebook, min(end, today)).thematic_per_quarter
+    return needed
+
+
+def cell_lines(
+    period: Period,
+    today: date,
+    rows: Iterable[CellSums],
+    needed: Mapping[int, int] | None = None,
+) -> tuple[CellLine, ...]:
+    """Return each cell's line: the months and quarters it owes next to what it did.
+
+    `needed` is thematic_needed(…); without it, one thematic meeting a quarter.
+    """
+    first_quarter = period.quarters[0]
+    owed: dict[date, tuple[int, range]] = {}  # many cells share a tracked-from day
+    lines = []
+    for cell, activity, thematic in rows:
+        if cell.tracked_from not in owed:
+            owed[cell.tracked_from] = (
+                len(expected_months(period, cell.tracked_from, today)),
+                expected_quarters(period, cell.tracked_from, today),
+            )
+        months, quarters = owed[cell.tracked_from]
+        short = sum(
+            thematic[q - first_quarter] < (needed[q] if needed else 1) for q in quarters
+        )
+        lines.append(CellLine(cell, months, len(quarters), short, activity))
+    return tuple(lines)
+
+
+@dataclass(frozen=True)
+class GroupLine:
+    """One commune (the unit right above its cells) and its figures."""
+
+    unit_id: int
+    name: str
+    figures: Figures
+
+
+def by_group(lines: Iterable[CellLine]) -> list[GroupLine]:
+    """Add up the cell lines per commune, lowest reporting rate first (then most missing)."""
+    groups: dict[int, list[CellLine]] = {}
+    for line in lines:
+        groups.setdefault(line.cell.group_id, []).append(line)
+    result = [GroupLine(gid, members[0].cell.group_name, Figures.of(members))
+              for gid, members in groups.items()]
+    result.sort(key=_worst_first)
+    return result
+
+
+def _worst_first(group: GroupLine) -> tuple[bool, Fraction, int, str]:
+    rate = group.figures.reporting_rate
+    return (rate is None, rate or Fraction(0), -group.figures.missing, group.name)
+
+
+def top_and_bottom(
+    groups: Sequence[GroupLine], n: int = TOP_AND_BOTTOM
+) -> tuple[Sequence[GroupLine], Sequence[GroupLine], int]:
+    """Return the n worst, the n best and how many lie between (all of them when few)."""
+    if len(groups) <= 2 * n:
+        return groups, (), 0
+    return groups[:n], groups[-n:], len(groups) - 2 * n
+
+
+def missing_by_group(lines: Iterable[CellLine]) -> list[tuple[str, list[CellLine]]]:
+    """Return the cells that lack a regular report for a month they owe, by commune."""
+    return _grouped(line for line in lines if line.months_missing > 0)
+
+
+def without_thematic_by_group(lines: Iterable[CellLine]) -> list[tuple[str, list[CellLine]]]:
+    """Return the cells that lack a thematic meeting in a quarter they owe, by commune."""
+    return _grouped(line for line in lines if line.thematic_missing)
+
+
+def _grouped(lines: Iterable[CellLine]) -> list[tuple[str, list[CellLine]]]:
+    groups: dict[tuple[str, int], list[CellLine]] = {}
+    for line in lines:
+        groups.setdefault((line.cell.group_name, line.cell.group_id), []).append(line)
+    return [
+        (name, sorted(members, key=lambda line: (line.cell.code, line.cell.name)))
+        for (name, _), members in sorted(groups.items())
+    ]
+
+
+# Recruitment ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RecruitmentFigures:
+    admitted: int = 0  # admission ceremonies held in the period
+    confirmed: int = 0  # confirmations as full member dated in the period
+    in_probation: int = 0  # probationary members today
+    overdue_ceremonies: int = 0
+    overdue_confirmations: int = 0  # the cell's vote or the decision, past its deadline
+    probations_ending_soon: int = 0  # within the rulebook's window from today
+    window_days: int = 0  # that window
+
+
+def probation_lookback(today: date, rulebook: Rulebook) -> date:
+    """Return the latest ceremony whose probation may end by the end of the window from
+    today: later ones are only counted as probationers, with no deadline to look at."""
+    horizon = today + timedelta(days=policy_of(rulebook).probation_ending_soon_days)
+    shortest = min(
+        recruitment_rules_on(rulebook, day).probation_months
+        for day in [horizon, *rulebook.era_starts("recruitment")]
+    )
+    return add_months(horizon, -shortest)
+
+
+_CONFIRMATION_DUE = frozenset(
+    {DeadlineKind.CONFIRM_VOTE_DUE, DeadlineKind.CONFIRMATION_DECISION_DUE}
+)
+
+
+def recruitment_figures(
+    admitted: int,
+    confirmed: int,
+    in_probation: int,
+    records: Iterable[OpenRecord],
+    today: date,
+    rulebook: Rulebook,
+    holidays: Set[date],
+) -> RecruitmentFigures:
+    """Count today's deadlines from where each open record with one stands.
+
+    `records` may leave out probationers admitted after `probation_lookback`: nothing of
+    theirs is due or ending soon.
+    """
+    window = policy_of(rulebook).probation_ending_soon_days
+    horizon = today + timedelta(days=window)
+    ceremonies = confirmations = ending = 0
+    for record in records:
+        history = [Move(record.stage, record.since, record.received)]
+        if record.ceremony is not None and record.stage is not Stage.CEREMONY:
+            history.insert(0, Move(Stage.CEREMONY, record.ceremony))
+        deadline = next_deadline(history, today, rulebook, holidays)
+        if deadline is None:
+            continue
+        if deadline.overdue and deadline.kind is DeadlineKind.CEREMONY_DUE:
+            ceremonies += 1
+        if deadline.overdue and deadline.kind in _CONFIRMATION_DUE:
+            confirmations += 1
+        if deadline.kind is DeadlineKind.PROBATION_ENDS and deadline.due <= horizon:
+            ending += 1
+    return RecruitmentFigures(
+        admitted, confirmed, in_probation, ceremonies, confirmations, ending, window
+    )
+
+
+# The whole summary ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Summary:
+    """The figures of a scope for a period: totals, per commune, per cell, recruitment, notes."""
+
+    period: Period
+    today: date
+    totals: Figures
+    groups: tuple[GroupLine, ...]  # per commune, lowest reporting rate first
+    cells: tuple[CellLine, ...]
+    recruitment: RecruitmentFigures
+    notes: tuple[Note, ...]  # the latest secretaries' notes of the period
+    more_notes: int  # notes of the period not among them
+
+    @property
+    def in_progress(self) -> bool:
+        return self.period.in_progress(self.today)
+
+
+def summarise(
+    period: Period,
+    today: date,
+    rows: Iterable[CellSums],
+    recruitment: RecruitmentFigures,
+    notes: Sequence[Note] = (),
+    total_notes: int = 0,
+    needed: Mapping[int, int] | None = None,
+) -> Summary:
+    """Build the summary of a scope from its per-cell sums (`needed`: see cell_lines)."""
+    lines = cell_lines(period, today, rows, needed)
+    return Summary(
+        period=period,
+        today=today,
+        totals=Figures.of(lines),
+        groups=tuple(by_group(lines)),
+        cells=lines,
+        recruitment=recruitment,
+        notes=tuple(notes),
+        more_notes=max(0, total_notes - len(notes)),
+    )

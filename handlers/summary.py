@@ -1,0 +1,426 @@
+"""/tonghop (/summary) and /chuabaocao (/missing): an organiser's area for a period.
+
+    start ─► (one area) ──────────────► the summary, or the cells that have not reported
+          └► area (organiser of several units) ─┘
+
+A period may follow the command (2026-05, 05/2026, Q2/2026, 2026-Q2, quý 2/2026, 2026); without
+one it is this month, or last month in the days its reports are still due. Every read is
+recorded in data_reads. Figures are indicators, never an official rating (DOMAIN.md §3.4).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import UTC, date, datetime
+from fractions import Fraction
+
+from bot.core.commands import Command
+from bot.core.flow import ChoiceStep, Ctx, Done, Flow, Invalid, Next, Outcome
+from bot.core.messages import Choice, Reply
+from bot.domain.org import Role
+from bot.domain.periods import (
+    Period,
+    PeriodError,
+    PeriodKind,
+    check_period,
+    default_period,
+    parse_period,
+)
+from bot.domain.rulebook import Rulebook
+from bot.domain.summaries import (
+    CellLine,
+    Figures,
+    GroupLine,
+    Summary,
+    cell_lines,
+    due_days,
+    missing_by_group,
+    probation_lookback,
+    recruitment_figures,
+    reporting_due_day,
+    rule_spans,
+    summarise,
+    thematic_needed,
+    top_and_bottom,
+    without_thematic_by_group,
+)
+from bot.i18n import N_, Translator
+from bot.storage.database import Database
+from bot.storage.org import OrgRepository
+from bot.storage.reads import ReadLog
+from bot.storage.summaries import SummaryRepository
+from handlers.ratings import headline_lines
+from handlers.recruitment_texts import holidays_for
+from handlers.scope import organiser_units
+
+MESSAGE_LIMIT = 4000  # one phone message (Telegram allows 4096); longer output is split
+NOTES_SHOWN = 5
+
+
+# Loading ---------------------------------------------------------------------------------
+
+
+async def load_summary(
+    db: Database, rules: Rulebook, unit_id: int, period: Period, now: datetime,
+    holidays: frozenset[date],
+) -> Summary:
+    """Compute the summary of the subtree of `unit_id` for `period`, as of `now`."""
+    repo = SummaryRepository(db)
+    today = now.date()
+    spans = rule_spans(rules, period.thematic_from, period.last)
+    rows = await repo.cell_sums(unit_id, period, spans, due_days(period, rules), now.tzinfo or UTC)
+    admitted, confirmed = await repo.recruitment_counts(unit_id, period)
+    probationers, records = await repo.open_records(
+        unit_id, today, probation_lookback(today, rules)
+    )
+    recruitment = recruitment_figures(
+        admitted, confirmed, probationers, records, today, rules, holidays
+    )
+    notes, total = await repo.latest_notes(unit_id, period, NOTES_SHOWN)
+    needed = thematic_needed(period, today, rules)
+    return summarise(period, today, rows, recruitment, notes, total, needed)
+
+
+# Words -----------------------------------------------------------------------------------
+
+
+def period_label(ctx: Ctx, period: Period) -> str:
+    if period.kind is PeriodKind.MONTH:
+        return ctx.t.month(period.first)
+    if period.kind is PeriodKind.QUARTER:
+        return ctx.t("Q{quarter}/{year}", quarter=period.number, year=period.year)
+    return ctx.t("year {year}", year=period.year)
+
+
+def ratio(t: Translator, part: int, whole: int) -> str:
+    """Format "2/25 (8%)", or a dash when there is nothing to count."""
+    if not whole:
+        return "—"
+    return f"{t.number(part)}/{t.number(whole)} ({percent(t, Fraction(part, whole))})"
+
+
+def percent(t: Translator, value: Fraction | None) -> str:
+    """Format a share with one decimal at most, or a dash for 0 of 0."""
+    return "—" if value is None else t.percent(float(value))
+
+
+def period_examples(ctx: Ctx) -> str:
+    year = ctx.today.year
+    return ctx.t(
+        "Type a month as {month_iso} or {month}, a quarter as Q2/{year}, {year}-Q2 or "
+        "quý 2/{year}, or a year as {year}.",
+        month_iso=ctx.today.strftime("%Y-%m"), month=ctx.today.strftime("%m/%Y"), year=year,
+    )
+
+
+def read_period(ctx: Ctx, args: str) -> Period | Invalid:
+    """Return the period typed after the command (or the default), or why it is refused."""
+    if not args.strip():
+        return default_period(ctx.today, reporting_due_day(ctx.rules, ctx.today))
+    period = parse_period(args)
+    if period is None:
+        return Invalid(ctx.t("I could not read the period “{text}”.", text=args.strip())
+                       + " " + period_examples(ctx))
+    if check_period(period, ctx.today) is PeriodError.FUTURE:
+        return Invalid(ctx.t(
+            "The period {period} has not begun yet: I can only summarise up to today.",
+            period=period_label(ctx, period),
+        ) + " " + period_examples(ctx))
+    return period
+
+
+def summary_sections(ctx: Ctx, unit_name: str, s: Summary) -> list[str]:
+    """Render the summary as sections (a section is never split between messages)."""
+    return [
+        heading_text(ctx, unit_name, s),
+        *([groups_text(ctx, s.groups)] if len(s.groups) > 1 else []),
+        meetings_text(ctx, s),
+        resolutions_text(ctx, s),
+        recruitment_text(ctx, s),
+        *([notes_text(ctx, s)] if s.notes else []),
+        ctx.t("These are indicators to help the cells, not an official rating."),
+    ]
+
+
+def heading_text(ctx: Ctx, unit_name: str, s: Summary) -> str:
+    t, totals = ctx.t, s.totals
+    lines = [t("Summary of {unit}, {period}", unit=unit_name, period=period_label(ctx, s.period))]
+    if len(s.groups) > 1:
+        lines.append(t.plural("{n} cell in {communes} communes",
+                              "{n} cells in {communes} communes",
+                              totals.cells, communes=t.number(len(s.groups))))
+    else:
+        lines.append(t.plural("{n} cell", "{n} cells", totals.cells))
+    if s.in_progress:
+        lines.append(t("The period is not over: figures so far, on {date}.",
+                       date=t.date(s.today)))
+    if any(line.months_owed < _months_so_far(s) for line in s.cells):
+        lines.append(t("Months before a cell entered the bot are not counted for it."))
+    lines += [
+        t("• Regular meeting reports: {reports}; missing: {missing}",
+          reports=ratio(ctx.t, totals.reports, totals.expected_reports),
+          missing=t.number(totals.missing)),
+        t("• Received on time (by day {day} of the next month): {on_time}",
+          day=t.number(reporting_due_day(ctx.rules, s.period.first)),
+          on_time=ratio(ctx.t, totals.activity.on_time, totals.expected_reports)),
+    ]
+    return "\n".join(lines)
+
+
+def _months_so_far(s: Summary) -> int:
+    return sum(1 for m in s.period.months if m <= s.today.year * 12 + s.today.month - 1)
+
+
+def groups_text(ctx: Ctx, groups: Sequence[GroupLine]) -> str:
+    worst, best, hidden = top_and_bottom(groups)
+    lines = [ctx.t("By commune, lowest reporting rate first:")]
+    lines += [group_line(ctx, g) for g in worst]
+    if hidden:
+        lines.append(ctx.t.plural("… {n} commune in between is not shown",
+                                  "… {n} communes in between are not shown", hidden))
+    lines += [group_line(ctx, g) for g in best]
+    return "\n".join(lines)
+
+
+def group_line(ctx: Ctx, group: GroupLine) -> str:
+    f = group.figures
+    return ctx.t("• {commune}: {reports}, missing {missing}", commune=group.name,
+                 reports=ratio(ctx.t, f.reports, f.expected_reports),
+                 missing=ctx.t.number(f.missing))
+
+
+def meetings_text(ctx: Ctx, s: Summary) -> str:
+    t, a, totals = ctx.t, s.totals.activity, s.totals
+    return "\n".join([
+        t("Meetings held: {count}", count=t.number(a.meetings)),
+        t("• Attendance: {present} of {expected} ({rate})", present=t.number(a.present),
+          expected=t.number(a.expected), rate=percent(ctx.t, totals.attendance_rate)),
+        t("• Meeting the attendance criterion: {share}",
+          share=ratio(ctx.t, a.met_attendance, a.attendance_judged)),
+        t("• With an unexcused absence: {count}", count=t.number(a.with_unexcused)),
+        t("• Shorter than the minimum for their kind: {count}", count=t.number(a.too_short)),
+        thematic_line(ctx, s),
+    ])
+
+
+def thematic_line(ctx: Ctx, s: Summary) -> str:
+    share = ratio(ctx.t, s.totals.thematic_covered, s.totals.thematic_owed)
+    if s.period.kind is PeriodKind.MONTH:  # the month's quarter, from its start to the month
+        quarter = (s.period.number - 1) // 3 + 1
+        return ctx.t("• Cells with a thematic meeting in Q{quarter} up to this month: {share}",
+                     quarter=quarter, share=share)
+    return ctx.t("• Cells with a thematic meeting in every quarter: {share}", share=share)
+
+
+def resolutions_text(ctx: Ctx, s: Summary) -> str:
+    t, a = ctx.t, s.totals.activity
+    return "\n".join([
+        t("Resolutions adopted: {count}", count=t.number(a.resolutions)),
+        t("• Passed on to everyone they must reach: {share}",
+          share=ratio(ctx.t, a.disseminated_to_all, a.resolutions)),
+        t("• With at least one concrete task: {share}",
+          share=ratio(ctx.t, a.with_tasks, a.resolutions)),
+        t("• Last month's tasks done, where reported: {share}",
+          share=ratio(ctx.t, a.previous_tasks_done, a.previous_tasks_total)),
+    ])
+
+
+def recruitment_text(ctx: Ctx, s: Summary) -> str:
+    t, r = ctx.t, s.recruitment
+    return "\n".join([
+        t("Recruitment"),
+        t("• Admitted in the period: {admitted}; confirmed as full members: {confirmed}",
+          admitted=t.number(r.admitted), confirmed=t.number(r.confirmed)),
+        t("• On probation today: {count}; probations ending within {days} days: {ending}",
+          count=t.number(r.in_probation), days=t.number(r.window_days),
+          ending=t.number(r.probations_ending_soon)),
+        t("• Overdue: ceremonies {ceremonies}, confirmations {confirmations}",
+          ceremonies=t.number(r.overdue_ceremonies),
+          confirmations=t.number(r.overdue_confirmations)),
+    ])
+
+
+def notes_text(ctx: Ctx, s: Summary) -> str:
+    t = ctx.t
+    lines = [t("Latest notes from the secretaries:")]
+    lines += [f"• {t.date(n.held_on)}, {n.cell_code} {n.cell_name}: {n.text}" for n in s.notes]
+    if s.more_notes:
+        lines.append(t.plural("… and {n} more note", "… and {n} more notes", s.more_notes))
+    return "\n".join(lines)
+
+
+def missing_sections(
+    ctx: Ctx, unit_name: str, period: Period, lines: Sequence[CellLine],
+    names: dict[int, list[str | None]],
+) -> list[str]:
+    """Render the cells still owing a regular report (and, for a quarter, a thematic one)."""
+    t = ctx.t
+    label = period_label(ctx, period)
+    totals = Figures.of(lines)
+    groups = missing_by_group(lines)
+    count = sum(len(cells) for _, cells in groups)
+    if count:
+        sections = [t("Cells without a regular meeting report for {period} in {unit}: {count}",
+                      period=label, unit=unit_name, count=ratio(ctx.t, count, totals.cells))]
+        several = len(period.months) > 1
+        sections += [group_text(ctx, name, cells, names, several) for name, cells in groups]
+    else:
+        sections = [t("Every cell of {unit} has reported its regular meeting for {period}.",
+                      unit=unit_name, period=label)]
+    if period.kind is PeriodKind.QUARTER:
+        thematic = without_thematic_by_group(lines)
+        missing = sum(len(cells) for _, cells in thematic)
+        sections.append(t("Cells without a thematic meeting in {period} so far: {count}",
+                          period=label, count=ratio(ctx.t, missing, totals.thematic_owed)))
+        sections += [group_text(ctx, name, cells, names, False) for name, cells in thematic]
+    return sections
+
+
+def group_text(
+    ctx: Ctx, name: str, cells: Sequence[CellLine], names: dict[int, list[str | None]],
+    months: bool,
+) -> str:
+    lines = [f"{name} ({ctx.t.number(len(cells))})"]
+    for line in cells:
+        cell = f"{line.cell.code} {line.cell.name}".strip()
+        if months:
+            cell += " " + ctx.t.plural("({missing} of {n} month)", "({missing} of {n} months)",
+                                       line.months_owed,
+                                       missing=ctx.t.number(line.months_missing))
+        lines.append(f"• {cell} — {secretaries_text(ctx, names.get(line.cell.id, []))}")
+    return "\n".join(lines)
+
+
+def secretaries_text(ctx: Ctx, names: Sequence[str | None]) -> str:
+    """Name the registered secretaries; those whose profile had no name are counted."""
+    if not names:
+        return ctx.t("no secretary registered")
+    named = [n for n in names if n]
+    unnamed = len(names) - len(named)
+    if unnamed:
+        named.append(ctx.t.plural("{n} secretary without a profile name",
+                                  "{n} secretaries without a profile name", unnamed))
+    return ", ".join(named)
+
+
+def pack(sections: Sequence[str], limit: int = MESSAGE_LIMIT) -> list[str]:
+    """Join sections into as few messages as fit `limit`, splitting only a too long section
+    (at line ends), so that no line and, where possible, no section is cut in two."""
+    messages: list[str] = []
+    current = ""
+    for section in sections:
+        for piece in _pieces(section, limit):
+            joined = f"{current}\n\n{piece}" if current else piece
+            if len(joined) <= limit:
+                current = joined
+            else:
+                messages.append(current)
+                current = piece
+    if current:
+        messages.append(current)
+    return messages
+
+
+def _pieces(section: str, limit: int) -> list[str]:
+    if len(section) <= limit:
+        return [section]
+    pieces, current = [], ""
+    for line in section.split("\n"):
+        line = line[:limit]  # a single line longer than a message: cut it, never drop it
+        joined = f"{current}\n{line}" if current else line
+        if len(joined) <= limit:
+            current = joined
+        else:
+            pieces.append(current)
+            current = line
+    return [*pieces, current]
+
+
+# The commands ----------------------------------------------------------------------------
+
+Show = Callable[[Ctx, int, Period], Awaitable[Outcome]]
+
+
+async def show_summary(ctx: Ctx, unit_id: int, period: Period) -> Outcome:
+    unit = await OrgRepository(ctx.db).get(unit_id)
+    if unit is None:
+        return Invalid(ctx.t("I cannot find your unit. Please ask your administrator."))
+    summary = await load_summary(ctx.db, ctx.rules, unit_id, period, ctx.now, holidays_for(ctx))
+    await ReadLog(ctx.db).record(ctx.user.id, unit_id, "summary", ctx.now)
+    sections = summary_sections(ctx, unit.name, summary)
+    if period.kind is PeriodKind.YEAR:  # the ratings' headline (per commune: /xeploai)
+        ratings = await headline_lines(ctx, [unit_id], period.year, communes=False)
+        if ratings:
+            sections.insert(-1, "\n".join(ratings))
+    return Done([Reply(text) for text in pack(sections)])
+
+
+async def show_missing(ctx: Ctx, unit_id: int, period: Period) -> Outcome:
+    unit = await OrgRepository(ctx.db).get(unit_id)
+    if unit is None:
+        return Invalid(ctx.t("I cannot find your unit. Please ask your administrator."))
+    repo = SummaryRepository(ctx.db)
+    spans = rule_spans(ctx.rules, period.thematic_from, period.last)
+    rows = await repo.cell_sums(
+        unit_id, period, spans, due_days(period, ctx.rules), ctx.now.tzinfo or UTC
+    )
+    lines = cell_lines(period, ctx.today, rows, thematic_needed(period, ctx.today, ctx.rules))
+    names = await repo.secretary_names(unit_id, period)
+    await ReadLog(ctx.db).record(ctx.user.id, unit_id, "missing", ctx.now)
+    sections = missing_sections(ctx, unit.name, period, lines, names)
+    return Done([Reply(text) for text in pack(sections)])
+
+
+async def _begin(ctx: Ctx, args: str, show: Show) -> Outcome:
+    period = read_period(ctx, args)
+    if isinstance(period, Invalid):
+        return period
+    units = organiser_units(ctx)  # never empty: only organisers have the commands
+    if len(units) > 1:
+        ctx.draft["period"] = [period.kind.value, period.year, period.number]
+        return Next("area")
+    return await show(ctx, units[0], period)
+
+
+async def area_choices(ctx: Ctx) -> list[Choice]:
+    org = OrgRepository(ctx.db)
+    units = [await org.get(unit_id) for unit_id in organiser_units(ctx)]
+    return [Choice(str(u.id), u.name) for u in units if u is not None]
+
+
+def ask_area(ctx: Ctx) -> str:
+    return ctx.t("Which area?")
+
+
+def _flow(name: str, show: Show) -> Flow:
+    async def start(ctx: Ctx, args: str) -> Outcome:
+        return await _begin(ctx, args, show)
+
+    async def received_area(ctx: Ctx, key: str) -> Outcome:
+        kind, year, number = ctx.draft["period"]
+        return await show(ctx, int(key), Period(PeriodKind(kind), year, number))
+
+    return Flow(
+        name,
+        [ChoiceStep("area", ask_area, area_choices, received_area, counted=False)],
+        start=start,
+        disposable=True,  # only a choice of area: another command may replace it
+    )
+
+
+ORGANISERS = frozenset({Role.STAFF, Role.ADMIN})
+
+COMMANDS = [
+    Command(
+        ("tonghop", "summary"),
+        N_("Summary of your area: reports, meetings, recruitment"),
+        roles=ORGANISERS,
+        flow=_flow("summary", show_summary),
+    ),
+    Command(
+        ("chuabaocao", "missing"),
+        N_("Cells that have not reported their regular meeting"),
+        roles=ORGANISERS,
+        flow=_flow("missing", show_missing),
+    ),
+]
