@@ -80,6 +80,7 @@ from handlers.standing import (
     duration_flags,
     saved_text,
     share_text,
+    standing_text,
     yes_no_text,
 )
 
@@ -720,6 +721,7 @@ async def save(ctx: Ctx) -> Outcome:
         "by_user": ctx.user.id,
         "at": ctx.now,
         "roll": roll,
+        "also": ctx.ending,  # the conversation ends with the save, in its transaction
     }
     if existing is not None and ctx.draft.get("replace_id") == existing.id:
         await repo.replace(existing.id, report, **saved)
@@ -739,6 +741,15 @@ async def save(ctx: Ctx) -> Outcome:
     if cell is None:
         return Done([Reply(done)])
     return Done([Reply(f"{done}\n\n{await saved_text(ctx, cell, report)}")])
+
+
+async def saved_again(ctx: Ctx) -> list[Reply]:
+    """Answer a Save that came again after the report was saved: its cell's standing."""
+    done = ctx.t("This report is already saved; it was not saved twice.")
+    cell = await OrgRepository(ctx.db).get(int(ctx.draft["cell_id"]))
+    if cell is None:
+        return [Reply(done)]
+    return [Reply(f"{done}\n\n{await standing_text(ctx, cell)}")]
 
 
 async def ask_replace_at_save(ctx: Ctx, existing_id: int, existing_day: date) -> Outcome:
@@ -827,6 +838,8 @@ FLOW = Flow(
         ReviewStep("review", summary, edit_fields, save),
     ],
     start=start,
+    recap=("cell_id",),
+    saved_again=saved_again,
 )
 
 COMMANDS = [

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.domain.org import CellRow, OrgCsvError, Role
-from bot.storage.conversations import ConversationState, ConversationStore
+from bot.storage.conversations import CLOSED, ConversationState, ConversationStore
 from bot.storage.database import Database, _migrations
 from bot.storage.org import OrgRepository
 from bot.storage.users import InviteRepository, UserRepository
@@ -126,7 +126,8 @@ async def test_a_conversation_round_trips_with_unicode(db: Database, clock: Cloc
                               [{"step": "date", "draft": {}}])
     await store.save(user_id, state, clock())
     assert await store.load(user_id) == state
-    await store.clear(user_id)
+    row, _, _ = await store.read(user_id)
+    await store.end(row, state, CLOSED, clock())
     assert await store.load(user_id) is None
 
 
