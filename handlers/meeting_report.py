@@ -71,6 +71,7 @@ from bot.i18n import N_
 from bot.storage.meetings import MeetingRepository, MonthAlreadyReported
 from bot.storage.org import OrgRepository
 from handlers.common import which_cell_step, with_own_cell
+from handlers.privacy import check_names, name_step
 from handlers.recruitment_roll import roll_news
 from handlers.standing import (
     KIND_LABELS,
@@ -276,7 +277,8 @@ def received_replace(ctx: Ctx, key: str) -> Outcome:
 
 def ask_topic(ctx: Ctx) -> str:
     return ctx.t(
-        "What was the topic of the thematic meeting? ({low} to {high} characters)",
+        "What was the topic of the thematic meeting? ({low} to {high} characters, no names "
+        "of people)",
         low=ctx.t.number(MIN_TOPIC_CHARS),
         high=ctx.t.number(MAX_TOPIC_CHARS),
     )
@@ -285,6 +287,10 @@ def ask_topic(ctx: Ctx) -> str:
 def received_topic(ctx: Ctx, topic: str | None) -> Outcome:
     if topic is not None and check_topic(topic) is ReportError.TOPIC_NO_LETTER:
         return Invalid(ctx.t("A topic is words: please type what the meeting was about."))
+    return check_names(ctx, "topic", topic) or kept_topic(ctx, topic)
+
+
+def kept_topic(ctx: Ctx, topic: str | None) -> Outcome:
     ctx.draft["topic"] = topic
     return Next("minutes")
 
@@ -594,13 +600,17 @@ def parent_committee(ctx: Ctx) -> str:
 def ask_note(ctx: Ctx) -> str:
     return ctx.t(
         "Anything to tell {committee}? Type a short note (up to {most} characters) or "
-        "tap Skip. Please write no names.",
+        "tap Skip. Please write no names of people, no absence reasons and no ID numbers.",
         committee=parent_committee(ctx),
         most=ctx.t.number(MAX_NOTE_CHARS),
     )
 
 
 def received_note(ctx: Ctx, note: str | None) -> Outcome:
+    return check_names(ctx, "note", note) or kept_note(ctx, note)
+
+
+def kept_note(ctx: Ctx, note: str | None) -> Outcome:
     ctx.draft["note"] = note
     return Next("review")
 
@@ -776,6 +786,7 @@ FLOW = Flow(
             max_length=MAX_TOPIC_CHARS,
             counted=False,
         ),
+        name_step("topic", kept_topic),
         NumberStep(
             "minutes",
             ask_minutes,
@@ -835,6 +846,7 @@ FLOW = Flow(
             max_length=MAX_NOTE_CHARS,
             skippable=True,
         ),
+        name_step("note", kept_note),
         ReviewStep("review", summary, edit_fields, save),
     ],
     start=start,
