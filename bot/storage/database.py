@@ -87,7 +87,7 @@ class Database:
         writer = await _connect(path)
         try:
             if not in_memory:
-                await writer.execute("PRAGMA journal_mode = WAL")
+                await _use_wal(writer)
                 await writer.execute("PRAGMA synchronous = NORMAL")
             await cls(writer, ()).migrate()
             pool = [] if in_memory else [await _connect(path, read_only=True)
@@ -290,6 +290,29 @@ async def _connect(path: Path | str, read_only: bool = False) -> aiosqlite.Conne
     if read_only:
         await conn.execute("PRAGMA query_only = ON")
     return conn
+
+
+WAL_TRIES = 100  # 10 s: as long as another process may take to apply a migration
+
+
+async def _use_wal(conn: aiosqlite.Connection) -> None:
+    """Put the database in WAL mode, waiting while another process holds it.
+
+    Changing the journal mode takes a lock that the busy timeout does not wait for: a second
+    process opening the file while the first migrates it would fail with "locked".
+    """
+    for attempt in range(WAL_TRIES):
+        try:
+            cursor = await conn.execute("PRAGMA journal_mode")
+            row = await cursor.fetchone()
+            if row is not None and str(row[0]).lower() == "wal":
+                return  # already: nothing to change (the usual case, and lock-free)
+            await conn.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or attempt == WAL_TRIES - 1:
+                raise
+            await asyncio.sleep(0.1)
 
 
 def _write_on(conn: sqlite3.Connection, sql: str, params: Params,

@@ -243,3 +243,20 @@ async def test_a_database_from_before_the_record_counts_up_to_its_user_version(
         assert applied[-1] == _migrations()[-1][0]
     finally:
         await db.close()
+
+
+async def test_opening_a_database_another_process_is_writing_waits_for_it(
+    tmp_path: Path,
+) -> None:
+    import threading
+
+    path = tmp_path / "busy.sqlite3"
+    other = sqlite3.connect(path, check_same_thread=False)
+    other.execute("CREATE TABLE t (x)")
+    other.execute("BEGIN IMMEDIATE")  # another process is in the middle of a write
+    other.execute("INSERT INTO t VALUES (1)")
+    threading.Timer(0.5, other.commit).start()
+    db = await Database.open(path)  # changing to WAL waits instead of failing "locked"
+    assert await db.scalar("PRAGMA journal_mode") == "wal"
+    await db.close()
+    other.close()
