@@ -21,11 +21,29 @@ def command_lines(ctx: Ctx) -> str:
     return "\n".join(lines)
 
 
+def tips(ctx: Ctx) -> list[str]:
+    """Return how to answer, and for organisers how to name a cell."""
+    from handlers import registry
+
+    lines = [
+        ctx.t("In a conversation, tap a button or type its number; /cancel stops it."),
+        ctx.t("Where a number is asked, the buttons show the number itself: typing 1 means 1, "
+              "not the first button."),
+    ]
+    standing = registry().find("tinhhinh")
+    if ctx.user.is_staff and standing is not None:
+        lines.append(ctx.t(
+            "To see a cell, send /{command} with a cell's code or a part of its name (for "
+            "example /{command} Xóm Chùa), or /{command} alone to pick a commune, then a cell.",
+            command=standing.name_for(ctx.t.locale),
+        ))
+    return lines
+
+
 async def show_help(ctx: Ctx, args: str) -> Sequence[Reply]:
     return [Reply(
         ctx.t("Sổ Chi Bộ helps your cell report meetings and recruitment.") + "\n\n"
-        + command_lines(ctx) + "\n\n"
-        + ctx.t("In a conversation, tap a button or type its number; /cancel stops it.")
+        + command_lines(ctx) + "\n\n" + "\n".join(tips(ctx))
     )]
 
 

@@ -39,7 +39,7 @@ from bot.core.flow import (
 )
 from bot.core.matching import fold
 from bot.core.messages import Choice, Reply
-from bot.core.parsing import typed_example
+from bot.core.parsing import parse_minutes, typed_example
 from bot.domain.meetings import (
     MASS_ORGANISATIONS,
     MAX_MINUTES,
@@ -56,13 +56,13 @@ from bot.domain.meetings import (
     Roll,
     check_date,
     check_roll,
-    evaluate_with,
+    check_topic,
+    evaluate,
     is_regular,
     kind_is_regular,
     max_report_age_days,
     needs_topic,
     parse_targets,
-    rules_on,
     validate,
 )
 from bot.domain.org import Role
@@ -75,9 +75,11 @@ from handlers.recruitment_roll import roll_news
 from handlers.standing import (
     KIND_LABELS,
     TARGET_LABELS,
-    low_attendance_warning,
+    attendance_flags,
+    dissemination_flags,
+    duration_flags,
+    saved_text,
     share_text,
-    standing_text,
     yes_no_text,
 )
 
@@ -157,6 +159,8 @@ async def use_cell(ctx: Ctx, cell_id: int) -> Outcome:
         return Invalid(ctx.t("I cannot find your cell. Please ask your organiser."))
     ctx.draft["cell_id"] = cell.id
     ctx.draft["cell_name"] = cell.name
+    parent = None if cell.parent_id is None else await OrgRepository(ctx.db).get(cell.parent_id)
+    ctx.draft["parent_name"] = "" if parent is None else parent.name
     ctx.draft["roll"] = ctx.draft["cell_roll"] = {
         "full": cell.full_members,
         "probationary": cell.probationary_members,
@@ -188,14 +192,15 @@ async def received_date(ctx: Ctx, day: date) -> Outcome:
         )
     if error is ReportError.DATE_TOO_OLD:
         days = max_report_age_days(ctx.rules)
-        return Invalid(
-            ctx.t(
-                "A meeting can be reported up to {days} days after it was held. "
-                "Please type a date from {first} on, or tell your commune organiser.",
-                days=ctx.t.number(days),
-                first=ctx.t.date(ctx.today - timedelta(days=days)),
-            )
-        )
+        return Invalid(ctx.t.plural(
+            "A meeting can be reported up to {n} day after it was held. Please type a date "
+            "from {first} on, or tell {committee}.",
+            "A meeting can be reported up to {n} days after it was held. Please type a date "
+            "from {first} on, or tell {committee}.",
+            days,
+            first=ctx.t.date(ctx.today - timedelta(days=days)),
+            committee=parent_committee(ctx),
+        ))
     ctx.draft["held_on"] = day.isoformat()
     if "kind" in ctx.draft:  # the date was edited: the month may already have its report
         await refresh_previous(ctx)
@@ -277,6 +282,8 @@ def ask_topic(ctx: Ctx) -> str:
 
 
 def received_topic(ctx: Ctx, topic: str | None) -> Outcome:
+    if topic is not None and check_topic(topic) is ReportError.TOPIC_NO_LETTER:
+        return Invalid(ctx.t("A topic is words: please type what the meeting was about."))
     ctx.draft["topic"] = topic
     return Next("minutes")
 
@@ -285,7 +292,23 @@ def received_topic(ctx: Ctx, topic: str | None) -> Outcome:
 
 
 def ask_minutes(ctx: Ctx) -> str:
-    return ctx.t("How long did the meeting last, in minutes? Tap or type a number.")
+    return ctx.t(
+        "How long did the meeting last? Type the minutes (95) or the hours (2 giờ, 1h30), or "
+        "tap a button: each shows the minutes themselves."
+    )
+
+
+def minutes_refused(ctx: Ctx, minutes: int) -> str | None:
+    """Say why a typed duration is refused; a small number was probably meant as hours."""
+    if minutes >= MIN_MINUTES:
+        return None
+    return ctx.t.plural(
+        "{n} minute is too short for a meeting. Type the minutes (95) or the hours with their "
+        "unit (2 giờ, 2h, 1h30).",
+        "{n} minutes is too short for a meeting. Type the minutes (95) or the hours with their "
+        "unit (2 giờ, 2h, 1h30).",
+        minutes,
+    )
 
 
 def received_minutes(ctx: Ctx, minutes: int) -> Outcome:
@@ -312,16 +335,28 @@ class PresentStep(NumberStep):
                 word=ctx.t(ROLL_WORD),
             ))
         outcome = await super().receive(ctx, answer)
-        if isinstance(outcome, Invalid):
-            return Invalid(
-                ctx.t(
-                    "Please type how many members attended: a whole number from 0 to {expected}. "
-                    "To correct the roll, type \"{word}\".",
-                    expected=ctx.t.number(roll_of(ctx).expected),
-                    word=ctx.t(ROLL_WORD),
-                )
-            )
-        return outcome
+        if not isinstance(outcome, Invalid):
+            return outcome
+        expected = roll_of(ctx).expected
+        typed_number = self.parse(answer.key or answer.text)
+        if typed_number is not None and typed_number > expected:
+            return Invalid(ctx.t.plural(
+                "{present} is more than the {n} member expected. Members exempt from meetings "
+                "who attend are not counted: the attendance rate leaves them out. If the roll "
+                "is wrong, type \"{word}\".",
+                "{present} is more than the {n} members expected. Members exempt from meetings "
+                "who attend are not counted: the attendance rate leaves them out. If the roll "
+                "is wrong, type \"{word}\".",
+                expected,
+                present=ctx.t.number(typed_number),
+                word=ctx.t(ROLL_WORD),
+            ))
+        return Invalid(ctx.t(
+            "Please type how many members attended: a number from 0 to {expected}. "
+            "To correct the roll, type \"{word}\".",
+            expected=ctx.t.number(expected),
+            word=ctx.t(ROLL_WORD),
+        ))
 
 
 async def ask_present(ctx: Ctx) -> str:
@@ -403,10 +438,12 @@ def roll_step(name: str) -> NumberStep:
 
 def ask_excused(ctx: Ctx) -> str:
     absent = roll_of(ctx).expected - int(ctx.draft["present"])
-    return ctx.t(
-        "{absent} members were absent. How many of them had a reason the cell accepted "
+    return ctx.t.plural(
+        "{n} member was absent. Did they have a reason the cell accepted (excused)? Tap 1 if "
+        "so, 0 if not (unexcused).",
+        "{n} members were absent. How many of them had a reason the cell accepted "
         "(excused)? The others count as unexcused.",
-        absent=ctx.t.number(absent),
+        absent,
     )
 
 
@@ -536,10 +573,28 @@ def received_dissemination(ctx: Ctx, keys: list[str]) -> Outcome:
     return Next("note")
 
 
+# The committee a hamlet cell's note goes to, named after the cell's parent unit.
+COMMITTEES = (
+    ("thi tran", N_("the township Party committee")),
+    ("phuong", N_("the ward Party committee")),
+    ("xa", N_("the commune Party committee")),
+)
+UPPER_COMMITTEE = N_("the upper-level Party committee")
+
+
+def parent_committee(ctx: Ctx) -> str:
+    """Name the committee above the cell: "Đảng ủy thị trấn" for a town's cell, not "xã"."""
+    parent = fold(ctx.draft.get("parent_name", ""))
+    label = next((name for prefix, name in COMMITTEES if parent.startswith(prefix + " ")),
+                 UPPER_COMMITTEE)
+    return ctx.t(label)
+
+
 def ask_note(ctx: Ctx) -> str:
     return ctx.t(
-        "Anything to add for the commune? Type a short note (up to {most} characters) or "
+        "Anything to tell {committee}? Type a short note (up to {most} characters) or "
         "tap Skip. Please write no names.",
+        committee=parent_committee(ctx),
         most=ctx.t.number(MAX_NOTE_CHARS),
     )
 
@@ -555,7 +610,6 @@ def received_note(ctx: Ctx, note: str | None) -> Outcome:
 def summary(ctx: Ctx) -> str:
     report = draft_report(ctx)
     t = ctx.t
-    rules = rules_on(ctx.rules, report.held_on)
     lines = [
         t("Please check the report before saving:"),
         t("Cell: {cell}", cell=ctx.draft.get("cell_name", "")),
@@ -564,12 +618,9 @@ def summary(ctx: Ctx) -> str:
     ]
     if report.topic:
         lines.append(t("Topic: {topic}", topic=report.topic))
-    minimum = rules.min_minutes(report.kind)
-    lines.append(t("Duration: {minutes} minutes", minutes=t.number(report.minutes)))
-    if minimum is not None and report.minutes < minimum:
-        lines.append(
-            t("  ⚠ shorter than the {minimum} minutes required", minimum=t.number(minimum))
-        )
+    result = evaluate(report, ctx.rules)  # flag here all the standing will flag
+    lines.append(t.plural("Duration: {n} minute", "Duration: {n} minutes", report.minutes))
+    lines += duration_flags(ctx, result)
     if ctx.draft.get("roll_changed"):
         roll = roll_of(ctx)
         lines.append(
@@ -581,14 +632,9 @@ def summary(ctx: Ctx) -> str:
             )
         )
     lines.append(
-        t(
-            "Present: {present} of {expected}",
-            present=t.number(report.present),
-            expected=t.number(report.expected),
-        )
+        t("Present: {share}", share=share_text(ctx, Share(report.present, report.expected)))
     )
-    if evaluate_with(report, rules).below_valid_share:
-        lines.append(low_attendance_warning(ctx, rules))
+    lines += attendance_flags(ctx, report, result)
     if report.absent:
         lines.append(
             t(
@@ -613,6 +659,8 @@ def summary(ctx: Ctx) -> str:
         lines.append(
             t("Passed on to: {targets}", targets=targets_text(ctx, report.disseminated_to))
         )
+        if report.disseminated_to:  # "nobody yet" says it already
+            lines += dissemination_flags(ctx, result)
     if report.note:
         lines.append(t("Note: {note}", note=report.note))
     if ctx.draft.get("replace_id"):
@@ -650,17 +698,17 @@ def edit_fields(ctx: Ctx) -> list[tuple[str, str]]:
 
 
 async def save(ctx: Ctx) -> Outcome:
-    """Save (or replace) the report and answer with the cell's standing."""
+    """Save (or replace) the report; answer with what it changed in the cell's standing."""
     report = draft_report(ctx)
     errors = validate(report, ctx.today, ctx.rules)
     if ReportError.DATE_TOO_OLD in errors:  # the draft waited for days before being saved
-        return Invalid(
-            ctx.t(
-                "This report can no longer be saved as it is: the meeting date is more than "
-                "{days} days ago. Tap Edit to change it, or Cancel.",
-                days=ctx.t.number(max_report_age_days(ctx.rules)),
-            )
-        )
+        return Invalid(ctx.t.plural(
+            "This report can no longer be saved as it is: the meeting date is more than {n} "
+            "day ago. Tap Edit to change it, or Cancel.",
+            "This report can no longer be saved as it is: the meeting date is more than {n} "
+            "days ago. Tap Edit to change it, or Cancel.",
+            max_report_age_days(ctx.rules),
+        ))
     if errors:
         return Invalid(ctx.t("Some answers do not fit together. Tap Edit to check them."))
     repo = MeetingRepository(ctx.db)
@@ -688,10 +736,9 @@ async def save(ctx: Ctx) -> Outcome:
             return await ask_replace_at_save(ctx, taken.existing.id, taken.existing.report.held_on)
         done = ctx.t("Saved. Thank you, comrade.")
     cell = await OrgRepository(ctx.db).get(report.cell_id)
-    replies = [Reply(done)]
-    if cell is not None:
-        replies.append(Reply(await standing_text(ctx, cell)))
-    return Done(replies)
+    if cell is None:
+        return Done([Reply(done)])
+    return Done([Reply(f"{done}\n\n{await saved_text(ctx, cell, report)}")])
 
 
 async def ask_replace_at_save(ctx: Ctx, existing_id: int, existing_day: date) -> Outcome:
@@ -724,6 +771,8 @@ FLOW = Flow(
             lambda ctx: (MIN_MINUTES, MAX_MINUTES),
             received_minutes,
             quick=lambda ctx: [90, 120],
+            parse=parse_minutes,
+            refused=minutes_refused,
         ),
         PresentStep("present", ask_present, present_bounds, received_present, quick=present_quick),
         *(roll_step(name) for name in ROLL_STEPS),

@@ -12,8 +12,17 @@ from datetime import date
 from fractions import Fraction
 
 from bot.core.commands import Command
-from bot.core.flow import Ctx, Done, Flow, Invalid, Outcome
-from bot.core.messages import Reply
+from bot.core.flow import (
+    Ctx,
+    Done,
+    Flow,
+    Invalid,
+    Next,
+    Outcome,
+    PagedChoiceStep,
+    contains_words,
+)
+from bot.core.messages import Choice, Reply
 from bot.domain.cells import CellSize, cell_rules_on
 from bot.domain.meetings import (
     Dissemination,
@@ -21,6 +30,8 @@ from bot.domain.meetings import (
     MeetingKind,
     MeetingReport,
     MeetingRules,
+    evaluate,
+    is_thematic,
     rules_on,
 )
 from bot.domain.org import OrgUnit, Role
@@ -30,14 +41,17 @@ from bot.domain.standing import (
     PeriodStanding,
     Share,
     cell_standing,
+    period_standing,
     shows_past_year,
+    whole_year,
 )
+from bot.domain.words import fold
 from bot.i18n import N_
 from bot.storage.meetings import MeetingRepository
 from bot.storage.org import OrgRepository
 from bot.storage.reads import ReadLog
 from handlers.common import example_cell_codes, which_cell_step, with_own_cell
-from handlers.scope import may_see
+from handlers.scope import organiser_units
 from handlers.sections import standing_sections
 
 # Labels of kinds and targets, shared with the report flow (which imports this module).
@@ -60,7 +74,13 @@ TARGET_LABELS = {
 async def standing_text(ctx: Ctx, cell: OrgUnit) -> str:
     """Render the standing of `cell` in the user's language, with the other features' parts."""
     standing = await cell_standing_of(ctx, cell)
-    parts = [ctx.t("Standing of {cell} on {date}", cell=cell.name, date=ctx.t.date(ctx.today))]
+    parent = None if cell.parent_id is None else await OrgRepository(ctx.db).get(cell.parent_id)
+    parts = [ctx.t(
+        "Standing of {cell}, {commune}, on {date}",
+        cell=cell.name,
+        commune="" if parent is None else parent.name,
+        date=ctx.t.date(ctx.today),
+    )]
     size = size_text(ctx, standing)
     if size:
         parts.append(size)
@@ -70,6 +90,10 @@ async def standing_text(ctx: Ctx, cell: OrgUnit) -> str:
         parts.append(ctx.t("No meeting has been reported yet."))
     else:
         parts.append(latest_text(ctx, standing.latest))
+    if cell.id not in ctx.user.secretary_of:  # what the secretary wrote for the organisers
+        notes = await notes_text(ctx, cell)
+        if notes:
+            parts.append(notes)
     parts.append(period_text(ctx, standing.year))
     if standing.past_year is not None:
         parts.append(period_text(ctx, standing.past_year))
@@ -95,6 +119,16 @@ async def cell_standing_of(ctx: Ctx, cell: OrgUnit) -> CellStanding:
     return cell_standing(
         cell.id, reports, ctx.today, ctx.rules, cell.full_members, tracked_since=since
     )
+
+
+async def notes_text(ctx: Ctx, cell: OrgUnit) -> str | None:
+    """Return the secretary's latest notes (the "for the commune" ones), newest first."""
+    notes = await MeetingRepository(ctx.db).latest_notes(cell.id)
+    if not notes:
+        return None
+    lines = [ctx.t("Notes from the secretary:")]
+    lines += [f"• {ctx.t.date(day)}: {note}" for day, note in notes]
+    return "\n".join(lines)
 
 
 def percent(ctx: Ctx, share: Fraction | None) -> str:
@@ -144,34 +178,7 @@ def latest_text(ctx: Ctx, latest: LatestMeeting) -> str:
 def meeting_lines(ctx: Ctx, report: MeetingReport, result: MeetingEvaluation) -> list[str]:
     """Return the lines of one meeting's indicators, each flag under its figure."""
     t = ctx.t
-    rules = rules_on(ctx.rules, report.held_on)
-    lines = [
-        t(
-            "• Attendance: {share}",
-            share=share_text(ctx, Share(report.present, report.expected)),
-        )
-    ]
-    if result.below_valid_share:
-        lines.append(low_attendance_warning(ctx, rules))
-    if rules.attendance_threshold is not None:
-        threshold = t.percent(float(rules.attendance_threshold))
-        if result.meets_attendance:
-            lines.append(t(
-                "  ✓ meets the attendance criterion (more than {threshold}, no unexcused absence)",
-                threshold=threshold,
-            ))
-        else:
-            reasons = []
-            rate = result.attendance_rate
-            if rate is None or rate <= rules.attendance_threshold:
-                reasons.append(t("attendance not above {threshold}", threshold=threshold))
-            if result.unexcused and rules.unexcused_absence_fails:
-                reasons.append(t.plural(
-                    "{n} unexcused absence", "{n} unexcused absences", result.unexcused
-                ))
-            lines.append(t(
-                "  ✗ does not meet the attendance criterion: {reasons}", reasons="; ".join(reasons)
-            ))
+    lines = [attendance_line(ctx, report), *attendance_flags(ctx, report, result)]
     if report.upper_guest is not None:
         lines.append(t("• Upper-level guest: {answer}",
                        answer=yes_no_text(ctx, report.upper_guest)))
@@ -181,27 +188,70 @@ def meeting_lines(ctx: Ctx, report: MeetingReport, result: MeetingEvaluation) ->
             share=share_text(ctx, Share(report.previous_tasks_done, report.previous_tasks_total)),
         ))
     lines.append(t.plural("• Duration: {n} minute", "• Duration: {n} minutes", report.minutes))
-    if result.too_short and result.min_minutes is not None:
-        lines.append(t.plural(
-            "  ⚠ shorter than the {n} minute required",
-            "  ⚠ shorter than the {n} minutes required",
-            result.min_minutes,
-        ))
+    lines += duration_flags(ctx, result)
     if not report.resolution_adopted:  # nothing to pass on, so no dissemination line
         lines.append(t("• No resolution adopted"))
         return lines
     if result.disseminated_to_all:
         lines.append(t("• Resolution passed on to everyone it must reach"))
     else:
-        missing = ", ".join(
-            t(TARGET_LABELS[x]) for x in Dissemination if x in result.missing_targets
-        )
-        lines.append(t("• ⚠ Resolution not yet passed on to: {missing}", missing=missing))
+        lines += dissemination_flags(ctx, result)
     lines.append(t(
         "• Concrete tasks (person in charge and deadline): {count}",
         count=t.number(report.tasks),
     ))
     return lines
+
+
+def attendance_line(ctx: Ctx, report: MeetingReport) -> str:
+    return ctx.t(
+        "• Attendance: {share}", share=share_text(ctx, Share(report.present, report.expected))
+    )
+
+
+def attendance_flags(ctx: Ctx, report: MeetingReport, result: MeetingEvaluation) -> list[str]:
+    """Return the attendance warnings and the criterion's verdict, as the standing shows them."""
+    t = ctx.t
+    rules = rules_on(ctx.rules, report.held_on)
+    lines = [low_attendance_warning(ctx, rules)] if result.below_valid_share else []
+    if rules.attendance_threshold is None:  # no criterion in this meeting's era
+        return lines
+    threshold = t.percent(float(rules.attendance_threshold))
+    if result.meets_attendance:
+        return [*lines, t(
+            "  ✓ meets the attendance criterion (more than {threshold}, no unexcused absence)",
+            threshold=threshold,
+        )]
+    reasons = []
+    rate = result.attendance_rate
+    if rate is None or rate <= rules.attendance_threshold:
+        reasons.append(t("attendance not above {threshold}", threshold=threshold))
+    if result.unexcused and rules.unexcused_absence_fails:
+        reasons.append(t.plural(
+            "{n} unexcused absence", "{n} unexcused absences", result.unexcused
+        ))
+    return [*lines, t(
+        "  ✗ does not meet the attendance criterion: {reasons}", reasons="; ".join(reasons)
+    )]
+
+
+def duration_flags(ctx: Ctx, result: MeetingEvaluation) -> list[str]:
+    if not result.too_short or result.min_minutes is None:
+        return []
+    return [ctx.t.plural(
+        "  ⚠ shorter than the {n} minute required",
+        "  ⚠ shorter than the {n} minutes required",
+        result.min_minutes,
+    )]
+
+
+def dissemination_flags(ctx: Ctx, result: MeetingEvaluation) -> list[str]:
+    if not result.missing_targets:
+        return []
+    missing = ", ".join(
+        ctx.t(TARGET_LABELS[x]) for x in Dissemination if x in result.missing_targets
+    )
+    return [ctx.t("• ⚠ Resolution not yet passed on to: {missing}", missing=missing)]
 
 
 def yes_no_text(ctx: Ctx, answer: bool | None) -> str:
@@ -238,34 +288,7 @@ def period_heading(ctx: Ctx, s: PeriodStanding) -> str:
 
 def period_text(ctx: Ctx, s: PeriodStanding) -> str:
     t = ctx.t
-    lines = [period_heading(ctx, s)]
-    if s.months_due:  # "0 of 0 months" says nothing to a cell that has just started
-        lines.append(
-            t.plural(
-                "• Regular meetings: {held} of {n} month",
-                "• Regular meetings: {held} of {n} months",
-                s.months_due,
-                held=t.number(len(s.months_with_regular)),
-            )
-        )
-    if s.missing_months:
-        months = ", ".join(t.month(date(s.period.year, m, 1)) for m in s.missing_months)
-        lines.append(t("  ⚠ no regular meeting reported for: {months}", months=months))
-    if s.current_month is not None and not s.current_month_reported:
-        lines.append(t("• This month's regular meeting is not reported yet."))
-    if s.current_quarter is not None:
-        lines.append(
-            t(
-                "• Thematic meetings this quarter (quarter {quarter}): {count}, at least "
-                "{expected} expected",
-                quarter=t.number(s.current_quarter),
-                count=t.number(s.thematic_this_quarter),
-                expected=t.number(s.thematic_expected),
-            )
-        )
-    if s.quarters_without_thematic:
-        quarters = ", ".join(t.number(q) for q in s.quarters_without_thematic)
-        lines.append(t("  ⚠ quarters without a thematic meeting: {quarters}", quarters=quarters))
+    lines = [period_heading(ctx, s), *months_lines(ctx, s), *thematic_lines(ctx, s)]
     if not s.meetings:
         return "\n".join(lines)
     lines += [
@@ -295,34 +318,181 @@ def period_text(ctx: Ctx, s: PeriodStanding) -> str:
     return "\n".join(lines)
 
 
-# The command -------------------------------------------------------------------------------
+def months_lines(ctx: Ctx, s: PeriodStanding) -> list[str]:
+    """Return the months held of the due ones, the missing ones, and this month's report."""
+    t = ctx.t
+    lines = []
+    if s.months_due:  # "0 of 0 months" says nothing to a cell that has just started
+        lines.append(
+            t.plural(
+                "• Regular meetings: {held} of {n} month",
+                "• Regular meetings: {held} of {n} months",
+                s.months_due,
+                held=t.number(len(s.months_with_regular)),
+            )
+        )
+    if s.missing_months:
+        months = ", ".join(t.month(date(s.period.year, m, 1)) for m in s.missing_months)
+        lines.append(t("  ⚠ no regular meeting reported for: {months}", months=months))
+    if s.current_month is not None and not s.current_month_reported:
+        lines.append(t("• This month's regular meeting is not reported yet."))
+    return lines
+
+
+def thematic_lines(ctx: Ctx, s: PeriodStanding) -> list[str]:
+    """Return this quarter's thematic meetings and the ended quarters without one."""
+    t = ctx.t
+    lines = []
+    if s.current_quarter is not None:
+        lines.append(
+            t(
+                "• Thematic meetings this quarter (quarter {quarter}): {count}, at least "
+                "{expected} expected",
+                quarter=t.number(s.current_quarter),
+                count=t.number(s.thematic_this_quarter),
+                expected=t.number(s.thematic_expected),
+            )
+        )
+    if s.quarters_without_thematic:
+        quarters = ", ".join(t.number(q) for q in s.quarters_without_thematic)
+        lines.append(t("  ⚠ quarters without a thematic meeting: {quarters}", quarters=quarters))
+    return lines
+
+
+async def saved_text(ctx: Ctx, cell: OrgUnit, report: MeetingReport) -> str:
+    """Return what a saved report changed, short for a phone: this meeting's attendance and
+    flags, and the months held of its year; the whole standing is one command away."""
+    t = ctx.t
+    result = evaluate(report, ctx.rules)
+    meeting = [
+        t("This meeting ({date}):", date=t.date(report.held_on)),
+        attendance_line(ctx, report),
+        *attendance_flags(ctx, report, result),
+        *duration_flags(ctx, result),
+        *dissemination_flags(ctx, result),
+    ]
+    year = await year_of(ctx, cell, report.held_on.year)
+    lines = [*months_lines(ctx, year)]
+    if is_thematic(report, ctx.rules):
+        lines += thematic_lines(ctx, year)
+    more = t("The whole standing: /{command}", command=COMMANDS[0].name_for(t.locale))
+    return "\n\n".join(["\n".join(meeting), "\n".join([period_heading(ctx, year), *lines]), more])
+
+
+async def year_of(ctx: Ctx, cell: OrgUnit, year: int) -> PeriodStanding:
+    """Compute one year of the cell's standing, as far as today."""
+    repo = MeetingRepository(ctx.db)
+    since = await OrgRepository(ctx.db).tracked_from(cell.id)
+    return period_standing(cell.id, await repo.for_year(cell.id, year),
+                           whole_year(year), ctx.today, ctx.rules, tracked_since=since)
+
+
+# The command: the secretary's own cell, or a cell an organiser names or picks --------------
 
 
 async def start(ctx: Ctx, args: str) -> Outcome:
-    """Show the standing of the cell named after the command, or of the secretary's cell."""
-    org = OrgRepository(ctx.db)
+    """Show the cell named after the command (code or name), the secretary's cell, or let an
+    organiser pick a commune and then one of its cells."""
     if args:
-        cell = await org.by_code(args)
-        if cell is None or cell.kind != "cell" or not await may_see(ctx, cell):
-            return Invalid(
-                ctx.t(
-                    "I found no cell with the code {code} in your area.", code=args.strip().upper()
-                )
-            )
-        return await show(ctx, cell)
-    return await with_own_cell(ctx, show_id, how_to_name_a_cell)
+        return await find(ctx, args)
+    return await with_own_cell(ctx, show_id, browse)
 
 
-async def how_to_name_a_cell(ctx: Ctx) -> Outcome:
-    """Tell an organiser (no cell of their own) to name one, with real codes of their area."""
+async def find(ctx: Ctx, typed: str) -> Outcome:
+    """Find the cells in the user's scope by code, or by a part of their name."""
+    cells = await cells_in_scope(ctx)
+    code = typed.strip().upper()
+    matches = [c for c in cells if c.code == code]
+    if not matches:
+        matches = [c for c in cells if contains_words(c.name, typed)]
+    if not matches:
+        return Invalid(ctx.t(
+            "I found no cell with the code or name {typed} in your area.", typed=typed.strip()
+        ))
+    if len(matches) == 1:
+        return await show(ctx, matches[0])
+    ctx.draft["matches"] = [c.id for c in matches]
+    return Next("match")
+
+
+async def cells_in_scope(ctx: Ctx) -> list[OrgUnit]:
+    """Return the cells the user may read: their own, and every cell under their grants."""
+    org = OrgRepository(ctx.db)
+    found: dict[int, OrgUnit] = {}
+    for unit_id in organiser_units(ctx):
+        found.update((c.id, c) for c in await org.cells_under(unit_id))
+    for cell_id in ctx.user.secretary_of:
+        cell = await org.get(cell_id)
+        if cell is not None:
+            found[cell.id] = cell
+    return sorted(found.values(), key=lambda c: (fold(c.name), c.id))
+
+
+async def parents_of(ctx: Ctx, cells: list[OrgUnit]) -> dict[int, OrgUnit]:
+    """Return the parent unit (the commune) of each cell, by id."""
+    org = OrgRepository(ctx.db)
+    parents: dict[int, OrgUnit] = {}
+    for parent_id in {c.parent_id for c in cells if c.parent_id is not None}:
+        parent = await org.get(parent_id)
+        if parent is not None:
+            parents[parent_id] = parent
+    return parents
+
+
+async def browse(ctx: Ctx) -> Outcome:
+    """Offer the communes of the organiser's scope, or the cells when there is one commune."""
+    communes = await commune_choices(ctx)
+    if not communes:
+        return Invalid(ctx.t("There are no cells in your area yet."))
+    if len(communes) == 1:
+        ctx.draft["commune"] = int(communes[0].key)
+        return Next("commune_cell")
+    return Next("commune")
+
+
+async def commune_choices(ctx: Ctx) -> list[Choice]:
+    parents = await parents_of(ctx, await cells_in_scope(ctx))
+    ordered = sorted(parents.values(), key=lambda p: fold(p.name))
+    return [Choice(str(p.id), p.name) for p in ordered]
+
+
+def received_commune(ctx: Ctx, key: str) -> Outcome:
+    ctx.draft["commune"] = int(key)
+    return Next("commune_cell")
+
+
+async def commune_cell_choices(ctx: Ctx) -> list[Choice]:
+    commune = int(ctx.draft["commune"])
+    cells = [c for c in await cells_in_scope(ctx) if c.parent_id == commune]
+    return [Choice(str(c.id), f"{c.name} ({c.code})" if c.code else c.name) for c in cells]
+
+
+async def match_choices(ctx: Ctx) -> list[Choice]:
+    """Label each match with its commune: two communes may each have an "Ấp 1"."""
+    wanted = set(ctx.draft.get("matches", []))
+    cells = [c for c in await cells_in_scope(ctx) if c.id in wanted]
+    parents = await parents_of(ctx, cells)
+    return [
+        Choice(str(c.id), c.name if c.parent_id not in parents
+               else f"{c.name} ({parents[c.parent_id].name})")
+        for c in cells
+    ]
+
+
+async def received_cell_id(ctx: Ctx, key: str) -> Outcome:
+    return await show_id(ctx, int(key))
+
+
+async def how_to_name_a_cell(ctx: Ctx) -> str:
+    """Say how an organiser names a cell, with real codes of their area."""
     examples = await example_cell_codes(ctx)
-    return Invalid(ctx.t(
-        "Type the code of the cell after the command, for example /{command} {code}. "
-        "Codes in your area include {codes}.",
+    return ctx.t(
+        "To see one cell at once, send /{command} with its code or a part of its name, for "
+        "example /{command} {code}. Codes in your area include {codes}.",
         command=COMMANDS[0].name_for(ctx.t.locale),
         code=examples.split(", ")[0],
         codes=examples,
-    ))
+    )
 
 
 async def show_id(ctx: Ctx, cell_id: int) -> Outcome:
@@ -338,11 +508,33 @@ async def show(ctx: Ctx, cell: OrgUnit) -> Outcome:
     return Done([Reply(await standing_text(ctx, cell))])
 
 
+async def ask_commune(ctx: Ctx) -> str:
+    return ctx.t("Which commune?") + "\n" + await how_to_name_a_cell(ctx)
+
+
+def ask_commune_cell(ctx: Ctx) -> str:
+    return ctx.t("Which cell?")
+
+
+def ask_match(ctx: Ctx) -> str:
+    return ctx.t.plural(
+        "{n} cell matches. Which one?", "{n} cells match. Which one?",
+        len(ctx.draft.get("matches", [])),
+    )
+
+
 FLOW = Flow(
     "standing",
-    [which_cell_step(show_id)],
+    [
+        which_cell_step(show_id),
+        PagedChoiceStep("commune", ask_commune, commune_choices, received_commune,
+                        counted=False),
+        PagedChoiceStep("commune_cell", ask_commune_cell, commune_cell_choices,
+                        received_cell_id, counted=False),
+        PagedChoiceStep("match", ask_match, match_choices, received_cell_id, counted=False),
+    ],
     start=start,
-    disposable=True,  # only a choice of cell: another command may replace it
+    disposable=True,  # only choices of a cell: another command may replace them
 )
 
 COMMANDS = [

@@ -35,10 +35,12 @@ from bot.domain.summaries import (
     cell_lines,
     due_days,
     missing_by_group,
+    probation_lookback,
     recruitment_figures,
     reporting_due_day,
     rule_spans,
     summarise,
+    thematic_needed,
     top_and_bottom,
     without_thematic_by_group,
 )
@@ -66,14 +68,17 @@ async def load_summary(
     repo = SummaryRepository(db)
     today = now.date()
     spans = rule_spans(rules, period.thematic_from, period.last)
-    rows = await repo.cell_activity(
-        unit_id, period, spans, due_days(period, rules), now.tzinfo or UTC
-    )
+    rows = await repo.cell_sums(unit_id, period, spans, due_days(period, rules), now.tzinfo or UTC)
     admitted, confirmed = await repo.recruitment_counts(unit_id, period)
-    records = await repo.open_records(unit_id, today)
-    recruitment = recruitment_figures(admitted, confirmed, records, today, rules, holidays)
+    probationers, records = await repo.open_records(
+        unit_id, today, probation_lookback(today, rules)
+    )
+    recruitment = recruitment_figures(
+        admitted, confirmed, probationers, records, today, rules, holidays
+    )
     notes, total = await repo.latest_notes(unit_id, period, NOTES_SHOWN)
-    return summarise(period, today, rows, recruitment, notes, total)
+    needed = thematic_needed(period, today, rules)
+    return summarise(period, today, rows, recruitment, notes, total, needed)
 
 
 # Words -----------------------------------------------------------------------------------
@@ -356,10 +361,10 @@ async def show_missing(ctx: Ctx, unit_id: int, period: Period) -> Outcome:
         return Invalid(ctx.t("I cannot find your unit. Please ask your administrator."))
     repo = SummaryRepository(ctx.db)
     spans = rule_spans(ctx.rules, period.thematic_from, period.last)
-    rows = await repo.cell_activity(
+    rows = await repo.cell_sums(
         unit_id, period, spans, due_days(period, ctx.rules), ctx.now.tzinfo or UTC
     )
-    lines = cell_lines(period, ctx.today, rows)
+    lines = cell_lines(period, ctx.today, rows, thematic_needed(period, ctx.today, ctx.rules))
     names = await repo.secretary_names(unit_id, period)
     await ReadLog(ctx.db).record(ctx.user.id, unit_id, "missing", ctx.now)
     sections = missing_sections(ctx, unit.name, period, lines, names)

@@ -404,6 +404,10 @@ class UserTurn:
             if self._failed:
                 replies = [Reply(ctx.t(notices.APOLOGY))]
             else:
+                if ctx.user.grants and inbound.kind is not InboundKind.NOTHING:
+                    # The bot's own messages (reminders) go to the chat used last.
+                    await self._dispatcher.users.note_use(ctx.user.id, inbound.channel,
+                                                          inbound.user_key)
                 replies = await self._dispatcher._route(ctx, self._state, self._dropped)
         except Exception as error:
             log_failure(log, f"handling an update failed (channel={inbound.channel})", error)

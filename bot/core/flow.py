@@ -8,19 +8,23 @@ lost to a restart. Handlers put answers into `ctx.draft` (JSON values only).
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
+import re
 from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, TypeAlias, TypeVar
 
+from bot.config import SUPPORTED_LOCALES
 from bot.core.matching import fold, match_choice, parse_numbers
 from bot.core.messages import Choice, Inbound, Reply
-from bot.core.parsing import parse_day, parse_whole_number, typed_example
+from bot.core.parsing import NoSuchDay, parse_whole_number, read_day, typed_example
 from bot.domain.org import User
 from bot.domain.rulebook import Rulebook
-from bot.i18n import N_, Translator
+from bot.i18n import N_, Translator, translator
+from bot.storage.conversations import SHOWN_PREFIX
 from bot.storage.database import Database
 
 T = TypeVar("T")
@@ -162,15 +166,120 @@ class ChoiceStep(Step):
     async def receive(self, ctx: Ctx, answer: Answer) -> Outcome:
         options = await resolve(self.options(ctx))
         keys = {c.key for c in options}
-        if answer.key is not None and answer.key in keys:
-            return await resolve(self.then(ctx, answer.key))
+        key = answer.key if answer.key in keys else None
+        if key is None and answer.text:
+            key = await typed_key(ctx, answer.text, self.options)
+        if key is not None:
+            return await resolve(self.then(ctx, key))
         return Invalid(ctx.t(
             "Please tap one of the buttons or type its number (1 to {last}).",
             last=ctx.t.number(len(options)),
         ))
 
 
+def _words(text: str) -> str:
+    """Return folded text as space-bounded words, for finding words inside a label."""
+    return " " + " ".join(_NOT_WORD.sub(" ", text).split()) + " "
+
+
+def contains_words(label: str, typed: str) -> bool:
+    """Tell whether the typed words appear, whole and in order, in a label (case, diacritics
+    and punctuation aside): "xom chua" is in "Chi bộ ấp Xóm Chùa", "chua" alone too."""
+    words = _words(fold(typed))
+    return words.strip() != "" and words in _words(fold(label))
+
+
+_NOT_WORD = re.compile(r"[^\w]+")
+NEXT_PAGE, PREVIOUS_PAGE = "next_page", "previous_page"
+
+
+@dataclass
+class PagedChoiceStep(ChoiceStep):
+    """Pick one of many options, shown `page_size` at a time with next/previous page buttons.
+
+    A typed label is looked for on every page, not only the one shown.
+    """
+
+    page_size: int = 10
+
+    @property
+    def _page_key(self) -> str:
+        return f"_page_{self.name}"
+
+    async def _page(self, ctx: Ctx) -> tuple[list[Choice], int, int]:
+        """Return the options, the page shown (from 0) and the number of pages."""
+        options = list(await resolve(self.options(ctx)))
+        pages = max(1, -(-len(options) // self.page_size))
+        return options, min(int(ctx.draft.get(self._page_key, 0)), pages - 1), pages
+
+    async def prompt(self, ctx: Ctx) -> Reply:
+        options, page, pages = await self._page(ctx)
+        shown = options[page * self.page_size:(page + 1) * self.page_size]
+        if page > 0:
+            shown.append(Choice(PREVIOUS_PAGE, ctx.t("◀ Previous page")))
+        if page < pages - 1:
+            shown.append(Choice(NEXT_PAGE, ctx.t("Next page ▶")))
+        text = await resolve(self.question(ctx))
+        if pages > 1:
+            text += "\n" + ctx.t(
+                "(page {page} of {pages})", page=ctx.t.number(page + 1),
+                pages=ctx.t.number(pages),
+            )
+        return Reply(text, tuple(shown))
+
+    async def receive(self, ctx: Ctx, answer: Answer) -> Outcome:
+        options, page, _ = await self._page(ctx)
+        if answer.key in (NEXT_PAGE, PREVIOUS_PAGE):
+            ctx.draft[self._page_key] = page + (1 if answer.key == NEXT_PAGE else -1)
+            return Stay()
+        key = answer.key if answer.key in {c.key for c in options} else None
+        if key is None and answer.text:
+            key = await typed_key(ctx, answer.text, self.options)
+        if key is None:
+            return Invalid(ctx.t(
+                "Please tap one of the buttons, or type its number or a part of its name."
+            ))
+        ctx.draft.pop(self._page_key, None)
+        return await resolve(self.then(ctx, key))
+
+
+# Typed answers that mean yes or no, in either language ("có", "ko", "y", "n"…), folded.
+YES_WORDS = frozenset({"y", "yes", "co", "ok", "vang", "u", "dung", "da"})
+NO_WORDS = frozenset({"n", "no", "khong", "ko", "k", "chua"})
+
+
+async def typed_key(
+    ctx: Ctx, text: str, options: Callable[[Ctx], MaybeAwaitable[Sequence[Choice]]]
+) -> str | None:
+    """Name the option a typed answer means in any language: a yes/no word, a whole label, or
+    words found in exactly one label ("ket hop" for "Thường kỳ kết hợp chuyên đề")."""
+    typed = fold(text).rstrip(".")
+    if not typed:
+        return None
+    labels: dict[str, list[str]] = {}
+    for locale in SUPPORTED_LOCALES:  # the same options, labelled in each language
+        other = dataclasses.replace(ctx, t=translator(locale))
+        for choice in await resolve(options(other)):
+            labels.setdefault(choice.key, []).append(fold(choice.label))
+    for key, words in (("yes", YES_WORDS), ("no", NO_WORDS)):
+        if key in labels and typed in words:
+            return key
+    for found in (
+        [k for k, names in labels.items() if typed in names],
+        [k for k, names in labels.items() if any(contains_words(n, typed) for n in names)],
+    ):
+        if len(found) == 1:
+            return found[0]
+    return None
+
+
 SKIP = "skip"
+
+
+def skips(answer: Answer) -> bool:
+    """Tell whether the answer is Skip: tapped, or its whole label typed in either language."""
+    typed = fold(answer.text).rstrip(".")
+    return answer.key == SKIP or typed in {fold(translator(x)("Skip")) for x in SUPPORTED_LOCALES}
 
 
 @dataclass
@@ -188,6 +297,9 @@ class NumberStep(Step):
     counted: bool = True
     numbered: bool = False
     skipped: Callable[[Ctx], MaybeAwaitable[Outcome]] | None = None
+    parse: Callable[[str], int | None] = parse_whole_number  # e.g. minutes typed as "1h30"
+    # What to say about a number out of bounds, instead of only the range.
+    refused: Callable[[Ctx, int], MaybeAwaitable[str | None]] = lambda ctx, value: None
 
     async def prompt(self, ctx: Ctx) -> Reply:
         choices = tuple(Choice(str(n), ctx.t.number(n)) for n in self.quick(ctx))
@@ -196,14 +308,18 @@ class NumberStep(Step):
         return Reply(await resolve(self.question(ctx)), choices)
 
     async def receive(self, ctx: Ctx, answer: Answer) -> Outcome:
-        if answer.key == SKIP and self.skipped is not None:
+        if self.skipped is not None and skips(answer):
             return await resolve(self.skipped(ctx))
         low, high = await resolve(self.bounds(ctx))  # type: tuple[int, int]
         raw = answer.key if answer.key is not None else answer.text
-        value = parse_whole_number(raw)
+        value = self.parse(raw)
+        if value is not None and not low <= value <= high:
+            reason = await resolve(self.refused(ctx, value))
+            if reason is not None:
+                return Invalid(reason)
         if value is None or not low <= value <= high:
             return Invalid(ctx.t(
-                "Please type a whole number from {low} to {high}.",
+                "Please type a number from {low} to {high}.",
                 low=ctx.t.number(low), high=ctx.t.number(high),
             ))
         return await resolve(self.then(ctx, value))
@@ -227,7 +343,7 @@ class TextStep(Step):
         return Reply(await resolve(self.question(ctx)), skip)
 
     async def receive(self, ctx: Ctx, answer: Answer) -> Outcome:
-        if answer.key == SKIP and self.skippable:
+        if self.skippable and skips(answer):
             return await resolve(self.then(ctx, None))
         text = " ".join(answer.text.split())
         if not self.min_length <= len(text) <= self.max_length:
@@ -258,7 +374,15 @@ class DateStep(Step):
             return await resolve(self.then(ctx, ctx.today))
         if answer.key == "yesterday":
             return await resolve(self.then(ctx, ctx.today - timedelta(days=1)))
-        day = parse_day(answer.text, ctx.today)
+        day = read_day(answer.text, ctx.today)
+        if isinstance(day, NoSuchDay):
+            return Invalid(ctx.t.plural(
+                "There is no day {day} in {month}: it has {n} day. Please type the date again.",
+                "There is no day {day} in {month}: it has {n} days. Please type the date again.",
+                day.days_in_month,
+                day=ctx.t.number(day.day),
+                month=ctx.t.month(date(day.year, day.month, 1)),
+            ))
         if day is None:
             return Invalid(ctx.t(
                 "Please type a date as day/month or day/month/year, for example {example}.",
@@ -287,10 +411,19 @@ class MultiChoiceStep(Step):
     def _selection_key(self) -> str:
         return f"_selected_{self.name}"
 
+    @property
+    def _shown_key(self) -> str:
+        return f"{SHOWN_PREFIX}{self.name}"
+
     def _selected(self, ctx: Ctx) -> list[str]:
-        """Return the ticks so far: those of this asking, else the earlier answer."""
-        if self._selection_key in ctx.draft:
-            return list(ctx.draft[self._selection_key])
+        """Return the ticks so far: those of this asking, else the answer given before.
+
+        That answer is kept under a key that « Back keeps too, so coming back to a question
+        answered by typing "all" shows every box ticked, as coming back after taps does.
+        """
+        for key in (self._selection_key, self._shown_key):
+            if key in ctx.draft:
+                return list(ctx.draft[key])
         return list(self.answered(ctx))
 
     async def prompt(self, ctx: Ctx) -> Reply:
@@ -321,6 +454,9 @@ class MultiChoiceStep(Step):
             return await self._finish(ctx, [k for i, k in enumerate(keys, 1) if i in numbers])
         if answer.key in keys:  # one label typed out
             return await self._finish(ctx, [answer.key])
+        typed_label = await typed_key(ctx, answer.text, self.options)  # in the other language
+        if typed_label is not None:
+            return await self._finish(ctx, [typed_label])
         return Invalid(ctx.t(
             "Tap the items and then Done, or type their numbers (for example 1 3), "
             "\"all\" or 0 for none."
@@ -328,6 +464,7 @@ class MultiChoiceStep(Step):
 
     async def _finish(self, ctx: Ctx, chosen: list[str]) -> Outcome:
         ctx.draft.pop(self._selection_key, None)
+        ctx.draft[self._shown_key] = chosen
         return await resolve(self.then(ctx, chosen))
 
 

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import calendar
 import re
+from dataclasses import dataclass
 from datetime import date
+
+from bot.domain.words import fold
 
 LAST_YEAR_AFTER_DAYS = 31
 _DMY = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})(?:[/.\-](\d{2}|\d{4}))?$")
@@ -11,34 +15,67 @@ _ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 _MONTH_YEAR = re.compile(r"^(\d{1,2})[/.\-](\d{4})$")
 
 
-def parse_day(text: str, today: date) -> date | None:
-    """Parse d/m, d/m/yyyy, d-m-yyyy, d.m.yyyy or yyyy-mm-dd; None if not a real date.
+@dataclass(frozen=True)
+class NoSuchDay:
+    """A date typed in a right form whose day does not exist in its month (31/02/2026)."""
 
-    A date without a year is this year's, or last year's when this year's is more than a
-    month ahead (on 2 January "30/12" means four days ago). A date a few days ahead stays in
-    this year, so the caller can say it has not come yet instead of reading it as a year ago.
+    day: int
+    month: int
+    year: int
+
+    @property
+    def days_in_month(self) -> int:
+        return calendar.monthrange(self.year, self.month)[1]
+
+
+def read_day(text: str, today: date) -> date | NoSuchDay | None:
+    """Read d/m, d/m/yyyy, d-m-yyyy, d.m.yyyy or yyyy-mm-dd.
+
+    Return NoSuchDay for a day past the end of a real month, None for anything else that is
+    not a date. A date without a year is this year's, or last year's when this year's is more
+    than a month ahead (on 2 January "30/12" means four days ago). A date a few days ahead stays
+    in this year, so the caller can say it has not come yet instead of reading it as a year ago.
     """
     text = text.strip()
-    try:
-        if match := _ISO.match(text):
-            return date(int(match[1]), int(match[2]), int(match[3]))
-        if match := _DMY.match(text):
-            day, month = int(match[1]), int(match[2])
-            if match[3] is None:
-                guess = date(today.year, month, day)
-                if (guess - today).days > LAST_YEAR_AFTER_DAYS:
-                    return date(today.year - 1, month, day)
-                return guess
+    if match := _ISO.match(text):
+        year, month, day = int(match[1]), int(match[2]), int(match[3])
+    elif match := _DMY.match(text):
+        day, month = int(match[1]), int(match[2])
+        if match[3] is None:
+            year = today.year
+            if _exists(year, month, day) and (date(year, month, day) - today).days > (
+                LAST_YEAR_AFTER_DAYS
+            ):
+                year -= 1
+        else:
             year = int(match[3])
-            return date(year + 2000 if year < 100 else year, month, day)
-    except ValueError:
+            year = year + 2000 if year < 100 else year
+    else:
         return None
-    return None
+    if not (1 <= month <= 12 and 1 <= day <= 31 and 1 <= year <= 9999):
+        return None
+    if not _exists(year, month, day):
+        return NoSuchDay(day, month, year)
+    return date(year, month, day)
+
+
+def _exists(year: int, month: int, day: int) -> bool:
+    return 1 <= month <= 12 and 1 <= day <= calendar.monthrange(year, month)[1]
+
+
+def parse_day(text: str, today: date) -> date | None:
+    """Parse a typed date as `read_day` does; None for anything that is not a real day."""
+    day = read_day(text, today)
+    return day if isinstance(day, date) else None
+
+
+# An example that cannot be misread: a day above 12 is no month, so d/m and m/d cannot mix.
+EXAMPLE_DAY, EXAMPLE_MONTH = 25, 12
 
 
 def typed_example(day: date) -> str:
-    """Show a date the way `parse_day` reads it (27/11/2026), for "for example …" hints."""
-    return f"{day.day}/{day.month}/{day.year}"
+    """Show a date of `day`'s year the way `parse_day` reads it (25/12/2026), for hints."""
+    return f"{EXAMPLE_DAY}/{EXAMPLE_MONTH}/{day.year}"
 
 
 def parse_month_year(text: str) -> tuple[int, int] | None:
@@ -65,3 +102,33 @@ def parse_whole_number(text: str) -> int | None:
     """Parse a whole number such as "12", "1.200" or "90 phút"; None for anything else."""
     match = _WHOLE.match(text.strip())
     return int(match[1].replace(".", "").replace(",", "")) if match else None
+
+
+# Durations as typed after folding: "95", "95 phut", "95p", "2 gio", "2h", "1 tieng ruoi",
+# "1h30", "1 gio 30 phut", "1:30", "1,5 gio", "2 hours", "90 minutes".
+_HOURS = r"(?:h|hr|hrs|hour|hours|g|gio|tieng)"
+_MINUTES = r"(?:p|ph|phut|m|min|mins|minute|minutes|')"
+_DURATION = re.compile(
+    rf"^(?P<hours>\d{{1,2}})(?:[.,](?P<tenths>\d))?\s*{_HOURS}\.?"
+    rf"(?:\s*(?P<half>ruoi)|\s*(?P<minutes>\d{{1,2}})\s*{_MINUTES}?)?$"
+    rf"|^(?P<clock_h>\d{{1,2}}):(?P<clock_m>\d{{2}})$"
+    rf"|^(?P<only>\d{{1,4}})\s*{_MINUTES}?\.?$"
+)
+
+
+def parse_minutes(text: str) -> int | None:
+    """Parse a duration in minutes, or in hours and minutes; None for anything else."""
+    match = _DURATION.match(fold(text))
+    if match is None:
+        return None
+    if match["only"] is not None:
+        return int(match["only"])
+    if match["clock_h"] is not None:
+        hours, extra = int(match["clock_h"]), int(match["clock_m"])
+    else:
+        hours = int(match["hours"])
+        extra = int(match["tenths"] or 0) * 6 + (30 if match["half"] else 0)
+        extra += int(match["minutes"] or 0)
+    if extra > 59:  # "2h90" is a typo, not three and a half hours
+        return None
+    return hours * 60 + extra

@@ -103,7 +103,9 @@ def parse_roll_formula(text: str) -> tuple[tuple[int, str], ...]:
         match = _FORMULA_TERM.match(text, position)
         sign = match.group(1) if match else ""
         if match is None or match.group(2) not in ROLL_COUNTS or (terms and not sign):
-            raise RulebookError(f"eligible_voters must add up {', '.join(ROLL_COUNTS)}: {text!r}")
+            raise RulebookError(
+                f"eligible_voters must be a sum of {', '.join(ROLL_COUNTS)}: {text!r}"
+            )
         terms.append((-1 if sign == "-" else 1, match.group(2)))
         position = match.end()
     if not terms:

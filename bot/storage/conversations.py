@@ -10,6 +10,10 @@ from typing import Any
 
 from bot.storage.database import Database, timestamp
 
+# Draft keys that only show a question's earlier answer again (a multi-select's ticks):
+# going back keeps them, so the question comes back with that answer shown.
+SHOWN_PREFIX = "_shown_"
+
 
 @dataclass
 class ConversationState:
@@ -30,9 +34,10 @@ class ConversationState:
         self.history.append({"step": self.step, "draft": draft_before})
 
     def go_back(self) -> None:
-        """Return to the previous question with its draft."""
+        """Return to the previous question with its draft (and the answers it shows)."""
         entry = self.history.pop()
-        self.step, self.draft = entry["step"], entry["draft"]
+        shown = {k: v for k, v in self.draft.items() if k.startswith(SHOWN_PREFIX)}
+        self.step, self.draft = entry["step"], {**entry["draft"], **shown}
 
     def steps_named(self) -> list[str]:
         """Return every step this state refers to (to check it against the code)."""

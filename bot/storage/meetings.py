@@ -231,29 +231,42 @@ class MeetingRepository:
         return None if row is None else _stored(row)
 
     async def for_year(self, cell_id: int, year: int) -> list[MeetingReport]:
-        """Return the cell's current reports of a year, in the order they were first saved."""
+        """Return the cell's current reports of a year, in the order they were last saved."""
         stored = await self.between([cell_id], date(year, 1, 1), date(year, 12, 31))
         return [s.report for s in stored]
 
     async def latest(self, cell_id: int) -> StoredReport | None:
-        """Return the cell's most recent meeting (the last saved of a day)."""
+        """Return the cell's most recent meeting: by its date, then by when it was saved.
+
+        A replaced report keeps its id, so the id says nothing about when it was saved.
+        """
         row = await self._db.fetch_one(
             f"SELECT {_COLUMNS} FROM meeting_reports WHERE cell_id = ?"
-            " ORDER BY held_on DESC, id DESC LIMIT 1",
+            " ORDER BY held_on DESC, reported_at DESC, id DESC LIMIT 1",
             (cell_id,),
         )
         return None if row is None else _stored(row)
 
+    async def latest_notes(self, cell_id: int, most: int = 3) -> list[tuple[date, str]]:
+        """Return the notes of the cell's latest reports that have one, newest first."""
+        rows = await self._db.fetch_all(
+            "SELECT held_on, note FROM meeting_reports WHERE cell_id = ? AND note IS NOT NULL"
+            " ORDER BY held_on DESC, reported_at DESC, id DESC LIMIT ?",
+            (cell_id, most),
+        )
+        return [(date.fromisoformat(r["held_on"]), r["note"]) for r in rows]
+
     async def between(
         self, cell_ids: Sequence[int], first: date, last: date
     ) -> list[StoredReport]:
-        """Return the current reports of the cells held from `first` to `last` inclusive."""
+        """Return the current reports of the cells held from `first` to `last` inclusive,
+        in the order they were (last) saved."""
         if not cell_ids:
             return []
         marks = ", ".join("?" for _ in cell_ids)
         rows = await self._db.fetch_all(
             f"SELECT {_COLUMNS} FROM meeting_reports WHERE cell_id IN ({marks})"
-            " AND held_on BETWEEN ? AND ? ORDER BY id",
+            " AND held_on BETWEEN ? AND ? ORDER BY reported_at, id",
             (*cell_ids, first.isoformat(), last.isoformat()),
         )
         return [_stored(r) for r in rows]

@@ -27,13 +27,15 @@ from bot.core.flow import ChoiceStep, Ctx, Done, Flow, Invalid, MultiChoiceStep,
 from bot.core.messages import Attachment, Choice, Reply
 from bot.core.outbound import Sender, Undeliverable
 from bot.domain.org import Role
+from bot.domain.periods import Period, PeriodKind
 from bot.domain.rulebook import Rulebook
 from bot.i18n import translator
 from bot.logsafe import RedactToken
 from bot.storage.database import Database
+from bot.storage.summaries import SummaryRepository
 from bot.storage.users import InviteRepository, UserRepository
 from handlers import admin, help, language, start
-from tests.botapi_json import message_json
+from tests.botapi_json import NAME, message_json
 from tests.channels.recording import TOKEN, FakeTelegram, RecordingRequest, without_question_id
 from tests.support import VN, Clock, World
 
@@ -139,6 +141,18 @@ async def test_start_with_an_invite_code_registers_and_greets_with_the_cell(
     assert "Chi bộ ấp Chợ" in greeting.text and "/trogiup" in greeting.text
     user = await UserRepository(db).find("telegram", str(STRANGER))
     assert user is not None and user.secretary_of == (world.cell_ids["TL-02"],)
+
+
+async def test_the_profile_name_is_kept_at_registration_for_organisers_and_never_logged(
+    telegram: FakeTelegram, db: Database, clock: Clock, world: World,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    code = await InviteRepository(db).create(Role.SECRETARY, world.cell_ids["TL-02"], clock(), 7)
+    await telegram.send(STRANGER, f"/start {code}")
+    names = await SummaryRepository(db).secretary_names(
+        world.commune_id, Period(PeriodKind.MONTH, 2026, 11))
+    assert NAME in names[world.cell_ids["TL-02"]]
+    assert NAME not in caplog.text
 
 
 async def test_an_english_telegram_user_is_answered_in_english(telegram: FakeTelegram) -> None:

@@ -13,6 +13,7 @@ from bot.channels.telegram import build_application
 from bot.config import Settings
 from bot.core.dispatcher import Dispatcher
 from bot.core.flow import Ctx
+from bot.core.messages import Reply
 from bot.domain.meetings import (
     ALL_TARGETS,
     MASS_ORGANISATIONS,
@@ -20,7 +21,7 @@ from bot.domain.meetings import (
     MeetingKind,
     MeetingReport,
 )
-from bot.domain.org import OrgUnit, Role
+from bot.domain.org import CellRow, OrgUnit, Role
 from bot.storage.conversations import ConversationStore
 from bot.storage.database import Database
 from bot.storage.meetings import MeetingRepository
@@ -68,20 +69,21 @@ async def test_a_typed_report_is_saved_and_answered_with_the_standing_in_vietnam
     for line in (
         "Ngày họp: 20/11/2026",
         "Hình thức: Thường kỳ",
-        "Dự họp: 17/19",
+        "Dự họp: 17/19 (89,5%)",
+        "chưa đạt tiêu chí dự họp: 1 đồng chí vắng không lý do",  # flagged before saving
         "Vắng: 1 có lý do, 1 không lý do",
         "Nhiệm vụ cụ thể: 3",
         "Đã triển khai đến: Ban nhân dân ấp/khu phố, Chi hội Phụ nữ",
     ):
         assert line in review
-    replies = await chat.send("1")  # typed 1 saves
-    assert replies[0].text == "Đã lưu. Cảm ơn đồng chí."
-    standing = replies[1].text
-    assert "Tình hình Chi bộ ấp Xóm Chùa đến ngày 27/11/2026" in standing
-    assert "Dự họp: 17/19 (89,5%)" in standing
-    assert "chưa đạt tiêu chí dự họp: 1 đồng chí vắng không lý do" in standing
-    assert "Nghị quyết chưa triển khai đến: Ban Công tác Mặt trận ấp/khu phố" in standing
-    assert "không phải kết quả xếp loại chính thức" in standing
+    [saved_reply] = await chat.send("1")  # typed 1 saves
+    assert saved_reply.text.startswith("Đã lưu. Cảm ơn đồng chí.")
+    assert "Dự họp: 17/19 (89,5%)" in saved_reply.text
+    assert "chưa đạt tiêu chí dự họp: 1 đồng chí vắng không lý do" in saved_reply.text
+    assert "Nghị quyết chưa triển khai đến: Ban Công tác Mặt trận ấp/khu phố" in saved_reply.text
+    [standing] = await chat.send("/tinhhinh")  # the whole standing, one command away
+    assert "Tình hình Chi bộ ấp Xóm Chùa" in standing.text
+    assert "không phải kết quả xếp loại chính thức" in standing.text
     [saved] = await reports_of(db, world)
     assert saved == report(
         world,
@@ -113,9 +115,11 @@ async def test_a_tapped_thematic_report_in_english(
     )
     assert "Topic: Digital transformation in the hamlet" in chat.last_text
     assert "Resolution adopted: No" in chat.last_text and "Passed on to" not in chat.last_text
-    replies = await chat.tap("save")
-    assert replies[0].text == "Saved. Thank you, comrade."
-    assert "Attendance: 19/19 (100%)" in replies[1].text
+    [reply] = await chat.tap("save")
+    assert reply.text.startswith("Saved. Thank you, comrade.")
+    assert "Attendance: 19/19 (100%)" in reply.text
+    # a thematic meeting's save also says how the quarter stands
+    assert "Thematic meetings this quarter (quarter 4): 1, at least 1 expected" in reply.text
     [saved] = await reports_of(db, world)
     assert saved.kind is MeetingKind.THEMATIC and saved.held_on == date(2026, 11, 26)
     assert saved.tasks == 0 and saved.note is None and saved.upper_guest is None
@@ -129,9 +133,11 @@ async def test_a_tapped_thematic_report_in_english(
         ([], "1/9/2026", "up to 62 days"),  # too old for the rulebook
         (["20/11"], "7", "1 to 3"),  # no such kind
         (["20/11", "2"], "ab", "between 3 and 200 characters"),  # topic too short
-        (["20/11", "1"], "5", "from 10 to 600"),  # implausible duration
+        (["20/11", "1"], "5", "5 minutes is too short"),  # hours meant? says how to type them
+        (["20/11", "1"], "601", "from 10 to 600"),  # implausible duration
         (["20/11", "1"], "một giờ", "from 10 to 600"),  # words are not minutes
-        (["20/11", "1", "95"], "25", "from 0 to 19"),  # more than expected attended
+        (["20/11", "1", "95"], "25", "exempt from meetings who attend are not counted"),
+        (["20/11", "1", "95"], "nineteen", "from 0 to 19"),  # words are not a number
         (["20/11", "1", "95", "17"], "3", "from 0 to 2"),  # more excused than absent
         (["20/11", "1", "95", "17", "1"], "maybe", "1 to 3"),  # the guest: yes, no or skip
         (["20/11", "1", "95", "17", "1", "2"], "maybe", "1 to 2"),  # neither yes nor no
@@ -165,8 +171,9 @@ async def test_a_wrong_answer_at_every_step_loses_nothing(
         ["20/11", "3", "Party building", "130", "18", "1", "no", "yes", "2", "all", "tap:skip"],
         strict=True,
     ):
+        question = chat.last_text
         [reply] = await chat.send(bad)
-        assert "Please" in reply.text or "Tap the items" in reply.text
+        assert reply.text != question and reply.text.endswith(question)  # a hint, then again
         await say(chat, good)
     await chat.tap("save")
     [saved] = await reports_of(db, world)
@@ -223,7 +230,7 @@ async def test_edit_from_the_review_changes_one_answer_and_comes_back(
     await say(chat, "2", "tap:present", "15")  # typed 2 is Edit; other absentees: excused asked
     assert "4 members were absent" in chat.last_text
     await say(chat, "4")
-    assert "Present: 15 of 19" in chat.last_text
+    assert "Present: 15/19 (78.9%)" in chat.last_text
     assert "Absent: 4 excused, 0 unexcused" in chat.last_text
     await say(chat, "tap:edit", "tap:kind", "tap:combined")  # a topic is now needed
     assert "topic" in chat.last_text
@@ -277,7 +284,7 @@ async def test_a_second_regular_report_of_the_month_replaces_the_first_with_hist
     assert "This replaces the earlier report of Nov 2026." in second.last_text
     replies = await second.tap("save")
     assert "was replaced and kept in the history" in replies[0].text
-    assert "Regular meetings: 1 of 1 month" in replies[1].text
+    assert "Regular meetings: 1 of 1 month" in replies[0].text
     [current] = await reports_of(db, world)
     assert current.held_on == date(2026, 11, 25) and current.kind is MeetingKind.COMBINED
     stored = await MeetingRepository(db).regular_of_month(
@@ -478,13 +485,84 @@ async def test_organisers_read_the_standing_of_a_cell_in_their_area_by_code(
     dispatcher: Dispatcher, db: Database, world: World
 ) -> None:
     [reply] = await Chat(dispatcher, "commune-staff", language_code="en").send("/standing tl-02")
-    assert "Standing of Chi bộ ấp Chợ" in reply.text
+    assert reply.text.startswith("Standing of Chi bộ ấp Chợ, Xã Tân Lân, on Nov 27, 2026")
     assert "No meeting has been reported yet.\n" in reply.text  # no /report hint for organisers
-    [reply] = await Chat(dispatcher, "commune-staff", language_code="en").send("/standing")
-    assert "Type the code of the cell" in reply.text and "/standing TL-01" in reply.text
-    assert "Codes in your area include TL-01, TL-02" in reply.text
     [reply] = await Chat(dispatcher, "sec-1", language_code="en").send("/standing TL-02")
-    assert reply.text == "I found no cell with the code TL-02 in your area."
+    assert reply.text == "I found no cell with the code or name TL-02 in your area."
+
+
+# Organisers finding a cell (issue 7): by code or name, or a commune and then a cell.
+
+
+@pytest.mark.parametrize(
+    ("typed", "cell"),
+    [
+        ("Xóm Chùa", "Chi bộ ấp Xóm Chùa"),  # a part of the name
+        ("xom chua", "Chi bộ ấp Xóm Chùa"),  # diacritics and case ignored
+        ("CHỢ", "Chi bộ ấp Chợ"),
+        ("tl-01", "Chi bộ ấp Xóm Chùa"),  # the code, as before
+    ],
+)
+async def test_an_organiser_names_a_cell_by_code_or_by_name(
+    dispatcher: Dispatcher, typed: str, cell: str
+) -> None:
+    [reply] = await Chat(dispatcher, "staff", language_code="en").send(f"/standing {typed}")
+    assert reply.text.startswith(f"Standing of {cell}, Xã Tân Lân,")
+
+
+async def test_several_matches_are_a_numbered_list_naming_the_commune(
+    dispatcher: Dispatcher, db: Database, world: World
+) -> None:
+    await OrgRepository(db).import_cells([
+        CellRow(2, ("Huyện Cần Đước", "Xã Mỹ Lệ", "Chi bộ ấp Chợ"), "ML-01", 10, 0, 0),
+    ])
+    chat = Chat(dispatcher, "staff", language_code="en")
+    [question] = await chat.send("/standing ap cho")
+    assert question.text.startswith("2 cells match. Which one?")
+    assert [c.label for c in question.choices] == [
+        "Chi bộ ấp Chợ (Xã Tân Lân)", "Chi bộ ấp Chợ (Xã Mỹ Lệ)",
+    ] or [c.label for c in question.choices] == [
+        "Chi bộ ấp Chợ (Xã Mỹ Lệ)", "Chi bộ ấp Chợ (Xã Tân Lân)",
+    ]
+    [reply] = await chat.send("Mỹ Lệ")  # typed: a word of one label
+    assert reply.text.startswith("Standing of Chi bộ ấp Chợ, Xã Mỹ Lệ,")
+
+
+async def test_without_a_name_an_organiser_picks_a_commune_then_a_cell_ten_at_a_time(
+    dispatcher: Dispatcher, db: Database, world: World
+) -> None:
+    rows = [CellRow(i + 2, ("Huyện Cần Đước", f"Xã {i:02d}", f"Chi bộ ấp {j}"),
+                    f"X{i:02d}-{j:02d}", 10, 0, 0)
+            for i in range(1, 12) for j in range(1, 13 if i == 1 else 2)]
+    await OrgRepository(db).import_cells(rows)
+    chat = Chat(dispatcher, "staff", language_code="en")
+    [question] = await chat.send("/standing")
+    assert question.text.startswith("Which commune?") and "(page 1 of 2)" in question.text
+    assert "send /standing with its code or a part of its name" in question.text
+    labels = [c.label for c in question.choices]
+    assert labels[:2] == ["Xã 01", "Xã 02"] and labels[-1] == "Next page ▶" and len(labels) == 11
+    await chat.tap("next_page")
+    assert [c.label for c in chat.last.choices] == ["Xã 11", "Xã Tân Lân", "◀ Previous page"]
+    await chat.tap("previous_page")
+    [cells] = await chat.send("1")  # the first commune of page 1: twelve cells
+    assert cells.text.startswith("Which cell?") and "(page 1 of 2)" in cells.text
+    assert cells.choices[0].label == "Chi bộ ấp 1 (X01-01)"
+    await chat.tap("next_page")
+    [reply] = await chat.send("Chi bộ ấp 12")
+    assert reply.text.startswith("Standing of Chi bộ ấp 12, Xã 01,")
+    [commune_only] = await Chat(dispatcher, "commune-staff", language_code="en").send("/standing")
+    assert commune_only.text == "Which cell?"  # one commune in scope: straight to its cells
+    assert [c.label for c in commune_only.choices] == [
+        "Chi bộ ấp Chợ (TL-02)", "Chi bộ ấp Xóm Chùa (TL-01)",
+    ]
+
+
+async def test_the_staff_help_says_how_to_name_a_cell(dispatcher: Dispatcher) -> None:
+    [staff] = await Chat(dispatcher, "staff", language_code="en").send("/help")
+    assert "/standing with a cell's code or a part of its name" in staff.text
+    [secretary] = await Chat(dispatcher, "sec-1", language_code="en").send("/help")
+    assert "a cell's code or a part of its name" not in secretary.text
+    assert "the buttons show the number itself" in secretary.text  # typing 1 means 1
 
 
 async def test_the_secretary_of_two_cells_picks_one(dispatcher: Dispatcher) -> None:
@@ -505,7 +583,7 @@ async def test_very_low_attendance_is_flagged_for_a_second_look(
     await say(chat, "20/11", "1", "95", "12", "7", "tap:no", "tap:no", "tap:skip")
     assert "fewer than 66.7% of the expected members attended" in chat.last_text  # 12 of 19
     replies = await chat.tap("save")
-    assert "fewer than 66.7% of the expected members attended" in replies[1].text
+    assert "fewer than 66.7% of the expected members attended" in replies[0].text
 
 
 async def test_sections_of_other_features_follow_the_meeting_indicators(
@@ -587,10 +665,10 @@ async def test_a_report_through_telegram_with_taps_and_typing(
     await telegram.tap(me, label="Bỏ qua")
     assert "Dự họp: 18/19" in telegram.texts_to(me)[-1]
     calls = await telegram.tap(me, label="Lưu")
-    saved, standing_text = [c.text for c in calls if c.method == "sendMessage"]
-    assert saved == "Đã lưu. Cảm ơn đồng chí."
-    assert "Dự họp: 18/19 (94,7%)" in standing_text
-    assert "✓ đạt tiêu chí dự họp" in standing_text
+    [saved] = [c.text for c in calls if c.method == "sendMessage"]  # one short message
+    assert saved.startswith("Đã lưu. Cảm ơn đồng chí.")
+    assert "Dự họp: 18/19 (94,7%)" in saved
+    assert "✓ đạt tiêu chí dự họp" in saved
     [report] = await reports_of(db, world)
     assert report.held_on == date(2026, 11, 26) and report.tasks == 2 and report.upper_guest
 
@@ -675,7 +753,7 @@ async def test_backing_out_of_a_roll_correction_made_from_the_review_keeps_every
     assert "Which answer do you want to change?" in chat.last_text
     await chat.tap("back")
     assert "Please check the report before saving" in chat.last_text
-    assert "Present: 19 of 19" in chat.last_text
+    assert "Present: 19/19 (100%)" in chat.last_text
     await chat.send("1")
     assert "Saved" in chat.replies[-2].text or "Saved" in chat.last_text
     [saved] = await reports_of(db, world)
@@ -730,10 +808,13 @@ async def test_a_meeting_without_a_resolution_shows_no_dissemination_line(
 ) -> None:
     chat = Chat(dispatcher, "sec-1", language_code="en")
     await chat.send("/report")
-    await say(chat, "20/11", "1", "95", "19", "tap:no", "tap:no", "tap:skip", "1")
+    await say(chat, "20/11", "1", "95", "19", "tap:no", "tap:no", "tap:skip")
+    assert "Resolution adopted: No" in chat.last_text and "Passed on to" not in chat.last_text
+    await say(chat, "1", "/standing")
     standing = chat.last_text
     assert "• No resolution adopted" in standing
     assert "Resolution passed on" not in standing and "not yet passed on" not in standing
+    assert "Resolutions passed on to everyone they must reach: —" in standing  # none adopted
 
 
 async def test_tomorrow_typed_without_a_year_is_refused_as_not_yet_come(
@@ -823,11 +904,12 @@ async def test_last_months_tasks_are_asked_only_when_last_months_report_had_some
         await say(chat, "2")
     await say(chat, "tap:no", "tap:skip")
     assert ("Last month's tasks done: 2/3 (66.7%)" in chat.last_text) is asked
-    replies = await chat.tap("save")
+    await chat.tap("save")
     [saved] = [r for r in await reports_of(db, world) if r.held_on == date(2026, 11, 20)]
     expected = (2, 3) if asked else (None, None)
     assert (saved.previous_tasks_done, saved.previous_tasks_total) == expected
-    assert ("Last month's tasks done: 2/3" in replies[-1].text) is asked
+    [standing] = await chat.send("/standing")
+    assert ("Last month's tasks done: 2/3" in standing.text) is asked
 
 
 async def test_last_months_tasks_and_the_guest_can_be_skipped_with_one_tap(
@@ -843,13 +925,14 @@ async def test_last_months_tasks_and_the_guest_can_be_skipped_with_one_tap(
     assert "Last month's tasks done: not said" in chat.last_text
     await say(chat, "tap:edit", "tap:guest", "tap:yes")  # answered later from the review
     assert "Upper-level guest: Yes" in chat.last_text
-    replies = await chat.tap("save")
+    await chat.tap("save")
     saved = await MeetingRepository(db).regular_of_month(world.cell_ids["TL-01"],
                                                          date(2026, 11, 1))
     assert saved is not None and saved.report.upper_guest is True
     assert saved.report.previous_tasks_done is None and saved.report.previous_tasks_total is None
-    assert "Upper-level guest: Yes" in replies[-1].text
-    assert "Meetings with an upper-level guest: 1/1 (100%)" in replies[-1].text
+    [standing] = await chat.send("/standing")
+    assert "Upper-level guest: Yes" in standing.text
+    assert "Meetings with an upper-level guest: 1/1 (100%)" in standing.text  # October: not said
 
 
 async def test_disseminated_to_all_means_each_of_the_four_mass_organisations(
@@ -881,3 +964,212 @@ async def test_a_draft_begun_with_one_mass_organisations_box_still_saves(
     await say(chat, "tap:skip", "tap:save")
     [saved] = await reports_of(db, world)
     assert saved.disseminated_to == {Dissemination.HAMLET_BOARD, *MASS_ORGANISATIONS}
+
+
+# Asked without sense (issue 7): every answer a secretary would type is understood or explained.
+
+
+async def test_a_day_that_does_not_exist_is_told_so(dispatcher: Dispatcher) -> None:
+    chat = Chat(dispatcher, "sec-1", language_code="en")
+    [reply] = await say_last(chat, "/report", "31/02/2026")
+    assert reply.text.startswith("There is no day 31 in Feb 2026: it has 28 days.")
+    [reply] = await chat.send("31/2")
+    assert "no day 31 in Feb 2026" in reply.text  # without a year too
+    [reply] = await chat.send("32/2")
+    assert "Please type a date as day/month" in reply.text  # a typo, not a missing day
+
+
+async def say_last(chat: Chat, *answers: str) -> list[Reply]:
+    """Send answers; return the replies to the last one."""
+    await say(chat, *answers[:-1])
+    return await chat.send(answers[-1])
+
+
+@pytest.mark.parametrize(
+    ("typed", "minutes"),
+    [
+        ("2 giờ", 120),  # hours where minutes are asked
+        ("2h", 120),
+        ("1 tiếng rưỡi", 90),
+        ("1h30", 90),
+        ("90 phút", 90),
+        ("tap:120", 120),  # a button is the minutes themselves
+    ],
+)
+async def test_the_duration_may_be_typed_in_hours(
+    dispatcher: Dispatcher, db: Database, world: World, typed: str, minutes: int
+) -> None:
+    chat = Chat(dispatcher, "sec-1")
+    await say(chat, "/baocao", "20/11", "1", typed, "19", "2", "2", "tap:skip", "tap:save")
+    [saved] = await reports_of(db, world)
+    assert saved.minutes == minutes
+
+
+async def test_one_typed_at_the_minutes_is_one_minute_and_the_question_says_so(
+    dispatcher: Dispatcher,
+) -> None:
+    chat = Chat(dispatcher, "sec-1", language_code="en")
+    [question] = await say_last(chat, "/report", "20/11", "1")
+    assert "each shows the minutes themselves" in question.text
+    assert [c.label for c in question.choices][:2] == ["90", "120"]
+    [reply] = await chat.send("1")  # not the first button: one minute
+    assert reply.text.startswith("1 minute is too short for a meeting")
+    assert "2h" in reply.text  # how to type hours instead
+
+
+async def test_more_present_than_expected_explains_the_exempt_members(
+    dispatcher: Dispatcher,
+) -> None:
+    chat = Chat(dispatcher, "sec-1", language_code="en")
+    [reply] = await say_last(chat, "/report", "20/11", "1", "95", "20")
+    assert reply.text.startswith("20 is more than the 19 members expected.")
+    assert "exempt from meetings who attend are not counted" in reply.text
+
+
+async def test_the_review_flags_everything_the_standing_will_flag(
+    dispatcher: Dispatcher,
+) -> None:
+    chat = Chat(dispatcher, "sec-1", language_code="en")
+    await say(chat, "/report", "20/11", "1", "80", "16", "1", "2", "1", "2", "1 2", "tap:skip")
+    review = chat.last_text
+    assert "✗ does not meet the attendance criterion: attendance not above 85%; " \
+           "2 unexcused absences" in review
+    assert "⚠ shorter than the 90 minutes required" in review
+    assert "Resolution not yet passed on to: Women's Union, Farmers' Union" in review
+    [saved] = await chat.tap("save")
+    for flag in ("does not meet the attendance criterion", "shorter than the 90 minutes",
+                 "not yet passed on to"):
+        assert flag in saved.text  # the same flags after saving
+
+
+async def test_back_to_a_multi_select_answered_all_shows_every_box_ticked(
+    dispatcher: Dispatcher,
+) -> None:
+    chat = Chat(dispatcher, "sec-1", language_code="en")
+    await say(chat, "/report", "20/11", "1", "95", "19", "tap:no", "tap:yes", "2", "all")
+    assert "Anything to tell" in chat.last_text
+    await chat.tap("back")
+    assert chat.last.multi and chat.last.selected == {t.value for t in ALL_TARGETS}
+    await chat.tap("done")  # Done keeps them
+    await chat.tap("skip")
+    assert "Passed on to: Hamlet board, Hamlet Front work committee" in chat.last_text
+
+
+@pytest.mark.parametrize(
+    ("language", "kind_typed", "kind"),
+    [
+        ("en", "ket hop", MeetingKind.COMBINED),  # Vietnamese words to an English bot
+        ("en", "Thường kỳ", MeetingKind.REGULAR),
+        ("vi", "combined", MeetingKind.COMBINED),  # the English key
+        ("vi", "thematic", MeetingKind.THEMATIC),  # the English label to a Vietnamese bot
+        ("vi", "together", MeetingKind.COMBINED),  # a word of one English label only
+    ],
+)
+async def test_typed_labels_work_in_both_languages(
+    dispatcher: Dispatcher, db: Database, world: World,
+    language: str, kind_typed: str, kind: MeetingKind,
+) -> None:
+    chat = Chat(dispatcher, "sec-1", language_code=language)
+    await say(chat, "/report", "20/11", kind_typed)
+    if kind is not MeetingKind.REGULAR:
+        await say(chat, "Chuyển đổi số")
+    await say(chat, "120", "19", "2", "2", "tap:skip", "tap:save")
+    [saved] = await reports_of(db, world)
+    assert saved.kind is kind
+
+
+@pytest.mark.parametrize(
+    ("guest", "adopted", "expected"),
+    [
+        ("y", "n", (True, False)),  # one letter
+        ("có", "không", (True, False)),  # Vietnamese, to an English bot
+        ("co", "khong", (True, False)),  # without diacritics
+        ("no", "yes", (False, True)),
+        ("k", "ok", (False, True)),  # the short forms people type
+    ],
+)
+async def test_yes_and_no_are_understood_in_any_form(
+    dispatcher: Dispatcher, db: Database, world: World,
+    guest: str, adopted: str, expected: tuple[bool, bool],
+) -> None:
+    chat = Chat(dispatcher, "sec-1", language_code="en")
+    await say(chat, "/report", "20/11", "1", "95", "19", guest, adopted)
+    if expected[1]:
+        await say(chat, "0", "all")
+    await say(chat, "tap:skip", "tap:save")
+    [saved] = await reports_of(db, world)
+    assert (saved.upper_guest, saved.resolution_adopted) == expected
+
+
+async def test_a_topic_must_contain_a_letter(dispatcher: Dispatcher) -> None:
+    chat = Chat(dispatcher, "sec-1", language_code="en")
+    [reply] = await say_last(chat, "/report", "20/11", "2", "2026")
+    assert reply.text.startswith("A topic is words")
+    [reply] = await chat.send("Đề án 06")
+    assert "How long did the meeting last" in reply.text
+
+
+async def test_the_note_goes_to_the_cells_real_parent_committee(
+    dispatcher: Dispatcher, db: Database, world: World, clock: Clock
+) -> None:
+    chat = Chat(dispatcher, "sec-1")
+    await say(chat, "/baocao", "20/11", "1", "95", "19", "2", "2")
+    assert "Đảng ủy xã" in chat.last_text  # a commune's cell
+    org, users = OrgRepository(db), UserRepository(db)
+    await org.import_cells([CellRow(2, ("Huyện Cần Đước", "Thị trấn Cần Đước", "Chi bộ khu phố 1"),
+                                    "TT-01", 12, 0, 0)])
+    town = await org.by_code("TT-01")
+    assert town is not None
+    user_id = await users.ensure("test", "sec-town", clock())
+    await users.grant(user_id, Role.SECRETARY, town.id, clock())
+    town_chat = Chat(dispatcher, "sec-town")
+    await say(town_chat, "/baocao", "20/11", "1", "95", "12", "2", "2")
+    assert "Đảng ủy thị trấn" in town_chat.last_text and "xã" not in town_chat.last_text
+    english = Chat(dispatcher, "sec-town", language_code="en")
+    await english.send("/huy")
+    await say(english, "/report", "20/11", "1", "95", "12", "2", "2")
+    assert "Anything to tell the township Party committee?" in english.last_text
+
+
+async def test_after_a_save_the_reply_is_short_and_the_standing_one_command_away(
+    dispatcher: Dispatcher,
+) -> None:
+    chat = Chat(dispatcher, "sec-1", language_code="en")
+    await say(chat, "/report", *REGULAR)
+    [reply] = await chat.tap("save")
+    assert reply.text.startswith("Saved. Thank you, comrade.\n\nThis meeting (Nov 20, 2026):")
+    assert "• Regular meetings: 1 of 1 month" in reply.text  # the year's months held
+    assert reply.text.endswith("The whole standing: /standing")
+    for long_part in ("Latest meeting", "Average attendance", "not an official rating",
+                      "full members: from 9"):
+        assert long_part not in reply.text
+    assert len(reply.text.splitlines()) <= 12
+
+
+async def test_organisers_read_the_secretarys_latest_notes_in_the_standing(
+    dispatcher: Dispatcher, db: Database, world: World, clock: Clock
+) -> None:
+    repo = MeetingRepository(db)
+    for month, note in ((8, None), (9, "Xin hỗ trợ tài liệu"), (10, "Đề nghị xã dự họp"),
+                        (11, "Họp tại nhà văn hoá")):
+        await repo.save(report(world, date(2026, month, 10), note=note), regular=True,
+                        by_user=None, at=clock())
+    [reply] = await Chat(dispatcher, "commune-staff", language_code="en").send("/standing TL-01")
+    notes = reply.text.split("Notes from the secretary:\n")[1].split("\n\n")[0]
+    assert notes.splitlines() == [
+        "• Nov 10, 2026: Họp tại nhà văn hoá",
+        "• Oct 10, 2026: Đề nghị xã dự họp",
+        "• Sep 10, 2026: Xin hỗ trợ tài liệu",
+    ]
+    [own] = await Chat(dispatcher, "sec-1", language_code="en").send("/standing")
+    assert "Notes from the secretary" not in own.text  # the secretary wrote them
+
+
+@pytest.mark.parametrize(("language", "skip"), [("vi", "skip"), ("en", "bỏ qua"), ("en", "Skip")])
+async def test_skip_is_typed_in_either_language(
+    dispatcher: Dispatcher, db: Database, world: World, language: str, skip: str
+) -> None:
+    chat = Chat(dispatcher, "sec-1", language_code=language)
+    await say(chat, "/report", "20/11", "1", "95", "19", skip, "2", skip, "1")
+    [saved] = await reports_of(db, world)
+    assert saved.upper_guest is None and saved.note is None  # both skipped, not "skip" as text

@@ -256,3 +256,23 @@ async def test_reports_saved_before_the_four_mass_organisations_keep_their_meani
         assert version.old.report.disseminated_to == set(MASS_ORGANISATIONS)
     finally:
         await upgraded.close()
+
+
+async def test_a_replaced_report_is_the_latest_of_its_day_once_saved_again(
+    db: Database, world: World, clock: Clock
+) -> None:
+    # issue 7, item 3: a replaced report keeps its old id; the time it was saved decides
+    repo = MeetingRepository(db)
+    cell = world.cell_ids["TL-01"]
+    day = date(2026, 11, 20)
+    regular = await repo.save(report(cell, day), regular=True, by_user=None, at=clock())
+    thematic = report(cell, day, kind=MeetingKind.THEMATIC, topic="Chủ đề")
+    await repo.save(thematic, regular=False, by_user=None, at=clock() + timedelta(minutes=5))
+    latest = await repo.latest(cell)
+    assert latest is not None and latest.report == thematic  # saved last, for now
+    better = report(cell, day, present=19, excused=0)
+    await repo.replace(regular, better, regular=True, by_user=None,
+                       at=clock() + timedelta(minutes=10))
+    latest = await repo.latest(cell)
+    assert latest is not None and latest.id == regular and latest.report == better
+    assert await repo.for_year(cell, 2026) == [thematic, better]  # in the order last saved

@@ -10,7 +10,14 @@ from hypothesis import strategies as st
 
 from bot.core.matching import fold, match_choice, parse_numbers
 from bot.core.messages import Choice, Inbound
-from bot.core.parsing import parse_day, parse_month_year, parse_whole_number
+from bot.core.parsing import (
+    NoSuchDay,
+    parse_day,
+    parse_minutes,
+    parse_month_year,
+    parse_whole_number,
+    read_day,
+)
 
 CHOICES = (Choice("regular", "Thường kỳ"), Choice("thematic", "Chuyên đề"),
            Choice("all", "Tất cả đoàn thể"))
@@ -105,10 +112,53 @@ def test_commands_are_recognised_with_arguments(text: str,
 
 
 @given(st.dates(min_value=date(2000, 1, 1), max_value=date(2099, 12, 31)))
-def test_the_example_shown_for_a_date_is_one_the_bot_reads(day: date) -> None:
+def test_the_example_shown_for_a_date_is_one_the_bot_reads_and_cannot_be_misread(
+    day: date,
+) -> None:
     from bot.core.parsing import typed_example
 
-    assert parse_day(typed_example(day), TODAY) == day
+    example = typed_example(day)
+    assert parse_day(example, TODAY) == date(day.year, 12, 25)  # issue 7: "25/12/2026"
+    assert int(example.split("/")[0]) > 12  # no day-month mix-up: 25 is no month
+
+
+@pytest.mark.parametrize(("typed", "result"), [
+    ("31/02/2026", NoSuchDay(31, 2, 2026)),  # issue 7: a day February does not have
+    ("29/2/2025", NoSuchDay(29, 2, 2025)),  # no leap day in 2025
+    ("29/2/2024", date(2024, 2, 29)),  # but in 2024
+    ("31/4", NoSuchDay(31, 4, 2026)),  # April has 30 days, this year's April
+    ("2026-06-31", NoSuchDay(31, 6, 2026)),  # ISO too
+    ("32/1/2026", None),  # no month has 32 days: a typo, not a missing day
+    ("3/13/2026", None),  # no thirteenth month
+    ("0/5/2026", None),  # no day zero
+])
+def test_a_day_past_the_end_of_its_month_is_told_apart_from_a_bad_format(
+    typed: str, result: date | NoSuchDay | None
+) -> None:
+    assert read_day(typed, TODAY) == result
+    assert parse_day(typed, TODAY) == (result if isinstance(result, date) else None)
+
+
+@pytest.mark.parametrize(("typed", "minutes"), [
+    ("95", 95),  # minutes, as before
+    ("90 phút", 90),  # with the unit
+    ("95p", 95),  # the short unit
+    ("2 giờ", 120),  # issue 7: hours where minutes are asked
+    ("2h", 120),
+    ("2 tiếng", 120),
+    ("1 tiếng rưỡi", 90),  # an hour and a half
+    ("1h30", 90),
+    ("1 giờ 30 phút", 90),
+    ("1:30", 90),
+    ("1,5 giờ", 90),  # a decimal hour
+    ("2 hours", 120),  # in English
+    ("90 minutes", 90),
+    ("2h90", None),  # more than 59 extra minutes is a typo
+    ("một giờ", None),  # numbers in words are not read
+    ("", None),
+])
+def test_a_duration_is_read_in_minutes_or_in_hours(typed: str, minutes: int | None) -> None:
+    assert parse_minutes(typed) == minutes
 
 
 @pytest.mark.parametrize("typed", ["³", "²", "①", "١٢", "1²"])
