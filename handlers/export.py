@@ -251,9 +251,9 @@ async def month_rows(ctx: Ctx, unit_id: int, year: int) -> list[Row]:
     return rows
 
 
-async def chart_file(ctx: Ctx, unit: OrgUnit, period: Period, by_month: bool) -> Attachment:
-    """Draw the unit's chart in a thread: per commune or cell for the period, or month by
-    month for its year (always, for one cell)."""
+async def chart_of(ctx: Ctx, unit: OrgUnit, period: Period, by_month: bool) -> Chart:
+    """Load the unit's chart: per commune or cell for the period, or month by month for its
+    year (always, for one cell)."""
     one_cell = unit.kind == "cell"
     if by_month or one_cell:
         period = Period(PeriodKind.YEAR, period.year)
@@ -263,7 +263,7 @@ async def chart_file(ctx: Ctx, unit: OrgUnit, period: Period, by_month: bool) ->
         summary = await load_summary(ctx.db, ctx.rules, unit.id, period, ctx.now,
                                      _holidays(ctx))
         rows, subtitle = unit_rows(ctx, summary)
-    chart = Chart(
+    return Chart(
         title=ctx.t("{unit}, {period}", unit=unit.name, period=period_label(ctx, period)),
         subtitle=subtitle,
         rows=rows,
@@ -272,12 +272,18 @@ async def chart_file(ctx: Ctx, unit: OrgUnit, period: Period, by_month: bool) ->
         thresholds=thresholds(ctx, period),
         percent=lambda share: ctx.t.percent(share, places=0),
     )
+
+
+async def chart_file(ctx: Ctx, unit: OrgUnit, chart: Chart, period: Period,
+                     by_month: bool) -> Attachment:
+    """Draw the chart in a thread; return it as a picture named after the unit and period."""
     data = await asyncio.to_thread(chart_png, chart)
-    slug = period_slug(period)
-    if one_cell:
-        args = f"{unit.code} {period.year}"
+    if unit.kind == "cell":
+        slug, args = str(period.year), f"{unit.code} {period.year}"
+    elif by_month:
+        slug, args = str(period.year), f"{YEAR_WORDS[0]} {period.year}"
     else:
-        args = f"{YEAR_WORDS[0]} {period.year}" if by_month else slug
+        slug = args = period_slug(period)
     name = file_name(ctx.t(CHART_WORD), unit.name, slug, extension="png")
     return Attachment(name, data, PNG, command=_command(ctx, CHART_NAMES, args))
 
@@ -287,9 +293,14 @@ async def send_chart(ctx: Ctx, unit_id: int, period: Period, by_month: bool) -> 
     if unit is None:
         return Invalid(ctx.t("I cannot find your unit. Please ask your administrator."))
     await ctx.say([Reply(ctx.t("Preparing the chart for {unit}…", unit=unit.name))])
-    attachment = await chart_file(ctx, unit, period, by_month)
+    chart = await chart_of(ctx, unit, period, by_month)
     if unit.id not in ctx.user.secretary_of:  # an organiser's read, kept for audit
         await ReadLog(ctx.db).record(ctx.user.id, unit.id, "chart", ctx.now)
+    if not chart.rows:
+        return Done([Reply(ctx.t(
+            "There is nothing to draw for {unit}, {period}: its cells were not in the bot yet.",
+            unit=unit.name, period=period_label(ctx, period)))])
+    attachment = await chart_file(ctx, unit, chart, period, by_month)
     return Done([Reply(ctx.t("Reporting and attendance of {unit}", unit=unit.name),
                        attachment=attachment)])
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import math
+import textwrap
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -30,7 +31,8 @@ Value = str | int | float | Fraction | Decimal | date | datetime | bool | None
 
 MIN_WIDTH = 6
 MAX_WIDTH = 60
-HEADER_WRAP = 24  # a header longer than this wraps onto more lines instead of widening
+HEADER_WRAP = 16  # a header longer than this wraps onto more lines instead of widening
+LINE_POINTS = 15  # the height of a line of text in a row
 SHEET_TITLE_CHARACTERS = 31  # Excel's limit
 
 
@@ -80,9 +82,13 @@ def _write_sheet(ws: Worksheet, sheet: Sheet, date_format: str) -> None:
     """Stream one sheet. `ws` is write-only: typed as a Worksheet, whose column widths,
     freeze panes and filter it shares (the type stubs leave them out)."""
     formats = [_number_format(c.kind, date_format) for c in sheet.columns]
-    for index, width in enumerate(_widths(sheet, formats), start=1):
+    widths = _widths(sheet, formats)
+    for index, width in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(index)].width = width  # before any row
     header_row = len(sheet.heading) + (2 if sheet.heading else 1)  # a blank line between
+    lines = max((len(textwrap.wrap(c.header, int(w) - 2)) for c, w in zip(
+        sheet.columns, widths, strict=True)), default=1)
+    ws.row_dimensions[header_row].height = LINE_POINTS * lines  # the wrapped headers show
     ws.freeze_panes = f"{get_column_letter(sheet.frozen_columns + 1)}{header_row + 1}"
     bold = Font(bold=True)
     for line in sheet.heading:

@@ -124,7 +124,9 @@ def summary_sheet(export: Export, words: Words) -> Sheet:
     t, s = words.t, export.summary
     heading: list[list[Value]] = [
         [t("Summary of {unit}, {period}", unit=export.scope, period=words.period)],
-        [t("Made on"), export.made_at.replace(tzinfo=None)],
+        [t("Area"), export.scope],
+        [t("Period"), words.period],
+        [t("Made on"), export.made_at.replace(tzinfo=None)],  # Vietnam's time: Excel has no zone
     ]
     if s.in_progress:
         heading.append([t("The period is not over: figures so far, on {date}.",
@@ -147,8 +149,8 @@ def summary_rows(export: Export, words: Words) -> list[list[Value]]:
         return [label, n, None, None]
 
     rows = [
-        count(t("Cells"), f.cells),
-        count(t("Communes"), len(s.groups)),
+        count(t("Number of cells"), f.cells),
+        count(t("Number of communes"), len(s.groups)),
         of(t("Regular meeting reports"), f.reports, f.expected_reports),
         count(t("Regular meeting reports missing"), f.missing),
         of(t("Received on time"), a.on_time, f.expected_reports),
