@@ -8,7 +8,6 @@ from typing import Any
 
 import pytest
 from openpyxl import load_workbook
-from openpyxl.cell.cell import Cell
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -52,17 +51,23 @@ async def summary_of(ctx: Ctx, unit_id: int, period: Period) -> Summary:
     return await load_summary(ctx.db, ctx.rules, unit_id, period, ctx.now, holidays)
 
 
-def table(ws: Worksheet, header_row: int = 1) -> dict[str, dict[str, Cell]]:
-    """Return the sheet's rows by their first cell after the place columns (or the first)."""
-    headers = [c.value for c in ws[header_row]]
-    key = headers.index("Code") if "Code" in headers else 0
-    rows = {}
-    for row in ws.iter_rows(min_row=header_row + 1):
-        rows[str(row[key].value)] = {str(h): c for h, c in zip(headers, row, strict=False)}
-    return rows
+Row = dict[str, Any]  # a table's row: its cells by header
 
 
-def values(row: dict[str, Cell], *names: str) -> list[Any]:
+def rows_of(ws: Worksheet, header_row: int = 1) -> list[Row]:
+    """Return the rows below the header row, each as its cells by header."""
+    headers = [str(c.value) for c in ws[header_row]]
+    return [dict(zip(headers, row, strict=False)) for row in ws.iter_rows(min_row=header_row + 1)]
+
+
+def table(ws: Worksheet, header_row: int = 1) -> dict[str, Row]:
+    """Return the rows by their code (by their first cell where there is no code column)."""
+    rows = rows_of(ws, header_row)
+    key = "Code" if rows and "Code" in rows[0] else str(ws.cell(header_row, 1).value)
+    return {str(row[key].value): row for row in rows}
+
+
+def values(row: Row, *names: str) -> list[Any]:
     return [row[name].value for name in names]
 
 
@@ -144,9 +149,7 @@ async def test_the_meetings_sheet_lists_every_meeting_of_the_period_with_counts_
     ctx = await organiser(dispatcher, "en")
     book, _ = await exported(ctx, area.world.commune_id, NOVEMBER)
     s = await summary_of(ctx, area.world.commune_id, NOVEMBER)
-    ws = book["Meetings"]
-    header = [c.value for c in ws[1]]
-    rows = [dict(zip(header, row, strict=True)) for row in ws.iter_rows(min_row=2)]
+    rows = rows_of(book["Meetings"])
     assert len(rows) == s.totals.activity.meetings == 2  # TL-02's October one is not November's
     assert sum(r["Present"].value for r in rows) == s.totals.activity.present
     regular, thematic = rows
@@ -167,9 +170,7 @@ async def test_the_recruitment_sheet_shows_aliases_stages_dates_and_the_next_dea
 ) -> None:
     ctx = await organiser(dispatcher, "en")
     book, _ = await exported(ctx, area.world.commune_id, NOVEMBER)
-    ws = book["Recruitment"]
-    header = [c.value for c in ws[1]]
-    rows = {row[3].value: dict(zip(header, row, strict=True)) for row in ws.iter_rows(min_row=2)}
+    rows = {row["Alias"].value: row for row in rows_of(book["Recruitment"])}
     assert sorted(rows) == ["Bạn A", "Bạn B"]  # aliases only; Bạn C is another commune's
     admitted = rows["Bạn A"]
     assert [admitted[k].value for k in ("Code", "Stage today", "Entered the pipeline",
@@ -212,7 +213,8 @@ async def test_a_vietnamese_workbook_has_its_headers_translated_and_fits_its_nam
     widths = {letter: d.width for letter, d in cells.column_dimensions.items()}
     assert widths["C"] >= len("Chi bộ ấp Xóm Chùa")  # the longest name of the column
     ratings = book[vi("Ratings")]
-    rated = {row[1].value: [c.value for c in row] for row in ratings.iter_rows(min_row=2)}
+    rated: dict[str, list[Any]] = {str(row[1].value): [c.value for c in row]
+                                   for row in ratings.iter_rows(min_row=2)}
     assert sorted(rated) == ["TL-01", "TL-02"]  # not PD-01, rated in the same year
     assert rated["TL-01"][3:7] == [2025, vi("good performance"), 85.5, 18]
     summary = book[vi("Summary")]
@@ -241,6 +243,6 @@ async def test_a_day_cell_reads_back_as_that_day(dispatcher: Dispatcher, area: A
     ctx = await organiser(dispatcher, "vi")
     book, _ = await exported(ctx, area.world.commune_id, NOVEMBER)
     meetings = book[translator("vi")("Meetings")]
-    day = meetings.cell(2, 4)
+    day: Any = meetings.cell(2, 4)
     assert day.is_date and day.number_format == "dd/mm/yyyy"
     assert day.value.date() == date(2026, 11, 5)
