@@ -4,7 +4,7 @@ Each column has a kind, so numbers stay numbers, shares are Excel percentages an
 dates: an organiser can sort, filter and add them up. Every sheet has its header row frozen
 and an auto-filter over the table; widths follow the longest text of each column (Vietnamese
 text in NFC is one character a letter). A text is always written as text, never as a formula
-(a note typed as "=…" stays what the secretary typed).
+(a note typed as "=…" or "#N/A" stays what the secretary typed).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import io
 import math
 import textwrap
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -22,7 +22,7 @@ from fractions import Fraction
 
 from openpyxl import Workbook
 from openpyxl.cell import Cell, WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
@@ -48,7 +48,8 @@ class Kind(Enum):
     BOOLEAN = auto()
 
 
-NUMBER_FORMATS = {Kind.INTEGER: "#,##0", Kind.DECIMAL: "0.0#", Kind.PERCENT: "0.0%"}
+# Whole numbers keep Excel's default format: they show as they are, and write fastest.
+NUMBER_FORMATS = {Kind.DECIMAL: "0.0#", Kind.PERCENT: "0.0%"}
 
 
 @dataclass(frozen=True)
@@ -82,7 +83,9 @@ def _write_sheet(ws: Worksheet, sheet: Sheet, date_format: str) -> None:
     """Stream one sheet. `ws` is write-only: typed as a Worksheet, whose column widths,
     freeze panes and filter it shares (the type stubs leave them out)."""
     formats = [_number_format(c.kind, date_format) for c in sheet.columns]
-    widths = _widths(sheet, formats)
+    columns = list(zip(*sheet.rows, strict=True)) or [() for _ in sheet.columns]
+    widths = [_width(c, values, f) for c, values, f in zip(sheet.columns, columns, formats,
+                                                           strict=True)]
     for index, width in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(index)].width = width  # before any row
     header_row = len(sheet.heading) + (2 if sheet.heading else 1)  # a blank line between
@@ -90,38 +93,56 @@ def _write_sheet(ws: Worksheet, sheet: Sheet, date_format: str) -> None:
         sheet.columns, widths, strict=True)), default=1)
     ws.row_dimensions[header_row].height = LINE_POINTS * lines  # the wrapped headers show
     ws.freeze_panes = f"{get_column_letter(sheet.frozen_columns + 1)}{header_row + 1}"
-    bold = Font(bold=True)
     for line in sheet.heading:
-        ws.append([_cell(ws, value, _format_of(value, date_format)) for value in line])
+        ws.append([_writer(ws, _format_of(value, date_format))(value) for value in line])
     if sheet.heading:
         ws.append([])
+    bold, wrapped = Font(bold=True), Alignment(wrap_text=True, vertical="top")
     header = []
     for column in sheet.columns:
         cell = WriteOnlyCell(ws, value=column.header)
-        cell.font = bold
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
+        cell.font, cell.alignment = bold, wrapped
         header.append(cell)
     ws.append(header)
+    writers = [_writer(ws, f, c.kind is Kind.TEXT) for c, f in zip(sheet.columns, formats,
+                                                                  strict=True)]
     for row in sheet.rows:
-        ws.append([_cell(ws, value, formats[i]) for i, value in enumerate(row)])
+        ws.append([write(value) for write, value in zip(writers, row, strict=True)])
     last = f"{get_column_letter(len(sheet.columns))}{header_row + len(sheet.rows)}"
     ws.auto_filter.ref = f"A{header_row}:{last}"
 
 
-def _cell(ws: Worksheet, value: Value, number_format: str) -> Cell | None:
-    if value is None:
-        return None
-    if isinstance(value, Fraction | Decimal):
-        value = float(value)
-    elif isinstance(value, str):
+Writer = Callable[[Value], Cell | Value]
+
+
+def _writer(ws: Worksheet, number_format: str, text: bool = False) -> Writer:
+    """Return how a column's values are appended: as they are where Excel's default suits
+    them (the writer's fast path), or as cells that carry a number format or a text type."""
+
+    def as_text(value: Value) -> Cell | Value:
+        if not isinstance(value, str):
+            return value
         value = ILLEGAL_CHARACTERS_RE.sub("", value)
-    cell = WriteOnlyCell(ws)
-    cell.value = value
-    if isinstance(value, str):
-        cell.data_type = "s"  # openpyxl would take "=…" for a formula
-    elif number_format != "General":
-        cell.number_format = number_format
-    return cell
+        if not value.startswith("=") and value not in ERROR_CODES:
+            return value
+        cell = WriteOnlyCell(ws, value=value)
+        cell.data_type = "s"  # text, never a formula or an error: a note stays as typed
+        return cell
+
+    styled = WriteOnlyCell(ws)
+    styled.number_format = number_format
+
+    def formatted(value: Value) -> Cell | Value:
+        # One cell a column, filled anew for each row: a write-only sheet writes a row out
+        # as it is appended, and a styled cell is the costly part of writing a province.
+        if value is None:
+            return None
+        styled.value = float(value) if isinstance(value, Fraction | Decimal) else value
+        return styled
+
+    if text or number_format == "General":
+        return as_text
+    return formatted
 
 
 def _number_format(kind: Kind, date_format: str) -> str:
@@ -143,34 +164,20 @@ def _format_of(value: Value, date_format: str) -> str:
     return "General"
 
 
-def _widths(sheet: Sheet, formats: Sequence[str]) -> list[float]:
-    """Return each column's width: its longest value, its header up to HEADER_WRAP."""
-    widths = []
-    for index, column in enumerate(sheet.columns):
-        longest_word = max((len(w) for w in column.header.split()), default=0)
-        longest = max(min(len(column.header), HEADER_WRAP), longest_word)
-        for row in sheet.rows:
-            if index < len(row):
-                longest = max(longest, _shown_length(row[index], formats[index]))
-        widths.append(float(min(MAX_WIDTH, max(MIN_WIDTH, math.ceil(longest * 1.1) + 2))))
-    return widths
-
-
-def _shown_length(value: Value, number_format: str) -> int:
-    """Return about how many characters Excel shows for a value in a cell."""
-    if value is None:
-        return 0
-    if isinstance(value, str):
-        return len(unicodedata.normalize("NFC", value))
-    if isinstance(value, bool):
-        return 5
-    if isinstance(value, date):  # a datetime too: as long as its format
-        return len(number_format)
-    if number_format.endswith("%"):
-        return 6
-    if isinstance(value, int):
-        return len(f"{value:,}")
-    return len(f"{float(value):,.2f}")
+def _width(column: Column, values: Sequence[Value], number_format: str) -> float:
+    """Return a column's width: its longest value, or its header up to HEADER_WRAP."""
+    longest_word = max((len(w) for w in column.header.split()), default=0)
+    longest = max(min(len(column.header), HEADER_WRAP), longest_word)
+    if column.kind is Kind.TEXT:
+        texts = [unicodedata.normalize("NFC", v) for v in values if isinstance(v, str)]
+        longest = max(longest, max(map(len, texts), default=0))
+    elif column.kind is Kind.INTEGER:
+        numbers = [v for v in values if isinstance(v, int)]
+        if numbers:  # the widest is the largest, or a negative one
+            longest = max(longest, len(str(max(numbers))), len(str(min(numbers))))
+    elif number_format not in {"General", NUMBER_FORMATS[Kind.PERCENT]}:  # dates, scores
+        longest = max(longest, len(number_format))
+    return float(min(MAX_WIDTH, max(MIN_WIDTH, math.ceil(longest * 1.1) + 2)))
 
 
 def _sheet_title(title: str) -> str:
