@@ -390,12 +390,13 @@ async def province_section(
 TARGET_WORKBOOK_S = 5.0  # "a few seconds" for a province year, from the command to the file
 TARGET_FILE_MB = 50.0  # the largest document a bot may send on Telegram
 TARGET_STALL_MS = 250.0  # the longest the event loop is held meanwhile: others are answered
-TICK_S = 0.005
+TICK_S = 0.01
 
 
-async def time_file(dispatcher: Dispatcher, text: str) -> tuple[float, bytes, float]:
-    """Send `text` as the province's admin; return the seconds to the file, its bytes, and
-    the longest the event loop was held meanwhile (ms), as a ticker beside it measures."""
+async def time_file(dispatcher: Dispatcher, text: str) -> tuple[float, float, bytes, float]:
+    """Send `text` as the province's admin; return the seconds to the file (wall and CPU),
+    its bytes, and the longest the event loop was held meanwhile (ms), as a ticker beside it
+    measures."""
     longest = 0.0
     done = asyncio.Event()
 
@@ -409,14 +410,14 @@ async def time_file(dispatcher: Dispatcher, text: str) -> tuple[float, bytes, fl
             last = now
 
     ticker = asyncio.create_task(tick())
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     replies = await dispatcher.handle(Inbound(CONSOLE, PROVINCE_ADMIN, text=text))
-    seconds = time.perf_counter() - started
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
     done.set()
     await ticker
     files = [r.attachment for r in replies if r.attachment is not None]
     assert files, [r.text for r in replies]
-    return seconds, files[0].data, longest * 1000
+    return seconds, cpu, files[0].data, longest * 1000
 
 
 async def files_section(dispatcher: Dispatcher) -> tuple[list[tuple[str, str, str]], list[bool]]:
@@ -425,10 +426,10 @@ async def files_section(dispatcher: Dispatcher) -> tuple[list[tuple[str, str, st
                         ("/xuat 2026-11", "/xuat, a province month"),
                         ("/bieudo 2026", "/bieudo, 150 communes of a year"),
                         ("/bieudo nam 2026", "/bieudo nam 2026, month by month")):
-        seconds, data, stall_ms = await time_file(dispatcher, text)
+        seconds, cpu, data, stall_ms = await time_file(dispatcher, text)
         size_mb = len(data) / 1e6
-        rows.append((f"{label}: time, file, longest loop stall",
-                     f"{seconds:.2f} s, {size_mb:.2f} MB, {stall_ms:.0f} ms",
+        rows.append((f"{label}: time (CPU), file, longest loop stall",
+                     f"{seconds:.1f} s ({cpu:.1f} s), {size_mb:.2f} MB, {stall_ms:.0f} ms",
                      f"stall ≤ {TARGET_STALL_MS:.0f} ms"))
         missed += [size_mb > TARGET_FILE_MB, stall_ms > TARGET_STALL_MS]
         if text == "/xuat 2026":

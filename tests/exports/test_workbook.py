@@ -160,6 +160,7 @@ async def test_the_meetings_sheet_lists_every_meeting_of_the_period_with_counts_
                                        "Resolution adopted", "Concrete tasks")] == \
         ["Regular", True, 1, False, True, 2]
     assert regular["Note"].value == FORMULA_NOTE and regular["Note"].data_type == "s"
+    assert thematic["Date"].value == datetime(2026, 11, 20)  # each row its own day
     assert thematic["Shorter than the minimum"].value is True
     assert thematic["Topic"].value == "Học tập chuyên đề"
     assert thematic["Attendance rate"].value == 1 and thematic["Concrete tasks"].value is None
