@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -211,41 +211,37 @@ class ZaloChannel:
         """Serve until `stop` is set; raise ConfigError when Zalo refuses the settings."""
         hide_token_in_logs(self.settings.token)
         try:
-            if not await self._check_token(stop):
+            if not await _retrying(stop, self._check_token):
                 return
+            self.running = True
             if self.web is not None:
                 await self.web.start()
-            await self._choose_mode()
+            if not await _retrying(stop, self._choose_mode):
+                return
+            await self.ledger.forget_old_events(self._clock())  # once a start is often enough
             await self._report_usage()
-            self.running = True
             await self._serve(stop)
         finally:
-            self.running = False
+            self.running = False  # no more events are taken: the webhook answers 503
             await self._drain()
             if self.web is not None:
                 await self.web.stop()
             await self.api.aclose()
             log.info("zalo: stopped")
 
-    async def _check_token(self, stop: asyncio.Event) -> bool:
-        """Ask getMe, retrying while the Bot API is unreachable; False if stopped first."""
-        attempt = 0
-        while True:
-            try:
-                me = await self.api.get_me()
-            except ZaloUnauthorized:
-                raise ConfigError(
-                    "ZALO_BOT_TOKEN was refused by the Zalo Bot API; check the token") from None
-            except ZaloError as error:
-                delay = START_BACKOFF.delay(attempt)
-                attempt += 1
-                log.warning("zalo: Bot API unavailable (%s); retrying in %.0f s",
-                            _describe(error), delay)
-                if await _stopped_within(stop, delay):
-                    return False
-                continue
-            log.info("zalo: connected as %s", me.account_name or me.id)
-            return True
+    async def _check_token(self) -> None:
+        """Ask getMe: the token and the API address are right, or the setting is named."""
+        try:
+            me = await self.api.get_me()
+        except ZaloUnauthorized:
+            raise ConfigError(
+                "ZALO_BOT_TOKEN was refused by the Zalo Bot API; check the token") from None
+        except ZaloError as error:
+            if error.transient:
+                raise
+            raise ConfigError(f"ZALO_API_URL or ZALO_BOT_TOKEN: Zalo answered getMe with "
+                              f"{_describe(error)}") from None
+        log.info("zalo: connected as %s", me.account_name or me.id)
 
     async def _choose_mode(self) -> None:
         """Set the webhook, or make sure none is set so that getUpdates works."""
@@ -255,13 +251,20 @@ class ZaloChannel:
                 await self.api.set_webhook(self.settings.webhook_url,
                                            self.settings.webhook_secret)
             except ZaloError as error:
+                if error.transient:
+                    raise
                 raise ConfigError(
                     f"ZALO_WEBHOOK_URL was refused by Zalo ({_describe(error)})") from None
             log.info("zalo: receiving updates by webhook")
             return
-        if (await self.api.get_webhook_info()).url:
-            await self.api.delete_webhook()  # a webhook left from an earlier set-up
-            log.info("zalo: removed the webhook, to poll instead")
+        try:
+            if (await self.api.get_webhook_info()).url:
+                await self.api.delete_webhook()  # a webhook left from an earlier set-up
+                log.info("zalo: removed the webhook, to poll instead")
+        except ZaloError as error:
+            if error.transient:
+                raise
+            log.warning("zalo: could not check for a webhook (%s)", _describe(error))
         log.info("zalo: polling for updates")
 
     async def _serve(self, stop: asyncio.Event) -> None:
@@ -300,14 +303,20 @@ class ZaloChannel:
             if body is not None:
                 self.accept(body)
 
-    def accept(self, body: Any) -> None:
-        """Take one update (from a poll or the webhook) and answer it in the background."""
+    def accept(self, body: Any) -> bool:
+        """Take one update (from a poll or the webhook) and answer it in the background.
+
+        Return False when stopping: the update is not taken, so Zalo may deliver it again.
+        """
+        if not self.running:
+            return False
         event = parse_event(body)
         if event is None:
-            return
+            return True  # not a message: nothing to answer
         task = asyncio.create_task(self._handle(event))
         self._handling.add(task)
         task.add_done_callback(self._handling.discard)
+        return True
 
     async def _drain(self) -> None:
         """Let answers under way go out, for a little while, then cancel what is left."""
@@ -407,6 +416,24 @@ def _describe(error: ZaloError) -> str:
     """Name a Zalo error for a log line: its status and Zalo's words (the token is cut out)."""
     status = "no answer" if error.status is None else f"HTTP {error.status}"
     return f"{type(error).__name__}, {status}: {error.description[:120]}"
+
+
+async def _retrying(stop: asyncio.Event, step: Callable[[], Awaitable[None]]) -> bool:
+    """Run a start-up step, again while the Bot API is unavailable; False if stopped first."""
+    attempt = 0
+    while True:
+        try:
+            await step()
+            return True
+        except ZaloError as error:
+            if not error.transient:
+                raise
+            delay = START_BACKOFF.delay(attempt)
+            attempt += 1
+            log.warning("zalo: Bot API unavailable (%s); retrying in %.0f s",
+                        _describe(error), delay)
+        if await _stopped_within(stop, delay):
+            return False
 
 
 async def _stopped_within(stop: asyncio.Event, seconds: float) -> bool:

@@ -80,7 +80,7 @@ class FileShelf:
             del self._files[name]
 
 
-EventSink = Callable[[Any], None]
+EventSink = Callable[[Any], bool]  # False: not taken now (stopping), to be delivered again
 
 
 class ZaloWeb:
@@ -140,7 +140,10 @@ class WebhookHandler(tornado.web.RequestHandler):
             self.set_status(400)
             self.write({"ok": False, "description": "the body is not JSON"})
             return
-        self._on_event(body)  # handled in the background: Zalo wants a quick answer
+        if not self._on_event(body):  # handled in the background: Zalo wants a quick answer
+            self.set_status(503)
+            self.write({"ok": False, "description": "stopping; please deliver again"})
+            return
         self.write({"ok": True})
 
 

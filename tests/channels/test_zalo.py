@@ -59,12 +59,13 @@ def free_port() -> int:
 async def running(channel: ZaloChannel, fake: ZaloFake) -> AsyncIterator[ZaloChannel]:
     """Run the channel until the block ends; wait until it polls or its webhook is set."""
     stop = asyncio.Event()
+    mark = fake.mark()
     task = asyncio.create_task(channel.run(stop))
     try:
         for _ in range(500):
             if task.done():
                 await task  # a failed start shows here
-            if channel.running and (fake.calls_of("getUpdates") or fake.webhook):
+            if fake.calls_of("getUpdates", mark) or fake.calls_of("setWebhook", mark):
                 break
             await asyncio.sleep(0.01)
         yield channel
@@ -153,6 +154,16 @@ async def test_a_secretary_registers_and_reports_a_meeting_by_typing_numbers(
     assert (saved.present, saved.excused, saved.minutes, saved.tasks) == (17, 1, 95, 3)
     assert "\n1. ☐ Hamlet board\n" in targets  # a multi-select, numbered like the others
     assert len(saved.disseminated_to) == 2 and Dissemination.HAMLET_BOARD in saved.disseminated_to
+
+
+async def test_an_organiser_registers_and_reads_the_summary_over_zalo(
+    zalo: ZaloChannel, fake: ZaloFake, db: Database, clock: Clock, world: World
+) -> None:
+    code = await InviteRepository(db).create(Role.STAFF, world.district_id, clock(), 7)
+    await say(fake, f"/start {code}", "organiser of Huyện Cần Đước", user=OTHER)
+    summary = await say(fake, "/summary", "Summary of Huyện Cần Đước", user=OTHER)
+    assert "2 cells" in summary and "missing: 2" in summary  # nothing reported yet
+    assert all(len(c.text) <= TEXT_LIMIT for c in fake.messages_to(OTHER))
 
 
 async def test_the_zalo_profile_name_is_kept_at_registration(
@@ -429,6 +440,26 @@ async def test_a_refused_token_stops_the_channel_with_the_setting_named(
         await channel.run(asyncio.Event())
 
 
+async def test_a_wrong_api_address_stops_the_channel_with_the_setting_named(
+    fake: ZaloFake, dispatcher: Dispatcher, db: Database, clock: Clock
+) -> None:
+    fake.fail_next("getMe", 404, "Not Found")  # as a server that is not the Bot API would
+    channel = ZaloChannel(dispatcher, settings_for(fake), ZaloLedger(db), clock)
+    with pytest.raises(ConfigError, match="ZALO_API_URL"):
+        await channel.run(asyncio.Event())
+
+
+async def test_a_bot_api_down_at_start_up_is_waited_for(
+    fake: ZaloFake, dispatcher: Dispatcher, db: Database, clock: Clock
+) -> None:
+    for _ in range(3):  # one getMe, with the client's own retries, all fail
+        fake.fail_next("getMe", 502, "Bad Gateway")
+    async with running(ZaloChannel(dispatcher, settings_for(fake), ZaloLedger(db), clock),
+                       fake) as channel:
+        assert channel.running
+    assert [c.status for c in fake.calls_of("getMe")] == [502, 502, 502, 200]
+
+
 async def test_a_failed_answer_is_followed_by_an_apology_and_the_question(
     zalo: ZaloChannel, fake: ZaloFake, db: Database, clock: Clock, world: World
 ) -> None:
@@ -469,12 +500,14 @@ async def test_the_messages_sent_are_counted_and_the_quota_is_reported(
     assert TOKEN not in caplog.text and "NeverInLogs" not in caplog.text
 
 
-async def test_the_bots_own_messages_reach_a_running_channel_only(
+async def test_the_bots_own_messages_and_events_reach_a_running_channel_only(
     fake: ZaloFake, dispatcher: Dispatcher, db: Database, clock: Clock
 ) -> None:
     channel = ZaloChannel(dispatcher, settings_for(fake), ZaloLedger(db), clock)
     with pytest.raises(Undeliverable):
         await channel.send(SECRETARY, [Reply("Nhắc việc")])
+    # A stopped channel takes no event either: its webhook answers 503, for Zalo to retry.
+    assert channel.accept(fake.event("message.text.received", SECRETARY, text="/help")) is False
     async with running(channel, fake):
         await channel.send(SECRETARY, [Reply("Nhắc việc: báo cáo tháng 11")])
         await wait_for(fake, "Nhắc việc")
