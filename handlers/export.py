@@ -264,7 +264,8 @@ async def chart_of(ctx: Ctx, unit: OrgUnit, period: Period, by_month: bool) -> C
                                      _holidays(ctx))
         rows, subtitle = unit_rows(ctx, summary)
     return Chart(
-        title=ctx.t("{unit}, {period}", unit=unit.name, period=period_label(ctx, period)),
+        title=ctx.t("Reporting and attendance: {unit}, {period}", unit=unit.name,
+                    period=period_label(ctx, period)),
         subtitle=subtitle,
         rows=rows,
         attendance_label=ctx.t("Attendance rate"),

@@ -34,7 +34,8 @@ MARGIN_INCHES = 0.25  # above the title, and between the header's parts
 LINE_INCHES = {"title": 0.36, "subtitle": 0.3, "legend": 0.3}  # a line of each
 TITLE_CHARACTERS = 44
 FOOTER_INCHES = 0.55  # the percent axis
-ROW_INCHES = {1: 0.42, 2: 0.52}  # by bars a row
+ROW_INCHES = {1: 0.42, 2: 0.52}  # by bars a row; less when the picture would be too tall
+MAX_INCHES = 1280 / DPI  # Telegram shows a photo at up to 1280 px on its longer side
 LABEL_CHARACTERS = 18  # a row label wraps onto a second line beyond this
 REPORTING_COLOUR = "#1f5fa8"
 ATTENDANCE_COLOUR = "#e0892b"
@@ -111,7 +112,7 @@ def chart_png(chart: Chart) -> bytes:
     subtitle_at = MARGIN_INCHES + LINE_INCHES["title"] * (title.count("\n") + 1) + 0.1
     legend_at = subtitle_at + LINE_INCHES["subtitle"] + 0.1
     header = legend_at + LINE_INCHES["legend"] * -(-len(legend) // columns) + MARGIN_INCHES
-    height = header + FOOTER_INCHES + ROW_INCHES[chart.bars] * max(rows, 1)
+    height = min(MAX_INCHES, header + FOOTER_INCHES + ROW_INCHES[chart.bars] * max(rows, 1))
     figure = Figure(figsize=(WIDTH_INCHES, height), dpi=DPI)
     FigureCanvasAgg(figure)
     axes = figure.add_axes((0.33, FOOTER_INCHES / height, 0.62,
