@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -32,6 +33,21 @@ NOVEMBER = Period(PeriodKind.MONTH, 2026, 11)
 @pytest.fixture
 async def area(db: Database, clock: Clock, world: World) -> Area:
     return await seed_area(db, clock(), world)
+
+
+@dataclass(frozen=True)
+class November:
+    """The commune organiser's English workbook of November 2026, and the summary behind it."""
+
+    book: Workbook
+    summary: Summary
+
+
+@pytest.fixture
+async def november(dispatcher: Dispatcher, area: Area) -> November:
+    ctx = await organiser(dispatcher, "en")
+    book, _ = await exported(ctx, area.world.commune_id, NOVEMBER)
+    return November(book, await summary_of(ctx, area.world.commune_id, NOVEMBER))
 
 
 async def organiser(dispatcher: Dispatcher, language: str) -> Ctx:
@@ -72,11 +88,9 @@ def values(row: Row, *names: str) -> list[Any]:
 
 
 async def test_the_summary_sheet_gives_the_summarys_figures_with_their_types(
-    dispatcher: Dispatcher, area: Area
+    november: November,
 ) -> None:
-    ctx = await organiser(dispatcher, "en")
-    book, _ = await exported(ctx, area.world.commune_id, NOVEMBER)
-    s = await summary_of(ctx, area.world.commune_id, NOVEMBER)
+    book, s = november.book, november.summary
     assert book.sheetnames == ["Summary", "Cells", "Meetings", "Recruitment"]  # 2026: no rating
     ws = book["Summary"]
     assert ws["A1"].value == "Summary of Xã Tân Lân, Nov 2026"
@@ -111,11 +125,9 @@ async def test_the_summary_sheet_gives_the_summarys_figures_with_their_types(
 
 
 async def test_the_cells_sheet_has_a_row_a_cell_with_numbers_shares_and_the_latest_rating(
-    dispatcher: Dispatcher, area: Area
+    november: November,
 ) -> None:
-    ctx = await organiser(dispatcher, "en")
-    book, _ = await exported(ctx, area.world.commune_id, NOVEMBER)
-    s = await summary_of(ctx, area.world.commune_id, NOVEMBER)
+    book, s = november.book, november.summary
     ws = book["Cells"]
     rows = table(ws)
     assert sorted(rows) == ["TL-01", "TL-02"]
@@ -144,11 +156,9 @@ async def test_the_cells_sheet_has_a_row_a_cell_with_numbers_shares_and_the_late
 
 
 async def test_the_meetings_sheet_lists_every_meeting_of_the_period_with_counts_and_notes(
-    dispatcher: Dispatcher, area: Area
+    november: November,
 ) -> None:
-    ctx = await organiser(dispatcher, "en")
-    book, _ = await exported(ctx, area.world.commune_id, NOVEMBER)
-    s = await summary_of(ctx, area.world.commune_id, NOVEMBER)
+    book, s = november.book, november.summary
     rows = rows_of(book["Meetings"])
     assert len(rows) == s.totals.activity.meetings == 2  # TL-02's October one is not November's
     assert sum(r["Present"].value for r in rows) == s.totals.activity.present
@@ -167,10 +177,9 @@ async def test_the_meetings_sheet_lists_every_meeting_of_the_period_with_counts_
 
 
 async def test_the_recruitment_sheet_shows_aliases_stages_dates_and_the_next_deadline(
-    dispatcher: Dispatcher, area: Area
+    november: November,
 ) -> None:
-    ctx = await organiser(dispatcher, "en")
-    book, _ = await exported(ctx, area.world.commune_id, NOVEMBER)
+    book = november.book
     rows = {row["Alias"].value: row for row in rows_of(book["Recruitment"])}
     assert sorted(rows) == ["Bạn A", "Bạn B"]  # aliases only; Bạn C is another commune's
     admitted = rows["Bạn A"]
@@ -184,10 +193,9 @@ async def test_the_recruitment_sheet_shows_aliases_stages_dates_and_the_next_dea
 
 
 async def test_nothing_outside_the_organisers_area_reaches_the_workbook(
-    dispatcher: Dispatcher, area: Area
+    dispatcher: Dispatcher, area: Area, november: November
 ) -> None:
-    ctx = await organiser(dispatcher, "en")
-    book, _ = await exported(ctx, area.world.commune_id, NOVEMBER)
+    book = november.book
     texts = {str(c.value) for ws in book.worksheets for row in ws.iter_rows() for c in row
              if c.value is not None}
     assert {"TL-01", "TL-02", "Bạn A"} <= texts
