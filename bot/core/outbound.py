@@ -38,10 +38,6 @@ class Outbox:
     def add(self, sender: Sender) -> None:
         self._senders[sender.name] = sender
 
-    @property
-    def channels(self) -> tuple[str, ...]:
-        return tuple(self._senders)
-
     async def send(self, user: User, replies: Sequence[Reply]) -> None:
         """Send `replies` to a registered user on their own channel."""
         await self.send_to(user.channel, user.user_key, replies)
