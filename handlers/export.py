@@ -90,7 +90,7 @@ class Loaded:
     summary: Summary
     reports: list[StoredReport]
     people: list[Recruit]
-    ratings: list[RatedCell]  # the period's years
+    ratings: list[RatedCell]  # the period's year
     latest: dict[int, StoredRating]  # per cell: its latest rating up to the period's year
 
 
@@ -105,8 +105,7 @@ async def load_export(ctx: Ctx, unit: OrgUnit, period: Period) -> Loaded:
         reports += await meetings.between(chunk, period.first, period.last)
         people += await recruits.of_cells(chunk)
     ratings = RatingRepository(ctx.db)
-    years = range(period.first.year, period.last.year + 1)
-    rated = [cell for year in years for cell in await ratings.cells_of_year([unit.id], year)]
+    rated = await ratings.cells_of_year([unit.id], period.year)  # a period lies in one year
     latest = await latest_ratings(ratings, unit, period, set(ids))
     return Loaded(unit, summary, reports, people, rated, latest)
 
