@@ -82,8 +82,10 @@ async def open_app(settings: Settings, clock: Callable[[], datetime] | None = No
     rules = Rulebook.load(settings.rules_path)
     db = await Database.open(settings.database)
     now = clock or (lambda: datetime.now(settings.timezone))
-    dispatcher = Dispatcher(db, rules, registry(), settings.timezone, settings.locale, now)
-    return App(settings, now, db, dispatcher)
+    outbox = Outbox()  # the dispatcher's notices ahead of an answer go out through it too
+    dispatcher = Dispatcher(db, rules, registry(), settings.timezone, settings.locale, now,
+                            outbox)
+    return App(settings, now, db, dispatcher, outbox)
 
 
 def configured_channels(app: App) -> list[Channel]:

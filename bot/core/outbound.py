@@ -40,7 +40,11 @@ class Outbox:
 
     async def send(self, user: User, replies: Sequence[Reply]) -> None:
         """Send `replies` to a registered user on their own channel."""
-        sender = self._senders.get(user.channel)
+        await self.send_to(user.channel, user.user_key, replies)
+
+    async def send_to(self, channel: str, user_key: str, replies: Sequence[Reply]) -> None:
+        """Send `replies` to the user `user_key` of `channel` (the chat a message came from)."""
+        sender = self._senders.get(channel)
         if sender is None:
-            raise Undeliverable(f"no {user.channel} channel is running")
-        await sender.send(user.user_key, replies)
+            raise Undeliverable(f"no {channel} channel is running")
+        await sender.send(user_key, replies)
