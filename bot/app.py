@@ -56,6 +56,9 @@ class App:
             services.append(self.scheduler)
         if not services:
             raise ValueError("nothing to run: no channel is configured")
+        dropped = await self.dispatcher.expire_drafts()  # what was typed goes with them
+        if dropped:
+            log.info("dropped %d unfinished conversations left unanswered too long", dropped)
         failures: list[ChannelFailed] = []
 
         async def serve(service: Service) -> None:

@@ -283,3 +283,53 @@ def test_export_of_an_unknown_unit_or_an_unread_period_says_so(tmp_path: Path) -
     assert run_cli(tmp_path, "org", "import", str(csv)).returncode == 0
     unread = run_cli(tmp_path, "export", "--scope", "TL-01", "--period", "tháng mười")
     assert unread.returncode == 1 and "could not read the period" in unread.stderr
+
+
+def test_a_backup_restored_as_the_readme_says_reads_back_what_was_saved(tmp_path: Path) -> None:
+    import asyncio
+    import shutil
+
+    from bot.storage.database import Database
+    from bot.storage.meetings import MeetingRepository
+    from bot.storage.org import OrgRepository
+    from tests.support import sample_meeting, vn_time
+
+    assert run_cli(tmp_path, "demo").returncode == 0
+    live = tmp_path / "chibo.sqlite3"
+
+    async def save_a_report() -> int:
+        db = await Database.open(live)
+        try:
+            cell = await OrgRepository(db).by_code("TL-01")
+            assert cell is not None
+            report = sample_meeting(cell_id=cell.id, expected=10, present=10, excused=0)
+            return await MeetingRepository(db).save(report, regular=True, by_user=None,
+                                                    at=vn_time(2026, 11, 21))
+        finally:
+            await db.close()
+
+    saved = asyncio.run(save_a_report())
+    backup = tmp_path / "backups" / "chibo-2026-11-21.sqlite3"
+    backup.parent.mkdir()
+    assert run_cli(tmp_path, "backup", str(backup)).returncode == 0
+    # The README's restore: with the bot stopped, the copy replaces the database file, and
+    # the old file's -wal and -shm go with it.
+    restored = tmp_path / "restored" / "chibo.sqlite3"
+    restored.parent.mkdir()
+    shutil.copy(backup, restored)
+
+    async def read_back() -> tuple[str, int, int | None]:
+        db = await Database.open(restored)
+        try:
+            integrity = str(await db.scalar("PRAGMA integrity_check"))
+            cells = int(await db.scalar("SELECT COUNT(*) FROM org_units WHERE kind = 'cell'"))
+            report = await MeetingRepository(db).get(saved)
+            return integrity, cells, None if report is None else report.report.present
+        finally:
+            await db.close()
+
+    assert asyncio.run(read_back()) == ("ok", 102, 10)
+    # And the bot runs on it: the command line opens and migrates the restored file.
+    invite = run_cli(tmp_path, "invite", "TL-01", "--role", "secretary",
+                     CHIBO_DB=str(restored))
+    assert invite.returncode == 0, invite.stderr

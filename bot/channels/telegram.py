@@ -15,7 +15,8 @@ hash (see CallbackCodec), and a button nobody can read any more is treated like 
 old question. An accepted single-choice tap is acknowledged by editing the prompt to
 "question → label" without buttons; a Reply marked `edit` (a multi-select toggle) replaces the
 tapped prompt's text and keyboard instead. The channel is also the Sender of the messages the
-bot starts on Telegram.
+bot starts on Telegram. Updates come by long polling, or by webhook when CHIBO_WEBHOOK_URL is
+set (`bot.channels.webhook`: the secret header checked, and GET /healthz).
 """
 
 from __future__ import annotations
@@ -27,7 +28,11 @@ import re
 from collections import OrderedDict
 from collections.abc import Awaitable, Sequence
 from typing import Any, cast
+from urllib.parse import urlsplit
 
+import tornado.httpserver
+import tornado.netutil
+import tornado.web
 from telegram import (
     Bot,
     BotCommand,
@@ -56,7 +61,8 @@ from telegram.ext import (
 from telegram.request import BaseRequest
 
 from bot.channels.text import EMPTY_TEXT, split_text
-from bot.config import ConfigError, Settings
+from bot.channels.webhook import HEALTH_PATH, HealthHandler, WebhookHandler
+from bot.config import ConfigError, Settings, TelegramWebhook
 from bot.core import notices
 from bot.core.flow import CHECKED, CONTROL_KEYS, DONE, UNCHECKED, choice_label
 from bot.core.messages import MAX_FILE_BYTES, Attachment, Choice, Inbound, InboundKind, Reply
@@ -96,6 +102,9 @@ COMMAND_NAME = re.compile(r"[a-z0-9_]{1,32}")  # what setMyCommands accepts
 MAX_DESCRIPTION = 256
 MAX_MENU_COMMANDS = 100
 MAX_DOCUMENT_BYTES = MAX_FILE_BYTES  # fetched only up to this size (getFile allows 20 MB)
+ALLOWED_UPDATES = [Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY]
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+MAX_WEBHOOK_BYTES = 1_000_000  # an update is a few kB (a document comes by getFile)
 
 
 # Callback data ------------------------------------------------------------------------
@@ -234,6 +243,7 @@ class TelegramChannel:
         self._open_prompts: dict[int, int] = {}
         # The menu each chat was last given (locale and roles), so it is set once per change.
         self._chat_menus: dict[int, tuple[str, tuple[Grant, ...]]] = {}
+        self._web: tornado.httpserver.HTTPServer | None = None  # the webhook's, when it is one
         self.application = self._build(settings.telegram_token, request, get_updates_request,
                                        rate_limited)
 
@@ -560,23 +570,73 @@ class TelegramChannel:
             if application.post_init is not None:
                 await application.post_init(application)
             await application.start()
-            assert application.updater is not None
-            await application.updater.start_polling(
-                timeout=POLL_TIMEOUT,
-                allowed_updates=[Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY],
-                error_callback=_polling_failed,
-                bootstrap_retries=BOOTSTRAP_RETRIES,  # a passing 502 at start is no crash
-            )
-            log.info("telegram: polling as @%s", application.bot.username)
-            await stop.wait()
+            if self.settings.webhook is not None:
+                await self._serve_webhook(stop, self.settings.webhook)
+            else:
+                await self._poll(stop)
             log.info("telegram: stopping")
         finally:  # also after a failed start or a cancel: stop what runs, then shut down
+            if self._web is not None:
+                self._web.stop()
+                await self._web.close_all_connections()
+                self._web = None
             if application.updater is not None and application.updater.running:
                 await application.updater.stop()
             if application.running:
                 await application.stop()
             await application.shutdown()
             log.info("telegram: stopped")
+
+
+    async def _poll(self, stop: asyncio.Event) -> None:
+        application = self.application
+        assert application.updater is not None
+        await application.updater.start_polling(
+            timeout=POLL_TIMEOUT,
+            allowed_updates=ALLOWED_UPDATES,
+            error_callback=_polling_failed,
+            bootstrap_retries=BOOTSTRAP_RETRIES,  # a passing 502 at start is no crash
+        )
+        log.info("telegram: polling as @%s", application.bot.username)
+        await stop.wait()
+
+    async def _serve_webhook(self, stop: asyncio.Event, webhook: TelegramWebhook) -> None:
+        """Listen for Telegram's posts (and /healthz), then tell Telegram where to post.
+
+        The webhook stays set at a stop: Telegram keeps the updates meanwhile and delivers
+        them once the bot answers again (a repeat is recognised by its update id).
+        """
+        host, port = webhook.listen
+        routes: list[Any] = [
+            (re.escape(urlsplit(webhook.url).path or "/"), WebhookHandler,
+             {"secret": webhook.secret, "on_event": self._accept, "header": SECRET_HEADER}),
+            (re.escape(HEALTH_PATH), HealthHandler, {"healthy": self.port.healthy}),
+        ]
+        server = tornado.httpserver.HTTPServer(
+            tornado.web.Application(routes, log_function=_log_request),
+            max_body_size=MAX_WEBHOOK_BYTES)
+        server.add_sockets(tornado.netutil.bind_sockets(port, host))
+        self._web = server
+        await self.application.bot.set_webhook(
+            webhook.url, secret_token=webhook.secret, allowed_updates=ALLOWED_UPDATES,
+            max_connections=CONCURRENT_UPDATES)
+        log.info("telegram: receiving updates by webhook on %s:%d as @%s", host, port,
+                 self.application.bot.username)
+        await stop.wait()
+
+    def _accept(self, body: Any) -> bool:
+        """Queue one posted update for the Application; False when stopping (503: again)."""
+        if not self.application.running:
+            return False
+        if isinstance(body, dict):  # anything else is no update: nothing to do
+            self.application.update_queue.put_nowait(Update.de_json(body, self.application.bot))
+        return True
+
+
+def _log_request(handler: tornado.web.RequestHandler) -> None:
+    """Log failures only: a webhook's path is part of its secret."""
+    if handler.get_status() >= 500:
+        log.warning("telegram: the webhook answered %d", handler.get_status())
 
 
 def chosen_label(message: Message, data: str, key: str) -> str | None:

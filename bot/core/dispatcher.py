@@ -140,6 +140,14 @@ class Dispatcher:
         """Answer one message or tap; never raise: a failure gets an apology."""
         return (await self.respond(inbound)).replies
 
+    async def healthy(self) -> bool:
+        """Tell whether the database answers a read (for the webhook's /healthz)."""
+        try:
+            return bool(await self.db.scalar("SELECT 1"))
+        except Exception as error:
+            log_failure(log, "the health check found the database not answering", error)
+            return False
+
     # Contexts ----------------------------------------------------------------------------
 
     async def context_for(self, inbound: Inbound) -> Ctx:

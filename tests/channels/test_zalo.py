@@ -258,6 +258,9 @@ class ScriptedPort:
     async def handle(self, inbound: Inbound) -> list[Reply]:
         return (await self.respond(inbound)).replies
 
+    async def healthy(self) -> bool:
+        return True
+
     async def begin(self, inbound: Inbound) -> ScriptedTurn:
         return ScriptedTurn(self)
 

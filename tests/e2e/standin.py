@@ -9,7 +9,8 @@ every call is recorded. Tests queue updates as a Telegram user would cause them
         api.send_text(1001, "/start CODE")
         api.wait_for_message(contains="Chi bộ", chat_id=1001)
 
-Implemented: getMe, logOut/close (true), deleteWebhook, getUpdates (long poll, offsets confirm),
+Implemented: getMe, logOut/close (true), setWebhook, deleteWebhook, getUpdates (long poll,
+offsets confirm),
 sendMessage, sendDocument and sendPhoto (multipart: each call keeps its uploads in `files`),
 editMessageText, editMessageReplyMarkup, answerCallbackQuery, setMyCommands, getMyCommands,
 deleteMyCommands; getFile and the download of a file a user sent (`send_document`) from
@@ -330,7 +331,7 @@ class BotApiStandIn:
                 files: dict[str, tuple[str, bytes]]) -> Any:
         if method == "getMe":
             return bot_json(BOT_ID, self.username)
-        if method in {"deleteWebhook", "answerCallbackQuery", "logOut", "close"}:
+        if method in {"deleteWebhook", "answerCallbackQuery", "logOut", "close", "setWebhook"}:
             return True
         if method in {"setMyCommands", "deleteMyCommands", "getMyCommands"}:
             scope = json.dumps(params.get("scope") or {"type": "default"}, sort_keys=True)
