@@ -22,6 +22,7 @@ from bot.core.outbound import Outbox, Sender
 from bot.core.port import Channel, ChannelFailed, Service
 from bot.domain.rulebook import Rulebook
 from bot.storage.database import Database
+from bot.storage.users import UserRepository
 from handlers import registry
 
 log = logging.getLogger(__name__)
@@ -83,7 +84,8 @@ async def open_app(settings: Settings, clock: Callable[[], datetime] | None = No
     db = await Database.open(settings.database)
     now = clock or (lambda: datetime.now(settings.timezone))
     dispatcher = Dispatcher(db, rules, registry(), settings.timezone, settings.locale, now)
-    return App(settings, now, db, dispatcher)
+    # The bot's own messages go to the chat each person wrote from last.
+    return App(settings, now, db, dispatcher, Outbox(reach=UserRepository(db).reach))
 
 
 def configured_channels(app: App) -> list[Channel]:

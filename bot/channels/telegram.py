@@ -61,7 +61,7 @@ from bot.core import notices
 from bot.core.flow import CHECKED, CONTROL_KEYS, DONE, UNCHECKED, choice_label
 from bot.core.messages import MAX_FILE_BYTES, Attachment, Choice, Inbound, InboundKind, Reply
 from bot.core.ordering import Lanes
-from bot.core.outbound import Undeliverable
+from bot.core.outbound import Undeliverable, Unreachable
 from bot.core.port import Port, Response
 from bot.domain.org import Grant, User
 from bot.i18n import translator
@@ -378,10 +378,10 @@ class TelegramChannel:
         try:
             await self.deliver(self.application.bot, int(user_key), replies)
         except Forbidden as exc:  # blocked the bot, or never opened a chat with it
-            raise Undeliverable(f"telegram: {type(exc).__name__}") from exc
+            raise Unreachable(f"telegram: {type(exc).__name__}") from exc
         except BadRequest as exc:
             if "chat not found" in str(exc).lower():
-                raise Undeliverable("telegram: chat not found") from exc
+                raise Unreachable("telegram: chat not found") from exc
             raise
 
     # Replies out ------------------------------------------------------------------------

@@ -35,7 +35,7 @@ from bot.channels.zalo_web import FILE_LIFETIME_SECONDS, FileShelf, ZaloWeb
 from bot.config import ConfigError, ZaloSettings
 from bot.core.messages import Attachment, Inbound, InboundKind, Reply
 from bot.core.ordering import Lanes
-from bot.core.outbound import Undeliverable
+from bot.core.outbound import Undeliverable, Unreachable
 from bot.core.port import Port
 from bot.i18n import N_, Translator, translator
 from bot.logsafe import hide_token_in_logs, log_failure
@@ -52,6 +52,8 @@ START_BACKOFF = Backoff(2, 60)  # while the Bot API is unreachable at start-up
 POLL_BACKOFF = Backoff(1, 60)  # after a failed getUpdates
 QUOTA_BACKOFF = Backoff(60, 900)  # after a 429 "quota exceeded"
 WARN_AT = 0.8  # of the monthly quota: time to tell the operator
+# A chat Zalo refuses for good: no such chat (400, 404), or the user blocked the bot (403).
+UNREACHABLE_STATUSES = frozenset({400, 403, 404})
 PHOTO_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp"})
 TEXT_EVENT = "message.text.received"
 FILE_LINK = N_("The file {name} can be downloaded for {hours} hours: {url}")
@@ -367,8 +369,8 @@ class ZaloChannel:
             try:
                 await self.deliver(user_key, replies, turn.t)
             except ZaloError as error:
-                if error.status in (400, 404):  # no such chat (any more)
-                    raise Undeliverable(f"zalo: {_describe(error)}") from None
+                if error.status in UNREACHABLE_STATUSES:
+                    raise Unreachable(f"zalo: {_describe(error)}") from None
                 raise
 
     async def deliver(self, chat_id: str, replies: Sequence[Reply], t: Translator) -> None:

@@ -106,10 +106,14 @@ class Dispatcher:
         locale = choose_locale(user.locale, inbound.language_code, self.default_locale)
         return Ctx(user, translator(locale), self.db, self.rules, self.now(), inbound)
 
-    def context_of(self, user: User) -> Ctx:
-        """Build a context for speaking first to `user` (a reminder): their language, scope."""
+    def context_of(self, user: User, app_locale: str | None = None) -> Ctx:
+        """Build a context for speaking first to `user` (a reminder): their language, scope.
+
+        `app_locale` is the language their app reported when they last wrote, for a user who
+        never chose one.
+        """
         inbound = Inbound(user.channel, user.user_key, kind=InboundKind.NOTHING)
-        locale = choose_locale(user.locale, None, self.default_locale)
+        locale = choose_locale(user.locale, app_locale, self.default_locale)
         return Ctx(user, translator(locale), self.db, self.rules, self.now(), inbound)
 
     async def context_for_user(self, channel: str, user_key: str) -> Ctx | None:
@@ -388,8 +392,9 @@ class UserTurn:
             else:
                 if ctx.user.grants and inbound.kind is not InboundKind.NOTHING:
                     # The bot's own messages (reminders) go to the chat used last.
-                    await self._dispatcher.users.note_use(ctx.user.id, inbound.channel,
-                                                          inbound.user_key)
+                    await self._dispatcher.users.note_use(
+                        ctx.user.id, inbound.channel, inbound.user_key,
+                        choose_locale(None, inbound.language_code, "") or None)
                 replies = await self._dispatcher._route(ctx, self._state, self._dropped)
         except Exception as error:
             log_failure(log, f"handling an update failed (channel={inbound.channel})", error)
