@@ -18,6 +18,7 @@ def registry() -> Registry:
         meeting_report,
         ratings,
         recruitment,
+        reminders,
         standing,
         start,
         summary,
@@ -32,6 +33,7 @@ def registry() -> Registry:
         *summary.COMMANDS,  # /tonghop, /chuabaocao: an organiser's area for a period
         *ratings.COMMANDS,  # /xeploai: load the annual ratings, read a year's headline
         *admin.COMMANDS,  # /moi: invites, admins only
+        *reminders.COMMANDS,  # /nhacnho: reminders on or off (organisers: the digest alone)
         *language.COMMANDS,  # /ngonngu: Tiếng Việt or English
         *link.COMMANDS,  # /lienket: one account on Telegram and Zalo
         *help.COMMANDS,  # /help: the commands of the user's roles

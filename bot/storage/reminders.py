@@ -204,8 +204,10 @@ class ReminderStore:
     # Rounds ------------------------------------------------------------------------------
 
     async def scheduled_round_done(self, day: date) -> bool:
+        """Tell whether a scheduled round for `day` ran with no failed send (else: try again)."""
         found = await self._db.fetch_one(
-            "SELECT 1 FROM reminder_rounds WHERE day = ? AND by_hand = 0", (day.isoformat(),))
+            "SELECT 1 FROM reminder_rounds WHERE day = ? AND by_hand = 0 AND failed = 0",
+            (day.isoformat(),))
         return found is not None
 
     async def record_round(self, record: RoundRecord) -> None:

@@ -140,7 +140,9 @@ async def test_a_day_counts_as_done_only_after_its_scheduled_round(
     record = RoundRecord(day, True, clock(), clock(), 3, 3, 0, 0, 0)
     await store.record_round(record)  # by hand: the scheduled round still runs
     assert not await store.scheduled_round_done(day)
-    await store.record_round(RoundRecord(day, False, clock(), clock(), 0, 0, 0, 0, 0))
+    await store.record_round(RoundRecord(day, False, clock(), clock(), 2, 1, 1, 0, 0))
+    assert not await store.scheduled_round_done(day)  # a send failed: the round runs again
+    await store.record_round(RoundRecord(day, False, clock(), clock(), 1, 1, 0, 0, 0))
     assert await store.scheduled_round_done(day)
     assert not await store.scheduled_round_done(day + timedelta(days=1))
 
