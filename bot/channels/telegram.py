@@ -42,7 +42,6 @@ from telegram import (
 from telegram.constants import ChatType, MessageLimit
 from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, TelegramError
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
     BaseUpdateProcessor,
@@ -55,6 +54,7 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
+from bot.channels.ratelimit import PriorityRateLimiter, in_background
 from bot.channels.text import EMPTY_TEXT, split_text
 from bot.config import ConfigError, Settings
 from bot.core import notices
@@ -216,7 +216,8 @@ class TelegramChannel:
             .token(token)
             .base_url(self.settings.telegram_base_url)
             .base_file_url(self.settings.telegram_file_url)
-            .rate_limiter(AIORateLimiter(max_retries=RATE_LIMIT_RETRIES))
+            # About 30 messages a second, the users' answers before the bot's own messages.
+            .rate_limiter(PriorityRateLimiter(max_retries=RATE_LIMIT_RETRIES))
             .concurrent_updates(OneUserAtATime(CONCURRENT_UPDATES))
             .post_init(self.set_menus)
         )
@@ -376,7 +377,8 @@ class TelegramChannel:
         if not self.application.running:
             raise Undeliverable("the Telegram channel is not running")
         try:
-            await self.deliver(self.application.bot, int(user_key), replies)
+            with in_background():  # behind the answers to users in the rate limiter
+                await self.deliver(self.application.bot, int(user_key), replies)
         except Forbidden as exc:  # blocked the bot, or never opened a chat with it
             raise Unreachable(f"telegram: {type(exc).__name__}") from exc
         except BadRequest as exc:

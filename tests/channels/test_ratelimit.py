@@ -1,0 +1,186 @@
+"""Telegram's rate limiter: at most 30 messages a window, users' answers before reminders, a
+429 waited out; the channel as the reminders' Sender (a blocked user is Unreachable)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from telegram.error import RetryAfter
+
+from bot.channels.ratelimit import PriorityRateLimiter, SlidingWindow, in_background
+from bot.channels.telegram import TelegramChannel, build_application
+from bot.config import Settings
+from bot.core.dispatcher import Dispatcher
+from bot.core.messages import Reply
+from bot.core.outbound import Undeliverable, Unreachable
+from bot.domain.org import Role
+from bot.domain.rulebook import Rulebook
+from bot.storage.database import Database
+from bot.storage.users import UserRepository
+from handlers import registry
+from tests.channels.recording import TOKEN, FakeTelegram, RecordingRequest
+from tests.support import VN, Clock, World
+
+SECRETARY = 1001
+OTHERS = range(2001, 2041)
+
+
+async def test_no_more_than_the_rate_is_granted_in_any_window() -> None:
+    window = SlidingWindow(rate=3, period=0.1)
+    granted: list[float] = []
+
+    async def one() -> None:
+        await window.acquire(background=True)
+        granted.append(time.monotonic())
+
+    await asyncio.gather(*(one() for _ in range(10)))
+    gaps = [later - earlier for earlier, later in zip(granted, granted[3:], strict=False)]
+    assert len(granted) == 10 and min(gaps) >= 0.099  # any 4 grants span at least a window
+    assert granted[-1] - granted[0] < 0.5  # …and no more: three windows for ten grants
+
+
+async def test_an_answer_waiting_goes_before_the_reminders_waiting() -> None:
+    window = SlidingWindow(rate=2, period=0.05)
+    order: list[str] = []
+
+    async def one(name: str, background: bool) -> None:
+        await window.acquire(background)
+        order.append(name)
+
+    reminders = [asyncio.create_task(one(f"r{n}", True)) for n in range(8)]
+    await asyncio.sleep(0)  # the reminders queue up first
+    answers = [asyncio.create_task(one(f"a{n}", False)) for n in range(2)]
+    await asyncio.gather(*reminders, *answers)
+    assert order[:2] == ["r0", "r1"]  # the window's first two went at once
+    assert order[2:4] == ["a0", "a1"]  # then the answers, ahead of six waiting reminders
+
+
+@pytest.fixture
+def timedelta_retry_after(monkeypatch: pytest.MonkeyPatch) -> None:
+    """PTB 22 warns at every RetryAfter unless told to use timedelta already."""
+    monkeypatch.setenv("PTB_TIMEDELTA", "1")
+
+
+@pytest.mark.usefixtures("timedelta_retry_after")
+async def test_a_429_stops_every_message_for_its_retry_after_then_tries_again() -> None:
+    limiter = PriorityRateLimiter(max_retries=2)
+    calls: list[tuple[str, float]] = []
+    started = time.monotonic()
+
+    async def call(name: str, fail: bool) -> dict[str, Any]:
+        calls.append((name, time.monotonic() - started))
+        if fail and len([c for c in calls if c[0] == name]) == 1:
+            raise RetryAfter(1)
+        return {"ok": name}
+
+    async def send(name: str, fail: bool) -> Any:
+        return await limiter.process_request(call, (name, fail), {}, "sendMessage",
+                                             {"chat_id": 1}, None)
+
+    first = asyncio.create_task(send("first", True))
+    await asyncio.sleep(0.05)
+    second = asyncio.create_task(send("second", False))  # comes while the first waits
+    assert await first == {"ok": "first"} and await second == {"ok": "second"}
+    retried = [t for name, t in calls if name == "first"][1]
+    assert retried >= 1.0  # the retry_after, waited
+    assert next(t for name, t in calls if name == "second") >= 1.0  # everyone waited
+
+
+@pytest.mark.usefixtures("timedelta_retry_after")
+async def test_a_429_after_the_last_retry_is_raised() -> None:
+    limiter = PriorityRateLimiter(max_retries=0)
+
+    async def refused() -> dict[str, Any]:
+        raise RetryAfter(1)
+
+    with pytest.raises(RetryAfter):
+        await limiter.process_request(refused, (), {}, "sendMessage", {"chat_id": 1}, None)
+
+
+@pytest.fixture
+async def telegram(db: Database, clock: Clock, world: World) -> AsyncIterator[FakeTelegram]:
+    settings = Settings(TOKEN, "http://127.0.0.1:9", Path(":memory:"), VN, "vi", None)
+    dispatcher = Dispatcher(db, Rulebook.default(), registry(), VN, "vi", clock)
+    request = RecordingRequest()
+    application = build_application(dispatcher, settings, request=request,
+                                     get_updates_request=request)
+    users = UserRepository(db)
+    user_id = await users.ensure("telegram", str(SECRETARY), clock())
+    await users.grant(user_id, Role.SECRETARY, world.cell_ids["TL-01"], clock())
+    async with application:
+        await application.start()
+        try:
+            yield FakeTelegram(application, request)
+        finally:
+            await application.stop()
+
+
+def channel_of(telegram: FakeTelegram) -> TelegramChannel:
+    channel = telegram.application.bot_data["channel"]
+    assert isinstance(channel, TelegramChannel)
+    return channel
+
+
+async def test_a_user_answering_during_a_round_of_reminders_is_answered_first(
+    telegram: FakeTelegram,
+) -> None:
+    limiter = telegram.application.bot.rate_limiter
+    assert isinstance(limiter, PriorityRateLimiter)
+    limiter.window = SlidingWindow(rate=5, period=0.1)  # 50 a second: a short test
+    channel = channel_of(telegram)
+    round_of = asyncio.gather(*(channel.send(str(user), [Reply("Nhắc việc")])
+                                for user in OTHERS))
+    await asyncio.sleep(0.05)  # the round is under way: 35 reminders are waiting
+    await telegram.send(SECRETARY, "/trogiup")
+    await round_of
+    sent = [c.chat_id for c in telegram.request.calls if c.method == "sendMessage"]
+    answer = sent.index(SECRETARY)
+    assert answer <= 10  # right after the window it came in, not behind the 40 reminders
+    assert sorted(c for c in sent if c != SECRETARY) == list(OTHERS)
+
+
+async def test_a_user_who_blocked_the_bot_is_unreachable_and_a_stopped_channel_is_not(
+    telegram: FakeTelegram,
+) -> None:
+    channel = channel_of(telegram)
+    telegram.request.fail_next("sendMessage", 403, "Forbidden: bot was blocked by the user")
+    with pytest.raises(Unreachable):
+        await channel.send(str(SECRETARY), [Reply("Nhắc việc")])
+    telegram.request.fail_next("sendMessage", 400, "Bad Request: chat not found")
+    with pytest.raises(Unreachable):
+        await channel.send("999", [Reply("Nhắc việc")])
+    await telegram.application.stop()
+    try:
+        with pytest.raises(Undeliverable) as stopped:
+            await channel.send(str(SECRETARY), [Reply("Nhắc việc")])
+        assert not isinstance(stopped.value, Unreachable)  # says nothing about the user
+    finally:
+        await telegram.application.start()
+
+
+async def test_in_background_marks_only_what_is_inside() -> None:
+    seen: list[bool] = []
+    window = SlidingWindow(rate=100, period=1)
+    limiter = PriorityRateLimiter(window=window)
+
+    async def call() -> bool:
+        seen.append(True)
+        return True
+
+    original = window.acquire
+
+    async def spy(background: bool = False) -> None:
+        seen.append(background)
+        await original(background)
+
+    window.acquire = spy  # type: ignore[method-assign]
+    await limiter.process_request(call, (), {}, "sendMessage", {"chat_id": 1}, None)
+    with in_background():
+        await limiter.process_request(call, (), {}, "sendMessage", {"chat_id": 1}, None)
+    await limiter.process_request(call, (), {}, "getUpdates", {}, None)  # not counted
+    assert seen == [False, True, True, True, True]
