@@ -55,10 +55,6 @@ class Outbox:
     def add(self, sender: Sender) -> None:
         self._senders[sender.name] = sender
 
-    @property
-    def channels(self) -> tuple[str, ...]:
-        return tuple(self._senders)
-
     async def send(self, user: User, replies: Sequence[Reply]) -> None:
         """Send `replies` to a registered user, in the chat they wrote from last."""
         channel, user_key = user.channel, user.user_key

@@ -73,7 +73,7 @@ class UserRepository:
 
     async def find(self, channel: str, user_key: str) -> User | None:
         """Return the account of this chat identity (its own, or the one it is linked to)."""
-        rows = await self._db.fetch_all(
+        rows = await self._db.lookup_all(
             "SELECT u.id, u.locale, r.role, r.unit_id FROM users u"
             " LEFT JOIN user_roles r ON r.user_id = u.id"
             f" WHERE u.id = {ACCOUNT_OF} ORDER BY r.granted_at, r.unit_id",

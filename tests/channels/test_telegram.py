@@ -245,15 +245,33 @@ async def test_a_double_tap_gets_a_small_notice_and_no_new_messages(
     assert telegram.texts_to(ADMIN)[-1].startswith("(2/2)")  # the current question is open
 
 
-async def test_a_question_answered_by_typing_loses_its_buttons(telegram: FakeTelegram) -> None:
+async def test_a_question_answered_by_typing_keeps_its_buttons_under_a_newer_one(
+    telegram: FakeTelegram,
+) -> None:
     await telegram.send(SECRETARY, "/chon")
-    asked = telegram.find_button(SECRETARY, label="Xong")[0]["message_id"]
+    message, button = telegram.find_button(SECRETARY, label="☐ Xoài")
     calls = await telegram.send(SECRETARY, "1 3")
-    # The next question first (the reply waits for nothing), then the old buttons go.
-    assert [c.method for c in calls] == ["sendMessage", "editMessageReplyMarkup"]
+    # One call: the next question, with buttons of its own below the old ones.
+    assert [c.method for c in calls] == ["sendMessage"]
     assert calls[0].text == "(2/2) How big?"
+    # A tap on the old buttons is told it is late; only then do they go.
+    calls = await telegram.tap_on(SECRETARY, message, button)
+    assert [c.method for c in calls] == ["answerCallbackQuery", "editMessageReplyMarkup"]
+    assert calls[0].params["text"] == VI(notices.STALE_TAP)
+    assert calls[1].params["message_id"] == message["message_id"]
+
+
+async def test_a_question_answered_by_typing_loses_its_buttons_when_none_follow(
+    telegram: FakeTelegram,
+) -> None:
+    await telegram.send(SECRETARY, "/chon")
+    await telegram.send(SECRETARY, "1 3")
+    asked = telegram.find_button(SECRETARY, label="M")[0]["message_id"]
+    calls = await telegram.send(SECRETARY, "m")
+    # The answer first (the reply waits for nothing), then the last buttons in the chat go.
+    assert [c.method for c in calls] == ["sendMessage", "editMessageReplyMarkup"]
+    assert calls[0].text == "Saved: mango, lychee (m)"
     assert calls[1].params["message_id"] == asked and "reply_markup" not in calls[1].params
-    assert telegram.request.messages[(SECRETARY, asked)].get("reply_markup") is None
 
 
 async def test_a_button_whose_data_is_not_known_any_more_gets_the_current_question(
@@ -644,3 +662,13 @@ async def test_the_bot_speaks_first_through_the_channel_as_a_sender(
             await channel.send(str(STRANGER), [Reply("Ai đây?")])
     finally:
         await telegram.application.stop()
+
+
+def test_a_keyboard_is_sent_exactly_as_python_telegram_bot_would_serialise_it() -> None:
+    from telegram import InlineKeyboardMarkup
+
+    reply = Reply("?", (Choice("a", "Một"), Choice("b", "Hai"), Choice("done", "Xong")),
+                  multi=True, selected=frozenset({"b"}), token="pick.fruit.abc123")
+    fast = keyboard(reply, CallbackCodec())
+    assert fast is not None
+    assert fast.to_dict() == InlineKeyboardMarkup(fast.inline_keyboard).to_dict()

@@ -155,7 +155,12 @@ async def test_a_writer_cancelled_at_begin_leaves_the_connection_usable(tmp_path
     import asyncio
 
     db = await Database.open(tmp_path / "chibo.sqlite3")
-    task = asyncio.create_task(db.write("INSERT INTO org_units (kind, name) VALUES ('unit', 'A')"))
+
+    async def insert_a() -> None:
+        async with db.transaction() as conn:
+            await conn.execute("INSERT INTO org_units (kind, name) VALUES ('unit', 'A')")
+
+    task = asyncio.create_task(insert_a())
     await asyncio.sleep(0)  # it holds the lock and has queued BEGIN IMMEDIATE
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
