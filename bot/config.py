@@ -47,6 +47,7 @@ class Settings:
     locale: str
     rules_path: Path | None
     zalo: ZaloSettings | None = None  # None: ZALO_BOT_TOKEN is not set
+    reminders: bool = True  # False: `run` sends no scheduled reminders (`remind` still does)
 
     @property
     def telegram_base_url(self) -> str:
@@ -82,7 +83,11 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     rules_path = Path(rules) if rules else None
     if rules_path is not None and not rules_path.is_file():
         raise ConfigError(f"CHIBO_RULES={rules!r} is not a readable file")
-    return Settings(token, api_url, database, zone, locale, rules_path, load_zalo(env))
+    switch = env.get("CHIBO_REMINDERS", "").strip().lower() or "on"
+    if switch not in ("on", "off"):
+        raise ConfigError("CHIBO_REMINDERS must be on or off")
+    return Settings(token, api_url, database, zone, locale, rules_path, load_zalo(env),
+                    reminders=switch == "on")
 
 
 def load_zalo(env: Mapping[str, str]) -> ZaloSettings | None:

@@ -185,6 +185,7 @@ class Scheduler:
     async def run(self, stop: asyncio.Event) -> None:
         """Run each day's round at its time until `stop`; a failed round is tried again."""
         schedule = reminder_rules(self.rounds.dispatcher.rules)  # a broken table stops the start
+        log.info("reminders: a round every day at %s", schedule.round_time.strftime("%H:%M"))
         store = self.rounds.store
         failures = 0
         retry_at: datetime | None = None

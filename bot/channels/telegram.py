@@ -25,7 +25,8 @@ import hashlib
 import logging
 import re
 from collections import OrderedDict
-from collections.abc import Awaitable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Sequence
+from contextlib import asynccontextmanager
 from typing import Any, cast
 
 from telegram import (
@@ -94,6 +95,7 @@ CANCEL_NAMES = {"vi": "huy", "en": "cancel"}
 COMMAND_NAME = re.compile(r"[a-z0-9_]{1,32}")  # what setMyCommands accepts
 MAX_DESCRIPTION = 256
 MAX_MENU_COMMANDS = 100
+TOKEN_REFUSED = "TELEGRAM_BOT_TOKEN was refused by the Bot API; check the token"
 MAX_DOCUMENT_BYTES = MAX_FILE_BYTES  # fetched only up to this size (getFile allows 20 MB)
 
 
@@ -414,6 +416,25 @@ class TelegramChannel:
                 raise Unreachable("telegram: chat not found") from exc
             raise
 
+    @asynccontextmanager
+    async def sending(self) -> AsyncIterator[None]:
+        """Be ready to send the bot's own messages without polling (`python -m bot remind`,
+        which may run beside `python -m bot run`: only one of them may take updates)."""
+        assert self.settings.telegram_token is not None
+        hide_token_in_logs(self.settings.telegram_token)
+        application = self.application
+        try:
+            await application.initialize()
+        except InvalidToken:
+            raise ConfigError(TOKEN_REFUSED) from None
+        try:
+            await application.start()  # takes no updates: there is no updater running
+            yield
+        finally:
+            if application.running:
+                await application.stop()
+            await application.shutdown()
+
     # Replies out ------------------------------------------------------------------------
 
     async def deliver(self, bot: Bot, chat_id: int, replies: Sequence[Reply]) -> None:
@@ -635,9 +656,7 @@ async def _initialize(application: TelegramApplication, stop: asyncio.Event) -> 
             await application.initialize()
             return True
         except InvalidToken:
-            raise ConfigError(
-                "TELEGRAM_BOT_TOKEN was refused by the Bot API; check the token"
-            ) from None
+            raise ConfigError(TOKEN_REFUSED) from None
         except TelegramError as exc:  # NetworkError, TimedOut, a 5xx...
             delay = START_RETRY_SECONDS[min(attempt, len(START_RETRY_SECONDS) - 1)]
             log.warning("telegram: Bot API unreachable (%s); retrying in %d s",

@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -224,6 +225,19 @@ class ZaloChannel:
                 await self.web.stop()
             await self.api.aclose()
             log.info("zalo: stopped")
+
+    @asynccontextmanager
+    async def sending(self) -> AsyncIterator[None]:
+        """Be ready to send the bot's own messages without taking updates (`python -m bot
+        remind`, which may run beside `python -m bot run`)."""
+        hide_token_in_logs(self.settings.token)
+        try:
+            await self._check_token()
+            self.running = True
+            yield
+        finally:
+            self.running = False
+            await self.api.aclose()
 
     async def _check_token(self) -> None:
         """Ask getMe: the token and the API address are right, or the setting is named."""

@@ -419,13 +419,21 @@ class UserTurn:
             if self._failed:
                 replies = [Reply(ctx.t(notices.APOLOGY))]
             else:
-                if ctx.user.grants and inbound.kind is not InboundKind.NOTHING:
-                    # The bot's own messages (reminders) go to the chat used last.
-                    await self._dispatcher.users.note_use(
-                        ctx.user.id, inbound.channel, inbound.user_key,
-                        choose_locale(None, inbound.language_code, "") or None)
+                registered = bool(ctx.user.grants)
+                if registered:
+                    await self._note_use(inbound)
                 replies = await self._dispatcher._route(ctx, self._state, self._dropped)
+                if not registered and ctx.user.grants:  # just registered (/start CODE)
+                    await self._note_use(inbound)
         except Exception as error:
             log_failure(log, f"handling an update failed (channel={inbound.channel})", error)
             replies = [Reply(ctx.t(notices.APOLOGY))]
         return Response(replies, ctx.user, ctx.t.locale)
+
+    async def _note_use(self, inbound: Inbound) -> None:
+        """Remember the chat and the app's language: the bot's own messages (reminders) go to
+        the chat used last, in that language when the user chose none."""
+        if inbound.kind is not InboundKind.NOTHING:
+            await self._dispatcher.users.note_use(
+                self._ctx.user.id, inbound.channel, inbound.user_key,
+                choose_locale(None, inbound.language_code, "") or None)
