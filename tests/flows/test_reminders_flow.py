@@ -13,6 +13,7 @@ import pytest
 from bot.core.dispatcher import Dispatcher
 from bot.core.messages import Reply
 from bot.core.outbound import Outbox, Undeliverable, Unreachable
+from bot.domain.org import Role
 from bot.domain.pipeline import Birth, Move, Stage
 from bot.domain.rulebook import Rulebook
 from bot.scheduler import Rounds, Scheduler
@@ -23,7 +24,7 @@ from bot.storage.org import OrgRepository
 from bot.storage.reads import ReadLog
 from bot.storage.recruitment import RecruitmentRepository
 from bot.storage.reminders import ReminderSettings, ReminderStore
-from bot.storage.users import UserRepository
+from bot.storage.users import InviteRepository, UserRepository
 from tests.support import Chat, Clock, World, make_dispatcher, sample_meeting, vn_time
 
 
@@ -209,6 +210,16 @@ async def test_a_reminder_is_in_the_language_the_users_app_speaks_when_none_was_
     assert "regular meeting report" in sender.to("sec-1")[0]
     assert sender.to("sec-1")[0].endswith("/report")
     assert sender.to("sec-2")[0].endswith("/baocao")  # Vietnamese, the default
+
+
+async def test_a_user_who_only_registered_is_reminded_in_their_apps_language(
+    db: Database, dispatcher: Dispatcher, clock: Clock, tracked: World
+) -> None:
+    code = await InviteRepository(db).create(Role.SECRETARY, tracked.cell_ids["TL-02"],
+                                             clock(), 7)
+    await Chat(dispatcher, "new", language_code="en-US").send(f"/start {code}")
+    (contact,) = [c for c in await ReminderStore(db).contacts() if c.user_key == "new"]
+    assert contact.app_locale == "en"
 
 
 async def test_the_digest_gives_organisers_their_areas_rate_and_the_missing_cells(
