@@ -180,7 +180,8 @@ async def ask_reminders(ctx: Ctx) -> str:
     what = ctx.t(
         "The bot reminds you of reports, deadlines of recruitment and, for organisers, "
         "sends a monthly digest of your area.")
-    return f"{ctx.t(_STATES[current])} {what}\n\n{ctx.t('What would you like?')}"
+    question = ctx.t("What would you like?")
+    return f"{ctx.t(_STATES[current])} {what}\n\n{question}"
 
 
 def reminder_choices(ctx: Ctx) -> list[Choice]:
