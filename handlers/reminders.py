@@ -142,7 +142,7 @@ async def compose(ctx: Ctx, dues: Sequence[Due]) -> list[Reply]:
             parts.append(await digest_text(ctx, due))
         else:
             parts.append(reminder_line(ctx, due))
-    greeting = ctx.t.plural("Dear comrade, a reminder for you:",
+    greeting = ctx.t.plural("Dear comrade, {n} reminder for you:",
                             "Dear comrade, {n} reminders for you:", len(parts))
     return [Reply("\n\n".join([greeting, *parts]))]
 
