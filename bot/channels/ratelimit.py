@@ -1,16 +1,16 @@
 """Telegram's flood limit, with the users' answers first: the bot's own messages wait.
 
     answers to users ──┐                                   ┌─► the Bot API
-                       ├─► a sliding window: at most 30 ───┤   a 429: every message waits its
-    reminders ─────────┘   messages in any 1.02 s, answers └─  retry_after, then it is tried
-      (in_background())    granted before reminders            again (up to max_retries)
+                       ├─► a pace: one message every ──────┤   a 429: every message waits its
+    reminders ─────────┘   1.02 s / 30, answers granted    └─  retry_after, then it is tried
+      (in_background())    before reminders                    again (up to max_retries)
 
 Telegram allows a bot about 30 messages a second; a round of reminders to 3 000 secretaries
 therefore takes about 100 s, and a secretary answering meanwhile must not wait behind it.
 python-telegram-bot's own AIORateLimiter serves everyone in turn, so this one keeps two queues.
-The window is 2 % longer than a second, so messages bunched on their way (a busy machine, the
-network) still arrive within Telegram's limit. Calls without a chat (getUpdates, answering a
-tap) are not counted, as with AIORateLimiter.
+The pace is 2 % slower than 30 a second and even, so messages bunched on their way (a busy
+machine, the network) still arrive within Telegram's limit. Calls without a chat (getUpdates,
+answering a tap) are not counted, as with AIORateLimiter.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from telegram.ext import BaseRateLimiter
 log = logging.getLogger(__name__)
 
 MESSAGES_PER_WINDOW = 30
-WINDOW_SECONDS = 1.02
+WINDOW_SECONDS = 1.02  # 30 messages in this long: 29.4 a second
 RETRY_MARGIN_SECONDS = 0.1  # after a retry_after, as AIORateLimiter waits
 EARLY_SECONDS = 1e-6  # a timer may fire a hair early: that is on time
 
@@ -47,13 +47,16 @@ def in_background() -> Iterator[None]:
         _BACKGROUND.reset(token)
 
 
-class SlidingWindow:
-    """At most `rate` grants in any `period` seconds; waiting answers go before the rest."""
+class Pace:
+    """One grant every `period / rate` seconds (30 in 1.02 s); waiting answers go first.
+
+    Evenly spaced rather than in bursts: messages bunched on the way (a busy machine, the
+    network) then still fit Telegram's allowance, which tolerates a burst but not a rate.
+    """
 
     def __init__(self, rate: int = MESSAGES_PER_WINDOW, period: float = WINDOW_SECONDS):
-        self.rate = rate
-        self.period = period
-        self._granted: deque[float] = deque()  # the times of the latest `rate` grants
+        self.interval = period / rate
+        self._last = float("-inf")  # when the latest grant was made
         self._waiting: tuple[deque[asyncio.Future[None]], ...] = (deque(), deque())
         self._timer: asyncio.TimerHandle | None = None
         self._paused_until = 0.0
@@ -63,19 +66,13 @@ class SlidingWindow:
 
     def _next_free(self) -> float:
         """Return when the next grant may be made."""
-        full = len(self._granted) >= self.rate
-        return max(self._paused_until, self._granted[0] + self.period if full else 0.0)
-
-    def _grant(self, now: float) -> None:
-        self._granted.append(now)
-        while len(self._granted) > self.rate:
-            self._granted.popleft()
+        return max(self._paused_until, self._last + self.interval)
 
     async def acquire(self, background: bool = False) -> None:
-        """Wait for a place in the window; answers (not background) are served first."""
+        """Wait for the next place; answers (not background) are served first."""
         now = self._now()
         if not any(self._waiting) and self._next_free() <= now:
-            self._grant(now)
+            self._last = now
             return
         waiter = asyncio.get_running_loop().create_future()
         self._waiting[int(background)].append(waiter)
@@ -95,12 +92,15 @@ class SlidingWindow:
     def _release(self) -> None:
         self._timer = None
         now = self._now()
-        while self._next_free() <= now + EARLY_SECONDS:
+        slot = self._next_free()
+        if slot <= now + EARLY_SECONDS:
             waiter = self._next_waiter()
             if waiter is None:
                 return
             waiter.set_result(None)
-            self._grant(now)
+            # Keep the cadence (a timer fires late, and lateness would add up), but never
+            # save up more than one slot: a stalled loop does not make a burst afterwards.
+            self._last = max(slot, now - self.interval)
         if any(self._waiting):
             self._schedule()
 
@@ -114,14 +114,14 @@ class SlidingWindow:
 
 
 class PriorityRateLimiter(BaseRateLimiter[int]):
-    """The Application's rate limiter: the sliding window, and 429s waited out and retried.
+    """The Application's rate limiter: the pace, and 429s waited out and retried.
 
     `rate_limit_args`, as for AIORateLimiter, is the number of retries after a 429.
     """
 
-    def __init__(self, max_retries: int = 0, window: SlidingWindow | None = None):
+    def __init__(self, max_retries: int = 0, pace: Pace | None = None):
         self.max_retries = max_retries
-        self.window = window or SlidingWindow()
+        self.pace = pace or Pace()
 
     async def initialize(self) -> None:
         """Nothing to set up."""
@@ -142,7 +142,7 @@ class PriorityRateLimiter(BaseRateLimiter[int]):
         counted = data.get("chat_id") is not None
         for attempt in range(retries + 1):
             if counted:
-                await self.window.acquire(_BACKGROUND.get())
+                await self.pace.acquire(_BACKGROUND.get())
             try:
                 return await callback(*args, **kwargs)
             except RetryAfter as error:
@@ -151,7 +151,7 @@ class PriorityRateLimiter(BaseRateLimiter[int]):
                 seconds = error._retry_after.total_seconds() + RETRY_MARGIN_SECONDS
                 log.warning("telegram: flood limit reached; every message waits %.1f s",
                             seconds)
-                self.window.pause(seconds)
+                self.pace.pause(seconds)
                 if not counted:
                     await asyncio.sleep(seconds)
         raise AssertionError("unreachable: the last attempt returns or raises")

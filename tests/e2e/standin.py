@@ -427,6 +427,7 @@ class _TokenBucket:
 class _Server(ThreadingHTTPServer):
     daemon_threads = False  # joined by server_close, once long polls are woken
     block_on_close = True
+    request_queue_size = 128  # a bot sending to many chats at once opens many connections
     standin: BotApiStandIn
 
     def handle_error(self, request: Any, client_address: Any) -> None:
