@@ -1,4 +1,4 @@
-"""Command line: run, shell, demo, org import, ratings import, invite, remind, backup."""
+"""Command line: run, shell, demo, org and ratings import, invite, remind, export, backup."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from bot.core.outbound import StandaloneSender
 from bot.core.port import ChannelFailed
 from bot.demo import seed_demo
 from bot.domain.cells import CellRules, CellSize, cell_rules_on, cell_size
-from bot.domain.org import CellRow, OrgCsvError, Role, parse_org_rows
+from bot.domain.org import CellRow, OrgCsvError, Role, User, parse_org_rows
 from bot.domain.reminders import reminder_rules
 from bot.domain.rulebook import RulebookError
 from bot.i18n import N_, Translator, translator
@@ -57,6 +57,14 @@ def build_parser() -> argparse.ArgumentParser:
     ratings_import = ratings_commands.add_parser(
         "import", help="load a year's ratings from a CSV or .xlsx file (all or nothing)")
     ratings_import.add_argument("file", type=Path)
+    export = commands.add_parser(
+        "export", help="write the Excel workbook of a unit's area for a period (as /xuat)")
+    export.add_argument("--period", default="",
+                        help="2026-11, Q2/2026, 2026… (default: as /xuat without one)")
+    export.add_argument("--scope", required=True,
+                        help="code of the unit or cell, or its path: Huyện Cần Đước/Xã Tân Lân")
+    export.add_argument("-o", "--output", type=Path,
+                        help="file or folder to write (default: the workbook's own name here)")
     invite = commands.add_parser("invite", help="print a one-time invite code")
     invite.add_argument("target", help="cell code (secretary), or unit code or path")
     invite.add_argument("--role", choices=[r.value for r in Role], required=True)
@@ -114,6 +122,8 @@ async def dispatch(args: argparse.Namespace, settings: Settings) -> int:
             return await invite(app, t, args.target, Role(args.role), args.days)
         if args.command == "remind":
             return await remind(app, t, args.as_of, args.dry_run)
+        if args.command == "export":
+            return await export(app, t, args.period, args.scope, args.output)
         if args.command == "backup":
             return await backup(app, t, args.file)
     finally:
@@ -320,6 +330,37 @@ async def print_plan(app: App, t: Translator, day: date, planned: Sequence[Plann
                 about = unit.name if unit else "?"
             print(f"  {about} — {t(KIND_LABELS[due.kind])} ({due.period})"
                   f" → {contact.channel}, {name}")
+
+
+async def export(app: App, t: Translator, period_text: str, scope: str,
+                 output: Path | None) -> int:
+    """Write the workbook /xuat sends, for any unit (the administrator at the server)."""
+    from bot.core.flow import Invalid
+    from handlers.export import workbook_file
+    from handlers.summary import period_label, read_period
+
+    unit = await OrgRepository(app.db).find(scope)
+    if unit is None:
+        fail(t("No unit or cell matches {target}.", target=repr(scope)))
+        return 1
+    ctx = app.dispatcher.context_of(User(0, "cli", "operator", None, ()))  # CHIBO_LOCALE
+    period = read_period(ctx, period_text)
+    if isinstance(period, Invalid):
+        fail(period.message)
+        return 1
+    attachment = await workbook_file(ctx, unit, period)
+    target = output or Path(attachment.filename)
+    if await asyncio.to_thread(target.is_dir):
+        target = target / attachment.filename
+    try:
+        await asyncio.to_thread(target.write_bytes, attachment.data)
+    except OSError as exc:
+        fail(t("Cannot write {file}: {problem}", file=target, problem=exc.strerror or exc))
+        return 1
+    print(t("Workbook of {unit}, {period} saved to {file} ({size} kB).", unit=unit.name,
+            period=period_label(ctx, period), file=target,
+            size=t.number(round(len(attachment.data) / 1000))))
+    return 0
 
 
 async def backup(app: App, t: Translator, target: Path) -> int:

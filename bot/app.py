@@ -83,9 +83,12 @@ async def open_app(settings: Settings, clock: Callable[[], datetime] | None = No
     rules = Rulebook.load(settings.rules_path)
     db = await Database.open(settings.database)
     now = clock or (lambda: datetime.now(settings.timezone))
-    dispatcher = Dispatcher(db, rules, registry(), settings.timezone, settings.locale, now)
-    # The bot's own messages go to the chat each person wrote from last.
-    return App(settings, now, db, dispatcher, Outbox(reach=UserRepository(db).reach))
+    # The dispatcher's notices ahead of an answer go out through it too; the bot's own
+    # messages go to the chat each person wrote from last.
+    outbox = Outbox(reach=UserRepository(db).reach)
+    dispatcher = Dispatcher(db, rules, registry(), settings.timezone, settings.locale, now,
+                            outbox)
+    return App(settings, now, db, dispatcher, outbox)
 
 
 def configured_channels(app: App) -> list[Channel]:

@@ -1,11 +1,15 @@
-"""The command line, run as a real process: demo, org import, invite, shell, bad settings."""
+"""The command line, run as a real process: demo, org import, invite, export, shell, settings."""
 
 from __future__ import annotations
 
 import os
 import subprocess
 import sys
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from openpyxl import load_workbook
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -242,3 +246,40 @@ def test_a_roll_corrected_in_the_shell_survives_its_restart(tmp_path: Path) -> N
         saved = db.execute("SELECT COUNT(*) FROM meeting_reports").fetchone()
     assert roll == (14, 1, 1)
     assert saved == (1,)
+
+
+def test_export_writes_the_areas_workbook_and_says_where(tmp_path: Path) -> None:
+    csv = tmp_path / "org.csv"
+    csv.write_text(
+        "path,code,full_members,probationary_members,exempt_members\n"
+        "Huyện Cần Đước/Xã Tân Lân/Chi bộ ấp Xóm Chùa,TL-01,18,2,1\n"
+        "Huyện Cần Đước/Xã Phước Đông/Chi bộ ấp Chợ,PD-01,12,0,0\n",
+        encoding="utf-8",
+    )
+    assert run_cli(tmp_path, "org", "import", str(csv)).returncode == 0
+    year = str(datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).year)  # the cells entered today
+    target = tmp_path / "out.xlsx"
+    done = run_cli(tmp_path, "export", "--scope", "Huyện Cần Đước/Xã Tân Lân", "--period", year,
+                   "-o", str(target))
+    assert done.returncode == 0, done.stderr
+    assert f"Workbook of Xã Tân Lân, year {year} saved to {target}" in done.stdout
+    book = load_workbook(target)
+    assert book.sheetnames[:2] == ["Summary", "Cells"]
+    codes = [c.value for c in book["Cells"]["B"]][1:]
+    assert codes == ["TL-01"]  # the commune asked for, not its neighbour
+    into_folder = run_cli(tmp_path, "export", "--scope", "TL-01", "--period", year,
+                          "-o", str(tmp_path), CHIBO_LOCALE="vi")
+    assert into_folder.returncode == 0, into_folder.stderr
+    assert (tmp_path / f"tonghop-chi-bo-ap-xom-chua-{year}.xlsx").exists()
+
+
+def test_export_of_an_unknown_unit_or_an_unread_period_says_so(tmp_path: Path) -> None:
+    unknown = run_cli(tmp_path, "export", "--scope", "Xã Không Có")
+    assert unknown.returncode == 1 and "No unit or cell matches 'Xã Không Có'" in unknown.stderr
+    csv = tmp_path / "org.csv"
+    csv.write_text("path,code,full_members,probationary_members,exempt_members\n"
+                   "Huyện Cần Đước/Xã Tân Lân/Chi bộ ấp Xóm Chùa,TL-01,18,2,1\n",
+                   encoding="utf-8")
+    assert run_cli(tmp_path, "org", "import", str(csv)).returncode == 0
+    unread = run_cli(tmp_path, "export", "--scope", "TL-01", "--period", "tháng mười")
+    assert unread.returncode == 1 and "could not read the period" in unread.stderr

@@ -84,6 +84,7 @@ MAX_CALLBACK_BYTES = 64  # Bot API limit of InlineKeyboardButton.callback_data
 HASH_PREFIX = "#"  # callback data that is a hash of a (token, key) pair too long to send
 TEXT_LIMIT = int(MessageLimit.MAX_TEXT_LENGTH)  # 4096, counted in UTF-16 code units
 CAPTION_LIMIT = int(MessageLimit.CAPTION_LENGTH)  # 1024
+PHOTO_TYPES = frozenset({"image/png", "image/jpeg"})  # what sendPhoto takes (up to 10 MB)
 ARROW = "\n→ "
 RATE_LIMIT_RETRIES = 3
 BOOTSTRAP_RETRIES = 5  # deleteWebhook at start-up, tried again with PTB's back-off
@@ -154,6 +155,16 @@ def _digest(text: str, length: int) -> str:
 
 
 # Rendering ----------------------------------------------------------------------------
+
+
+async def send_file(bot: Bot, chat_id: int, attachment: Attachment, caption: str | None) -> None:
+    """Send a file: a picture as a photo (shown in the chat), anything else as a document."""
+    if attachment.mime_type in PHOTO_TYPES:
+        await bot.send_photo(chat_id, attachment.data, caption=caption,
+                             filename=attachment.filename)
+    else:
+        await bot.send_document(chat_id, attachment.data, filename=attachment.filename,
+                                caption=caption)
 
 
 def utf16_length(text: str) -> int:
@@ -446,8 +457,7 @@ class TelegramChannel:
         markup = keyboard(reply, self.codec)
         attachment = reply.attachment
         if attachment is not None and markup is None and utf16_length(reply.text) <= CAPTION_LIMIT:
-            await bot.send_document(chat_id, attachment.data, filename=attachment.filename,
-                                    caption=reply.text or None)
+            await send_file(bot, chat_id, attachment, reply.text or None)
             return
         if reply.text or markup is not None or attachment is None:
             chunks = split_text(reply.text, TEXT_LIMIT, utf16_length)
@@ -457,7 +467,7 @@ class TelegramChannel:
             if markup is not None:  # its buttons go once the question is answered by typing
                 self._open_prompts[chat_id] = sent.message_id
         if attachment is not None:
-            await bot.send_document(chat_id, attachment.data, filename=attachment.filename)
+            await send_file(bot, chat_id, attachment, None)
 
     async def _close_prompt(self, bot: Bot, chat_id: int, message_id: int | None) -> None:
         """Remove the buttons of a question answered by typing."""

@@ -62,6 +62,10 @@ FILE_ELSEWHERE = N_(
     "The file {name} cannot be sent over Zalo. Please get it on Telegram or from your "
     "administrator."
 )
+FILE_BY_COMMAND = N_(
+    "The file {name} cannot be sent over Zalo. Please send {command} on Telegram to get it, "
+    "or ask your administrator."
+)
 
 
 # Events in ----------------------------------------------------------------------------
@@ -159,6 +163,8 @@ def outgoing(reply: Reply, t: Translator, shelf: FileShelf | None) -> list[Outgo
 def _file_note(attachment: Attachment, t: Translator,
                shelf: FileShelf | None) -> tuple[str | None, str]:
     """Return (photo URL, sentence to add) for a file: a picture, a link, or where to ask."""
+    if shelf is None and attachment.command:  # the command that makes it, to type elsewhere
+        return None, t(FILE_BY_COMMAND, name=attachment.filename, command=attachment.command)
     if shelf is None:
         return None, t(FILE_ELSEWHERE, name=attachment.filename)
     url = shelf.put(attachment)

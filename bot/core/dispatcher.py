@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -22,10 +22,12 @@ from bot.core.flow import (
     Handover,
     Invalid,
     Outcome,
+    Say,
     Stay,
     interpret,
 )
 from bot.core.messages import MAX_FILE_BYTES, Choice, Inbound, InboundKind, Reply
+from bot.core.outbound import Outbox, Undeliverable
 from bot.core.port import Response
 from bot.domain.org import User
 from bot.domain.rulebook import Rulebook
@@ -68,6 +70,7 @@ class Dispatcher:
         timezone: ZoneInfo,
         default_locale: str,
         clock: Callable[[], datetime] | None = None,
+        outbox: Outbox | None = None,
     ):
         self.db = db
         self.rules = rules
@@ -77,6 +80,7 @@ class Dispatcher:
         self._clock = clock or (lambda: datetime.now(self.timezone))
         self.users = UserRepository(db)
         self.conversations = ConversationStore(db)
+        self.outbox = outbox or Outbox()  # the running channels' senders, for `ctx.say`
         # The question last asked of each user (a restart forgets it: it is asked anew).
         self._asked: OrderedDict[int, Reply] = OrderedDict()
 
@@ -116,7 +120,21 @@ class Dispatcher:
         if user is None:
             return self._guest_context(inbound)
         locale = choose_locale(user.locale, inbound.language_code, self.default_locale)
-        return Ctx(user, translator(locale), self.db, self.rules, self.now(), inbound)
+        return Ctx(user, translator(locale), self.db, self.rules, self.now(), inbound,
+                   say=self._say_to(inbound))
+
+    def _say_to(self, inbound: Inbound) -> Say:
+        """Return how a handler sends a notice at once to the chat `inbound` came from."""
+
+        async def say(replies: Sequence[Reply]) -> None:
+            try:
+                await self.outbox.send_to(inbound.channel, inbound.user_key, replies)
+            except Undeliverable:  # no channel to carry it (a test chat): the answer still comes
+                log.info("no early notice on %s: the channel is not running", inbound.channel)
+            except Exception as error:  # a courtesy: its failure must not lose the answer
+                log_failure(log, f"an early notice failed (channel={inbound.channel})", error)
+
+        return say
 
     def context_of(self, user: User, app_locale: str | None = None) -> Ctx:
         """Build a context for speaking first to `user` (a reminder): their language, scope.

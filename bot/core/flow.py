@@ -44,6 +44,13 @@ def choice_label(reply: Reply, choice: Choice) -> str:
     return choice.label
 
 
+Say = Callable[[Sequence[Reply]], Awaitable[None]]
+
+
+async def say_nowhere(replies: Sequence[Reply]) -> None:
+    """Drop a notice ahead of the answer: nobody is listening (a bot-started context)."""
+
+
 @dataclass
 class Ctx:
     """What a handler may use: who asks, in which language, the database, the rules, now."""
@@ -55,6 +62,8 @@ class Ctx:
     now: datetime  # aware, in the configured time zone
     inbound: Inbound
     draft: dict[str, Any] = field(default_factory=dict)
+    # Send replies at once, ahead of the answer ("preparing the file…" before slow work).
+    say: Say = say_nowhere
 
     @property
     def today(self) -> date:

@@ -60,6 +60,10 @@ class Outbox:
         channel, user_key = user.channel, user.user_key
         if self._reach is not None:
             channel, user_key = await self._reach(user.id) or (channel, user_key)
+        await self.send_to(channel, user_key, replies)
+
+    async def send_to(self, channel: str, user_key: str, replies: Sequence[Reply]) -> None:
+        """Send `replies` to the user `user_key` of `channel` (the chat a message came from)."""
         sender = self._senders.get(channel)
         if sender is None:
             raise Undeliverable(f"no {channel} channel is running")

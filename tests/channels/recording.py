@@ -26,6 +26,7 @@ from telegram.ext import Application
 from telegram.request import BaseRequest, RequestData
 
 from tests.botapi_json import (
+    SENDING_METHODS,
     bot_json,
     document_message_json,
     file_json,
@@ -134,7 +135,7 @@ class RecordingRequest(BaseRequest):
     def respond(self, method: str, params: JSONDict, files: dict[str, tuple[str, bytes]]) -> Any:
         if method == "getMe":
             return bot_user()
-        if method in {"sendMessage", "sendDocument"}:
+        if method in SENDING_METHODS:
             self._next_message_id += 1
             message = sent_message_json(method, params, files, self._next_message_id,
                                         bot_user())
@@ -242,7 +243,7 @@ class FakeTelegram:
 
     def sent_to(self, chat_id: int) -> list[Call]:
         return [c for c in self.request.calls
-                if c.method in {"sendMessage", "sendDocument"} and c.chat_id == chat_id]
+                if c.method in SENDING_METHODS and c.chat_id == chat_id]
 
     def texts_to(self, chat_id: int) -> list[str]:
         return [c.text for c in self.sent_to(chat_id)]

@@ -40,6 +40,7 @@ from tests.channels.recording import TOKEN, FakeTelegram, RecordingRequest, with
 from tests.support import VN, Clock, World
 
 SECRETARY = 1001
+PNG = b"\x89PNG\r\n\x1a\n" + b"chart" * 20
 ADMIN = 1002
 STRANGER = 1003
 VI = translator("vi")  # the users here write in Vietnamese: notices come in their language
@@ -80,6 +81,11 @@ async def _export(ctx: Ctx, args: str) -> Sequence[Reply]:
                   "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))]
 
 
+async def _chart(ctx: Ctx, args: str) -> Sequence[Reply]:
+    await ctx.say([Reply("Drawing…")])  # ahead of the slow part
+    return [Reply("Attendance", attachment=Attachment("chart.png", PNG, "image/png"))]
+
+
 async def _long(ctx: Ctx, args: str) -> Sequence[Reply]:
     line = "Chi bộ ấp Xóm Chùa: đã báo cáo, 18/21 đảng viên dự họp.\n"
     return [Reply(line * 200, (Choice("ok", "OK"),), token="long.ok")]
@@ -97,6 +103,7 @@ REGISTRY = Registry([
     Command(("chon", "pick"), "Pick fruit", flow=PICK),
     Command(("dainhat", "longest"), "Long names", flow=LONG, menu=False),
     Command(("xuat", "export"), "Export", action=_export, menu=False),
+    Command(("bieudo", "chart"), "Chart", action=_chart, menu=False),
     Command(("dai", "long"), "Long", action=_long, menu=False),
     Command(("bimat", "secret"), "Secret", action=_boom, menu=False),
 ])
@@ -376,6 +383,24 @@ async def test_an_attachment_is_sent_as_a_document_with_its_file_name(
     assert document.params["caption"] == "Here is the file."
     assert document.files["document"] == ("report.xlsx", b"PK\x03\x04data")
     assert not [c for c in calls if c.method == "sendMessage"]
+
+
+async def test_a_picture_is_sent_as_a_photo_after_the_notice_said_ahead_of_it(
+    telegram: FakeTelegram,
+) -> None:
+    channel = channel_of(telegram)
+    assert isinstance(channel.port, Dispatcher)
+    channel.port.outbox.add(channel)  # as the App does: the dispatcher's notices go through it
+    await telegram.application.start()
+    try:
+        calls = await telegram.send(SECRETARY, "/bieudo")
+    finally:
+        await telegram.application.stop()
+    sent = [c for c in calls if c.method in {"sendMessage", "sendPhoto", "sendDocument"}]
+    assert [c.method for c in sent] == ["sendMessage", "sendPhoto"]
+    assert sent[0].text == "Drawing…"
+    assert sent[1].params["caption"] == "Attendance"
+    assert sent[1].files["photo"] == ("chart.png", PNG)
 
 
 async def test_groups_get_one_polite_pointer_to_the_private_chat_and_nothing_else(

@@ -10,11 +10,12 @@ every call is recorded. Tests queue updates as a Telegram user would cause them
         api.wait_for_message(contains="Chi bộ", chat_id=1001)
 
 Implemented: getMe, logOut/close (true), deleteWebhook, getUpdates (long poll, offsets confirm),
-sendMessage, sendDocument (multipart), editMessageText, editMessageReplyMarkup,
-answerCallbackQuery, setMyCommands, getMyCommands, deleteMyCommands; getFile and the download
-of a file a user sent (`send_document`) from /file/bot<TOKEN>/<path>. Like Telegram, a chat
-whose user blocked the bot (`block`) answers 403, and with `limit_rate` messages beyond about
-30 a second answer 429 with a retry_after (counted in `too_many`).
+sendMessage, sendDocument and sendPhoto (multipart: each call keeps its uploads in `files`),
+editMessageText, editMessageReplyMarkup, answerCallbackQuery, setMyCommands, getMyCommands,
+deleteMyCommands; getFile and the download of a file a user sent (`send_document`) from
+/file/bot<TOKEN>/<path>. Like Telegram, a chat whose user blocked the bot (`block`) answers
+403, and with `limit_rate` messages beyond about 30 a second answer 429 with a retry_after
+(counted in `too_many`).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from tests.botapi_json import (
+    SENDING_METHODS,
     bot_json,
     document_message_json,
     file_json,
@@ -50,7 +52,7 @@ MAX_POLL_SECONDS = 30.0
 # Parameters whose values arrive JSON-encoded in a form body.
 JSON_PARAMETERS = {"reply_markup", "commands", "scope", "allowed_updates", "entities",
                    "caption_entities", "link_preview_options", "reply_parameters"}
-MESSAGE_METHODS = {"sendMessage", "sendDocument", "editMessageText", "editMessageReplyMarkup"}
+MESSAGE_METHODS = {*SENDING_METHODS, "editMessageText", "editMessageReplyMarkup"}
 
 
 @dataclass(frozen=True)
@@ -247,9 +249,9 @@ class BotApiStandIn:
 
     def wait_for_message(self, contains: str = "", chat_id: int | None = None,
                          timeout: float = 5.0, since: int = 0,
-                         methods: frozenset[str] = frozenset({"sendMessage", "sendDocument"}),
+                         methods: frozenset[str] = SENDING_METHODS,
                          ) -> ApiCall:
-        """Wait for a sendMessage (or sendDocument) whose text contains `contains`."""
+        """Wait for a sendMessage (or a document or photo) whose text contains `contains`."""
         def matches(call: ApiCall) -> bool:
             return (call.method in methods and contains in call.text
                     and (chat_id is None or call.chat_id == chat_id))
@@ -370,7 +372,7 @@ class BotApiStandIn:
             if file_id not in self.documents:
                 return BadRequestAnswer("invalid file_id")
             return file_json(file_id, len(self.documents[file_id]))
-        if method in {"sendMessage", "sendDocument"}:
+        if method in SENDING_METHODS:
             return self._new_message(method, params, files)
         if method in {"editMessageText", "editMessageReplyMarkup"}:
             where = (int(params["chat_id"]), int(params["message_id"]))
