@@ -20,7 +20,7 @@ import asyncio
 import logging
 import os
 import uuid
-from collections.abc import Awaitable, Callable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -215,10 +215,3 @@ class Scheduler:
         except Exception as error:  # never stop the channels for a round that failed
             log_failure(log, "reminders: a round failed", error)
             return None
-
-
-def planned_lines(planned: Sequence[Planned]) -> Iterator[tuple[Contact, Due]]:
-    """Yield each (person, reminder) of a plan, for a dry run's listing."""
-    for person in planned:
-        for due in person.dues:
-            yield person.contact, due

@@ -77,10 +77,6 @@ class RoundRecord:
     deferred: int  # people left for later (the quiet hours began, or the bot stopped)
 
 
-def _key(due: Due) -> tuple[str, int, str, str]:
-    return due.key
-
-
 class ReminderStore:
     def __init__(self, db: Database):
         self._db = db
@@ -164,7 +160,7 @@ class ReminderStore:
                     " WHERE reminder_ledger.state = 'failed'"
                     " OR (reminder_ledger.state = 'claimed' AND reminder_ledger.claimed_at < ?)"
                     " RETURNING kind",
-                    (*_key(due), holder, timestamp(now), timestamp(abandoned_before)),
+                    (*due.key, holder, timestamp(now), timestamp(abandoned_before)),
                 )
                 if await cursor.fetchone() is not None:
                     claimed.append(due)
@@ -175,7 +171,7 @@ class ReminderStore:
             "UPDATE reminder_ledger SET state = 'sent', sent_at = ?"
             " WHERE kind = ? AND user_id = ? AND subject = ? AND period = ?"
             " AND claimed_by = ? AND state = 'claimed'",
-            [(timestamp(now), *_key(due), holder) for due in dues],
+            [(timestamp(now), *due.key, holder) for due in dues],
         )
 
     async def release(self, dues: Sequence[Due], holder: str) -> None:
@@ -184,14 +180,14 @@ class ReminderStore:
             "UPDATE reminder_ledger SET state = 'failed'"
             " WHERE kind = ? AND user_id = ? AND subject = ? AND period = ?"
             " AND claimed_by = ? AND state = 'claimed'",
-            [(*_key(due), holder) for due in dues],
+            [(*due.key, holder) for due in dues],
         )
 
     async def state_of(self, due: Due) -> tuple[str, int] | None:
         """Return (state, attempts) of a reminder in the ledger, None if never claimed."""
         row = await self._db.fetch_one(
             "SELECT state, attempts FROM reminder_ledger"
-            " WHERE kind = ? AND user_id = ? AND subject = ? AND period = ?", _key(due))
+            " WHERE kind = ? AND user_id = ? AND subject = ? AND period = ?", due.key)
         return None if row is None else (row["state"], int(row["attempts"]))
 
     async def mark_unreachable(self, user_id: int, now: datetime) -> None:

@@ -8,25 +8,19 @@ import asyncio
 import itertools
 import time
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from telegram.error import RetryAfter
 
 from bot.channels.ratelimit import Pace, PriorityRateLimiter, in_background
-from bot.channels.telegram import TelegramChannel, build_application
-from bot.config import Settings
-from bot.core.dispatcher import Dispatcher
+from bot.channels.telegram import TelegramChannel
 from bot.core.messages import Reply
 from bot.core.outbound import Undeliverable, Unreachable
 from bot.domain.org import Role
-from bot.domain.rulebook import Rulebook
 from bot.storage.database import Database
-from bot.storage.users import UserRepository
-from handlers import registry
-from tests.channels.recording import TOKEN, FakeTelegram, RecordingRequest
-from tests.support import VN, Clock, World
+from tests.channels.recording import FakeTelegram, telegram_with
+from tests.support import Clock, World
 
 SECRETARY = 1001
 OTHERS = range(2001, 2041)
@@ -109,20 +103,13 @@ async def test_a_429_after_the_last_retry_is_raised() -> None:
 
 @pytest.fixture
 async def telegram(db: Database, clock: Clock, world: World) -> AsyncIterator[FakeTelegram]:
-    settings = Settings(TOKEN, "http://127.0.0.1:9", Path(":memory:"), VN, "vi", None)
-    dispatcher = Dispatcher(db, Rulebook.default(), registry(), VN, "vi", clock)
-    request = RecordingRequest()
-    application = build_application(dispatcher, settings, request=request,
-                                     get_updates_request=request)
-    users = UserRepository(db)
-    user_id = await users.ensure("telegram", str(SECRETARY), clock())
-    await users.grant(user_id, Role.SECRETARY, world.cell_ids["TL-01"], clock())
-    async with application:
-        await application.start()
+    cell = world.cell_ids["TL-01"]
+    async with telegram_with(db, clock, SECRETARY, Role.SECRETARY, cell) as fake:
+        await fake.application.start()
         try:
-            yield FakeTelegram(application, request)
+            yield fake
         finally:
-            await application.stop()
+            await fake.application.stop()
 
 
 def channel_of(telegram: FakeTelegram) -> TelegramChannel:

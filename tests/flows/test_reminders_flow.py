@@ -25,7 +25,7 @@ from bot.storage.reads import ReadLog
 from bot.storage.recruitment import RecruitmentRepository
 from bot.storage.reminders import ReminderSettings, ReminderStore
 from bot.storage.users import InviteRepository, UserRepository
-from tests.support import Chat, Clock, World, make_dispatcher, sample_meeting, vn_time
+from tests.support import Chat, Clock, World, make_dispatcher, sample_meeting, user_id, vn_time
 
 
 class RecordingSender:
@@ -66,12 +66,6 @@ async def tracked(db: Database, world: World) -> World:
 def rounds_of(db: Database, dispatcher: Dispatcher, clock: Clock,
               *senders: RecordingSender) -> Rounds:
     return Rounds(db, dispatcher, Outbox(senders, reach=UserRepository(db).reach), clock)
-
-
-async def user_id(db: Database, key: str) -> int:
-    user = await UserRepository(db).find("test", key)
-    assert user is not None
-    return user.id
 
 
 async def in_english(db: Database, *keys: str) -> None:

@@ -13,7 +13,7 @@ from bot.storage.database import Database
 from bot.storage.links import LinkRepository
 from bot.storage.reminders import ReminderSettings, ReminderStore, RoundRecord
 from bot.storage.users import UserRepository
-from tests.support import Clock, World
+from tests.support import Clock, World, user_id
 
 ZALO_KEY = "6ede9afa66b88fe6d6a9"
 
@@ -21,12 +21,6 @@ ZALO_KEY = "6ede9afa66b88fe6d6a9"
 def dues(user_id: int, n: int = 2) -> list[Due]:
     return [Due(ReminderKind.REPORT, user_id, f"cell:{i}", "2026-11", date(2026, 12, 5))
             for i in range(1, n + 1)]
-
-
-async def user_id(db: Database, key: str) -> int:
-    user = await UserRepository(db).find("test", key)
-    assert user is not None
-    return user.id
 
 
 async def test_a_claimed_reminder_is_not_claimed_again_until_its_send_failed(
