@@ -299,7 +299,7 @@ class TelegramChannel:
             kind = InboundKind.UNREADABLE
         inbound = Inbound(CHANNEL, str(user.id), text=message.text or "",
                           language_code=user.language_code, kind=kind, attachment=attachment,
-                          display_name=user.full_name)
+                          display_name=user.full_name, update_id=update.update_id)
         answered = self._open_prompts.pop(message.chat_id, None)
         response = await self.port.respond(inbound)
         await self.deliver(context.bot, message.chat_id, response.replies)
@@ -359,7 +359,8 @@ class TelegramChannel:
             return
         token, key = decoded if decoded is not None else ("", "")
         response = await turn.respond(Inbound(CHANNEL, str(user.id), choice=key, token=token,
-                                              language_code=user.language_code))
+                                              language_code=user.language_code,
+                                              update_id=update.update_id))
         replies = response.replies
         bot = context.bot
         if message is not None:

@@ -61,6 +61,9 @@ class Inbound:
     kind: InboundKind = InboundKind.MESSAGE
     attachment: Attachment | None = None  # a file sent as a document (size-limited by channel)
     display_name: str | None = None  # profile name: stored at registration only, never logged
+    # The platform's id of this update when it grows with each update (Telegram's update_id):
+    # one not above the last applied is a redelivery, answered but not applied again.
+    update_id: int | None = None
     extra: dict[str, str] = field(default_factory=dict)
 
     @property

@@ -209,6 +209,11 @@ class FakeTelegram:
         self._update_id = 5000
         self._incoming_id = 1
 
+    def next_update_id(self) -> int:
+        """Return the id of a new update: Telegram's ids grow, and a repeat is not applied."""
+        self._update_id += 1
+        return self._update_id
+
     async def process(self, raw: JSONDict) -> list[Call]:
         """Feed one raw update; return the calls it caused (menu upkeep aside: `calls_of`)."""
         start = len(self.request.calls)

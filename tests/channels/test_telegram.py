@@ -178,6 +178,19 @@ async def test_a_typed_answer_moves_the_flow_on(telegram: FakeTelegram) -> None:
     assert telegram.texts_to(ADMIN)[-1].startswith("/start ")
 
 
+async def test_an_update_telegram_delivers_twice_is_answered_but_applied_once(
+    telegram: FakeTelegram, db: Database
+) -> None:
+    await telegram.send(ADMIN, "/moi")
+    raw = {"update_id": telegram.next_update_id(), "message": message_json(77, ADMIN, "1", "vi")}
+    await telegram.process(raw)  # the first of the three choices: on to the unit's question
+    after_first = telegram.texts_to(ADMIN)[-1]
+    calls = await telegram.process(raw)  # a webhook retried, or polling after a crash
+    assert [c.text for c in calls if c.method == "sendMessage"] == [after_first]  # asked again
+    await telegram.send(ADMIN, "TL-02")
+    assert telegram.texts_to(ADMIN)[-1].startswith("/start ")  # the second question, answered
+
+
 async def test_a_tap_edits_the_prompt_to_show_the_answer_then_sends_the_next(
     telegram: FakeTelegram,
 ) -> None:
@@ -541,13 +554,14 @@ async def test_an_edited_message_is_not_taken_and_a_sticker_is_not_an_answer(
 ) -> None:
     edited = message_json(77, SECRETARY, "/trogiup")
     edited["edit_date"] = edited["date"]
-    [said] = await telegram.process({"update_id": 1, "edited_message": edited})
+    [said] = await telegram.process({"update_id": telegram.next_update_id(),
+                                     "edited_message": edited})
     assert said.text == VI(notices.EDITED)
     sticker = message_json(78, SECRETARY, "")
     del sticker["text"]
     sticker["sticker"] = {"file_id": "s", "file_unique_id": "s", "type": "regular",
                           "width": 1, "height": 1, "is_animated": False, "is_video": False}
-    calls = await telegram.process({"update_id": 2, "message": sticker})
+    calls = await telegram.process({"update_id": telegram.next_update_id(), "message": sticker})
     assert [c.method for c in calls] == ["sendMessage"]
 
 
@@ -651,7 +665,7 @@ async def test_a_photo_with_a_caption_is_not_an_answer_and_the_question_comes_ag
     del photo["text"]
     photo["caption"] = "1"
     photo["photo"] = [{"file_id": "p", "file_unique_id": "p", "width": 1, "height": 1}]
-    calls = await telegram.process({"update_id": 9, "message": photo})
+    calls = await telegram.process({"update_id": telegram.next_update_id(), "message": photo})
     texts = [c.text for c in calls if c.method == "sendMessage"]
     assert texts[0] == VI(notices.UNREADABLE)
     assert texts[1].startswith("(1/2)")  # the same question, not answered by the caption
