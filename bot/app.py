@@ -22,6 +22,7 @@ from bot.core.outbound import Outbox, Sender
 from bot.core.port import Channel, ChannelFailed, Service
 from bot.domain.rulebook import Rulebook
 from bot.storage.database import Database
+from bot.storage.users import UserRepository
 from handlers import registry
 
 log = logging.getLogger(__name__)
@@ -85,7 +86,9 @@ async def open_app(settings: Settings, clock: Callable[[], datetime] | None = No
     rules = Rulebook.load(settings.rules_path)
     db = await Database.open(settings.database)
     now = clock or (lambda: datetime.now(settings.timezone))
-    outbox = Outbox()  # the dispatcher's notices ahead of an answer go out through it too
+    # The dispatcher's notices ahead of an answer go out through it too; the bot's own
+    # messages go to the chat each person wrote from last.
+    outbox = Outbox(reach=UserRepository(db).reach)
     dispatcher = Dispatcher(db, rules, registry(), settings.timezone, settings.locale, now,
                             outbox)
     return App(settings, now, db, dispatcher, outbox)

@@ -59,6 +59,7 @@ class Settings:
     locale: str
     rules_path: Path | None
     zalo: ZaloSettings | None = None  # None: ZALO_BOT_TOKEN is not set
+    reminders: bool = True  # False: `run` sends no scheduled reminders (`remind` still does)
     webhook: TelegramWebhook | None = None  # None: Telegram by long polling
 
     @property
@@ -95,8 +96,11 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     rules_path = Path(rules) if rules else None
     if rules_path is not None and not rules_path.is_file():
         raise ConfigError(f"CHIBO_RULES={rules!r} is not a readable file")
+    switch = env.get("CHIBO_REMINDERS", "").strip().lower() or "on"
+    if switch not in ("on", "off"):
+        raise ConfigError("CHIBO_REMINDERS must be on or off")
     return Settings(token, api_url, database, zone, locale, rules_path, load_zalo(env),
-                    load_webhook(env, token))
+                    reminders=switch == "on", webhook=load_webhook(env, token))
 
 
 def load_webhook(env: Mapping[str, str], token: str | None) -> TelegramWebhook | None:

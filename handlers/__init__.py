@@ -19,6 +19,7 @@ def registry() -> Registry:
         meeting_report,
         ratings,
         recruitment,
+        reminders,
         standing,
         start,
         summary,
@@ -34,6 +35,7 @@ def registry() -> Registry:
         *ratings.COMMANDS,  # /xeploai: load the annual ratings, read a year's headline
         *export.COMMANDS,  # /xuat, /bieudo: the area's workbook and chart, as files
         *admin.COMMANDS,  # /moi: invites, admins only
+        *reminders.COMMANDS,  # /nhacnho: reminders on or off (organisers: the digest alone)
         *language.COMMANDS,  # /ngonngu: Tiếng Việt or English
         *link.COMMANDS,  # /lienket: one account on Telegram and Zalo
         *help.COMMANDS,  # /help: the commands of the user's roles

@@ -12,6 +12,7 @@ a message down by at most 2×; peak memory (RSS) ≤ 200 MB.
 
     python scripts/benchmark.py --province   # only the province section
     python scripts/benchmark.py --transport  # only the Telegram transport section
+    python scripts/benchmark.py --reminders  # only the round of reminders (about 2 minutes)
 
 The province: 3,000 cells (10 districts × 15 communes × 20 cells), ten years of monthly
 reports (360,000 meetings) and 6,000 people in the pipeline. Its admin reads /tonghop for a
@@ -28,6 +29,11 @@ for a bot's document), the loop never held over 250 ms (other users are answered
 The transport (`benchmark_transport.py`): every demo secretary reports a meeting through the
 real Telegram transport; target: at least 0.25 × the update rate of a bare python-telegram-bot
 echo bot driven the same way in the same run, every answer committed before its reply.
+
+The reminders (`benchmark_reminders.py`): a round of reminders to the province's 3,000
+secretaries through the Telegram rate limiter against the Bot API stand-in with Telegram's
+flood limit; targets: at least 95 % of 30 messages a second, no 429, each secretary reached,
+and secretaries answering meanwhile within 500 ms (p95).
 """
 
 from __future__ import annotations
@@ -48,6 +54,7 @@ from zoneinfo import ZoneInfo
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmark_reminders import measure_fan_out  # noqa: E402
 from benchmark_transport import TransportFigures, measure_transport  # noqa: E402
 
 from bot.core.dispatcher import Dispatcher  # noqa: E402
@@ -170,7 +177,16 @@ async def transport_section() -> tuple[list[tuple[str, str, str]], list[bool]]:
     return rows, [figures.ratio < TARGET_TRANSPORT_RATIO]
 
 
+async def reminders_section() -> tuple[list[tuple[str, str, str]], list[bool]]:
+    """A round of reminders to 3,000 secretaries through the rate limiter (issue 14)."""
+    with tempfile.TemporaryDirectory() as folder:
+        figures = await measure_fan_out(Path(folder), province_cells())
+    return figures.rows(), figures.missed
+
+
 async def main() -> int:
+    if sys.argv[1:] == ["--reminders"]:  # only the round of reminders to 3,000 secretaries
+        return report(*await reminders_section())
     if sys.argv[1:] == ["--province"]:  # only the organisers' summaries at province scale
         with tempfile.TemporaryDirectory() as folder:
             rows, missed = await province_section(Path(folder), files=False)
@@ -196,6 +212,7 @@ async def main() -> int:
         size_mb = (Path(folder) / "bench.sqlite3").stat().st_size / 1e6
         await db.close()
     transport_rows, transport_missed = await transport_section()
+    reminder_rows, reminder_missed = await reminders_section()
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     ratio = statistics.median(old_msg) / statistics.median(fresh_msg)
     rows = [
@@ -220,10 +237,12 @@ async def main() -> int:
         ("peak memory (RSS)", f"{rss_mb:.0f} MB", f"≤ {TARGET_RSS_MB:.0f} MB"),
         *province_rows,
         *transport_rows,
+        *reminder_rows,
     ]
     missed = [
         *province_missed,
         *transport_missed,
+        *reminder_missed,
         p95(fresh_msg) > TARGET_MESSAGE_P95_MS,
         p95(old_msg) > TARGET_MESSAGE_P95_MS,
         p95(fresh_standing) > TARGET_STANDING_P95_MS,

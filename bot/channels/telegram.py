@@ -26,7 +26,8 @@ import hashlib
 import logging
 import re
 from collections import OrderedDict
-from collections.abc import Awaitable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Sequence
+from contextlib import asynccontextmanager
 from typing import Any, cast
 from urllib.parse import urlsplit
 
@@ -47,7 +48,6 @@ from telegram import (
 from telegram.constants import ChatType, MessageLimit
 from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, TelegramError
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
     BaseUpdateProcessor,
@@ -60,6 +60,7 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
+from bot.channels.ratelimit import PriorityRateLimiter, in_background
 from bot.channels.text import EMPTY_TEXT, split_text
 from bot.channels.webhook import HEALTH_PATH, HealthHandler, WebhookHandler
 from bot.config import ConfigError, Settings, TelegramWebhook
@@ -67,7 +68,7 @@ from bot.core import notices
 from bot.core.flow import CHECKED, CONTROL_KEYS, DONE, UNCHECKED, choice_label
 from bot.core.messages import MAX_FILE_BYTES, Attachment, Choice, Inbound, InboundKind, Reply
 from bot.core.ordering import Lanes
-from bot.core.outbound import Undeliverable
+from bot.core.outbound import Undeliverable, Unreachable
 from bot.core.port import Port, Response
 from bot.domain.org import Grant, User
 from bot.i18n import translator
@@ -101,6 +102,7 @@ CANCEL_NAMES = {"vi": "huy", "en": "cancel"}
 COMMAND_NAME = re.compile(r"[a-z0-9_]{1,32}")  # what setMyCommands accepts
 MAX_DESCRIPTION = 256
 MAX_MENU_COMMANDS = 100
+TOKEN_REFUSED = "TELEGRAM_BOT_TOKEN was refused by the Bot API; check the token"
 MAX_DOCUMENT_BYTES = MAX_FILE_BYTES  # fetched only up to this size (getFile allows 20 MB)
 ALLOWED_UPDATES = [Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY]
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
@@ -267,7 +269,8 @@ class TelegramChannel:
         if get_updates_request is not None:
             builder = builder.get_updates_request(get_updates_request)
         if rate_limited:
-            limiter = AIORateLimiter(max_retries=RATE_LIMIT_RETRIES)
+            # About 30 messages a second, the users' answers before the bot's own messages.
+            limiter = PriorityRateLimiter(max_retries=RATE_LIMIT_RETRIES)
             application = builder.rate_limiter(limiter).build()
         else:  # the same Application, only without waits between calls
             application = cast(TelegramApplication, builder.build())
@@ -426,13 +429,33 @@ class TelegramChannel:
         if not self.application.running:
             raise Undeliverable("the Telegram channel is not running")
         try:
-            await self.deliver(self.application.bot, int(user_key), replies)
+            with in_background():  # behind the answers to users in the rate limiter
+                await self.deliver(self.application.bot, int(user_key), replies)
         except Forbidden as exc:  # blocked the bot, or never opened a chat with it
-            raise Undeliverable(f"telegram: {type(exc).__name__}") from exc
+            raise Unreachable(f"telegram: {type(exc).__name__}") from exc
         except BadRequest as exc:
             if "chat not found" in str(exc).lower():
-                raise Undeliverable("telegram: chat not found") from exc
+                raise Unreachable("telegram: chat not found") from exc
             raise
+
+    @asynccontextmanager
+    async def sending(self) -> AsyncIterator[None]:
+        """Be ready to send the bot's own messages without polling (`python -m bot remind`,
+        which may run beside `python -m bot run`: only one of them may take updates)."""
+        assert self.settings.telegram_token is not None
+        hide_token_in_logs(self.settings.telegram_token)
+        application = self.application
+        try:
+            await application.initialize()
+        except InvalidToken:
+            raise ConfigError(TOKEN_REFUSED) from None
+        try:
+            await application.start()  # takes no updates: there is no updater running
+            yield
+        finally:
+            if application.running:
+                await application.stop()
+            await application.shutdown()
 
     # Replies out ------------------------------------------------------------------------
 
@@ -704,9 +727,7 @@ async def _initialize(application: TelegramApplication, stop: asyncio.Event) -> 
             await application.initialize()
             return True
         except InvalidToken:
-            raise ConfigError(
-                "TELEGRAM_BOT_TOKEN was refused by the Bot API; check the token"
-            ) from None
+            raise ConfigError(TOKEN_REFUSED) from None
         except TelegramError as exc:  # NetworkError, TimedOut, a 5xx...
             delay = START_RETRY_SECONDS[min(attempt, len(START_RETRY_SECONDS) - 1)]
             log.warning("telegram: Bot API unreachable (%s); retrying in %d s",

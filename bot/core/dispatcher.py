@@ -172,10 +172,14 @@ class Dispatcher:
 
         return say
 
-    def context_of(self, user: User) -> Ctx:
-        """Build a context for speaking first to `user` (a reminder): their language, scope."""
+    def context_of(self, user: User, app_locale: str | None = None) -> Ctx:
+        """Build a context for speaking first to `user` (a reminder): their language, scope.
+
+        `app_locale` is the language their app reported when they last wrote, for a user who
+        never chose one.
+        """
         inbound = Inbound(user.channel, user.user_key, kind=InboundKind.NOTHING)
-        locale = choose_locale(user.locale, None, self.default_locale)
+        locale = choose_locale(user.locale, app_locale, self.default_locale)
         return Ctx(user, translator(locale), self.db, self.rules, self.now(), inbound)
 
     async def context_for_user(self, channel: str, user_key: str) -> Ctx | None:
@@ -561,11 +565,12 @@ class UserTurn:
                          inbound.channel)
                 replies = await dispatcher._where_they_are(ctx, loaded)
             else:
-                if ctx.user.grants and inbound.kind is not InboundKind.NOTHING:
-                    # The bot's own messages (reminders) go to the chat used last.
-                    await dispatcher.users.note_use(ctx.user.id, inbound.channel,
-                                                    inbound.user_key)
+                registered = bool(ctx.user.grants)
+                if registered:
+                    await self._note_use(inbound)
                 replies = await dispatcher._route(ctx, loaded)
+                if not registered and ctx.user.grants:  # just registered (/start CODE)
+                    await self._note_use(inbound)
         except Stale:
             log.info("an answer was refused: the conversation changed meanwhile (channel=%s)",
                      inbound.channel)
@@ -576,6 +581,14 @@ class UserTurn:
             # After a save, "try again" would save twice: say it is saved instead.
             replies = [Reply(ctx.t(notices.SAVED_THEN_FAILED if saved else notices.APOLOGY))]
         return Response(replies, ctx.user, ctx.t.locale)
+
+    async def _note_use(self, inbound: Inbound) -> None:
+        """Remember the chat and the app's language: the bot's own messages (reminders) go to
+        the chat used last, in that language when the user chose none."""
+        if inbound.kind is not InboundKind.NOTHING:
+            await self._dispatcher.users.note_use(
+                self._ctx.user.id, inbound.channel, inbound.user_key,
+                choose_locale(None, inbound.language_code, "") or None)
 
     async def _refused(self, ctx: Ctx) -> list[Reply]:
         """Answer an update whose write another came first for: where things stand now."""

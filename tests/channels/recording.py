@@ -16,8 +16,13 @@ import copy
 import json
 import re
 import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from telegram import Update
 from telegram._utils.defaultvalue import DEFAULT_NONE
@@ -25,6 +30,12 @@ from telegram._utils.types import ODVInput
 from telegram.ext import Application
 from telegram.request import BaseRequest, RequestData
 
+from bot.config import Settings
+from bot.core.dispatcher import Dispatcher
+from bot.domain.org import Role
+from bot.domain.rulebook import Rulebook
+from bot.storage.database import Database
+from bot.storage.users import UserRepository
 from tests.botapi_json import (
     SENDING_METHODS,
     bot_json,
@@ -35,6 +46,7 @@ from tests.botapi_json import (
     user_json,
 )
 
+VN = ZoneInfo("Asia/Ho_Chi_Minh")
 BOT_ID = 7000001
 BOT_USERNAME = "SoChiBoTestBot"
 TOKEN = "7000001:AAE-test_token-ShouldNeverBeLogged0"
@@ -166,6 +178,25 @@ class RecordingRequest(BaseRequest):
 def without_question_id(callback_data: str) -> str:
     """Drop the id of the asking from "flow.step.3fa9c1|key", for tests to name buttons."""
     return re.sub(r"\.[0-9a-f]{6}\|", "|", callback_data, count=1)
+
+
+@asynccontextmanager
+async def telegram_with(
+    db: Database, clock: Callable[[], datetime], user: int, role: Role, unit_id: int
+) -> AsyncIterator[FakeTelegram]:
+    """Run the bot's Telegram application over a RecordingRequest, with `user` registered."""
+    from bot.channels.telegram import build_application
+    from handlers import registry
+
+    settings = Settings(TOKEN, "http://127.0.0.1:9", Path(":memory:"), VN, "vi", None)
+    dispatcher = Dispatcher(db, Rulebook.default(), registry(), VN, "vi", clock)
+    request = RecordingRequest()
+    application = build_application(dispatcher, settings, request=request,
+                                    get_updates_request=request)
+    users = UserRepository(db)
+    await users.grant(await users.ensure("telegram", str(user), clock()), role, unit_id, clock())
+    async with application:
+        yield FakeTelegram(application, request)
 
 
 class FakeTelegram:

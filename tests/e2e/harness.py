@@ -70,6 +70,10 @@ class BotProcess:
             "CHIBO_DB": str(self.database),
             "PYTHONUNBUFFERED": "1",
             "PYTHONWARNINGS": "error::ResourceWarning",
+            # The process's clock is the real one: scheduled reminders on the days they fall
+            # would come between a scenario's messages. tests/e2e/test_reminders_e2e turns
+            # them on where it looks at them.
+            "CHIBO_REMINDERS": "off",
         })
         env.update(self.extra_env)
         env.update(overrides)

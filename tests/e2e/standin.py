@@ -14,7 +14,9 @@ offsets confirm),
 sendMessage, sendDocument and sendPhoto (multipart: each call keeps its uploads in `files`),
 editMessageText, editMessageReplyMarkup, answerCallbackQuery, setMyCommands, getMyCommands,
 deleteMyCommands; getFile and the download of a file a user sent (`send_document`) from
-/file/bot<TOKEN>/<path>.
+/file/bot<TOKEN>/<path>. Like Telegram, a chat whose user blocked the bot (`block`) answers
+403, and with `limit_rate` messages beyond about 30 a second answer 429 with a retry_after
+(counted in `too_many`).
 """
 
 from __future__ import annotations
@@ -103,6 +105,9 @@ class BotApiStandIn:
         self._updates: list[JSONDict] = []
         self.documents: dict[str, bytes] = {}  # file id → bytes of files users sent
         self._failures: dict[str, list[tuple[int, str]]] = {}  # method → errors to answer
+        self.blocked: set[int] = set()  # chats whose user blocked the bot
+        self._bucket: _TokenBucket | None = None  # Telegram's flood limit, when asked for
+        self.too_many = 0  # messages answered 429
         self._next_update_id = 1
         self._next_message_id = 1000
         self._next_incoming_id = 1
@@ -278,6 +283,16 @@ class BotApiStandIn:
         with self._cond:
             self._failures.setdefault(method, []).append((status, description))
 
+    def block(self, chat_id: int) -> None:
+        """The user of `chat_id` blocks the bot: messages to them answer 403 from now on."""
+        with self._cond:
+            self.blocked.add(chat_id)
+
+    def limit_rate(self, per_second: float = 30.0, burst: int = 30) -> None:
+        """Answer 429 to messages beyond `per_second` (a bucket of `burst`), as Telegram does."""
+        with self._cond:
+            self._bucket = _TokenBucket(per_second, burst)
+
     def serve(self, token: str, method: str, params: JSONDict,
               files: dict[str, tuple[str, bytes]]) -> tuple[int, JSONDict]:
         if token != self.token:
@@ -288,6 +303,16 @@ class BotApiStandIn:
                 status, description = failures.pop(0)
                 self._record(method, params, files)
                 return status, {"ok": False, "error_code": status, "description": description}
+            if method in MESSAGE_METHODS and self._bucket is not None and not self._bucket.take():
+                self.too_many += 1
+                self._record(method, params, files)
+                return 429, {"ok": False, "error_code": 429,
+                             "description": "Too Many Requests: retry after 1",
+                             "parameters": {"retry_after": 1}}
+            if method in MESSAGE_METHODS and _chat(params) in self.blocked:
+                self._record(method, params, files)
+                return 403, {"ok": False, "error_code": 403,
+                             "description": "Forbidden: bot was blocked by the user"}
         if method == "getUpdates":  # recorded when asked, answered when updates come
             with self._cond:
                 self._record(method, params, files)
@@ -376,9 +401,36 @@ class BotApiStandIn:
         return message
 
 
+def _chat(params: JSONDict) -> int | None:
+    try:
+        return int(params["chat_id"])
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+class _TokenBucket:
+    """`rate` tokens a second, at most `burst` saved up: Telegram's limit as bots meet it."""
+
+    def __init__(self, rate: float, burst: int):
+        self.rate = rate
+        self.burst = burst
+        self.tokens = float(burst)
+        self.at = time.monotonic()
+
+    def take(self) -> bool:
+        now = time.monotonic()
+        self.tokens = min(self.burst, self.tokens + (now - self.at) * self.rate)
+        self.at = now
+        if self.tokens < 1:
+            return False
+        self.tokens -= 1
+        return True
+
+
 class _Server(ThreadingHTTPServer):
     daemon_threads = False  # joined by server_close, once long polls are woken
     block_on_close = True
+    request_queue_size = 128  # a bot sending to many chats at once opens many connections
     standin: BotApiStandIn
 
     def handle_error(self, request: Any, client_address: Any) -> None:
