@@ -13,6 +13,7 @@ calls by method.
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
@@ -160,6 +161,7 @@ async def measure_transport(
         bare.add_handler(MessageHandler(filters.TEXT, echo))
         bots: list[Run] = []
         echoes: list[Run] = []
+        update_ids = itertools.count(1)  # Telegram's grow: a repeated id is not applied again
         async with channel.application, bare:
             for repeat in range(REPEATS):
                 if repeat:  # every report again, on a database holding the earlier ones
@@ -170,8 +172,8 @@ async def measure_transport(
                 while texts:
                     # Everybody's next answer, the echo bot then ours: both see the
                     # machine's load alike.
-                    step = [update_json(n, user_id, text) for n, (user_id, text)
-                            in enumerate(texts, start=plain.updates + 1)]
+                    step = [update_json(next(update_ids), user_id, text)
+                            for user_id, text in texts]
                     await drive(bare, [Update.de_json(u, bare.bot) for u in step],
                                 echo_request, plain)
                     await drive(channel.application,
