@@ -65,8 +65,9 @@ class Ctx:
     draft: dict[str, Any] = field(default_factory=dict)
     # Send replies at once, ahead of the answer ("preparing the file…" before slow work).
     say: Say = say_nowhere
-    # At a review's Save: the end of the conversation, to pass as `also=` to the repository
-    # write that saves, so that both are committed together (or neither: a second writer).
+    # While an answer is read: the end of the conversation, to pass as `also=` to the
+    # repository write that saves the conversation's work, so that both are committed
+    # together (or neither: a second writer). A repeat of that answer is "already saved".
     ending: tuple[Rider, ...] = ()
     conversation: Row | None = None  # the dispatcher's: the row version its writes must find
 

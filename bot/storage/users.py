@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 import aiosqlite
 
 from bot.domain.org import Grant, Role, User
-from bot.storage.database import Database, timestamp
+from bot.storage.database import Database, Rider, timestamp
 
 # No 0/O, 1/I/L: codes are read aloud and typed on phones.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -101,8 +102,9 @@ class UserRepository:
             (user_id, role.value, unit_id, timestamp(now)),
         )
 
-    async def set_locale(self, user_id: int, locale: str) -> None:
-        await self._db.write("UPDATE users SET locale = ? WHERE id = ?", (locale, user_id))
+    async def set_locale(self, user_id: int, locale: str, also: Sequence[Rider] = ()) -> None:
+        await self._db.write("UPDATE users SET locale = ? WHERE id = ?", (locale, user_id),
+                             also=also)
 
     async def secretaries_of(self, cell_id: int) -> list[tuple[str, str]]:
         """Return the (channel, user_key) of every secretary of a cell, for reminders."""
@@ -139,7 +141,8 @@ class InviteRepository:
     def __init__(self, db: Database):
         self._db = db
 
-    async def create(self, role: Role, unit_id: int, now: datetime, days: int) -> str:
+    async def create(self, role: Role, unit_id: int, now: datetime, days: int,
+                     also: Sequence[Rider] = ()) -> str:
         """Store a new single-use invite and return its code (only its hash is kept)."""
         code = new_invite_code()
         await self._db.write(
@@ -147,6 +150,7 @@ class InviteRepository:
             " VALUES (?, ?, ?, ?, ?)",
             (_hash(code), role.value, unit_id, timestamp(now),
              timestamp(now + timedelta(days=days))),
+            also=also,
         )
         return code
 
