@@ -183,7 +183,7 @@ class Dispatcher:
             return self._guest_context(inbound)
         locale = choose_locale(user.locale, inbound.language_code, self.default_locale)
         return Ctx(user, translator(locale), self.db, self.rules, self.now(), inbound,
-                   say=self._say_to(inbound))
+                   say=self._say_to(inbound), tell=self._tell)
 
     def _say_to(self, inbound: Inbound) -> Say:
         """Return how a handler sends a notice at once to the chat `inbound` came from."""
@@ -197,6 +197,19 @@ class Dispatcher:
                 log_failure(log, f"an early notice failed (channel={inbound.channel})", error)
 
         return say
+
+    async def _tell(self, user: User, app_locale: str | None,
+                    compose: Callable[[Ctx], Sequence[Reply]]) -> bool:
+        """Send another user what `compose` writes in their language; True once sent."""
+        try:
+            await self.outbox.send(user, compose(self.context_of(user, app_locale)))
+        except Undeliverable as error:
+            log.info("a message to user %d was not sent (%s)", user.id, type(error).__name__)
+            return False
+        except Exception as error:  # the user who caused it still gets their answer
+            log_failure(log, f"a message to user {user.id} failed", error)
+            return False
+        return True
 
     def context_of(self, user: User, app_locale: str | None = None) -> Ctx:
         """Build a context for speaking first to `user` (a reminder): their language, scope.
@@ -216,7 +229,8 @@ class Dispatcher:
     def _guest_context(self, inbound: Inbound) -> Ctx:
         user = User(0, inbound.channel, inbound.user_key, None, ())
         locale = choose_locale(None, inbound.language_code, self.default_locale)
-        return Ctx(user, translator(locale), self.db, self.rules, self.now(), inbound)
+        return Ctx(user, translator(locale), self.db, self.rules, self.now(), inbound,
+                   tell=self._tell)  # a guest guessing codes warns the administrators
 
     async def _repeat(self, ctx: Ctx, state: ConversationState | None) -> list[Reply]:
         """Ask again the question the user is at, if any."""

@@ -106,6 +106,15 @@ class UserRepository:
         await self._db.write("UPDATE users SET locale = ? WHERE id = ?", (locale, user_id),
                              also=also)
 
+    async def administrators(self) -> list[tuple[User, str | None]]:
+        """Return every administrator, with their app's language (for a warning)."""
+        rows = await self._db.fetch_all(
+            "SELECT DISTINCT u.id, u.channel, u.user_key, u.locale, u.app_locale FROM users u"
+            " JOIN user_roles r ON r.user_id = u.id WHERE r.role = 'admin' ORDER BY u.id",
+        )
+        return [(User(r["id"], r["channel"], r["user_key"], r["locale"], ()), r["app_locale"])
+                for r in rows]
+
     async def secretaries_of(self, cell_id: int) -> list[tuple[str, str]]:
         """Return the (channel, user_key) of every secretary of a cell, for reminders."""
         rows = await self._db.fetch_all(
@@ -215,3 +224,21 @@ class InviteRepository:
             (channel, user_key, timestamp(now - window)),
         )
         return int(count or 0)
+
+    async def failures_everywhere(self, now: datetime, window: timedelta) -> tuple[int, int]:
+        """Count the wrong codes of every chat together within `window`, and their chats."""
+        row = await self._db.fetch_one(
+            "SELECT COUNT(*) AS failures, COUNT(DISTINCT channel || ':' || user_key) AS chats"
+            " FROM failed_starts WHERE at >= ?",
+            (timestamp(now - window),),
+        )
+        return (0, 0) if row is None else (int(row["failures"]), int(row["chats"]))
+
+    async def claim_alarm(self, now: datetime, window: timedelta, failures: int,
+                          chats: int) -> bool:
+        """Claim the warning about guessing, unless one was given within `window`."""
+        return bool(await self._db.write(
+            "INSERT INTO guessing_alarms (at, failures, chats) SELECT ?, ?, ?"
+            " WHERE NOT EXISTS (SELECT 1 FROM guessing_alarms WHERE at > ?) RETURNING id",
+            (timestamp(now), failures, chats, timestamp(now - window)),
+        ))
