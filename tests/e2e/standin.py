@@ -36,6 +36,7 @@ from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from tests.botapi_json import (
+    NAME,
     SENDING_METHODS,
     bot_json,
     document_message_json,
@@ -44,6 +45,7 @@ from tests.botapi_json import (
     sent_message_json,
     user_json,
 )
+from tests.logwatch import WATCH
 
 JSONDict = dict[str, Any]
 
@@ -165,6 +167,7 @@ class BotApiStandIn:
     def send_text(self, user_id: int, text: str, language_code: str | None = "vi",
                   chat: JSONDict | None = None) -> int:
         """Queue a text message (or /command) from `user_id` in their private chat."""
+        WATCH.sent(text, NAME)  # neither may reach the bot's log
         with self._cond:
             message_id = self._next_incoming_id
             self._next_incoming_id += 1
