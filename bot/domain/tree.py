@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
+from typing import NamedTuple
 
 from bot.domain.org import N_, OrgCsvError, parse_file_day, table_columns
 from bot.domain.periods import month_index, quarter_index
@@ -36,6 +37,13 @@ def split_tree(args: str) -> tuple[str, Tree]:
             words = args.split()
             return " ".join(words[: len(words) - len(word.split())]), Tree.TODAY
     return args, Tree.THEN
+
+
+class Merged(NamedTuple):
+    """A unit merged into the scope, read as part of it in its own days."""
+
+    name: str
+    on: date  # the day it merged
 
 
 def month_stretch(starts: date, ends: date) -> range:
