@@ -1,4 +1,4 @@
-"""Command line: run, shell, demo, org import, ratings import, invite, backup."""
+"""Command line: run, shell, demo, org import/merge, role move, ratings import, invite, backup."""
 
 from __future__ import annotations
 
@@ -18,10 +18,11 @@ from bot.demo import seed_demo
 from bot.domain.cells import CellRules, CellSize, cell_rules_on, cell_size
 from bot.domain.org import CellRow, OrgCsvError, Role, parse_org_rows
 from bot.domain.rulebook import RulebookError
+from bot.domain.tree import parse_merge_rows
 from bot.i18n import N_, Translator, translator
 from bot.shell import ShellUsers, is_demo_database
-from bot.storage.org import OrgRepository, RollReset
-from bot.storage.users import InviteRepository
+from bot.storage.org import ImportResult, OrgRepository, RollReset
+from bot.storage.users import InviteRepository, UserRepository
 from bot.tables import TableError, read_table_file
 
 log = logging.getLogger("bot")
@@ -47,6 +48,20 @@ def build_parser() -> argparse.ArgumentParser:
     org_import = org_commands.add_parser(
         "import", help="create or update cells from a CSV or .xlsx file")
     org_import.add_argument("file", type=Path)
+    org_merge = org_commands.add_parser(
+        "merge", help="close merged units and link them to their successors (old_path,"
+                      "new_path,on_date)")
+    org_merge.add_argument("file", type=Path)
+    role = commands.add_parser("role", help="roles bound to units")
+    role_commands = role.add_subparsers(dest="role_command", required=True)
+    role_move = role_commands.add_parser(
+        "move", help="move the roles held on a unit (a merged one) to another unit")
+    role_move.add_argument("source", help="code or path of the unit the roles are on")
+    role_move.add_argument("target", nargs="?",
+                           help="code or path of the unit to move them to (default: the unit "
+                                "the source was merged into)")
+    role_move.add_argument("--role", choices=[r.value for r in Role],
+                           help="move only this role (default: every role)")
     ratings = commands.add_parser("ratings", help="annual ratings of the cells")
     ratings_commands = ratings.add_subparsers(dest="ratings_command", required=True)
     ratings_import = ratings_commands.add_parser(
@@ -84,12 +99,19 @@ async def dispatch(args: argparse.Namespace, settings: Settings) -> int:
             return await shell(app, t, args.role, args.cell)
         if args.command == "demo":
             summary = await seed_demo(app.db, app.now())
-            print(t("Demo district ready in {file}: {communes} communes, {cells} cells. "
-                    "Try: python -m bot shell --cell {code}", file=settings.database,
-                    communes=summary.communes, cells=summary.cells, code=summary.first_cell))
+            print(t("Demo district ready in {file}: {communes} communes until June 2025, "
+                    "{new} xã of Tỉnh Tây Ninh from July 2025, {cells} cells with their "
+                    "reports since 2016. Try: python -m bot shell --cell {code}",
+                    file=settings.database, communes=summary.communes,
+                    new=summary.new_communes, cells=summary.cells, code=summary.first_cell))
             return 0
+        if args.command == "org" and args.org_command == "merge":
+            return await merge_org(app, t, args.file)
         if args.command == "org":
             return await import_org(app, t, args.file)
+        if args.command == "role":
+            roles = [Role(args.role)] if args.role else list(Role)
+            return await move_roles(app, t, args.source, args.target, roles)
         if args.command == "ratings":
             return await import_ratings(app, t, args.file)
         if args.command == "invite":
@@ -165,7 +187,8 @@ async def import_org(app: App, t: Translator, path: Path) -> int:
     try:
         rows = await asyncio.to_thread(read_table_file, path)
         cells = parse_org_rows(rows)
-        result = await OrgRepository(app.db).import_cells(cells, app.dispatcher.now())
+        result = await OrgRepository(app.db).import_cells(cells, app.dispatcher.now(),
+                                                          close_unnamed=True)
     except TableError as exc:
         fail(t("Cannot read {file}: {problem}. Nothing was imported.", file=path,
                problem=exc))
@@ -177,8 +200,80 @@ async def import_org(app: App, t: Translator, path: Path) -> int:
     print(t("Imported {file}: {created} created, {updated} updated.", file=path,
             created=t.plural("{n} cell", "{n} cells", result.created),
             updated=t.plural("{n} cell", "{n} cells", result.updated)))
+    print_tree_changes(t, result)
     print_roll_resets(t, result.rolls_changed)
     print_cell_sizes(t, cells, cell_rules_on(app.dispatcher.rules, app.now().date()))
+    return 0
+
+
+def print_tree_changes(t: Translator, result: ImportResult) -> None:
+    """Say which cells moved and what the file closed (no longer named), from which day."""
+    if result.moved:
+        print(t.plural("{n} cell moved under another unit: {codes}",
+                       "{n} cells moved under another unit: {codes}", len(result.moved),
+                       codes=", ".join(result.moved)))
+    if result.closed and result.on is not None:
+        print(t("Closed from {date}, no longer in the file (kept with their reports):",
+                date=t.date(result.on)))
+        for unit in result.closed:
+            print(f"  {unit.name} ({unit.code})" if unit.code else f"  {unit.name}")
+
+
+async def merge_org(app: App, t: Translator, path: Path) -> int:
+    try:
+        rows = parse_merge_rows(await asyncio.to_thread(read_table_file, path))
+        result = await OrgRepository(app.db).merge(rows)
+    except TableError as exc:
+        fail(t("Cannot read {file}: {problem}. Nothing was changed.", file=path, problem=exc))
+        return 1
+    except OrgCsvError as exc:
+        fail(t("{file}, line {line}: {problem}. Nothing was changed.", file=path,
+               line=exc.line, problem=t(exc.template, **exc.values)))
+        return 1
+    print(t("Merged {file}: {closed} closed and linked to their successors, {moved} moved "
+            "under them.", file=path,
+            closed=t.plural("{n} unit", "{n} units", result.closed),
+            moved=t.plural("{n} cell or unit", "{n} cells or units", result.moved)))
+    for name in result.created:
+        print(t("Created {unit}.", unit=name))
+    if result.unplaced:
+        fail(t("Still under a unit merged into several, to place with org import: {names}",
+               names=", ".join(result.unplaced)))
+    return 0
+
+
+async def move_roles(
+    app: App, t: Translator, source: str, target: str | None, roles: Sequence[Role]
+) -> int:
+    org = OrgRepository(app.db)
+    unit = await org.find(source)
+    if unit is None:
+        fail(t("No unit or cell matches {target}.", target=repr(source)))
+        return 1
+    if target is None:
+        successors = await org.successors(unit.id)
+        if len(successors) != 1:
+            fail(t("{unit} was not merged into one unit: name the unit to move the roles to.",
+                   unit=unit.name))
+            return 1
+        to = successors[0][0]
+    else:
+        found = await org.find(target)
+        if found is None:
+            fail(t("No unit or cell matches {target}.", target=repr(target)))
+            return 1
+        to = found
+    today = app.now().date()
+    if not to.exists_on(today):
+        fail(t("{unit} is closed: move the roles to a unit that exists today.", unit=to.name))
+        return 1
+    if Role.SECRETARY in roles and to.kind != "cell":
+        roles = [r for r in roles if r is not Role.SECRETARY]  # a secretary's unit is a cell
+        fail(t("Secretaries stay on {unit}: they move only to a cell.", unit=unit.name))
+    moved = await UserRepository(app.db).move_roles(unit.id, to.id, roles, app.now())
+    print(t.plural("Moved {n} role from {source} to {target}.",
+                   "Moved {n} roles from {source} to {target}.", moved,
+                   source=unit.name, target=to.name))
     return 0
 
 
@@ -241,6 +336,9 @@ async def invite(app: App, t: Translator, target: str, role: Role, days: int) ->
         return 1
     if role is Role.SECRETARY and unit.kind != "cell":
         fail(t("A secretary invite needs a cell code."))
+        return 1
+    if not unit.exists_on(app.now().date()):
+        fail(t("{unit} is closed: invite to a unit that exists today.", unit=unit.name))
         return 1
     now: datetime = app.now()
     code = await InviteRepository(app.db).create(role, unit.id, now, days)

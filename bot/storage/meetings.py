@@ -288,10 +288,41 @@ class MeetingRepository:
             for r in rows
         ]
 
+    async def load_history(
+        self, reports: Sequence[tuple[MeetingReport, bool, datetime]], at: datetime
+    ) -> int:
+        """Save past reports at once, each (report, regular, received at), in one transaction;
+        a month that already has its regular report keeps it, and a meeting already saved (the
+        same cell, day and kind) is not saved twice. Return how many were saved.
+
+        For loading a paper book or the demo's years, not for a secretary's report.
+        """
+        if not reports:
+            return 0
+        rows = [{**_values(report, regular, None, at), "received_at": timestamp(received)}
+                for report, regular, received in reports]
+        columns = ", ".join(rows[0])
+        placeholders = ", ".join(f":{c}" for c in rows[0])
+        async with self._db.transaction() as conn:
+            before = await _count(conn)
+            await conn.executemany(
+                f"INSERT INTO meeting_reports ({columns}) SELECT {placeholders}"
+                " WHERE NOT EXISTS (SELECT 1 FROM meeting_reports WHERE cell_id = :cell_id"
+                " AND held_on = :held_on AND kind = :kind) ON CONFLICT DO NOTHING",
+                rows,
+            )
+            return await _count(conn) - before
+
     async def update_roll(self, cell_id: int, roll: Roll) -> None:
         """Correct the cell's roll (full, probationary, exempt members)."""
         async with self._db.transaction() as conn:
             await _set_roll(conn, cell_id, roll)
+
+
+async def _count(conn: aiosqlite.Connection) -> int:
+    cursor = await conn.execute("SELECT COUNT(*) FROM meeting_reports")
+    row = await cursor.fetchone()
+    return 0 if row is None else int(row[0])
 
 
 async def _set_roll(conn: aiosqlite.Connection, cell_id: int, roll: Roll) -> None:
