@@ -8,7 +8,7 @@ or a merge closes it on a day, and its reports stay where they were.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -62,7 +62,7 @@ class RollReset:
 
 @dataclass(frozen=True)
 class Closed:
-    """A unit or cell an import or a merge closed."""
+    """A unit or cell an import closed (it was no longer in the file)."""
 
     kind: str
     name: str
@@ -241,9 +241,8 @@ class OrgRepository:
         (bot.storage.roll). A new cell is tracked from the day of `at` (or its later
         valid_from): it owes reports from then on.
 
-        `close_unnamed` reads the file as the whole tree of the top units it names: every unit
-        and cell under them that it no longer names is closed on the file's latest day, and so
-        is a unit elsewhere that the file's moves left without any cell. Nothing is deleted.
+        `close_unnamed` reads the file as the whole tree: every unit and cell open on the
+        file's latest day that it no longer names is closed on that day. Nothing is deleted.
         """
         created = updated = 0
         resets: list[RollReset] = []
@@ -256,11 +255,9 @@ class OrgRepository:
             for cell in cells:
                 day = cell.valid_from or today
                 parent_id: int | None = None
-                for depth, name in enumerate(cell.path[:-1]):
+                for name in cell.path[:-1]:
                     parent_id = await writer.ensure_unit(parent_id, name, cell.line, day,
                                                          cell.valid_from)
-                    if depth == 0:
-                        writer.roots.add(parent_id)
                 cursor = await conn.execute(
                     "SELECT id, parent_id, full_members, probationary_members, exempt_members"
                     " FROM org_units WHERE code = ?",
@@ -288,7 +285,6 @@ class OrgRepository:
                 placed = await writer.place(cell_id, parent_id, day, cell.line, cell.path[-1])
                 if placed and existing["parent_id"] != parent_id:
                     moved.append(cell.code)
-                    writer.left.add(existing["parent_id"])
                 await conn.execute(
                     "UPDATE org_units SET name = ?, full_members = ?, probationary_members = ?,"
                     " exempt_members = ? WHERE id = ?",
@@ -326,11 +322,11 @@ class OrgRepository:
                                                    "it first"), path="/".join(row.new))
                 if new is None:
                     parent_id: int | None = None
-                    for name in row.new:
+                    for depth, name in enumerate(row.new, start=1):
+                        if await _by_path(conn, row.new[:depth]) is None:
+                            created.append("/".join(row.new[:depth]))
                         parent_id = await writer.ensure_unit(parent_id, name, row.line, row.on,
                                                              row.on)
-                    assert parent_id is not None
-                    created.append("/".join(row.new))
                     new = await _by_path(conn, row.new)
                 assert new is not None
                 await _check_successor(conn, row, old, new)
@@ -362,9 +358,7 @@ class _TreeWriter:
 
     def __init__(self, conn: aiosqlite.Connection):
         self.conn = conn
-        self.roots: set[int] = set()  # top units the file names
-        self.named: set[int] = set()  # every unit and cell it names
-        self.left: set[int] = set()  # parents that cells moved away from
+        self.named: set[int] = set()  # every unit and cell the file names
 
     async def ensure_unit(
         self, parent_id: int | None, name: str, line: int, day: date, new_from: date | None
@@ -503,16 +497,11 @@ class _TreeWriter:
         return [(int(r["id"]), r["name"]) for r in await cursor.fetchall()]
 
     async def close_unnamed(self, on: date) -> list[Closed]:
-        """Close what the file no longer names under its top units, and the units its moves
-        emptied, on `on`; return them."""
-        closing = set(await self._units_under(self.roots, on)) - self.named
-        emptied = set()
-        for unit_id in self.left:
-            emptied |= set(await self._ancestors_now(unit_id)) - self.named
-        for unit_id in emptied - closing:
-            under = await self._units_under([unit_id], on)
-            if not any(kind == "cell" for kind in under.values()):
-                closing |= set(under)
+        """Close on `on` every unit and cell of that day's tree the file does not name."""
+        params: dict[str, Any] = {}
+        tree = scope_sql(None, on, on + timedelta(days=1), params, today=on)
+        cursor = await self.conn.execute(f"{tree} SELECT DISTINCT id FROM tree_down", params)
+        closing = {int(r["id"]) for r in await cursor.fetchall()} - self.named
         closed = []
         for unit_id in sorted(closing):
             if await self.close(unit_id, on, None):
@@ -522,25 +511,6 @@ class _TreeWriter:
                 assert row is not None
                 closed.append(Closed(row["kind"], row["name"], row["code"]))
         return closed
-
-    async def _units_under(self, units: Iterable[int], on: date) -> dict[int, str]:
-        """Return {id: kind} of the units and cells under (and of) `units` on `on`."""
-        params: dict[str, Any] = {}
-        sql = scope_sql(list(units), on, on + timedelta(days=1), params, today=on)
-        cursor = await self.conn.execute(f"{sql} SELECT DISTINCT id, kind FROM tree_down",
-                                         params)
-        return {int(r["id"]): r["kind"] for r in await cursor.fetchall()}
-
-    async def _ancestors_now(self, unit_id: int) -> list[int]:
-        cursor = await self.conn.execute(
-            """WITH RECURSIVE up(id, parent_id) AS (
-                SELECT id, parent_id FROM org_units WHERE id = ?
-                UNION ALL
-                SELECT o.id, o.parent_id FROM org_units o JOIN up ON o.id = up.parent_id
-            ) SELECT id FROM up""",
-            (unit_id,),
-        )
-        return [int(r["id"]) for r in await cursor.fetchall()]
 
 
 def _iso(day: date | None) -> str | None:
