@@ -132,11 +132,11 @@ async def run(app: App, t: Translator) -> int:
         app.add_channel(channel)
     if not app.channels:
         if not await is_demo_database(app.db):  # never mix demo data into a real database
-            fail(t("TELEGRAM_BOT_TOKEN is not set. Set it to run the bot, or use "
-                   "`python -m bot shell --cell CODE` to chat in the terminal."))
+            fail(t("Neither TELEGRAM_BOT_TOKEN nor ZALO_BOT_TOKEN is set. Set one to run the "
+                   "bot, or use `python -m bot shell --cell CODE` to chat in the terminal."))
             return 2
-        print(t("TELEGRAM_BOT_TOKEN is not set: opening the terminal shell on the demo "
-                "district."))
+        print(t("Neither TELEGRAM_BOT_TOKEN nor ZALO_BOT_TOKEN is set: opening the terminal "
+                "shell on the demo district."))
         return await shell(app, t, "secretary", None)
     return await serve(app, t)
 

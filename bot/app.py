@@ -93,6 +93,12 @@ def configured_channels(app: App) -> list[Channel]:
         from bot.channels.telegram import TelegramChannel
 
         channels.append(TelegramChannel(app.dispatcher, app.settings))
+    if app.settings.zalo is not None:
+        from bot.channels.zalo import ZaloChannel
+        from bot.storage.zalo import ZaloLedger
+
+        channels.append(ZaloChannel(app.dispatcher, app.settings.zalo, ZaloLedger(app.db),
+                                    app.now))
     return channels
 
 

@@ -18,6 +18,7 @@ from bot.domain.meetings import ALL_TARGETS, MeetingKind, MeetingReport
 from bot.domain.org import CellRow, Role
 from bot.domain.periods import month_end, month_index, month_start
 from bot.domain.tree import MergeRow
+from bot.storage.bulk import load_reports
 from bot.storage.database import Database
 from bot.storage.meetings import MeetingRepository
 from bot.storage.org import OrgRepository
@@ -169,8 +170,7 @@ async def seed_demo(db: Database, now: datetime, reports: bool = True) -> DemoSu
     await users.grant(admin_id, Role.ADMIN, province.id, now)
     await users.move_roles(district.id, province.id, [Role.STAFF, Role.ADMIN], now)
     saved = 0
-    if reports:
+    if reports and await MeetingRepository(db).latest(ids[0][0]) is None:  # not on a refresh
         until = month_end(month_index(now.date()) - 2)
-        reports_of = list(history(ids, until, now.tzinfo))
-        saved = await MeetingRepository(db).load_history(reports_of, now)
+        saved = await load_reports(db, history(ids, until, now.tzinfo))
     return DemoSummary(len(COMMUNES), len(NEW_COMMUNES), len(cells), saved, cells[0].code)

@@ -61,6 +61,8 @@ class Translator:
         return text.format(n=self.number(n), **values)
 
     def number(self, value: float | Decimal) -> str:
+        if type(value) is int and -1000 < value < 1000:  # no separator in any locale: no Babel
+            return str(value)
         return format_decimal(value, locale=self._babel)
 
     def percent(self, share: float | Decimal, places: int = 1) -> str:

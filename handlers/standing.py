@@ -38,12 +38,12 @@ from bot.domain.org import OrgUnit, Role
 from bot.domain.standing import (
     CellStanding,
     LatestMeeting,
-    Period,
     PeriodStanding,
     Share,
     cell_standing,
     period_standing,
     shows_past_year,
+    whole_year,
 )
 from bot.domain.words import fold
 from bot.i18n import N_
@@ -384,7 +384,7 @@ async def year_of(ctx: Ctx, cell: OrgUnit, year: int) -> PeriodStanding:
     repo = MeetingRepository(ctx.db)
     since = await OrgRepository(ctx.db).tracked_from(cell.id)
     return period_standing(cell.id, await repo.for_year(cell.id, year),
-                           Period.whole_year(year), ctx.today, ctx.rules, tracked_since=since)
+                           whole_year(year), ctx.today, ctx.rules, tracked_since=since)
 
 
 # The command: the secretary's own cell, or a cell an organiser names or picks --------------

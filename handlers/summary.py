@@ -38,10 +38,12 @@ from bot.domain.summaries import (
     cell_lines,
     due_days,
     missing_by_group,
+    probation_lookback,
     recruitment_figures,
     reporting_due_day,
     rule_spans,
     summarise,
+    thematic_needed,
     top_and_bottom,
     without_thematic_by_group,
 )
@@ -72,18 +74,22 @@ async def load_summary(
     today = now.date()
     tree_of = today if tree is Tree.TODAY else None
     spans = rule_spans(rules, period.thematic_from, period.last)
-    rows = await repo.cell_activity(
-        unit_id, period, spans, due_days(period, rules), now.tzinfo or UTC, tree_of
-    )
+    rows = await repo.cell_sums(unit_id, period, spans, due_days(period, rules),
+                                now.tzinfo or UTC, tree_of)
     admitted, confirmed = await repo.recruitment_counts(unit_id, period, tree_of)
-    records = await repo.open_records(unit_id, today)
-    recruitment = recruitment_figures(admitted, confirmed, records, today, rules, holidays)
+    probationers, records = await repo.open_records(
+        unit_id, today, probation_lookback(today, rules)
+    )
+    recruitment = recruitment_figures(
+        admitted, confirmed, probationers, records, today, rules, holidays
+    )
     notes, total = await repo.latest_notes(unit_id, period, NOTES_SHOWN, tree_of)
+    needed = thematic_needed(period, today, rules)
     merged = [] if tree is Tree.TODAY else [
         Merged(unit.name, on) for unit, on in await OrgRepository(db).merged_into(
             unit_id, period.first, period.last + timedelta(days=1))
     ]
-    return summarise(period, today, rows, recruitment, notes, total, tree, merged)
+    return summarise(period, today, rows, recruitment, notes, total, needed, tree, merged)
 
 
 # Words -----------------------------------------------------------------------------------
@@ -400,10 +406,10 @@ async def show_missing(ctx: Ctx, unit_id: int, period: Period, tree: Tree) -> Ou
     repo = SummaryRepository(ctx.db)
     tree_of = ctx.today if tree is Tree.TODAY else None
     spans = rule_spans(ctx.rules, period.thematic_from, period.last)
-    rows = await repo.cell_activity(
+    rows = await repo.cell_sums(
         unit_id, period, spans, due_days(period, ctx.rules), ctx.now.tzinfo or UTC, tree_of
     )
-    lines = cell_lines(period, ctx.today, rows)
+    lines = cell_lines(period, ctx.today, rows, thematic_needed(period, ctx.today, ctx.rules))
     names = await repo.secretary_names(unit_id, period, tree_of)
     await ReadLog(ctx.db).record(ctx.user.id, unit_id, "missing", ctx.now)
     sections = missing_sections(ctx, unit.name, period, lines, names)

@@ -123,7 +123,7 @@ def test_demo_builds_a_district_of_about_a_hundred_cells(tmp_path: Path) -> None
 def test_run_without_a_token_opens_the_shell_on_the_demo(tmp_path: Path) -> None:
     result = run_cli(tmp_path, "run", stdin="/help\n:as admin\n/invite\n1\nTL-02\n:q\n")
     assert result.returncode == 0, result.stderr
-    assert "TELEGRAM_BOT_TOKEN is not set" in result.stdout
+    assert "Neither TELEGRAM_BOT_TOKEN nor ZALO_BOT_TOKEN is set" in result.stdout
     assert "/report" in result.stdout
     # The banner and a switch name the role and its unit, never an internal user key.
     assert "You are the secretary of Chi bộ khu phố 1 (TT-01)" in result.stdout
@@ -184,7 +184,7 @@ def test_run_without_a_token_on_a_real_database_says_what_to_do(tmp_path: Path) 
     assert run_cli(tmp_path, "org", "import", str(write_org(tmp_path))).returncode == 0
     result = run_cli(tmp_path, "run")
     assert result.returncode == 2
-    assert "TELEGRAM_BOT_TOKEN is not set" in result.stderr
+    assert "Neither TELEGRAM_BOT_TOKEN nor ZALO_BOT_TOKEN is set" in result.stderr
     no_cell = run_cli(tmp_path, "shell")
     assert no_cell.returncode == 2 and "--cell CODE" in no_cell.stderr
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import copy
 import logging
+from collections import OrderedDict
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -39,8 +39,18 @@ from bot.storage.users import UserRepository
 log = logging.getLogger(__name__)
 
 CANCEL_NAMES = {"huy", "cancel"}
+ASKED_KEPT = 5_000  # users whose last question is kept in memory to read their next answer
 # Answers only for people not yet registered (everything else gets the explanation).
 PUBLIC_NAMES = {"start"}
+
+
+def json_copy(value: Any) -> Any:
+    """Copy a JSON value (a draft): a few µs, where copy.deepcopy takes several times that."""
+    if isinstance(value, dict):
+        return {key: json_copy(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [json_copy(item) for item in value]
+    return value
 
 
 def question_token(state: ConversationState) -> str:
@@ -68,6 +78,8 @@ class Dispatcher:
         self._clock = clock or (lambda: datetime.now(self.timezone))
         self.users = UserRepository(db)
         self.conversations = ConversationStore(db)
+        # The question last asked of each user (a restart forgets it: it is asked anew).
+        self._asked: OrderedDict[int, Reply] = OrderedDict()
 
     def now(self) -> datetime:
         return self._clock().astimezone(self.timezone)
@@ -262,7 +274,7 @@ class Dispatcher:
     async def _answer(self, ctx: Ctx, flow: Flow, state: ConversationState) -> list[Reply]:
         ctx.draft = state.draft
         step = flow.step(state.step)
-        prompt = await self._prompt(ctx, flow, state)
+        prompt = await self._as_asked(ctx, flow, state)
         if ctx.inbound.choice is not None and ctx.inbound.token != prompt.token:
             return [Reply(ctx.t(notices.STALE_TAP_THEN_CURRENT)), prompt]
         answer = interpret(step, prompt, ctx.inbound, ctx.t(BACK_LABEL))
@@ -275,7 +287,7 @@ class Dispatcher:
             state.ask_anew()
             await self.conversations.save(ctx.user.id, state, ctx.now)
             return await self._ask(ctx, flow, state, edit=False)
-        before = copy.deepcopy(state.draft)
+        before = json_copy(state.draft)
         outcome = await step.receive(ctx, answer)
         return await self._apply(ctx, flow, state, outcome, first=False, before=before)
 
@@ -320,6 +332,17 @@ class Dispatcher:
         await self.conversations.save(ctx.user.id, state, ctx.now)
         return await self._ask(ctx, flow, state, edit=False)
 
+    async def _as_asked(self, ctx: Ctx, flow: Flow, state: ConversationState) -> Reply:
+        """Return the user's current question as it was asked (kept in memory), else anew.
+
+        An answer is read against what the user saw ("2" is the second button shown), and
+        the question need not be written out again only to read it.
+        """
+        asked = self._asked.get(ctx.user.id)
+        if asked is not None and asked.token == question_token(state):
+            return asked
+        return await self._prompt(ctx, flow, state)
+
     async def _hand_over(self, ctx: Ctx, handover: Handover) -> list[Reply]:
         """Replace the user's conversation by the flow handed to, begun from its draft."""
         flow = self.registry.flow(handover.flow)
@@ -344,8 +367,14 @@ class Dispatcher:
         if state.history:
             choices = (*choices, Choice(BACK, ctx.t(BACK_LABEL)))
         token = question_token(state)
-        return Reply(text, choices, reply.multi, reply.selected, token, reply.attachment,
-                     numbered=step.numbered)
+        prompt = Reply(text, choices, reply.multi, reply.selected, token, reply.attachment,
+                       numbered=step.numbered)
+        if ctx.user.id:  # registered: only they have conversations
+            self._asked[ctx.user.id] = prompt
+            self._asked.move_to_end(ctx.user.id)
+            if len(self._asked) > ASKED_KEPT:
+                self._asked.popitem(last=False)
+        return prompt
 
     async def _ask(
         self, ctx: Ctx, flow: Flow, state: ConversationState, edit: bool
@@ -389,6 +418,10 @@ class UserTurn:
             if self._failed:
                 replies = [Reply(ctx.t(notices.APOLOGY))]
             else:
+                if ctx.user.grants and inbound.kind is not InboundKind.NOTHING:
+                    # The bot's own messages (reminders) go to the chat used last.
+                    await self._dispatcher.users.note_use(ctx.user.id, inbound.channel,
+                                                          inbound.user_key)
                 replies = await self._dispatcher._route(ctx, self._state, self._dropped)
         except Exception as error:
             log_failure(log, f"handling an update failed (channel={inbound.channel})", error)

@@ -267,6 +267,12 @@ async def typed_key(
 SKIP = "skip"
 
 
+def skips(answer: Answer) -> bool:
+    """Tell whether the answer is Skip: tapped, or its whole label typed in either language."""
+    typed = fold(answer.text).rstrip(".")
+    return answer.key == SKIP or typed in {fold(translator(x)("Skip")) for x in SUPPORTED_LOCALES}
+
+
 @dataclass
 class NumberStep(Step):
     """A whole number within bounds; quick choices are tapped or typed as the number itself.
@@ -293,7 +299,7 @@ class NumberStep(Step):
         return Reply(await resolve(self.question(ctx)), choices)
 
     async def receive(self, ctx: Ctx, answer: Answer) -> Outcome:
-        if answer.key == SKIP and self.skipped is not None:
+        if self.skipped is not None and skips(answer):
             return await resolve(self.skipped(ctx))
         low, high = await resolve(self.bounds(ctx))  # type: tuple[int, int]
         raw = answer.key if answer.key is not None else answer.text
@@ -328,7 +334,7 @@ class TextStep(Step):
         return Reply(await resolve(self.question(ctx)), skip)
 
     async def receive(self, ctx: Ctx, answer: Answer) -> Outcome:
-        if answer.key == SKIP and self.skippable:
+        if self.skippable and skips(answer):
             return await resolve(self.then(ctx, None))
         text = " ".join(answer.text.split())
         if not self.min_length <= len(text) <= self.max_length:

@@ -186,7 +186,7 @@ def _optional_int(values: Mapping[str, Any], key: str, default: int | None = Non
 
 def rules_on(rulebook: Rulebook, day: date) -> MeetingRules:
     """Return the meeting rules in force on `day`."""
-    return MeetingRules.from_section(rulebook.section("meetings", on=day))
+    return rulebook.parsed("meetings", day, MeetingRules.from_section)
 
 
 def is_regular(report: MeetingReport, rulebook: Rulebook) -> bool:

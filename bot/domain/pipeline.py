@@ -146,7 +146,7 @@ class RecruitmentRules:
 
 def rules_on(rulebook: Rulebook, on: date) -> RecruitmentRules:
     """Return the recruitment rules in force on `on`."""
-    return RecruitmentRules.from_section(rulebook.section("recruitment", on=on))
+    return rulebook.parsed("recruitment", on, RecruitmentRules.from_section)
 
 
 @dataclass(frozen=True)

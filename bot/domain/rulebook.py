@@ -10,15 +10,16 @@ today's rules. Two flat tables stand apart: `[calendar]` (the holiday calendar) 
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 
 FLAT_SECTIONS = ("calendar", "policy")
+T = TypeVar("T")
 
 
 class RulebookError(ValueError):
@@ -65,6 +66,7 @@ class Rulebook:
     def __init__(self, sections: Mapping[str, list[Era]], flat: Mapping[str, Mapping[str, Any]]):
         self._sections = sections
         self._flat = flat
+        self._parsed: dict[tuple[str, int, Callable[..., Any]], Any] = {}
 
     @cached_property
     def calendar(self) -> CalendarSettings:
@@ -84,6 +86,17 @@ class Rulebook:
         if not merged:
             merged.update(eras[0].values)  # before the first era: the oldest rules we know
         return merged
+
+    def parsed(self, name: str, on: date, parse: Callable[[Mapping[str, Any]], T]) -> T:
+        """Return `parse` of section `name` in force on `on`, parsed once per era.
+
+        A rulebook never changes, and a standing asks for the same era's rules many times.
+        """
+        in_force = sum(era.effective_from <= on for era in self._sections.get(name, ()))
+        key = (name, in_force, parse)
+        if key not in self._parsed:
+            self._parsed[key] = parse(self.section(name, on))
+        return cast(T, self._parsed[key])
 
     def era_starts(self, name: str) -> list[date]:
         """Return the days on which the rules of section `name` changed, oldest first."""

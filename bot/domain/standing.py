@@ -15,7 +15,6 @@ import calendar as _stdlib_calendar
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from enum import StrEnum
 from fractions import Fraction
 
 from bot.domain.cells import CellSize, cell_rules_on, cell_size
@@ -27,64 +26,19 @@ from bot.domain.meetings import (
     is_thematic,
     rules_on,
 )
-from bot.domain.periods import first_owed_month
+from bot.domain.periods import Period, PeriodKind, first_owed_month
 from bot.domain.rulebook import Rulebook
 
 
-class PeriodKind(StrEnum):
-    MONTH = "month"
-    QUARTER = "quarter"
-    YEAR = "year"
+def month_numbers(period: Period) -> list[int]:
+    """Return the months (1..12) of a period, which lies within one year."""
+    return [index - period.year * 12 + 1 for index in period.months]
 
 
-_MONTHS_IN = {PeriodKind.MONTH: 1, PeriodKind.QUARTER: 3, PeriodKind.YEAR: 12}
-
-
-@dataclass(frozen=True)
-class Period:
-    """A calendar month, quarter or year; `number` is the month or quarter (1 for a year)."""
-
-    kind: PeriodKind
-    year: int
-    number: int = 1
-
-    @classmethod
-    def month(cls, year: int, month: int) -> Period:
-        return cls(PeriodKind.MONTH, year, month)
-
-    @classmethod
-    def quarter(cls, year: int, quarter: int) -> Period:
-        return cls(PeriodKind.QUARTER, year, quarter)
-
-    @classmethod
-    def whole_year(cls, year: int) -> Period:
-        return cls(PeriodKind.YEAR, year)
-
-    @property
-    def first_month(self) -> int:
-        return (self.number - 1) * _MONTHS_IN[self.kind] + 1
-
-    @property
-    def months(self) -> range:
-        """Return the months (1..12) of the period."""
-        return range(self.first_month, self.first_month + _MONTHS_IN[self.kind])
-
-    @property
-    def quarters(self) -> tuple[int, ...]:
-        """Return the quarters (1..4) lying wholly inside the period (none for a month)."""
-        inside = set(self.months)
-        return tuple(q for q in range(1, 5) if inside.issuperset(quarter_months(q)))
-
-    @property
-    def first(self) -> date:
-        return date(self.year, self.first_month, 1)
-
-    @property
-    def last(self) -> date:
-        return month_end(self.year, self.months[-1])
-
-    def __contains__(self, day: object) -> bool:
-        return isinstance(day, date) and self.first <= day <= self.last
+def whole_quarters(period: Period) -> tuple[int, ...]:
+    """Return the quarters (1..4) lying wholly inside the period (none for a month)."""
+    inside = set(month_numbers(period))
+    return tuple(q for q in range(1, 5) if inside.issuperset(quarter_months(q)))
 
 
 def quarter_of(day: date) -> int:
@@ -98,6 +52,10 @@ def quarter_months(quarter: int) -> range:
 
 def month_end(year: int, month: int) -> date:
     return date(year, month, _stdlib_calendar.monthrange(year, month)[1])
+
+
+def whole_year(year: int) -> Period:
+    return Period(PeriodKind.YEAR, year)
 
 
 @dataclass(frozen=True)
@@ -214,22 +172,23 @@ def period_standing(
     own = current_reports(
         (r for r in reports if r.cell_id == cell_id and r.held_on <= today), rulebook
     )
-    inside = [r for r in own if r.held_on in period]
+    inside = [r for r in own if period.first <= r.held_on <= period.last]
     first_month = tracked_from_month(period, tracked_since)
-    judged = [m for m in period.months if m >= first_month]
+    judged = [m for m in month_numbers(period) if m >= first_month]
 
     regulars = [r.held_on.month for r in inside if is_regular(r, rulebook)]
     held = {m for m in judged if regulars.count(m) >= _regular_needed(period.year, m, rulebook)}
     ended = [m for m in judged if month_end(period.year, m) < today]
-    current = today.month if today in period else None
+    in_period = period.in_progress(today)
+    current = today.month if in_period else None
     current_reported = current is not None and current in held
     due = [*ended, *([current] if current_reported and current is not None else [])]
 
     thematic = [quarter_of(r.held_on) for r in inside if is_thematic(r, rulebook)]
     # A quarter in which tracking started midway is still judged: one meeting in it is enough.
-    quarters = [q for q in period.quarters if quarter_months(q)[-1] >= first_month]
+    quarters = [q for q in whole_quarters(period) if quarter_months(q)[-1] >= first_month]
     ended_quarters = [q for q in quarters if month_end(period.year, q * 3) < today]
-    quarter = quarter_of(today) if today in period and quarter_of(today) in quarters else None
+    quarter = quarter_of(today) if in_period and quarter_of(today) in quarters else None
 
     evaluations = [evaluate(r, rulebook) for r in inside]
     expected = sum(r.expected for r in inside)
@@ -300,14 +259,14 @@ def cell_standing(
     own = [r for r in reports if r.cell_id == cell_id and r.held_on <= today]
     past: PeriodStanding | None = None
     if shows_past_year(today, rulebook):
-        last_year = Period.whole_year(today.year - 1)
+        last_year = whole_year(today.year - 1)
         past = period_standing(cell_id, own, last_year, today, rulebook, tracked_since)
         if past.months_due == 0 and past.meetings == 0:
             past = None  # not tracked last year: nothing to show
     return CellStanding(
         latest=latest_meeting(own, rulebook),
         year=period_standing(
-            cell_id, own, Period.whole_year(today.year), today, rulebook, tracked_since
+            cell_id, own, whole_year(today.year), today, rulebook, tracked_since
         ),
         past_year=past,
         size=cell_size(full_members, cell_rules_on(rulebook, today)),

@@ -1,13 +1,13 @@
 """Organisers' summaries: who reported, on time, and how the meetings went, for a scope.
 
 The figures are built from per-cell sums that storage computes with SQL `GROUP BY` (one
-`CellActivity` row per cell, never one object per report), then added up here per commune and
+`CellSums` row per cell, never one object per report), then added up here per commune and
 for the whole scope. Everything is a count; shares are `Fraction`s, `None` for 0 of 0.
 
 Reusing it (the Excel export, charts, ratings headline, reminder digest):
 
-    rows = await SummaryRepository(db).cell_activity(unit_id, period, spans, deadlines, zone)
-    summary = summarise(period, today, rows, recruitment, notes)
+    rows = await SummaryRepository(db).cell_sums(unit_id, period, spans, deadlines, zone)
+    summary = summarise(period, today, rows, recruitment, notes, total, needed)
     summary.totals.reporting_rate          # Fraction | None, for the whole scope
     for group in summary.groups: ...       # per commune, lowest reporting rate first
     for line in summary.cells: ...         # per cell: line.figures(), line.months_missing
@@ -19,21 +19,24 @@ by month of separate summaries) is a sum of cell lines. Nothing here formats or 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence, Set
+from collections.abc import Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from fractions import Fraction
 from typing import NamedTuple
 
+from bot.domain.calendar import add_months
 from bot.domain.meetings import MeetingRules, rules_on
 from bot.domain.periods import (
     Period,
     expected_months,
     expected_quarters,
+    month_end,
     month_start,
     report_due,
 )
 from bot.domain.pipeline import DeadlineKind, Move, Stage, next_deadline, policy_of
+from bot.domain.pipeline import rules_on as recruitment_rules_on
 from bot.domain.rulebook import Rulebook
 from bot.domain.tree import Merged, Tree, month_stretch, overlap, quarter_stretch
 
@@ -83,7 +86,14 @@ class CellActivity(NamedTuple):
     with_tasks: int = 0  # resolutions with at least one concrete task
     previous_tasks_done: int = 0  # Σ last month's tasks done, where the report says
     previous_tasks_total: int = 0  # Σ last month's tasks, in those same reports
-    thematic_quarters: int = 0  # quarters owed that had a thematic meeting (not additive)
+
+
+class CellSums(NamedTuple):
+    """One cell of the scope with its sums, as storage returns them."""
+
+    cell: ScopeCell
+    activity: CellActivity
+    thematic: tuple[int, ...]  # thematic meetings in each quarter the period touches
 
 
 class OpenRecord(NamedTuple):
@@ -158,7 +168,7 @@ class Figures:
             cells.setdefault(row.cell.id, []).append(row)
         owing = [ls for ls in cells.values() if any(line.quarters_owed for line in ls)]
         covered = sum(1 for ls in owing if not any(line.thematic_missing for line in ls))
-        return cls(len(cells), owed, len(owing), covered, CellActivity._make([*activity, 0]))
+        return cls(len(cells), owed, len(owing), covered, CellActivity._make(activity))
 
     def __add__(self, other: Figures) -> Figures:
         """Add the figures of two sets of different cells."""
@@ -168,7 +178,7 @@ class Figures:
             self.expected_reports + other.expected_reports,
             self.thematic_owed + other.thematic_owed,
             self.thematic_covered + other.thematic_covered,
-            CellActivity._make([*(a + b for a, b in zip(mine[:-1], theirs[:-1], strict=True)), 0]),
+            CellActivity._make(a + b for a, b in zip(mine, theirs, strict=True)),
         )
 
     @property
@@ -222,6 +232,7 @@ class CellLine:
     cell: ScopeCell
     months_owed: int
     quarters_owed: int
+    quarters_short: int  # quarters owed with fewer thematic meetings than the rules ask
     activity: CellActivity
 
     @property
@@ -230,36 +241,56 @@ class CellLine:
 
     @property
     def thematic_missing(self) -> bool:
-        """Tell whether a quarter it owed (so far) had no thematic meeting."""
-        return self.activity.thematic_quarters < self.quarters_owed
+        """Tell whether a quarter it owed (so far) lacked its thematic meeting."""
+        return self.quarters_short > 0
 
     @property
     def counts(self) -> tuple[int, ...]:
         """Return the additive counts: the months owed, then the activity's sums."""
-        return (self.months_owed, *self.activity[:-1])
+        return (self.months_owed, *self.activity)
 
     def figures(self) -> Figures:
         return Figures.of([self])
 
 
+def thematic_needed(period: Period, today: date, rulebook: Rulebook) -> dict[int, int]:
+    """Return the thematic meetings each quarter of the period needs, by the rules at its end
+    (or today, for the quarter in progress)."""
+    needed = {}
+    for quarter in period.quarters:
+        end = month_end(quarter // 4 * 12 + quarter % 4 * 3 + 2)
+        needed[quarter] = rules_on(rulebook, min(end, today)).thematic_per_quarter
+    return needed
+
+
 def cell_lines(
-    period: Period, today: date, rows: Iterable[tuple[ScopeCell, CellActivity]]
+    period: Period,
+    today: date,
+    rows: Iterable[CellSums],
+    needed: Mapping[int, int] | None = None,
 ) -> tuple[CellLine, ...]:
     """Return each cell's line: the months and quarters it owes in its stretch next to what
-    it did there."""
-    owed: dict[tuple[date, date, date], tuple[int, int]] = {}  # many cells share these days
+    it did there.
+
+    `needed` is thematic_needed(…); without it, one thematic meeting a quarter.
+    """
+    first_quarter = period.quarters[0]
+    owed: dict[tuple[date, date, date], tuple[int, range]] = {}  # many cells share these
     lines = []
-    for cell, activity in rows:
+    for cell, activity, thematic in rows:
         days = (cell.tracked_from, cell.starts, cell.ends)
         if days not in owed:
             owed[days] = (
                 len(overlap(expected_months(period, cell.tracked_from, today),
                             month_stretch(cell.starts, cell.ends))),
-                len(overlap(expected_quarters(period, cell.tracked_from, today),
-                            quarter_stretch(cell.starts, cell.ends))),
+                overlap(expected_quarters(period, cell.tracked_from, today),
+                        quarter_stretch(cell.starts, cell.ends)),
             )
         months, quarters = owed[days]
-        lines.append(CellLine(cell, months, quarters, activity))
+        short = sum(
+            thematic[q - first_quarter] < (needed[q] if needed else 1) for q in quarters
+        )
+        lines.append(CellLine(cell, months, len(quarters), short, activity))
     return tuple(lines)
 
 
@@ -270,8 +301,8 @@ class GroupLine:
     unit_id: int
     name: str
     figures: Figures
-    starts: date  # the first day its cells were under it in the period (a month's first)
-    ends: date  # the day after the last (a month's first)
+    starts: date = date.min  # the first day its cells were under it in the period
+    ends: date = date.max  # the day after the last (both a month's first day)
 
 
 def by_group(lines: Iterable[CellLine]) -> list[GroupLine]:
@@ -334,6 +365,17 @@ class RecruitmentFigures:
     window_days: int = 0  # that window
 
 
+def probation_lookback(today: date, rulebook: Rulebook) -> date:
+    """Return the latest ceremony whose probation may end by the end of the window from
+    today: later ones are only counted as probationers, with no deadline to look at."""
+    horizon = today + timedelta(days=policy_of(rulebook).probation_ending_soon_days)
+    shortest = min(
+        recruitment_rules_on(rulebook, day).probation_months
+        for day in [horizon, *rulebook.era_starts("recruitment")]
+    )
+    return add_months(horizon, -shortest)
+
+
 _CONFIRMATION_DUE = frozenset(
     {DeadlineKind.CONFIRM_VOTE_DUE, DeadlineKind.CONFIRMATION_DECISION_DUE}
 )
@@ -342,21 +384,24 @@ _CONFIRMATION_DUE = frozenset(
 def recruitment_figures(
     admitted: int,
     confirmed: int,
+    in_probation: int,
     records: Iterable[OpenRecord],
     today: date,
     rulebook: Rulebook,
     holidays: Set[date],
 ) -> RecruitmentFigures:
-    """Count today's probations and deadlines from where each open record stands."""
+    """Count today's deadlines from where each open record with one stands.
+
+    `records` may leave out probationers admitted after `probation_lookback`: nothing of
+    theirs is due or ending soon.
+    """
     window = policy_of(rulebook).probation_ending_soon_days
     horizon = today + timedelta(days=window)
-    in_probation = ceremonies = confirmations = ending = 0
+    ceremonies = confirmations = ending = 0
     for record in records:
         history = [Move(record.stage, record.since, record.received)]
         if record.ceremony is not None and record.stage is not Stage.CEREMONY:
             history.insert(0, Move(Stage.CEREMONY, record.ceremony))
-        if record.stage in (Stage.CEREMONY, Stage.PROBATION):
-            in_probation += 1
         deadline = next_deadline(history, today, rulebook, holidays)
         if deadline is None:
             continue
@@ -403,15 +448,16 @@ class Summary:
 def summarise(
     period: Period,
     today: date,
-    rows: Iterable[tuple[ScopeCell, CellActivity]],
+    rows: Iterable[CellSums],
     recruitment: RecruitmentFigures,
     notes: Sequence[Note] = (),
     total_notes: int = 0,
+    needed: Mapping[int, int] | None = None,
     tree: Tree = Tree.THEN,
     merged: Sequence[Merged] = (),
 ) -> Summary:
-    """Build the summary of a scope from its per-cell sums."""
-    lines = cell_lines(period, today, rows)
+    """Build the summary of a scope from its per-cell sums (`needed`: see cell_lines)."""
+    lines = cell_lines(period, today, rows, needed)
     return Summary(
         period=period,
         today=today,

@@ -52,7 +52,7 @@ class ConversationStore:
         self._db = db
 
     async def load(self, user_id: int) -> ConversationState | None:
-        row = await self._db.fetch_one(
+        row = await self._db.lookup(
             "SELECT flow, step, draft, history, question_id FROM conversations WHERE user_id = ?",
             (user_id,),
         )

@@ -1,13 +1,19 @@
-"""SQLite through aiosqlite: one writer, separate readers (WAL), numbered append-only migrations.
+"""SQLite: one writer at a time, separate readers (WAL), numbered append-only migrations.
 
-    writer  ── one connection behind a lock: `write()` (one statement, one round trip) and
-               `transaction()` (BEGIN IMMEDIATE … COMMIT) for multi-row writes
-    readers ── their own connections (`fetch_all`, `fetch_one`, `scalar`): WAL lets them see
-               only committed data, so one user's read never sees another's open transaction
+    transaction() ── BEGIN IMMEDIATE … COMMIT on the writer connection (aiosqlite, its own
+                     thread), behind the process's write lock, for writes that belong together
+    write()       ── one statement, atomic by itself: run at once on the event loop's thread
+                     (under the same lock), or on the writer's thread when another process
+                     holds the database's write lock, so the bot never waits for it
+    fetch_*()     ── reader connections on their own threads, for anything that scans
+    lookup*()     ── a query by key (a handful of rows by an index) on the event loop's thread
 
-Each call is one round trip to a connection's thread. Driver errors leave this module as the
-storage's own (`Conflict`, `NotFound`, `StorageError`). An in-memory database has no second
-connection to read from: there reads share the writer (tests of isolation use a file).
+WAL lets every reader see only committed data: one user's read never sees another's open
+transaction (those exist only on the writer connection). A call to a connection's thread costs
+a round trip of tens of µs; a lookup or a write on the loop's thread a few µs, which is why
+they exist. Driver errors leave this module as the storage's own (`Conflict`, `NotFound`,
+`StorageError`). An in-memory database has one connection only: there everything goes
+through the writer (tests of isolation use a file).
 """
 
 from __future__ import annotations
@@ -29,16 +35,26 @@ from bot.storage.errors import Conflict, NotFound, StorageError
 
 _MIGRATION_NAME = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
 READERS = 2  # a long read (a province summary) then holds up no point query
+# Writes on the loop's thread never checkpoint themselves (that can wait for the disk); the
+# writer thread moves the WAL into the database after this many of them.
+CHECKPOINT_EVERY = 500
 
 Params = Sequence[Any] | dict[str, Any]
 Row = aiosqlite.Row
 
 
 class Database:
-    """The writer connection and its lock, and a small pool of reader connections."""
+    """The writer connection and its lock, reader connections, and one on the loop's thread."""
 
-    def __init__(self, writer: aiosqlite.Connection, readers: Sequence[aiosqlite.Connection]):
+    def __init__(
+        self,
+        writer: aiosqlite.Connection,
+        readers: Sequence[aiosqlite.Connection],
+        here: sqlite3.Connection | None = None,
+    ):
         self._conn = writer
+        self._here = here  # used on the event loop's thread only: lookups and single writes
+        self._writes_here = 0
         # One writer at a time: coroutines share the connection, and an open transaction
         # must not swallow another coroutine's statements.
         self._write_lock = asyncio.Lock()
@@ -63,52 +79,93 @@ class Database:
         except BaseException:
             await writer.close()
             raise
-        return cls(writer, pool)
+        return cls(writer, pool, None if in_memory else _connect_here(path))
 
     async def close(self) -> None:
+        if self._here is not None:
+            self._here.close()
         for reader in self._readers:
             await reader.close()
         await self._conn.close()
 
     async def migrate(self) -> int:
-        """Apply every migration above PRAGMA user_version; return the new version."""
-        version = 0
+        """Apply every migration not yet recorded as applied; return the highest number.
+
+        Applied numbers are recorded one by one, not as a high-water mark: migrations are
+        numbered in ranges by feature, and one that lands after a higher number must still
+        run. A database from before this record counts every number up to its user_version.
+        """
+        async with self.transaction() as conn:
+            await conn.execute(
+                "CREATE TABLE IF NOT EXISTS schema_migrations (number INTEGER PRIMARY KEY)")
+            await conn.execute(
+                "INSERT INTO schema_migrations (number) SELECT value FROM"
+                " (WITH RECURSIVE n(value) AS (SELECT 1 UNION ALL SELECT value + 1 FROM n"
+                "  WHERE value < (SELECT user_version FROM pragma_user_version))"
+                "  SELECT value FROM n WHERE (SELECT user_version FROM pragma_user_version) > 0)"
+                " WHERE NOT EXISTS (SELECT 1 FROM schema_migrations)")
         for number, sql in _migrations():
             async with self.transaction() as conn:
                 # Read inside the write lock: another process (a cron backup, an `invite`)
                 # may have applied this migration since we last looked.
-                cursor = await conn.execute("PRAGMA user_version")
-                row = await cursor.fetchone()
-                version = int(row[0]) if row else 0
-                if number <= version:
+                cursor = await conn.execute(
+                    "SELECT 1 FROM schema_migrations WHERE number = ?", (number,))
+                if await cursor.fetchone() is not None:
                     continue
                 for statement in _split_sql(sql):
                     await conn.execute(statement)
-                await conn.execute(f"PRAGMA user_version = {number}")
-                version = number
-        return version
+                await conn.execute("INSERT INTO schema_migrations (number) VALUES (?)", (number,))
+                cursor = await conn.execute("SELECT user_version FROM pragma_user_version")
+                row = await cursor.fetchone()
+                if row is None or int(row[0]) < number:
+                    await conn.execute(f"PRAGMA user_version = {number}")
+        return int(await self.scalar("SELECT MAX(number) FROM schema_migrations") or 0)
 
     # Writing -----------------------------------------------------------------------------
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
         """Run a block in BEGIN IMMEDIATE … COMMIT, rolled back on any error."""
-        async with self._writing():
-            try:
-                with _translated():
-                    await self._conn.execute("BEGIN IMMEDIATE")
-                    yield self._conn
-                    await self._conn.execute("COMMIT")
-            except BaseException:
-                # Shielded: a cancelled task must still leave the shared connection usable.
-                await asyncio.shield(self._rollback())
-                raise
+        async with self._writing(), self._on_writer() as conn:
+            yield conn
 
     async def write(self, sql: str, params: Params = ()) -> list[Row]:
-        """Run one statement as a transaction of its own; return the rows it RETURNs."""
-        async with self._writing():
-            with _translated():  # autocommit: a single statement is atomic by itself
+        """Run one statement as a transaction of its own; return the rows it RETURNs.
+
+        It runs at once on the loop's thread, unless another process is writing: then on
+        the writer's thread, which waits for it.
+        """
+        async with self._writing():  # autocommit: a single statement is atomic by itself
+            if self._here is not None:
+                try:
+                    with _translated():
+                        rows = self._here.execute(sql, params).fetchall()
+                except _Busy:  # another process is writing: wait for it on the writer's thread
+                    pass
+                else:
+                    await self._checkpoint_now_and_then()
+                    return rows
+            with _translated():
                 return list(await self._conn.execute_fetchall(sql, params))
+
+    async def _checkpoint_now_and_then(self) -> None:
+        self._writes_here += 1
+        if self._writes_here % CHECKPOINT_EVERY == 0:
+            with _translated():
+                await self._conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+
+    @asynccontextmanager
+    async def _on_writer(self) -> AsyncIterator[aiosqlite.Connection]:
+        """BEGIN IMMEDIATE … COMMIT on the writer's thread (the write lock is held)."""
+        try:
+            with _translated():
+                await self._conn.execute("BEGIN IMMEDIATE")
+                yield self._conn
+                await self._conn.execute("COMMIT")
+        except BaseException:
+            # Shielded: a cancelled task must still leave the shared connection usable.
+            await asyncio.shield(self._rollback())
+            raise
 
     async def write_many(self, sql: str, rows: Iterable[Params]) -> None:
         async with self.transaction() as conn:
@@ -153,6 +210,23 @@ class Database:
         row = await self.fetch_one(sql, params)
         return None if row is None else row[0]
 
+    async def lookup_all(self, sql: str, params: Params = ()) -> list[Row]:
+        """Run a query by key (an indexed lookup of a few rows) without leaving this thread.
+
+        Never for a scan or a summary: the whole bot waits while it runs.
+        """
+        if self._here is not None:
+            try:
+                with _translated():
+                    return self._here.execute(sql, params).fetchall()
+            except _Busy:  # rare for a reader (a recovery after a crash): wait elsewhere
+                pass
+        return await self.fetch_all(sql, params)
+
+    async def lookup(self, sql: str, params: Params = ()) -> Row | None:
+        rows = await self.lookup_all(sql, params)
+        return rows[0] if rows else None
+
     async def backup_to(self, target: Path) -> None:
         """Copy the committed database to `target` while the bot keeps running."""
         copy = await aiosqlite.connect(str(target))
@@ -184,11 +258,31 @@ async def _connect(path: Path | str, read_only: bool = False) -> aiosqlite.Conne
     return conn
 
 
+def _connect_here(path: Path | str) -> sqlite3.Connection:
+    """Open the connection of the event loop's thread: it must never wait."""
+    conn = sqlite3.connect(str(path), isolation_level=None)
+    conn.row_factory = sqlite3.Row
+    conn.execute("PRAGMA foreign_keys = ON")
+    conn.execute("PRAGMA busy_timeout = 0")  # busy: the caller goes to a thread instead
+    conn.execute("PRAGMA synchronous = NORMAL")  # per connection: no fsync at each commit
+    conn.execute("PRAGMA wal_autocheckpoint = 0")  # the writer thread checkpoints
+    return conn
+
+
+class _Busy(StorageError):
+    """The database is locked by another connection (the loop's thread must not wait)."""
+
+
 @contextlib.contextmanager
 def _translated() -> Iterator[None]:
     """Turn the driver's errors into the storage's own."""
     try:
         yield
+    except sqlite3.OperationalError as error:
+        if getattr(error, "sqlite_errorcode", 0) & 0xFF in (sqlite3.SQLITE_BUSY,
+                                                             sqlite3.SQLITE_LOCKED):
+            raise _Busy() from error
+        raise StorageError(f"{type(error).__name__}: {error}") from error
     except sqlite3.IntegrityError as error:
         if getattr(error, "sqlite_errorname", "") == "SQLITE_CONSTRAINT_FOREIGNKEY":
             raise NotFound(str(error)) from error

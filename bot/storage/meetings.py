@@ -17,7 +17,7 @@ from bot.domain.meetings import (
     MeetingReport,
     Roll,
 )
-from bot.storage.database import Database, timestamp
+from bot.storage.database import Database, Row, timestamp
 from bot.storage.errors import Conflict, NotFound
 
 # Column of each dissemination target: plain flags keep district summaries simple SQL.
@@ -164,15 +164,15 @@ class MeetingRepository:
         values = {**_values(report, regular, by_user, at), "received_at": timestamp(at)}
         columns = ", ".join(values)
         placeholders = ", ".join(f":{c}" for c in values)
+        insert = f"INSERT INTO meeting_reports ({columns}) VALUES ({placeholders}) RETURNING id"
+        inserted: Row | None
         try:
-            async with self._db.transaction() as conn:
-                cursor = await conn.execute(
-                    f"INSERT INTO meeting_reports ({columns}) VALUES ({placeholders})"
-                    " RETURNING id",
-                    values,
-                )
-                inserted = await cursor.fetchone()
-                if roll is not None:
+            if roll is None:  # one statement: atomic by itself, and written at once
+                [inserted] = await self._db.write(insert, values)
+            else:
+                async with self._db.transaction() as conn:
+                    cursor = await conn.execute(insert, values)
+                    inserted = await cursor.fetchone()
                     await _set_roll(conn, report.cell_id, roll)
         except Conflict:
             # Someone saved the month between our check and our insert.
@@ -217,7 +217,7 @@ class MeetingRepository:
 
     async def regular_of_month(self, cell_id: int, day: date) -> StoredReport | None:
         """Return the regular meeting report of the cell for the month of `day`, if any."""
-        row = await self._db.fetch_one(
+        row = await self._db.lookup(
             f"SELECT {_COLUMNS} FROM meeting_reports WHERE cell_id = ? AND regular_month = ?",
             (cell_id, _month(day)),
         )
@@ -225,7 +225,7 @@ class MeetingRepository:
 
     async def get(self, report_id: int) -> StoredReport | None:
         """Return one report by id."""
-        row = await self._db.fetch_one(
+        row = await self._db.lookup(
             f"SELECT {_COLUMNS} FROM meeting_reports WHERE id = ?", (report_id,)
         )
         return None if row is None else _stored(row)
@@ -240,7 +240,7 @@ class MeetingRepository:
 
         A replaced report keeps its id, so the id says nothing about when it was saved.
         """
-        row = await self._db.fetch_one(
+        row = await self._db.lookup(
             f"SELECT {_COLUMNS} FROM meeting_reports WHERE cell_id = ?"
             " ORDER BY held_on DESC, reported_at DESC, id DESC LIMIT 1",
             (cell_id,),
@@ -264,7 +264,9 @@ class MeetingRepository:
         if not cell_ids:
             return []
         marks = ", ".join("?" for _ in cell_ids)
-        rows = await self._db.fetch_all(
+        # One cell's reports are a few rows by index; many cells' a scan, off the loop.
+        read = self._db.lookup_all if len(cell_ids) == 1 else self._db.fetch_all
+        rows = await read(
             f"SELECT {_COLUMNS} FROM meeting_reports WHERE cell_id IN ({marks})"
             " AND held_on BETWEEN ? AND ? ORDER BY reported_at, id",
             (*cell_ids, first.isoformat(), last.isoformat()),
@@ -288,41 +290,10 @@ class MeetingRepository:
             for r in rows
         ]
 
-    async def load_history(
-        self, reports: Sequence[tuple[MeetingReport, bool, datetime]], at: datetime
-    ) -> int:
-        """Save past reports at once, each (report, regular, received at), in one transaction;
-        a month that already has its regular report keeps it, and a meeting already saved (the
-        same cell, day and kind) is not saved twice. Return how many were saved.
-
-        For loading a paper book or the demo's years, not for a secretary's report.
-        """
-        if not reports:
-            return 0
-        rows = [{**_values(report, regular, None, at), "received_at": timestamp(received)}
-                for report, regular, received in reports]
-        columns = ", ".join(rows[0])
-        placeholders = ", ".join(f":{c}" for c in rows[0])
-        async with self._db.transaction() as conn:
-            before = await _count(conn)
-            await conn.executemany(
-                f"INSERT INTO meeting_reports ({columns}) SELECT {placeholders}"
-                " WHERE NOT EXISTS (SELECT 1 FROM meeting_reports WHERE cell_id = :cell_id"
-                " AND held_on = :held_on AND kind = :kind) ON CONFLICT DO NOTHING",
-                rows,
-            )
-            return await _count(conn) - before
-
     async def update_roll(self, cell_id: int, roll: Roll) -> None:
         """Correct the cell's roll (full, probationary, exempt members)."""
         async with self._db.transaction() as conn:
             await _set_roll(conn, cell_id, roll)
-
-
-async def _count(conn: aiosqlite.Connection) -> int:
-    cursor = await conn.execute("SELECT COUNT(*) FROM meeting_reports")
-    row = await cursor.fetchone()
-    return 0 if row is None else int(row[0])
 
 
 async def _set_roll(conn: aiosqlite.Connection, cell_id: int, roll: Roll) -> None:

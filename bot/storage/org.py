@@ -92,13 +92,11 @@ class OrgRepository:
         self._db = db
 
     async def get(self, unit_id: int) -> OrgUnit | None:
-        row = await self._db.fetch_one(
-            f"SELECT {_COLUMNS} FROM org_units WHERE id = ?", (unit_id,)
-        )
+        row = await self._db.lookup(f"SELECT {_COLUMNS} FROM org_units WHERE id = ?", (unit_id,))
         return None if row is None else _unit(row)
 
     async def by_code(self, code: str) -> OrgUnit | None:
-        row = await self._db.fetch_one(
+        row = await self._db.lookup(
             f"SELECT {_COLUMNS} FROM org_units WHERE code = ?", (code.strip().upper(),)
         )
         return None if row is None else _unit(row)

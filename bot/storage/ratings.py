@@ -277,7 +277,7 @@ class RatingRepository:
 
     async def latest_of_cell(self, cell_id: int) -> StoredRating | None:
         """Return the cell's rating of its latest rated year."""
-        row = await self._db.fetch_one(
+        row = await self._db.lookup(
             "SELECT cell_id, year, loaded_by, loaded_at, "
             f"{', '.join(_RATING_COLUMNS)} FROM cell_ratings WHERE cell_id = ?"
             " ORDER BY year DESC LIMIT 1",

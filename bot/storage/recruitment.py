@@ -174,7 +174,7 @@ class RecruitmentRepository:
             )
 
     async def get(self, recruit_id: int) -> Recruit | None:
-        found = await self._load("r.id = ?", (recruit_id,))
+        found = await self._load("r.id = ?", (recruit_id,), one_cell=True)
         return found[0] if found else None
 
     async def of_cell(self, cell_id: int) -> list[Recruit]:
@@ -186,7 +186,8 @@ class RecruitmentRepository:
         if not cell_ids:
             return []
         marks = ", ".join("?" for _ in cell_ids)
-        return await self._load(f"r.cell_id IN ({marks})", tuple(cell_ids))
+        return await self._load(f"r.cell_id IN ({marks})", tuple(cell_ids),
+                                one_cell=len(cell_ids) == 1)
 
     async def alias_in_use(self, cell_id: int, alias: str) -> bool:
         """Return whether an open record of the cell goes by `alias` (case, diacritics aside)."""
@@ -258,8 +259,12 @@ class RecruitmentRepository:
             await _refresh_open_alias(conn, recruit_id)
             return True
 
-    async def _load(self, where: str, params: tuple[int, ...]) -> list[Recruit]:
-        rows = await self._db.fetch_all(
+    async def _load(
+        self, where: str, params: tuple[int, ...], one_cell: bool = False
+    ) -> list[Recruit]:
+        # One cell's people are a few rows by index; many cells' a scan, off the loop.
+        read = self._db.lookup_all if one_cell else self._db.fetch_all
+        rows = await read(
             "SELECT r.id, r.cell_id, r.alias, r.birth_year, r.birth_month,"
             " m.stage, m.on_date, m.received_on, m.batch, m.failed, m.yes_votes,"
             " m.eligible_voters"

@@ -37,7 +37,7 @@ class RollChanges:
 
     async def since_last_report(self, cell_id: int) -> list[RollEntry]:
         """Return the cell's changes recorded after its last saved meeting report, oldest first."""
-        rows = await self._db.fetch_all(
+        rows = await self._db.lookup_all(
             "SELECT c.source, c.on_date, c.full_delta, c.probationary_delta, c.exempt_delta,"
             " r.alias FROM roll_changes c LEFT JOIN recruits r ON r.id = c.recruit_id"
             " WHERE c.cell_id = ? AND c.undone_at IS NULL AND c.recorded_at > COALESCE("

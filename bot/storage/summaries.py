@@ -3,21 +3,21 @@
 Nothing here loads reports one by one: a province's year is one pass over its meeting rows.
 "The cells of a scope in a period" comes from the dated tree (bot.storage.tree.scope_sql)
 through `_scope`, used by every query here. By default a cell counts under the unit it was in
-on the day of each report, so a year across a merger gives it a line per stretch (a month
-goes to the unit of the month's end); with `tree_of` (a day), every report goes to the cell's
-unit of that day: old figures regrouped under today's units.
+on the day of each report, so a year across a merger gives it a row per stretch (a month goes
+to the unit of the month's end); with `tree_of` (a day), every report goes to the cell's unit
+of that day: old figures regrouped under today's units.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any
 
-from bot.domain.meetings import MeetingKind
-from bot.domain.periods import Period, month_start
+from bot.domain.meetings import MeetingKind, MeetingRules
+from bot.domain.periods import Period, month_end, month_index, month_start
 from bot.domain.pipeline import Stage
-from bot.domain.summaries import CellActivity, Note, OpenRecord, RuleSpan, ScopeCell
+from bot.domain.summaries import CellActivity, CellSums, Note, OpenRecord, RuleSpan, ScopeCell
 from bot.storage.database import Database, timestamp
 from bot.storage.meetings import _TARGET_COLUMNS as TARGET_COLUMNS
 from bot.storage.tree import scope_sql
@@ -27,17 +27,18 @@ def _scope(
     unit_id: int, first: date, last: date, params: dict[str, Any], tree_of: date | None,
     by_month: bool = True,
 ) -> str:
-    """Return the CTEs ending in scope(id, code, name, tracked_from, group_id, group_name,
-    starts, ends): the cells of the subtree of `unit_id` from `first` to `last` that the bot
-    tracked by `last`, one row per stretch under one parent (`by_month`: whole months)."""
+    """Return the CTEs ending in scope(id, code, name, tracked_from, tracked_month, group_id,
+    group_name, starts, ends): the cells of the subtree of `unit_id` from `first` to `last`
+    that the bot tracked by `last`, a row per stretch under one parent (`by_month`: whole
+    months, a month going to the parent of its end)."""
     tree = scope_sql([unit_id], first, last + timedelta(days=1), params, today=tree_of)
     params["last"] = last.isoformat()
     starts, ends = (_month_start("t.starts"), _month_start("t.ends")) if by_month else (
         "t.starts", "t.ends")
     return f"""{tree},
 scope AS (
-    SELECT c.id, c.code, c.name, c.tracked_from, t.parent_id AS group_id, p.name AS group_name,
-        {starts} AS starts, {ends} AS ends
+    SELECT c.id, c.code, c.name, c.tracked_from, substr(c.tracked_from, 1, 7) AS tracked_month,
+           t.parent_id AS group_id, p.name AS group_name, {starts} AS starts, {ends} AS ends
     FROM tree_cells t JOIN org_units c ON c.id = t.cell_id JOIN org_units p ON p.id = t.parent_id
     WHERE c.tracked_from <= :last AND {starts} < {ends}
 )"""
@@ -48,80 +49,111 @@ def _month_start(column: str) -> str:
     return f"(substr({column}, 1, 8) || '01')"
 
 
-def _quarter(column: str) -> str:
-    """SQL numbering the quarter of an ISO date column as periods.quarter_index does."""
-    return (f"(CAST(substr({column}, 1, 4) AS INTEGER) * 4"
-            f" + (CAST(substr({column}, 6, 2) AS INTEGER) - 1) / 3)")
-
-
-def _count(condition: str, value: str = "1") -> str:
+def _sum(condition: str, value: str = "1") -> str:
     return f"SUM(CASE WHEN {condition} THEN {value} ELSE 0 END)"
 
 
-_IN_PERIOD = "r.held_on >= :first"
-_OWED = (f"{_IN_PERIOD} AND r.regular_month IS NOT NULL"
-         " AND r.regular_month >= substr(s.tracked_from, 1, 7)")
-_UNEXCUSED = "r.expected - r.present - r.excused > 0"
-_REACHED_ALL = " AND ".join(f"(k.need_{c} = 0 OR r.{c} = 1)" for c in TARGET_COLUMNS.values())
-_ACTIVITY = ",\n    ".join([
-    _count(_OWED),
-    _count(f"{_OWED} AND r.received_at < d.due"),
-    _count(_IN_PERIOD),
-    _count(_IN_PERIOD, "r.present"),
-    _count(_IN_PERIOD, "r.expected"),
-    _count(f"{_IN_PERIOD} AND k.criterion = 1"),
-    _count(f"{_IN_PERIOD} AND k.criterion = 1"
-           " AND r.present * k.share_den > r.expected * k.share_num"
-           f" AND (k.unexcused_fails = 0 OR NOT ({_UNEXCUSED}))"),
-    _count(f"{_IN_PERIOD} AND {_UNEXCUSED}"),
-    _count(f"{_IN_PERIOD} AND r.minutes < k.min_minutes"),
-    _count(f"{_IN_PERIOD} AND r.resolution_adopted = 1"),
-    _count(f"{_IN_PERIOD} AND r.resolution_adopted = 1 AND {_REACHED_ALL}"),
-    _count(f"{_IN_PERIOD} AND r.resolution_adopted = 1 AND r.tasks > 0"),
-    _count(f"{_IN_PERIOD} AND r.previous_tasks_done IS NOT NULL", "r.previous_tasks_done"),
-    _count(f"{_IN_PERIOD} AND r.previous_tasks_done IS NOT NULL",
-           "COALESCE(r.previous_tasks_total, 0)"),
-    f"COUNT(DISTINCT CASE WHEN k.thematic = 1"
-    f" AND {_quarter('r.held_on')} >= {_quarter('s.tracked_from')}"
-    f" THEN {_quarter('r.held_on')} END)",
-])
-_RULE_COLUMNS = ("starts", "ends", "kind", "min_minutes", "thematic", "criterion", "share_num",
-                 "share_den", "unexcused_fails", *(f"need_{c}" for c in TARGET_COLUMNS.values()))
-
-_ADMITTED = _count("m.stage = 'CEREMONY'")
-_CONFIRMED = _count("m.stage = 'CONFIRMED'")
+_ADMITTED = _sum("m.stage = 'CEREMONY'")
+_CONFIRMED = _sum("m.stage = 'CONFIRMED'")
 _DEADLINE_STAGES = (Stage.ADMISSION_DECIDED, Stage.CEREMONY, Stage.PROBATION,
                     Stage.CELL_VOTE_CONFIRM)
+_UNEXCUSED = "r.expected - r.present - r.excused > 0"
 
 
-def _values_table(
-    name: str, columns: Sequence[str], rows: Sequence[Sequence[Any]], params: dict[str, Any]
-) -> str:
-    """Return `name(columns) AS (VALUES …)` for a CTE, adding the values to `params`."""
-    tuples = []
-    for i, row in enumerate(rows):
-        marks = []
-        for j, value in enumerate(row):
-            params[f"{name}_{i}_{j}"] = value
-            marks.append(f":{name}_{i}_{j}")
-        tuples.append(f"({', '.join(marks)})")
-    return f"{name}({', '.join(columns)}) AS (VALUES {', '.join(tuples)})"
+class _Sql:
+    """Builds the per-cell sums of a period: one pass, each era's rules written in."""
 
+    def __init__(self, spans: Sequence[RuleSpan], params: dict[str, Any]):
+        self.spans = spans
+        self.params = params
 
-def _rule_rows(spans: Sequence[RuleSpan]) -> list[tuple[Any, ...]]:
-    rows = []
-    for span in spans:
-        rules = span.rules
-        threshold = rules.attendance_threshold  # None: no criterion in this era
+    def by_era(self, version: Callable[[MeetingRules, str], str]) -> str:
+        """Return SQL applying each era's version of a condition to the meeting's date."""
+        if len(self.spans) == 1:
+            return version(self.spans[0].rules, "e0")
+        branches = []
+        for i, span in enumerate(self.spans[:-1]):
+            self.params[f"e{i}_last"] = span.last.isoformat()
+            branches.append(f"WHEN r.held_on <= :e{i}_last THEN ({version(span.rules, f'e{i}')})")
+        last = version(self.spans[-1].rules, f"e{len(self.spans) - 1}")
+        return f"(CASE {' '.join(branches)} ELSE ({last}) END)"
+
+    def judged(self, rules: MeetingRules, _: str) -> str:
+        return "1 = 1" if rules.attendance_threshold is not None else "1 = 0"
+
+    def count_judged(self, inside: str) -> str:
+        """Count the meetings of eras with an attendance criterion (every or no era: cheap)."""
+        criteria = {span.rules.attendance_threshold is not None for span in self.spans}
+        if criteria == {True}:
+            return f"COUNT(CASE WHEN {inside}1 = 1 THEN r.id END)" if inside else "COUNT(r.id)"
+        if criteria == {False}:
+            return "0"
+        return _sum(f"{inside}r.id IS NOT NULL AND {self.by_era(self.judged)}")
+
+    def met(self, rules: MeetingRules, era: str) -> str:
+        threshold = rules.attendance_threshold
+        if threshold is None:
+            return "1 = 0"
+        self.params[f"{era}_num"] = threshold.numerator
+        self.params[f"{era}_den"] = threshold.denominator
+        met = f"r.present * :{era}_den > r.expected * :{era}_num"
+        return f"{met} AND NOT ({_UNEXCUSED})" if rules.unexcused_absence_fails else met
+
+    def too_short(self, rules: MeetingRules, era: str) -> str:
         for kind in MeetingKind:
-            rows.append((
-                span.first.isoformat(), span.last.isoformat(), kind.value,
-                rules.min_minutes(kind) or 0, int(kind in rules.thematic_kinds),
-                int(threshold is not None), threshold.numerator if threshold else 0,
-                threshold.denominator if threshold else 1, int(rules.unexcused_absence_fails),
-                *(int(target in rules.disseminate_to) for target in TARGET_COLUMNS),
-            ))
-    return rows
+            self.params[f"{era}_{kind.value}"] = rules.min_minutes(kind) or 0
+        branches = " ".join(f"WHEN '{k.value}' THEN :{era}_{k.value}" for k in MeetingKind)
+        return f"r.minutes < CASE r.kind {branches} END"
+
+    def reached_all(self, rules: MeetingRules, _: str) -> str:
+        targets = [t for t in TARGET_COLUMNS if t in rules.disseminate_to]
+        needed = [f"r.{TARGET_COLUMNS[t]} = 1" for t in targets]
+        return " AND ".join(needed) or "1 = 1"
+
+    def thematic(self, rules: MeetingRules, _: str) -> str:
+        kinds = ", ".join(f"'{k.value}'" for k in MeetingKind if k in rules.thematic_kinds)
+        return f"r.kind IN ({kinds})" if kinds else "1 = 0"
+
+    def columns(self, period: Period, due: Mapping[int, date], zone: tzinfo) -> str:
+        """Return the SELECT list: CellActivity's fields, then a count per quarter."""
+        # A month's thematic coverage looks back to its quarter's start: other figures must not.
+        inside = "r.held_on >= :first AND " if period.thematic_from < period.first else ""
+        deadlines = []
+        for i, (month, day) in enumerate(due.items()):
+            self.params[f"m{i}"] = month_start(month).strftime("%Y-%m")
+            self.params[f"d{i}"] = _moment_after(day, zone)
+            deadlines.append(f"WHEN :m{i} THEN :d{i}")
+        owed = f"{inside}r.regular_month >= s.tracked_month"
+        resolved = f"{inside}r.resolution_adopted = 1"
+
+        def total(column: str) -> str:  # a plain SUM where no other month is read
+            kept = f"CASE WHEN {inside}1 = 1 THEN {column} END" if inside else column
+            return f"COALESCE(SUM({kept}), 0)"
+
+        columns = [
+            _sum(owed),
+            _sum(f"{owed} AND r.received_at < CASE r.regular_month {' '.join(deadlines)} END"),
+            "COUNT(r.id)" if not inside else _sum(f"{inside}r.id IS NOT NULL"),
+            total("r.present"),
+            total("r.expected"),
+            self.count_judged(inside),
+            _sum(f"{inside}{self.by_era(self.met)}"),
+            _sum(f"{inside}{_UNEXCUSED}"),
+            _sum(f"{inside}{self.by_era(self.too_short)}"),
+            total("r.resolution_adopted"),
+            _sum(f"{resolved} AND {self.by_era(self.reached_all)}"),
+            _sum(f"{resolved} AND r.tasks > 0"),
+            total("r.previous_tasks_done"),
+            _sum(f"{inside}r.previous_tasks_done IS NOT NULL",
+                 "COALESCE(r.previous_tasks_total, 0)"),
+        ]
+        thematic = self.by_era(self.thematic)
+        for j, quarter in enumerate(period.quarters):
+            first = month_start(quarter // 4 * 12 + quarter % 4 * 3)
+            self.params[f"q{j}_first"] = first.isoformat()
+            self.params[f"q{j}_last"] = month_end(month_index(first) + 2).isoformat()
+            columns.append(_sum(f"{thematic} AND r.held_on BETWEEN :q{j}_first AND :q{j}_last"))
+        return ",\n    ".join(columns)
 
 
 class SummaryRepository:
@@ -141,7 +173,7 @@ class SummaryRepository:
             f"{scope} SELECT {_CELL} FROM scope ORDER BY code, id, starts", params)
         return [_cell(r) for r in rows]
 
-    async def cell_activity(
+    async def cell_sums(
         self,
         unit_id: int,
         period: Period,
@@ -149,35 +181,40 @@ class SummaryRepository:
         due: Mapping[int, date],
         zone: tzinfo,
         tree_of: date | None = None,
-    ) -> list[tuple[ScopeCell, CellActivity]]:
-        """Return every cell of the scope with the sums of its meetings in the period, one
-        row per stretch under one parent.
+    ) -> list[CellSums]:
+        """Return every cell of the scope with the sums of its meetings in the period, a row
+        per stretch under one parent.
 
         `spans` are the meeting rules of each era from `period.thematic_from` to the end;
         `due` is each month's last on-time day, a day in `zone` where the secretaries live.
         """
         params: dict[str, Any] = {"first": period.first.isoformat()}
         scope = _scope(unit_id, period.thematic_from, period.last, params, tree_of)
-        rules = _values_table("rules", _RULE_COLUMNS, _rule_rows(spans), params)
-        deadlines = _values_table("deadlines", ("month", "due"), [
-            (month_start(m).strftime("%Y-%m"), _moment_after(day, zone))
-            for m, day in due.items()
-        ], params)
+        columns = _Sql(spans, params).columns(period, due, zone)
         rows = await self._db.fetch_all(
-            f"""{scope}, {rules}, {deadlines}
-            SELECT {_CELL_OF_S}, {_ACTIVITY}
+            f"""{scope}
+            SELECT s.id, s.code, s.name, s.group_id, s.group_name, s.tracked_from, s.starts,
+                s.ends, {columns}
             FROM scope s
             LEFT JOIN meeting_reports r
                 ON r.cell_id = s.id AND r.held_on >= s.starts AND r.held_on < s.ends
-            LEFT JOIN rules k ON k.kind = r.kind AND r.held_on BETWEEN k.starts AND k.ends
-            LEFT JOIN deadlines d ON d.month = r.regular_month
-            GROUP BY {_CELL_OF_S}
+            GROUP BY s.id, s.code, s.name, s.group_id, s.group_name, s.tracked_from, s.starts,
+                s.ends
             ORDER BY s.code, s.id, s.starts""",
             params,
         )
-        width = len(_CELL_FIELDS)
-        return [(_cell(r), CellActivity(*(int(v or 0) for v in tuple(r)[width:])))
-                for r in rows]
+        width = len(CellActivity._fields)
+        days: dict[str, date] = {}  # most cells share these days: parse each once
+        sums = []
+        for row in rows:
+            values = tuple(row)
+            tracked, starts, ends = (days.get(v) or days.setdefault(v, date.fromisoformat(v))
+                                     for v in values[5:8])
+            cell = ScopeCell(values[0], values[1] or "", values[2], values[3], values[4],
+                             tracked, starts, ends)
+            sums.append(CellSums(cell, CellActivity._make(values[8:8 + width]),
+                                 values[8 + width:]))
+        return sums
 
     async def latest_notes(
         self, unit_id: int, period: Period, most: int, tree_of: date | None = None
@@ -207,7 +244,7 @@ class SummaryRepository:
         row = await self._db.fetch_one(
             f"""{scope}
             SELECT {_ADMITTED} AS admitted, {_CONFIRMED} AS confirmed
-            FROM recruit_moves m JOIN recruits p ON p.id = m.recruit_id
+            FROM recruits p JOIN recruit_moves m ON m.recruit_id = p.id
             JOIN scope s ON s.id = p.cell_id AND m.on_date >= s.starts AND m.on_date < s.ends
             WHERE m.undone_at IS NULL AND m.failed = 0 AND m.stage IN ('CEREMONY', 'CONFIRMED')
               AND m.on_date BETWEEN :first AND :last""",
@@ -217,28 +254,43 @@ class SummaryRepository:
             return 0, 0
         return int(row["admitted"] or 0), int(row["confirmed"] or 0)
 
-    async def open_records(self, unit_id: int, today: date) -> list[OpenRecord]:
-        """Return the people of the scope now at a stage with a deadline (decided to vote)."""
+    async def open_records(
+        self, unit_id: int, today: date, admitted_by: date
+    ) -> tuple[int, list[OpenRecord]]:
+        """Return today's probationers in the scope, and the people at a stage with a
+        deadline (decided to confirmation vote), probationers admitted after `admitted_by`
+        left out."""
         stages = ", ".join(f"'{s.value}'" for s in _DEADLINE_STAGES)
         params: dict[str, Any] = {}
         scope = _scope(unit_id, today, today, params, None, by_month=False)
         rows = await self._db.fetch_all(
-            f"""{scope}
-            SELECT m.stage, m.on_date, m.received_on,
-                (SELECT MIN(c.on_date) FROM recruit_moves c WHERE c.recruit_id = m.recruit_id
-                 AND c.stage = 'CEREMONY' AND c.undone_at IS NULL AND c.failed = 0) AS ceremony
-            FROM recruit_moves m JOIN recruits p ON p.id = m.recruit_id
-            WHERE p.cell_id IN (SELECT id FROM scope)
-              AND m.undone_at IS NULL AND m.failed = 0 AND m.stage IN ({stages})
-              AND m.id = (SELECT MAX(l.id) FROM recruit_moves l WHERE l.recruit_id = m.recruit_id
-                          AND l.undone_at IS NULL AND l.failed = 0)""",
+            f"""{scope},
+            latest AS (
+                SELECT (SELECT MAX(l.id) FROM recruit_moves l WHERE l.recruit_id = p.id
+                        AND l.undone_at IS NULL AND l.failed = 0) AS move_id
+                FROM recruits p WHERE p.cell_id IN (SELECT id FROM scope)
+            ),
+            positions AS (
+                SELECT m.stage, m.on_date, m.received_on,
+                    (SELECT MIN(c.on_date) FROM recruit_moves c
+                     WHERE c.recruit_id = m.recruit_id AND c.stage = 'CEREMONY'
+                       AND c.undone_at IS NULL AND c.failed = 0) AS ceremony
+                FROM latest JOIN recruit_moves m ON m.id = latest.move_id
+                WHERE m.stage IN ({stages})
+            )
+            SELECT stage, on_date, received_on, ceremony,
+                   {_sum("stage IN ('CEREMONY', 'PROBATION')")} OVER () AS probationers
+            FROM positions""",
             params,
         )
-        return [
+        records = [
             OpenRecord(Stage(r["stage"]), date.fromisoformat(r["on_date"]),
                        _day(r["ceremony"]), _day(r["received_on"]))
             for r in rows
+            if r["stage"] not in ("CEREMONY", "PROBATION")
+            or (r["ceremony"] or r["on_date"]) <= admitted_by.isoformat()
         ]
+        return (int(rows[0]["probationers"]) if rows else 0), records
 
     async def secretary_names(
         self, unit_id: int, period: Period, tree_of: date | None = None
@@ -259,10 +311,7 @@ class SummaryRepository:
         return names
 
 
-_CELL_FIELDS = ("id", "code", "name", "group_id", "group_name", "tracked_from", "starts",
-                "ends")
-_CELL = ", ".join(_CELL_FIELDS)
-_CELL_OF_S = ", ".join(f"s.{f}" for f in _CELL_FIELDS)
+_CELL = "id, code, name, group_id, group_name, tracked_from, starts, ends"
 
 
 def _cell(row: Any) -> ScopeCell:

@@ -82,7 +82,7 @@ class UserRepository:
         closing day counts as closed.
         """
         by_today = "" if today is None else " AND o.valid_to <= :today"
-        rows = await self._db.fetch_all(
+        rows = await self._db.lookup_all(
             "SELECT u.id, u.locale, r.role, r.unit_id, r.told_closed_at,"
             f" o.valid_to IS NOT NULL{by_today} AS ended FROM users u"
             " LEFT JOIN user_roles r ON r.user_id = u.id"

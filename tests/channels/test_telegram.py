@@ -27,13 +27,15 @@ from bot.core.flow import ChoiceStep, Ctx, Done, Flow, Invalid, MultiChoiceStep,
 from bot.core.messages import Attachment, Choice, Reply
 from bot.core.outbound import Sender, Undeliverable
 from bot.domain.org import Role
+from bot.domain.periods import Period, PeriodKind
 from bot.domain.rulebook import Rulebook
 from bot.i18n import translator
 from bot.logsafe import RedactToken
 from bot.storage.database import Database
+from bot.storage.summaries import SummaryRepository
 from bot.storage.users import InviteRepository, UserRepository
 from handlers import admin, help, language, start
-from tests.botapi_json import message_json
+from tests.botapi_json import NAME, message_json
 from tests.channels.recording import TOKEN, FakeTelegram, RecordingRequest, without_question_id
 from tests.support import VN, Clock, World
 
@@ -141,6 +143,18 @@ async def test_start_with_an_invite_code_registers_and_greets_with_the_cell(
     assert user is not None and user.secretary_of == (world.cell_ids["TL-02"],)
 
 
+async def test_the_profile_name_is_kept_at_registration_for_organisers_and_never_logged(
+    telegram: FakeTelegram, db: Database, clock: Clock, world: World,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    code = await InviteRepository(db).create(Role.SECRETARY, world.cell_ids["TL-02"], clock(), 7)
+    await telegram.send(STRANGER, f"/start {code}")
+    names = await SummaryRepository(db).secretary_names(
+        world.commune_id, Period(PeriodKind.MONTH, 2026, 11))
+    assert NAME in names[world.cell_ids["TL-02"]]
+    assert NAME not in caplog.text
+
+
 async def test_an_english_telegram_user_is_answered_in_english(telegram: FakeTelegram) -> None:
     calls = await telegram.send(STRANGER, "hello", language_code="en-GB")
     assert "invite code" in calls[-1].text
@@ -231,15 +245,33 @@ async def test_a_double_tap_gets_a_small_notice_and_no_new_messages(
     assert telegram.texts_to(ADMIN)[-1].startswith("(2/2)")  # the current question is open
 
 
-async def test_a_question_answered_by_typing_loses_its_buttons(telegram: FakeTelegram) -> None:
+async def test_a_question_answered_by_typing_keeps_its_buttons_under_a_newer_one(
+    telegram: FakeTelegram,
+) -> None:
     await telegram.send(SECRETARY, "/chon")
-    asked = telegram.find_button(SECRETARY, label="Xong")[0]["message_id"]
+    message, button = telegram.find_button(SECRETARY, label="☐ Xoài")
     calls = await telegram.send(SECRETARY, "1 3")
-    # The next question first (the reply waits for nothing), then the old buttons go.
-    assert [c.method for c in calls] == ["sendMessage", "editMessageReplyMarkup"]
+    # One call: the next question, with buttons of its own below the old ones.
+    assert [c.method for c in calls] == ["sendMessage"]
     assert calls[0].text == "(2/2) How big?"
+    # A tap on the old buttons is told it is late; only then do they go.
+    calls = await telegram.tap_on(SECRETARY, message, button)
+    assert [c.method for c in calls] == ["answerCallbackQuery", "editMessageReplyMarkup"]
+    assert calls[0].params["text"] == VI(notices.STALE_TAP)
+    assert calls[1].params["message_id"] == message["message_id"]
+
+
+async def test_a_question_answered_by_typing_loses_its_buttons_when_none_follow(
+    telegram: FakeTelegram,
+) -> None:
+    await telegram.send(SECRETARY, "/chon")
+    await telegram.send(SECRETARY, "1 3")
+    asked = telegram.find_button(SECRETARY, label="M")[0]["message_id"]
+    calls = await telegram.send(SECRETARY, "m")
+    # The answer first (the reply waits for nothing), then the last buttons in the chat go.
+    assert [c.method for c in calls] == ["sendMessage", "editMessageReplyMarkup"]
+    assert calls[0].text == "Saved: mango, lychee (m)"
     assert calls[1].params["message_id"] == asked and "reply_markup" not in calls[1].params
-    assert telegram.request.messages[(SECRETARY, asked)].get("reply_markup") is None
 
 
 async def test_a_button_whose_data_is_not_known_any_more_gets_the_current_question(
@@ -630,3 +662,13 @@ async def test_the_bot_speaks_first_through_the_channel_as_a_sender(
             await channel.send(str(STRANGER), [Reply("Ai đây?")])
     finally:
         await telegram.application.stop()
+
+
+def test_a_keyboard_is_sent_exactly_as_python_telegram_bot_would_serialise_it() -> None:
+    from telegram import InlineKeyboardMarkup
+
+    reply = Reply("?", (Choice("a", "Một"), Choice("b", "Hai"), Choice("done", "Xong")),
+                  multi=True, selected=frozenset({"b"}), token="pick.fruit.abc123")
+    fast = keyboard(reply, CallbackCodec())
+    assert fast is not None
+    assert fast.to_dict() == InlineKeyboardMarkup(fast.inline_keyboard).to_dict()

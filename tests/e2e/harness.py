@@ -52,6 +52,7 @@ class BotProcess:
         self.api = api
         self.token = token
         self.database = tmp_path / "chibo.sqlite3"
+        self.extra_env: dict[str, str] = {}  # more settings for every run (another channel)
         self.cursor = 0
         self.runs = 0
         self._process: subprocess.Popen[bytes] | None = None
@@ -62,7 +63,7 @@ class BotProcess:
 
     def environment(self, **overrides: str) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items()
-               if not k.startswith(("TELEGRAM_", "CHIBO_"))}
+               if not k.startswith(("TELEGRAM_", "CHIBO_", "ZALO_"))}
         env.update({
             "TELEGRAM_BOT_TOKEN": self.token,
             "TELEGRAM_API_URL": self.api.url,
@@ -70,6 +71,7 @@ class BotProcess:
             "PYTHONUNBUFFERED": "1",
             "PYTHONWARNINGS": "error::ResourceWarning",
         })
+        env.update(self.extra_env)
         env.update(overrides)
         return env
 

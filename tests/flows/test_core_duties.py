@@ -138,3 +138,30 @@ async def test_a_context_for_speaking_first_has_the_users_language_and_scope(
     assert vi is not None and vi.t.locale == "vi"  # no choice stored: the bot's default
     assert await dispatcher.context_for_user("test", "stranger") is None
     assert await dispatcher.handle(Inbound("test", "sec-1", kind=InboundKind.NOTHING)) == []
+
+
+async def test_an_answer_is_read_against_the_question_as_it_was_shown(
+    db: Database, clock: Clock, world: World
+) -> None:
+    from bot.core.commands import Command, Registry
+    from bot.core.flow import ChoiceStep, Ctx, Done, Flow, Outcome
+    from bot.core.messages import Choice, Reply
+    from bot.domain.rulebook import Rulebook
+    from tests.support import VN
+
+    fruit = [Choice("mango", "Xoài"), Choice("lychee", "Vải")]
+
+    def picked(ctx: Ctx, key: str) -> Outcome:
+        return Done([Reply(f"picked {key}")])
+
+    flow = Flow("fruit", [ChoiceStep("fruit", lambda ctx: "Which?", lambda ctx: fruit, picked)])
+    registry = Registry([Command(("chon", "pick"), "Pick", flow=flow)])
+    dispatcher = Dispatcher(db, Rulebook.default(), registry, VN, "en", clock)
+    chat = Chat(dispatcher, "sec-1")
+    await chat.send("/chon")
+    fruit.reverse()  # the options change while the user reads the question
+    [answer] = await chat.send("1")
+    assert answer.text == "picked mango"  # the first button shown, not the first one now
+    await chat.send("/chon")  # asked again: now in the new order
+    [answer] = await chat.send("1")
+    assert answer.text == "picked lychee"

@@ -96,3 +96,20 @@ async def test_an_account_cannot_take_a_second_chat_of_the_same_channel(
     [reply] = await Chat(dispatcher, "other-zalo", channel="zalo", language_code="en").send(
         await link_code(sec1))
     assert "already has a chat on this channel" in reply.text
+
+
+async def test_the_bots_own_messages_follow_the_chat_the_person_wrote_from_last(
+    dispatcher: Dispatcher, db: Database, world: World
+) -> None:
+    telegram = Chat(dispatcher, "sec-1", language_code="en")
+    zalo = Chat(dispatcher, ZALO_KEY, channel="zalo", language_code="en")
+    await zalo.send(await link_code(telegram))
+    users = UserRepository(db)
+    account = await users.find("test", "sec-1")
+    assert account is not None
+    await telegram.send("/help")
+    assert await users.reach(account.id) == ("test", "sec-1")
+    await zalo.send("/help")
+    assert await users.reach(account.id) == ("zalo", ZALO_KEY)
+    assert ("zalo", ZALO_KEY) in await users.secretaries_of(world.cell_ids["TL-01"])
+    assert ("test", "sec-1") not in await users.secretaries_of(world.cell_ids["TL-01"])

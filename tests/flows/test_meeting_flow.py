@@ -1163,3 +1163,13 @@ async def test_organisers_read_the_secretarys_latest_notes_in_the_standing(
     ]
     [own] = await Chat(dispatcher, "sec-1", language_code="en").send("/standing")
     assert "Notes from the secretary" not in own.text  # the secretary wrote them
+
+
+@pytest.mark.parametrize(("language", "skip"), [("vi", "skip"), ("en", "bỏ qua"), ("en", "Skip")])
+async def test_skip_is_typed_in_either_language(
+    dispatcher: Dispatcher, db: Database, world: World, language: str, skip: str
+) -> None:
+    chat = Chat(dispatcher, "sec-1", language_code=language)
+    await say(chat, "/report", "20/11", "1", "95", "19", skip, "2", skip, "1")
+    [saved] = await reports_of(db, world)
+    assert saved.upper_guest is None and saved.note is None  # both skipped, not "skip" as text

@@ -124,3 +124,42 @@ def test_repositories_keep_to_sql_another_engine_can_run() -> None:
                 line = text.count("\n", 0, match.start()) + 1
                 found.append(f"{path.name}:{line}: {match.group(0)!r}, use {instead}")
     assert found == []
+
+
+async def test_a_write_waits_for_another_process_without_holding_up_the_bot(
+    tmp_path: Path,
+) -> None:
+    db = await Database.open(tmp_path / "chibo.sqlite3")
+    other = sqlite3.connect(tmp_path / "chibo.sqlite3", isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")  # e.g. `org import` running in another process
+        other.execute("INSERT INTO org_units (kind, name) VALUES ('unit', 'Khác')")
+        writing = asyncio.create_task(
+            db.write("INSERT INTO org_units (kind, name) VALUES ('unit', 'Bot')"))
+        await asyncio.sleep(0.05)
+        assert not writing.done()  # it waits, on the writer's thread…
+        assert await db.lookup("SELECT COUNT(*) AS n FROM org_units") is not None  # …not ours
+        other.execute("COMMIT")
+        await asyncio.wait_for(writing, 5)
+        rows = await db.lookup_all("SELECT name FROM org_units ORDER BY id")
+        assert [r["name"] for r in rows] == ["Khác", "Bot"]
+    finally:
+        other.close()
+        await db.close()
+
+
+async def test_writes_and_lookups_see_each_other_and_the_writers_commits(db: Database) -> None:
+    await db.write("INSERT INTO org_units (kind, name) VALUES ('unit', 'A')")
+    row = await db.lookup("SELECT name FROM org_units")
+    assert row is not None and row["name"] == "A"
+    async with db.transaction() as conn:
+        await conn.execute("INSERT INTO org_units (kind, name) VALUES ('unit', 'B')")
+        assert [r["name"] for r in await db.lookup_all("SELECT name FROM org_units")] == ["A"]
+    assert len(await db.lookup_all("SELECT name FROM org_units")) == 2
+
+
+async def test_the_loop_connection_keeps_foreign_keys(db: Database) -> None:
+    with pytest.raises(NotFound):
+        await db.write("INSERT INTO user_roles (user_id, role, unit_id, granted_at)"
+                       " VALUES (424242, 'staff', 424242, 'now')")
+

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -9,7 +10,7 @@ import pytest
 
 from bot.domain.org import CellRow, OrgCsvError, Role
 from bot.storage.conversations import ConversationState, ConversationStore
-from bot.storage.database import Database
+from bot.storage.database import Database, _migrations
 from bot.storage.org import OrgRepository
 from bot.storage.users import InviteRepository, UserRepository
 from tests.support import Clock, World
@@ -155,7 +156,12 @@ async def test_a_writer_cancelled_at_begin_leaves_the_connection_usable(tmp_path
     import asyncio
 
     db = await Database.open(tmp_path / "chibo.sqlite3")
-    task = asyncio.create_task(db.write("INSERT INTO org_units (kind, name) VALUES ('unit', 'A')"))
+
+    async def insert_a() -> None:
+        async with db.transaction() as conn:
+            await conn.execute("INSERT INTO org_units (kind, name) VALUES ('unit', 'A')")
+
+    task = asyncio.create_task(insert_a())
     await asyncio.sleep(0)  # it holds the lock and has queued BEGIN IMMEDIATE
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
@@ -191,3 +197,49 @@ async def test_a_cell_name_taken_under_the_same_parent_is_a_bad_row(db: Database
         await org.import_cells([CellRow(7, ("H", "X"), "H-X", 10, 0, 0)])
     assert error.value.line == 7 and "a unit" in error.value.problem
     assert await org.by_code("X-99") is None
+
+
+async def test_a_migration_numbered_below_the_latest_still_runs(tmp_path: Path) -> None:
+    # Features number their migrations in ranges: 010 may land after 050 was applied.
+    path = tmp_path / "gap.sqlite3"
+    numbers = [number for number, _ in _migrations()]
+    skipped = 6  # an index nothing later depends on, landed after higher numbers
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE schema_migrations (number INTEGER PRIMARY KEY)")
+    for number, sql in _migrations():
+        if number != skipped:
+            conn.executescript(sql)
+            conn.execute("INSERT INTO schema_migrations VALUES (?)", (number,))
+    conn.execute(f"PRAGMA user_version = {numbers[-1]}")
+    conn.commit()
+    conn.close()
+    db = await Database.open(path)
+    try:
+        applied = [r["number"] for r in await db.fetch_all(
+            "SELECT number FROM schema_migrations ORDER BY number")]
+        assert applied == numbers
+        indexes = await db.fetch_all("SELECT name FROM sqlite_master WHERE type = 'index'")
+        assert "user_roles_unit" in {row["name"] for row in indexes}
+    finally:
+        await db.close()
+
+
+async def test_a_database_from_before_the_record_counts_up_to_its_user_version(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "old.sqlite3"
+    conn = sqlite3.connect(path)
+    for number, sql in _migrations():
+        if number <= 5:
+            conn.executescript(sql)
+    conn.execute("PRAGMA user_version = 5")
+    conn.commit()
+    conn.close()
+    db = await Database.open(path)  # would fail re-running 001-005 on their own tables
+    try:
+        applied = [r["number"] for r in await db.fetch_all(
+            "SELECT number FROM schema_migrations ORDER BY number")]
+        assert applied[:5] == [1, 2, 3, 4, 5] and applied == sorted(set(applied))
+        assert applied[-1] == _migrations()[-1][0]
+    finally:
+        await db.close()

@@ -15,7 +15,7 @@ from bot.domain.org import CellRow, Role
 from bot.domain.periods import Period, PeriodKind, quarter_index
 from bot.domain.pipeline import Birth, Move, Stage
 from bot.domain.rulebook import Rulebook
-from bot.domain.summaries import CellActivity, due_days, rule_spans
+from bot.domain.summaries import CellActivity, CellSums, due_days, rule_spans
 from bot.storage.database import Database, _migrations
 from bot.storage.meetings import MeetingRepository
 from bot.storage.org import OrgRepository
@@ -28,12 +28,16 @@ RULES = Rulebook.default()
 BIRTH = Birth(1995, 4)
 
 
-async def sums(db: Database, unit_id: int, period: Period) -> dict[int, CellActivity]:
+async def sums_of(db: Database, unit_id: int, period: Period) -> dict[int, CellSums]:
     spans = rule_spans(RULES, period.thematic_from, period.last)
-    rows = await SummaryRepository(db).cell_activity(
+    rows = await SummaryRepository(db).cell_sums(
         unit_id, period, spans, due_days(period, RULES), VN
     )
-    return {cell.id: activity for cell, activity in rows}
+    return {row.cell.id: row for row in rows}
+
+
+async def sums(db: Database, unit_id: int, period: Period) -> dict[int, CellActivity]:
+    return {cell_id: row.activity for cell_id, row in (await sums_of(db, unit_id, period)).items()}
 
 
 @pytest.mark.parametrize(
@@ -80,7 +84,8 @@ async def test_the_sql_sums_agree_with_judging_each_meeting_in_python(
                 await repo.save(report, regular=regular, by_user=None,
                                 at=vn_time(year, quarter.last.month, quarter.last.day))
                 saved.append((report, regular))
-    got = await sums(db, world.district_id, quarter)
+    rows = await sums_of(db, world.district_id, quarter)
+    got = {cell_id: row.activity for cell_id, row in rows.items()}
     for cell_id in world.cell_ids.values():
         own = [(r, regular) for r, regular in saved if r.cell_id == cell_id]
         judged = [evaluate(r, RULES) for r, _ in own]
@@ -101,9 +106,9 @@ async def test_the_sql_sums_agree_with_judging_each_meeting_in_python(
             previous_tasks_done=sum(r.previous_tasks_done or 0 for r in reports),
             previous_tasks_total=sum(r.previous_tasks_total or 0 for r in reports
                                      if r.previous_tasks_done is not None),
-            thematic_quarters=len({quarter_index(r.held_on) for r in reports
-                                   if is_thematic(r, RULES)}),
         ), cell_id
+        thematic = [quarter_index(r.held_on) for r in reports if is_thematic(r, RULES)]
+        assert rows[cell_id].thematic == (thematic.count(quarter_index(quarter.first)),)
 
 
 async def test_a_report_is_on_time_up_to_the_end_of_the_fifth_in_vietnam(
@@ -148,6 +153,21 @@ async def test_reports_before_the_month_a_cell_entered_the_bot_owe_nothing(
     assert (got[cell_id].meetings, got[cell_id].regular_reports) == (1, 0)
     october = await sums(db, world.commune_id, Period(PeriodKind.MONTH, 2026, 10))
     assert october == {}  # no cell of the scope was in the bot in October
+
+
+async def test_a_month_counts_its_own_meetings_and_its_quarter_so_far_for_thematic_ones(
+    db: Database, world: World
+) -> None:
+    cell_id = world.cell_ids["TL-01"]
+    await OrgRepository(db).set_tracked_from(cell_id, date(2026, 1, 1))
+    await MeetingRepository(db).save(
+        sample_meeting(cell_id=cell_id, held_on=date(2026, 10, 8), kind=MeetingKind.COMBINED,
+                       topic="Chủ đề"),
+        regular=True, by_user=None, at=vn_time(2026, 10, 9),
+    )
+    november = await sums_of(db, world.commune_id, Period(PeriodKind.MONTH, 2026, 11))
+    assert november[cell_id].activity == CellActivity()  # October's meeting is not November's
+    assert november[cell_id].thematic == (1,)  # but it is Q4's thematic meeting
 
 
 async def test_the_scope_is_the_subtree_and_never_another_commune(
@@ -202,10 +222,15 @@ async def test_recruitment_counts_the_period_and_today_of_the_scope(
     assert await summaries.recruitment_counts(world.commune_id, year) == (1, 1)
     assert await summaries.recruitment_counts(
         world.commune_id, Period(PeriodKind.MONTH, 2026, 11)) == (0, 0)
-    records = await summaries.open_records(world.commune_id, date(2026, 11, 27))
+    probationers, records = await summaries.open_records(
+        world.commune_id, date(2026, 11, 27), admitted_by=date(2026, 3, 2))
+    assert probationers == 1
     assert sorted((r.stage, r.ceremony) for r in records) == [
         (Stage.ADMISSION_DECIDED, None), (Stage.PROBATION, date(2026, 3, 2)),
     ]
+    _, later = await summaries.open_records(
+        world.commune_id, date(2026, 11, 27), admitted_by=date(2026, 3, 1))
+    assert [r.stage for r in later] == [Stage.ADMISSION_DECIDED]  # probation ends too late
 
 
 async def test_secretaries_profile_names_are_kept_at_registration(

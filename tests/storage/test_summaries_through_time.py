@@ -55,7 +55,7 @@ async def lines(
     db: Database, unit: int, period: Period, tree_of: date | None = None
 ) -> tuple[CellLine, ...]:
     spans = rule_spans(RULES, period.thematic_from, period.last)
-    rows = await SummaryRepository(db).cell_activity(
+    rows = await SummaryRepository(db).cell_sums(
         unit, period, spans, due_days(period, RULES), VN, tree_of)
     return cell_lines(period, TODAY, rows)
 

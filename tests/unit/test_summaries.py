@@ -12,6 +12,7 @@ from bot.domain.pipeline import Stage
 from bot.domain.rulebook import Rulebook
 from bot.domain.summaries import (
     CellActivity,
+    CellSums,
     Figures,
     OpenRecord,
     ScopeCell,
@@ -19,9 +20,11 @@ from bot.domain.summaries import (
     cell_lines,
     due_days,
     missing_by_group,
+    probation_lookback,
     recruitment_figures,
     rule_spans,
     summarise,
+    thematic_needed,
     top_and_bottom,
     without_thematic_by_group,
 )
@@ -43,6 +46,11 @@ def reported(regular: int = 1, **sums: int) -> CellActivity:
     return CellActivity(regular_reports=regular, on_time=regular, **sums)
 
 
+def row(cell: ScopeCell, activity: CellActivity, thematic: tuple[int, ...] = ()) -> CellSums:
+    """A cell's sums; `thematic` per quarter of the period (none held when left out)."""
+    return CellSums(cell, activity, thematic or (0, 0, 0, 0))
+
+
 @pytest.mark.parametrize(
     ("reports", "cells", "rate"),
     [
@@ -54,8 +62,9 @@ def reported(regular: int = 1, **sums: int) -> CellActivity:
 def test_the_reporting_rate_is_reports_over_cell_months_owed(
     reports: int, cells: int, rate: Fraction | None
 ) -> None:
-    rows = [(cell(n), reported(int(n <= reports))) for n in range(1, cells + 1)]
-    summary = summarise(NOVEMBER, TODAY, rows, recruitment_figures(0, 0, (), TODAY, RULES, set()))
+    rows = [row(cell(n), reported(int(n <= reports))) for n in range(1, cells + 1)]
+    nobody = recruitment_figures(0, 0, 0, (), TODAY, RULES, set())
+    summary = summarise(NOVEMBER, TODAY, rows, nobody)
     assert summary.totals.reporting_rate == rate
     assert summary.totals.missing == cells - reports
 
@@ -83,17 +92,17 @@ def test_a_share_with_nothing_to_divide_is_a_dash() -> None:
 
 def test_meetings_of_an_era_without_an_attendance_criterion_are_not_judged_by_one() -> None:
     """Before HD 12-2018 there was no criterion: such meetings count neither way."""
-    rows = [(cell(1), reported(meetings=3, attendance_judged=1, met_attendance=1))]
+    rows = [row(cell(1), reported(meetings=3, attendance_judged=1, met_attendance=1))]
     totals = Figures.of(cell_lines(NOVEMBER, TODAY, rows))
     assert totals.met_attendance_share == Fraction(1, 1)
-    none = Figures.of(cell_lines(NOVEMBER, TODAY, [(cell(1), reported(meetings=2))]))
+    none = Figures.of(cell_lines(NOVEMBER, TODAY, [row(cell(1), reported(meetings=2))]))
     assert none.met_attendance_share is None
 
 
 def test_a_cell_tracked_from_mid_period_owes_only_its_tracked_months() -> None:
     rows = [
-        (cell(1), reported(regular=10)),  # tracked for years: owes January to November
-        (cell(2, tracked=date(2026, 9, 14)), reported(regular=2)),  # owes September on
+        row(cell(1), reported(regular=10)),  # tracked for years: owes January to November
+        row(cell(2, tracked=date(2026, 9, 14)), reported(regular=2)),  # owes September on
     ]
     first, late = cell_lines(YEAR, TODAY, rows)
     assert (first.months_owed, first.months_missing) == (11, 1)
@@ -104,8 +113,8 @@ def test_a_cell_tracked_from_mid_period_owes_only_its_tracked_months() -> None:
 
 def test_attendance_is_the_sum_present_over_the_sum_expected_not_a_mean_of_rates() -> None:
     rows = [
-        (cell(1), reported(meetings=1, present=10, expected=10)),  # 100 %
-        (cell(2), reported(meetings=1, present=5, expected=40)),  # 12.5 %
+        row(cell(1), reported(meetings=1, present=10, expected=10)),  # 100 %
+        row(cell(2), reported(meetings=1, present=5, expected=40)),  # 12.5 %
     ]
     totals = Figures.of(cell_lines(NOVEMBER, TODAY, rows))
     assert totals.attendance_rate == Fraction(15, 50)  # 30 %, not the mean 56.25 %
@@ -117,7 +126,7 @@ def test_every_meeting_figure_adds_up_over_the_cells() -> None:
                      previous_tasks_done=3, previous_tasks_total=4)
     second = reported(meetings=1, attendance_judged=1, met_attendance=1, resolutions=1,
                       disseminated_to_all=1, previous_tasks_done=0, previous_tasks_total=2)
-    lines = cell_lines(NOVEMBER, TODAY, [(cell(1), first), (cell(2), second)])
+    lines = cell_lines(NOVEMBER, TODAY, [row(cell(1), first), row(cell(2), second)])
     totals = Figures.of(lines)
     a = totals.activity
     assert (a.meetings, a.met_attendance, a.with_unexcused, a.too_short) == (3, 2, 1, 1)
@@ -129,29 +138,36 @@ def test_every_meeting_figure_adds_up_over_the_cells() -> None:
 
 
 @pytest.mark.parametrize(
-    ("quarters_done", "tracked", "covered"),
+    ("held", "tracked", "covered"),
     [
-        (4, LONG_AGO, True),  # a thematic meeting in every quarter so far
-        (3, LONG_AGO, False),  # one quarter without
-        (2, date(2026, 8, 1), True),  # tracked from Q3: Q3 and Q4 are enough
+        ((1, 1, 1, 1), LONG_AGO, True),  # a thematic meeting in every quarter so far
+        ((2, 0, 1, 1), LONG_AGO, False),  # two in Q1 do not make up for none in Q2
+        ((0, 0, 1, 1), date(2026, 8, 1), True),  # tracked from Q3: Q3 and Q4 are enough
+        ((0, 0, 0, 1), date(2026, 8, 1), False),  # … but Q3 is owed, though begun midway
     ],
 )
 def test_a_cell_is_covered_when_every_quarter_it_owes_had_a_thematic_meeting(
-    quarters_done: int, tracked: date, covered: bool
+    held: tuple[int, ...], tracked: date, covered: bool
 ) -> None:
-    [line] = cell_lines(YEAR, TODAY, [(cell(1, tracked=tracked),
-                                       reported(thematic_quarters=quarters_done))])
+    [line] = cell_lines(YEAR, TODAY, [row(cell(1, tracked=tracked), reported(), held)])
     figures = line.figures()
     assert (figures.thematic_owed, figures.thematic_covered) == (1, int(covered))
     assert line.thematic_missing is not covered
 
 
+def test_a_rulebook_asking_two_thematic_meetings_a_quarter_is_followed() -> None:
+    needed = {quarter: 2 for quarter in YEAR.quarters}
+    [line] = cell_lines(YEAR, TODAY, [row(cell(1), reported(), (2, 2, 2, 1))], needed)
+    assert line.quarters_short == 1
+    assert thematic_needed(YEAR, TODAY, RULES) == {q: 1 for q in YEAR.quarters}
+
+
 def test_communes_come_worst_reporting_rate_first_then_most_missing() -> None:
     rows = [
-        (cell(1, group=1), reported(1)), (cell(2, group=1), reported(1)),  # 100 %
-        (cell(3, group=2), reported(0)), (cell(4, group=2), reported(1)),  # 50 %, 1 missing
-        (cell(5, group=3), reported(0)),  # 0 %
-        (cell(6, group=4), reported(0)), (cell(7, group=4), reported(0)),  # 0 %, 2 missing
+        row(cell(1, group=1), reported(1)), row(cell(2, group=1), reported(1)),  # 100 %
+        row(cell(3, group=2), reported(0)), row(cell(4, group=2), reported(1)),  # 50 %, 1 missing
+        row(cell(5, group=3), reported(0)),  # 0 %
+        row(cell(6, group=4), reported(0)), row(cell(7, group=4), reported(0)),  # 0 %, 2 missing
     ]
     groups = by_group(cell_lines(NOVEMBER, TODAY, rows))
     assert [g.name for g in groups] == ["Commune 4", "Commune 3", "Commune 2", "Commune 1"]
@@ -159,7 +175,7 @@ def test_communes_come_worst_reporting_rate_first_then_most_missing() -> None:
 
 
 def test_a_long_list_of_communes_keeps_the_five_worst_and_the_five_best() -> None:
-    rows = [(cell(n, group=n), reported(int(n > 6))) for n in range(1, 13)]
+    rows = [row(cell(n, group=n), reported(int(n > 6))) for n in range(1, 13)]
     groups = by_group(cell_lines(NOVEMBER, TODAY, rows))
     worst, best, hidden = top_and_bottom(groups)
     assert len(worst) == len(best) == 5 and hidden == 2
@@ -171,10 +187,10 @@ def test_a_long_list_of_communes_keeps_the_five_worst_and_the_five_best() -> Non
 
 def test_the_missing_list_holds_the_cells_owing_a_report_grouped_by_commune() -> None:
     rows = [
-        (cell(1, group=2), reported(1)),
-        (cell(2, group=2), reported(0)),
-        (cell(3, group=1), reported(0, thematic_quarters=1)),
-        (cell(4, group=1, tracked=date(2026, 12, 1)), reported(0)),  # not owing yet
+        row(cell(1, group=2), reported(1)),
+        row(cell(2, group=2), reported(0)),
+        row(cell(3, group=1), reported(0), (1,)),  # a thematic meeting in November's Q4
+        row(cell(4, group=1, tracked=date(2026, 12, 1)), reported(0)),  # not owing yet
     ]
     lines = cell_lines(NOVEMBER, TODAY, rows)
     missing = missing_by_group(lines)
@@ -186,8 +202,8 @@ def test_the_missing_list_holds_the_cells_owing_a_report_grouped_by_commune() ->
 
 
 def test_on_time_counts_only_reports_received_by_the_due_day() -> None:
-    rows = [(cell(1), CellActivity(regular_reports=1, on_time=0)),
-            (cell(2), CellActivity(regular_reports=1, on_time=1))]
+    rows = [row(cell(1), CellActivity(regular_reports=1, on_time=0)),
+            row(cell(2), CellActivity(regular_reports=1, on_time=1))]
     totals = Figures.of(cell_lines(NOVEMBER, TODAY, rows))
     assert (totals.on_time_rate, totals.reporting_rate) == (Fraction(1, 2), Fraction(1))
     assert due_days(Period(PeriodKind.QUARTER, 2026, 4), RULES) == {
@@ -227,17 +243,16 @@ def test_a_period_across_a_rule_change_is_judged_in_two_spans() -> None:
 def test_recruitment_deadlines_of_the_scope_are_counted_from_each_open_record(
     record: OpenRecord, field: str
 ) -> None:
-    figures = recruitment_figures(3, 2, [record], TODAY, RULES, set())
+    figures = recruitment_figures(3, 2, 1, [record], TODAY, RULES, set())
     counted = {name: getattr(figures, name) for name in (
         "overdue_ceremonies", "overdue_confirmations", "probations_ending_soon")}
     assert counted == {name: int(name == field) for name in counted}
     assert (figures.admitted, figures.confirmed, figures.window_days) == (3, 2, 30)
 
 
-def test_probationers_are_counted_today_whatever_the_period() -> None:
-    records = [
-        OpenRecord(Stage.CEREMONY, date(2026, 6, 1), None),  # probation starts at the ceremony
-        OpenRecord(Stage.PROBATION, date(2026, 3, 1), date(2026, 3, 1)),
-        OpenRecord(Stage.CELL_VOTE_CONFIRM, date(2026, 10, 1), date(2025, 9, 1)),  # voted
-    ]
-    assert recruitment_figures(0, 0, records, TODAY, RULES, set()).in_probation == 2
+def test_only_probations_that_may_end_within_the_window_need_a_look() -> None:
+    # Window: 30 days from 27 November 2026; probation: 12 months in every era.
+    assert probation_lookback(TODAY, RULES) == date(2025, 12, 27)
+    ending = OpenRecord(Stage.PROBATION, date(2025, 12, 27), date(2025, 12, 27))
+    figures = recruitment_figures(0, 0, 5, [ending], TODAY, RULES, set())
+    assert (figures.in_probation, figures.probations_ending_soon) == (5, 1)
