@@ -163,12 +163,13 @@ class Figures:
             return cls()
         sums = [sum(column) for column in zip(*(r.counts for r in rows), strict=True)]
         owed, *activity = sums
-        cells: dict[int, list[CellLine]] = {}
+        covered: dict[int, bool] = {}  # cell owing a quarter: covered in each of its lines
         for row in rows:
-            cells.setdefault(row.cell.id, []).append(row)
-        owing = [ls for ls in cells.values() if any(line.quarters_owed for line in ls)]
-        covered = sum(1 for ls in owing if not any(line.thematic_missing for line in ls))
-        return cls(len(cells), owed, len(owing), covered, CellActivity._make(activity))
+            if row.quarters_owed:
+                covered[row.cell.id] = covered.get(row.cell.id, True) and not row.thematic_missing
+        cells = len({row.cell.id for row in rows})
+        return cls(cells, owed, len(covered), sum(covered.values()),
+                   CellActivity._make(activity))
 
     def __add__(self, other: Figures) -> Figures:
         """Add the figures of two sets of different cells."""

@@ -44,6 +44,9 @@ scope AS (
 )"""
 
 
+_WHOLE = "starts = :from AND ends = :end"  # a stretch that is the whole period
+
+
 def _month_start(column: str) -> str:
     """SQL for the first day of the month of an ISO day column."""
     return f"(substr({column}, 1, 8) || '01')"
@@ -188,32 +191,51 @@ class SummaryRepository:
         `spans` are the meeting rules of each era from `period.thematic_from` to the end;
         `due` is each month's last on-time day, a day in `zone` where the secretaries live.
         """
-        params: dict[str, Any] = {"first": period.first.isoformat()}
+        params: dict[str, Any] = {
+            "first": period.first.isoformat(),
+            "from": period.thematic_from.isoformat(),
+            "end": (period.last + timedelta(days=1)).isoformat(),
+        }
         scope = _scope(unit_id, period.thematic_from, period.last, params, tree_of)
         columns = _Sql(spans, params).columns(period, due, zone)
+        listed = ", ".join(f"s.{c}" for c in _CELL.split(", "))
+        named = ", ".join(f"s.{c} AS {c}" for c in _CELL.split(", "))
+        # A cell under one parent the whole period (nearly all) is summed straight off the
+        # reports' (cell, day) index, in cell order, as if there were no tree through time;
+        # the stretches of cells moved within the period are summed one by one.
         rows = await self._db.fetch_all(
-            f"""{scope}
-            SELECT s.id, s.code, s.name, s.group_id, s.group_name, s.tracked_from, s.starts,
-                s.ends, {columns}
+            f"""{scope},
+            sums AS (
+                SELECT r.cell_id, {columns}
+                FROM meeting_reports r JOIN (
+                    SELECT id, substr(tracked_from, 1, 7) AS tracked_month FROM org_units
+                ) s ON s.id = r.cell_id
+                WHERE r.cell_id IN (SELECT id FROM scope WHERE {_WHOLE})
+                  AND r.held_on BETWEEN :from AND :last
+                GROUP BY r.cell_id
+            )
+            SELECT {named}, sums.* FROM scope s LEFT JOIN sums ON sums.cell_id = s.id
+            WHERE {_WHOLE}
+            UNION ALL
+            SELECT {listed}, s.id, {columns}
             FROM scope s
             LEFT JOIN meeting_reports r
                 ON r.cell_id = s.id AND r.held_on >= s.starts AND r.held_on < s.ends
-            GROUP BY s.id, s.code, s.name, s.group_id, s.group_name, s.tracked_from, s.starts,
-                s.ends
-            ORDER BY s.code, s.id, s.starts""",
+            WHERE NOT ({_WHOLE})
+            GROUP BY {listed}
+            ORDER BY code, id, starts""",
             params,
         )
         width = len(CellActivity._fields)
-        days: dict[str, date] = {}  # most cells share these days: parse each once
+        days: dict[tuple[str, ...], tuple[date, ...]] = {}  # most cells share them: parse once
         sums = []
         for row in rows:
             values = tuple(row)
-            tracked, starts, ends = (days.get(v) or days.setdefault(v, date.fromisoformat(v))
-                                     for v in values[5:8])
-            cell = ScopeCell(values[0], values[1] or "", values[2], values[3], values[4],
-                             tracked, starts, ends)
-            sums.append(CellSums(cell, CellActivity._make(values[8:8 + width]),
-                                 values[8 + width:]))
+            key = values[5:8]  # tracked from, the stretch's start and end
+            parsed = days.get(key) or days.setdefault(key, tuple(map(date.fromisoformat, key)))
+            cell = ScopeCell(values[0], values[1] or "", values[2], values[3], values[4], *parsed)
+            counts = values[9:] if values[8] is not None else (0,) * len(values[9:])
+            sums.append(CellSums(cell, CellActivity._make(counts[:width]), counts[width:]))
         return sums
 
     async def latest_notes(
@@ -224,11 +246,14 @@ class SummaryRepository:
         scope = _scope(unit_id, period.first, period.last, params, tree_of)
         rows = await self._db.fetch_all(
             f"""{scope}
-            SELECT s.code, s.name, r.held_on, r.note, COUNT(*) OVER () AS total
-            FROM meeting_reports r JOIN scope s
-                ON s.id = r.cell_id AND r.held_on >= s.starts AND r.held_on < s.ends
-            WHERE r.held_on BETWEEN :first AND :last AND r.note IS NOT NULL AND r.note <> ''
-            ORDER BY r.held_on DESC, r.id DESC LIMIT :most""",
+            , noted AS MATERIALIZED (  -- few reports have a note: find them first
+                SELECT r.id, r.cell_id, r.held_on, r.note FROM meeting_reports r
+                WHERE r.held_on BETWEEN :first AND :last AND r.note IS NOT NULL AND r.note <> ''
+            )
+            SELECT s.code, s.name, n.held_on, n.note, COUNT(*) OVER () AS total
+            FROM noted n JOIN scope s
+                ON s.id = n.cell_id AND n.held_on >= s.starts AND n.held_on < s.ends
+            ORDER BY n.held_on DESC, n.id DESC LIMIT :most""",
             params,
         )
         notes = [Note(r["code"], r["name"], date.fromisoformat(r["held_on"]), r["note"])
@@ -243,11 +268,15 @@ class SummaryRepository:
         scope = _scope(unit_id, period.first, period.last, params, tree_of)
         row = await self._db.fetch_one(
             f"""{scope}
+            , moved AS MATERIALIZED (  -- the period's steps first, then their cells' stretch
+                SELECT p.cell_id, m.stage, m.on_date
+                FROM recruits p JOIN recruit_moves m ON m.recruit_id = p.id
+                WHERE m.undone_at IS NULL AND m.failed = 0
+                  AND m.stage IN ('CEREMONY', 'CONFIRMED') AND m.on_date BETWEEN :first AND :last
+            )
             SELECT {_ADMITTED} AS admitted, {_CONFIRMED} AS confirmed
-            FROM recruits p JOIN recruit_moves m ON m.recruit_id = p.id
-            JOIN scope s ON s.id = p.cell_id AND m.on_date >= s.starts AND m.on_date < s.ends
-            WHERE m.undone_at IS NULL AND m.failed = 0 AND m.stage IN ('CEREMONY', 'CONFIRMED')
-              AND m.on_date BETWEEN :first AND :last""",
+            FROM moved m JOIN scope s
+                ON s.id = m.cell_id AND m.on_date >= s.starts AND m.on_date < s.ends""",
             params,
         )
         if row is None:
