@@ -1,29 +1,35 @@
-"""Command line: run, shell, demo, org import/merge, role move, ratings import, invite, backup."""
+"""Command line: run, shell, demo, org import/merge, role move, ratings import, invite, remind,
+export, backup."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import signal
 import sys
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 from bot.app import App, configure_logging, configured_channels, open_app
 from bot.config import ConfigError, Settings, load_settings
+from bot.core.outbound import StandaloneSender
 from bot.core.port import ChannelFailed
 from bot.demo import seed_demo
 from bot.domain.cells import CellRules, CellSize, cell_rules_on, cell_size
-from bot.domain.org import CellRow, OrgCsvError, Role, parse_org_rows
+from bot.domain.org import CellRow, OrgCsvError, Role, User, parse_org_rows
+from bot.domain.reminders import reminder_rules
 from bot.domain.rulebook import RulebookError
-from bot.domain.tree import parse_merge_rows
+from bot.domain.tree import Tree, parse_merge_rows
 from bot.i18n import N_, Translator, translator
+from bot.scheduler import Planned, Rounds, Scheduler
 from bot.shell import ShellUsers, is_demo_database
 from bot.storage.org import ImportResult, OrgRepository, RollReset
 from bot.storage.users import InviteRepository, UserRepository
 from bot.tables import TableError, read_table_file
+from handlers.reminders import KIND_LABELS
 
 log = logging.getLogger("bot")
 SIGNALS = (signal.SIGINT, signal.SIGTERM)  # both stop every channel cleanly
@@ -67,13 +73,36 @@ def build_parser() -> argparse.ArgumentParser:
     ratings_import = ratings_commands.add_parser(
         "import", help="load a year's ratings from a CSV or .xlsx file (all or nothing)")
     ratings_import.add_argument("file", type=Path)
+    export = commands.add_parser(
+        "export", help="write the Excel workbook of a unit's area for a period (as /xuat)")
+    export.add_argument("--period", default="",
+                        help="2026-11, Q2/2026, 2026… (default: as /xuat without one)")
+    export.add_argument("--scope", required=True,
+                        help="code of the unit or cell, or its path: Huyện Cần Đước/Xã Tân Lân")
+    export.add_argument("--tree", choices=[t.value for t in Tree], default=Tree.THEN.value,
+                        help="the org tree of the period (then) or today's units (today)")
+    export.add_argument("-o", "--output", type=Path,
+                        help="file or folder to write (default: the workbook's own name here)")
     invite = commands.add_parser("invite", help="print a one-time invite code")
     invite.add_argument("target", help="cell code (secretary), or unit code or path")
     invite.add_argument("--role", choices=[r.value for r in Role], required=True)
     invite.add_argument("--days", type=int, default=7)
+    remind = commands.add_parser(
+        "remind", help="run a round of reminders now, through the configured channels")
+    remind.add_argument("--as-of", dest="as_of", type=_day, metavar="YYYY-MM-DD",
+                        help="as if today were this day (default: today)")
+    remind.add_argument("--dry-run", action="store_true",
+                        help="print who would get what; send nothing, record nothing")
     backup = commands.add_parser("backup", help="copy the database to a file, even while running")
     backup.add_argument("file", type=Path)
     return parser
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a day as YYYY-MM-DD") from None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -116,6 +145,10 @@ async def dispatch(args: argparse.Namespace, settings: Settings) -> int:
             return await import_ratings(app, t, args.file)
         if args.command == "invite":
             return await invite(app, t, args.target, Role(args.role), args.days)
+        if args.command == "remind":
+            return await remind(app, t, args.as_of, args.dry_run)
+        if args.command == "export":
+            return await export(app, t, args.period, args.scope, args.output, Tree(args.tree))
         if args.command == "backup":
             return await backup(app, t, args.file)
     finally:
@@ -138,6 +171,9 @@ async def run(app: App, t: Translator) -> int:
         print(t("Neither TELEGRAM_BOT_TOKEN nor ZALO_BOT_TOKEN is set: opening the terminal "
                 "shell on the demo district."))
         return await shell(app, t, "secretary", None)
+    reminder_rules(app.dispatcher.rules)  # a broken [reminders] stops the start here
+    if app.settings.reminders:
+        app.scheduler = Scheduler(Rounds(app.db, app.dispatcher, app.outbox, app.now))
     return await serve(app, t)
 
 
@@ -348,6 +384,83 @@ async def invite(app: App, t: Translator, target: str, role: Role, days: int) ->
     if bot_name:
         print(f"https://t.me/{bot_name}?start={code}")
     print(code)
+    return 0
+
+
+async def remind(app: App, t: Translator, as_of: date | None, dry_run: bool) -> int:
+    """Run one round of reminders now (by hand: the quiet hours do not apply), or show it."""
+    day = as_of or app.now().date()
+    rounds = Rounds(app.db, app.dispatcher, app.outbox, app.now)
+    if dry_run:
+        await print_plan(app, t, day, await rounds.plan(day))
+        return 0
+    senders = [c for c in configured_channels(app) if isinstance(c, StandaloneSender)]
+    if not senders:
+        fail(t("Neither TELEGRAM_BOT_TOKEN nor ZALO_BOT_TOKEN is set: there is no channel to "
+               "send reminders through. Try --dry-run to see them."))
+        return 2
+    async with contextlib.AsyncExitStack() as stack:
+        for sender in senders:  # ready to send, without taking the running bot's updates
+            await stack.enter_async_context(sender.sending())
+            app.outbox.add(sender)
+        record = await rounds.run(day, by_hand=True)
+    print(t("Reminders for {date}: {people} to remind, {sent} sent, {failed} failed, "
+            "{unreachable} unreachable (they blocked the bot).", date=t.date(day),
+            people=t.number(record.people), sent=t.number(record.sent),
+            failed=t.number(record.failed), unreachable=t.number(record.unreachable)))
+    if record.failed:
+        fail(t("The failed ones are tried again at the next round."))
+    return 1 if record.failed else 0
+
+
+async def print_plan(app: App, t: Translator, day: date, planned: Sequence[Planned]) -> None:
+    """Print who would be reminded of what: cell or area, kind, channel and profile name."""
+    count = sum(len(person.dues) for person in planned)
+    print(t("Reminders for {date}: {reminders} for {people} (nothing is sent or recorded).",
+            date=t.date(day), reminders=t.plural("{n} reminder", "{n} reminders", count),
+            people=t.plural("{n} person", "{n} people", len(planned))))
+    org = OrgRepository(app.db)
+    for person in planned:
+        contact = person.contact
+        name = contact.display_name or t("no profile name")
+        for due in person.dues:
+            if due.cell is not None:
+                about = f"{due.cell.code} {due.cell.name}".strip()
+            else:
+                unit = await org.get(due.unit_id) if due.unit_id is not None else None
+                about = unit.name if unit else "?"
+            print(f"  {about} — {t(KIND_LABELS[due.kind])} ({due.period})"
+                  f" → {contact.channel}, {name}")
+
+
+async def export(app: App, t: Translator, period_text: str, scope: str,
+                 output: Path | None, tree: Tree = Tree.THEN) -> int:
+    """Write the workbook /xuat sends, for any unit (the administrator at the server)."""
+    from bot.core.flow import Invalid
+    from handlers.export import workbook_file
+    from handlers.summary import period_label, read_period
+
+    unit = await OrgRepository(app.db).find(scope)
+    if unit is None:
+        fail(t("No unit or cell matches {target}.", target=repr(scope)))
+        return 1
+    ctx = app.dispatcher.context_of(User(0, "cli", "operator", None, ()))  # CHIBO_LOCALE
+    period = read_period(ctx, period_text)
+    if isinstance(period, Invalid):
+        fail(period.message)
+        return 1
+    attachment = await workbook_file(ctx, unit, period, tree)
+    target = output or Path(attachment.filename)
+    if await asyncio.to_thread(target.is_dir):
+        target = target / attachment.filename
+    try:
+        await asyncio.to_thread(target.write_bytes, attachment.data)
+    except OSError as exc:
+        fail(t("Cannot write {file}: {problem}", file=target, problem=exc.strerror or exc))
+        return 1
+    print(t("Workbook of {unit}, {period} saved to {file} ({size} kB).", unit=unit.name,
+            period=period_label(ctx, period), file=target,
+            size=t.number(round(len(attachment.data) / 1000))))
     return 0
 
 

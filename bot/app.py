@@ -22,6 +22,7 @@ from bot.core.outbound import Outbox, Sender
 from bot.core.port import Channel, ChannelFailed, Service
 from bot.domain.rulebook import Rulebook
 from bot.storage.database import Database
+from bot.storage.users import UserRepository
 from handlers import registry
 
 log = logging.getLogger(__name__)
@@ -56,6 +57,9 @@ class App:
             services.append(self.scheduler)
         if not services:
             raise ValueError("nothing to run: no channel is configured")
+        dropped = await self.dispatcher.expire_drafts()  # what was typed goes with them
+        if dropped:
+            log.info("dropped %d unfinished conversations left unanswered too long", dropped)
         failures: list[ChannelFailed] = []
 
         async def serve(service: Service) -> None:
@@ -82,8 +86,12 @@ async def open_app(settings: Settings, clock: Callable[[], datetime] | None = No
     rules = Rulebook.load(settings.rules_path)
     db = await Database.open(settings.database)
     now = clock or (lambda: datetime.now(settings.timezone))
-    dispatcher = Dispatcher(db, rules, registry(), settings.timezone, settings.locale, now)
-    return App(settings, now, db, dispatcher)
+    # The dispatcher's notices ahead of an answer go out through it too; the bot's own
+    # messages go to the chat each person wrote from last.
+    outbox = Outbox(reach=UserRepository(db).reach)
+    dispatcher = Dispatcher(db, rules, registry(), settings.timezone, settings.locale, now,
+                            outbox)
+    return App(settings, now, db, dispatcher, outbox)
 
 
 def configured_channels(app: App) -> list[Channel]:

@@ -38,6 +38,18 @@ class ZaloSettings:
         return self.webhook_url is not None or self.files_url is not None
 
 
+TELEGRAM_LISTEN = ("127.0.0.1", 8443)
+
+
+@dataclass(frozen=True)
+class TelegramWebhook:
+    """Telegram by webhook: where Telegram posts (behind a reverse proxy) and its secret."""
+
+    url: str  # public HTTPS address given to setWebhook
+    secret: str  # the X-Telegram-Bot-Api-Secret-Token Telegram sends with every update
+    listen: tuple[str, int] = TELEGRAM_LISTEN  # where the bot itself listens
+
+
 @dataclass(frozen=True)
 class Settings:
     telegram_token: str | None
@@ -47,6 +59,8 @@ class Settings:
     locale: str
     rules_path: Path | None
     zalo: ZaloSettings | None = None  # None: ZALO_BOT_TOKEN is not set
+    reminders: bool = True  # False: `run` sends no scheduled reminders (`remind` still does)
+    webhook: TelegramWebhook | None = None  # None: Telegram by long polling
 
     @property
     def telegram_base_url(self) -> str:
@@ -82,7 +96,35 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     rules_path = Path(rules) if rules else None
     if rules_path is not None and not rules_path.is_file():
         raise ConfigError(f"CHIBO_RULES={rules!r} is not a readable file")
-    return Settings(token, api_url, database, zone, locale, rules_path, load_zalo(env))
+    switch = env.get("CHIBO_REMINDERS", "").strip().lower() or "on"
+    if switch not in ("on", "off"):
+        raise ConfigError("CHIBO_REMINDERS must be on or off")
+    return Settings(token, api_url, database, zone, locale, rules_path, load_zalo(env),
+                    reminders=switch == "on", webhook=load_webhook(env, token))
+
+
+def load_webhook(env: Mapping[str, str], token: str | None) -> TelegramWebhook | None:
+    """Read CHIBO_WEBHOOK_*: None to poll; the secret is required with a webhook."""
+    url = _url(env, "CHIBO_WEBHOOK_URL")
+    secret = env.get("CHIBO_WEBHOOK_SECRET", "").strip() or None
+    listen_text = env.get("CHIBO_WEBHOOK_LISTEN", "").strip()
+    if url is None:
+        stray = [name for name in ("CHIBO_WEBHOOK_SECRET", "CHIBO_WEBHOOK_LISTEN")
+                 if env.get(name, "").strip()]
+        if stray:
+            raise ConfigError(f"{stray[0]} is set but CHIBO_WEBHOOK_URL is not")
+        return None
+    if token is None:
+        raise ConfigError("CHIBO_WEBHOOK_URL is set but TELEGRAM_BOT_TOKEN is not")
+    if secret is None:
+        raise ConfigError("CHIBO_WEBHOOK_SECRET is required with CHIBO_WEBHOOK_URL")
+    if len(secret) not in SECRET_LENGTHS or not all(
+            c.isascii() and (c.isalnum() or c in "_-") for c in secret):
+        raise ConfigError("CHIBO_WEBHOOK_SECRET must be 8 to 256 characters of A-Z, a-z, "
+                          "0-9, _ and -")
+    listen = (_listen_address(listen_text, "CHIBO_WEBHOOK_LISTEN") if listen_text
+              else TELEGRAM_LISTEN)
+    return TelegramWebhook(url, secret, listen)
 
 
 def load_zalo(env: Mapping[str, str]) -> ZaloSettings | None:
@@ -106,7 +148,7 @@ def load_zalo(env: Mapping[str, str]) -> ZaloSettings | None:
                                or not (secret.isascii() and secret.isprintable())):
         raise ConfigError("ZALO_WEBHOOK_SECRET must be 8 to 256 ASCII characters")
     listen_text = env.get("ZALO_LISTEN", "").strip()
-    listen = _listen_address(listen_text) if listen_text else ZALO_LISTEN
+    listen = _listen_address(listen_text, "ZALO_LISTEN") if listen_text else ZALO_LISTEN
     quota_text = env.get("ZALO_MONTHLY_MESSAGES", "").strip()
     if quota_text and not (quota_text.isdigit() and int(quota_text) > 0):
         raise ConfigError("ZALO_MONTHLY_MESSAGES must be a whole number above 0")
@@ -125,8 +167,8 @@ def _url(env: Mapping[str, str], name: str) -> str | None:
     return value
 
 
-def _listen_address(value: str) -> tuple[str, int]:
+def _listen_address(value: str, name: str) -> tuple[str, int]:
     host, sep, port = value.rpartition(":")
     if not sep or not port.isdigit() or not 0 < int(port) < 65536:
-        raise ConfigError("ZALO_LISTEN must be host:port, for example 127.0.0.1:8080")
+        raise ConfigError(f"{name} must be host:port, for example 127.0.0.1:8080")
     return host.strip("[]") or "0.0.0.0", int(port)

@@ -12,12 +12,14 @@ def registry() -> Registry:
     """Return every command in /help and menu order (imports here keep handlers decoupled)."""
     from handlers import (
         admin,
+        export,
         help,
         language,
         link,
         meeting_report,
         ratings,
         recruitment,
+        reminders,
         standing,
         start,
         summary,
@@ -31,7 +33,9 @@ def registry() -> Registry:
         *recruitment.COMMANDS,  # /phattrien: a cell's recruitment pipeline, secretaries only
         *summary.COMMANDS,  # /tonghop, /chuabaocao: an organiser's area for a period
         *ratings.COMMANDS,  # /xeploai: load the annual ratings, read a year's headline
+        *export.COMMANDS,  # /xuat, /bieudo: the area's workbook and chart, as files
         *admin.COMMANDS,  # /moi: invites, admins only
+        *reminders.COMMANDS,  # /nhacnho: reminders on or off (organisers: the digest alone)
         *language.COMMANDS,  # /ngonngu: Tiếng Việt or English
         *link.COMMANDS,  # /lienket: one account on Telegram and Zalo
         *help.COMMANDS,  # /help: the commands of the user's roles

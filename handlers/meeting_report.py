@@ -71,6 +71,7 @@ from bot.i18n import N_
 from bot.storage.meetings import MeetingRepository, MonthAlreadyReported
 from bot.storage.org import OrgRepository
 from handlers.common import which_cell_step, with_own_cell
+from handlers.privacy import check_names, name_step
 from handlers.recruitment_roll import roll_news
 from handlers.standing import (
     KIND_LABELS,
@@ -80,6 +81,7 @@ from handlers.standing import (
     duration_flags,
     saved_text,
     share_text,
+    standing_text,
     yes_no_text,
 )
 
@@ -275,7 +277,8 @@ def received_replace(ctx: Ctx, key: str) -> Outcome:
 
 def ask_topic(ctx: Ctx) -> str:
     return ctx.t(
-        "What was the topic of the thematic meeting? ({low} to {high} characters)",
+        "What was the topic of the thematic meeting? ({low} to {high} characters, no names "
+        "of people)",
         low=ctx.t.number(MIN_TOPIC_CHARS),
         high=ctx.t.number(MAX_TOPIC_CHARS),
     )
@@ -284,6 +287,10 @@ def ask_topic(ctx: Ctx) -> str:
 def received_topic(ctx: Ctx, topic: str | None) -> Outcome:
     if topic is not None and check_topic(topic) is ReportError.TOPIC_NO_LETTER:
         return Invalid(ctx.t("A topic is words: please type what the meeting was about."))
+    return check_names(ctx, "topic", topic) or kept_topic(ctx, topic)
+
+
+def kept_topic(ctx: Ctx, topic: str | None) -> Outcome:
     ctx.draft["topic"] = topic
     return Next("minutes")
 
@@ -593,13 +600,17 @@ def parent_committee(ctx: Ctx) -> str:
 def ask_note(ctx: Ctx) -> str:
     return ctx.t(
         "Anything to tell {committee}? Type a short note (up to {most} characters) or "
-        "tap Skip. Please write no names.",
+        "tap Skip. Please write no names of people, no absence reasons and no ID numbers.",
         committee=parent_committee(ctx),
         most=ctx.t.number(MAX_NOTE_CHARS),
     )
 
 
 def received_note(ctx: Ctx, note: str | None) -> Outcome:
+    return check_names(ctx, "note", note) or kept_note(ctx, note)
+
+
+def kept_note(ctx: Ctx, note: str | None) -> Outcome:
     ctx.draft["note"] = note
     return Next("review")
 
@@ -720,6 +731,7 @@ async def save(ctx: Ctx) -> Outcome:
         "by_user": ctx.user.id,
         "at": ctx.now,
         "roll": roll,
+        "also": ctx.ending,  # the conversation ends with the save, in its transaction
     }
     if existing is not None and ctx.draft.get("replace_id") == existing.id:
         await repo.replace(existing.id, report, **saved)
@@ -739,6 +751,15 @@ async def save(ctx: Ctx) -> Outcome:
     if cell is None:
         return Done([Reply(done)])
     return Done([Reply(f"{done}\n\n{await saved_text(ctx, cell, report)}")])
+
+
+async def saved_again(ctx: Ctx) -> list[Reply]:
+    """Answer a Save that came again after the report was saved: its cell's standing."""
+    done = ctx.t("This report is already saved; it was not saved twice.")
+    cell = await OrgRepository(ctx.db).get(int(ctx.draft["cell_id"]))
+    if cell is None:
+        return [Reply(done)]
+    return [Reply(f"{done}\n\n{await standing_text(ctx, cell)}")]
 
 
 async def ask_replace_at_save(ctx: Ctx, existing_id: int, existing_day: date) -> Outcome:
@@ -765,6 +786,7 @@ FLOW = Flow(
             max_length=MAX_TOPIC_CHARS,
             counted=False,
         ),
+        name_step("topic", kept_topic),
         NumberStep(
             "minutes",
             ask_minutes,
@@ -824,9 +846,12 @@ FLOW = Flow(
             max_length=MAX_NOTE_CHARS,
             skippable=True,
         ),
+        name_step("note", kept_note),
         ReviewStep("review", summary, edit_fields, save),
     ],
     start=start,
+    recap=("cell_id",),
+    saved_again=saved_again,
 )
 
 COMMANDS = [

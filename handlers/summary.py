@@ -64,6 +64,12 @@ NOTES_SHOWN = 5
 # Loading ---------------------------------------------------------------------------------
 
 
+def tree_day(ctx: Ctx, tree: Tree) -> date | None:
+    """Return the day whose tree a summary reads for every day (today's), or None: each
+    day's own."""
+    return ctx.today if tree is Tree.TODAY else None
+
+
 async def load_summary(
     db: Database, rules: Rulebook, unit_id: int, period: Period, now: datetime,
     holidays: frozenset[date], tree: Tree = Tree.THEN,
@@ -393,7 +399,7 @@ async def show_summary(ctx: Ctx, unit_id: int, period: Period, tree: Tree) -> Ou
     sections = summary_sections(ctx, unit.name, summary)
     if period.kind is PeriodKind.YEAR:  # the ratings' headline (per commune: /xeploai)
         ratings = await headline_lines(ctx, [unit_id], period.year, communes=False,
-                                       tree_of=ctx.today if tree is Tree.TODAY else None)
+                                       tree_of=tree_day(ctx, tree))
         if ratings:
             sections.insert(-1, "\n".join(ratings))
     return Done([Reply(text) for text in pack(sections)])
@@ -404,7 +410,7 @@ async def show_missing(ctx: Ctx, unit_id: int, period: Period, tree: Tree) -> Ou
     if unit is None:
         return Invalid(ctx.t("I cannot find your unit. Please ask your administrator."))
     repo = SummaryRepository(ctx.db)
-    tree_of = ctx.today if tree is Tree.TODAY else None
+    tree_of = tree_day(ctx, tree)
     spans = rule_spans(ctx.rules, period.thematic_from, period.last)
     rows = await repo.cell_sums(
         unit_id, period, spans, due_days(period, ctx.rules), ctx.now.tzinfo or UTC, tree_of

@@ -12,15 +12,28 @@ a message down by at most 2×; peak memory (RSS) ≤ 200 MB.
 
     python scripts/benchmark.py --province   # only the province section
     python scripts/benchmark.py --transport  # only the Telegram transport section
+    python scripts/benchmark.py --reminders  # only the round of reminders (about 2 minutes)
 
 The province: 3,000 cells (10 districts × 15 communes × 20 cells), ten years of monthly
 reports (360,000 meetings) and 6,000 people in the pipeline. Its admin reads /tonghop for a
 month and for a year; targets: p95 ≤ 100 ms, and at most 3× one hand-written SQL query that
 computes the same province totals over the same rows.
 
+    python scripts/benchmark.py --files   # only the province's workbook and charts
+
+The same province's admin sends /xuat for the year and for a month, /bieudo for the year (150
+communes) and /bieudo nam 2026 (twelve months), while a ticker beside them measures how long
+the event loop is held. Targets: the year's workbook in ≤ 5 s and ≤ 50 MB (Telegram's limit
+for a bot's document), the loop never held over 250 ms (other users are answered meanwhile).
+
 The transport (`benchmark_transport.py`): every demo secretary reports a meeting through the
 real Telegram transport; target: at least 0.25 × the update rate of a bare python-telegram-bot
 echo bot driven the same way in the same run, every answer committed before its reply.
+
+The reminders (`benchmark_reminders.py`): a round of reminders to the province's 3,000
+secretaries through the Telegram rate limiter against the Bot API stand-in with Telegram's
+flood limit; targets: at least 95 % of 30 messages a second, no 429, each secretary reached,
+and secretaries answering meanwhile within 500 ms (p95).
 """
 
 from __future__ import annotations
@@ -41,6 +54,7 @@ from zoneinfo import ZoneInfo
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmark_reminders import measure_fan_out  # noqa: E402
 from benchmark_transport import TransportFigures, measure_transport  # noqa: E402
 
 from bot.core.dispatcher import Dispatcher  # noqa: E402
@@ -163,10 +177,23 @@ async def transport_section() -> tuple[list[tuple[str, str, str]], list[bool]]:
     return rows, [figures.ratio < TARGET_TRANSPORT_RATIO]
 
 
+async def reminders_section() -> tuple[list[tuple[str, str, str]], list[bool]]:
+    """A round of reminders to 3,000 secretaries through the rate limiter (issue 14)."""
+    with tempfile.TemporaryDirectory() as folder:
+        figures = await measure_fan_out(Path(folder), province_cells())
+    return figures.rows(), figures.missed
+
+
 async def main() -> int:
+    if sys.argv[1:] == ["--reminders"]:  # only the round of reminders to 3,000 secretaries
+        return report(*await reminders_section())
     if sys.argv[1:] == ["--province"]:  # only the organisers' summaries at province scale
         with tempfile.TemporaryDirectory() as folder:
-            rows, missed = await province_section(Path(folder))
+            rows, missed = await province_section(Path(folder), files=False)
+        return report(rows, missed)
+    if sys.argv[1:] == ["--files"]:  # only the province's workbook and charts
+        with tempfile.TemporaryDirectory() as folder:
+            rows, missed = await province_section(Path(folder), summaries=False)
         return report(rows, missed)
     if sys.argv[1:] == ["--transport"]:  # only the Telegram transport against an echo bot
         return report(*await transport_section())
@@ -185,6 +212,7 @@ async def main() -> int:
         size_mb = (Path(folder) / "bench.sqlite3").stat().st_size / 1e6
         await db.close()
     transport_rows, transport_missed = await transport_section()
+    reminder_rows, reminder_missed = await reminders_section()
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     ratio = statistics.median(old_msg) / statistics.median(fresh_msg)
     rows = [
@@ -209,10 +237,12 @@ async def main() -> int:
         ("peak memory (RSS)", f"{rss_mb:.0f} MB", f"≤ {TARGET_RSS_MB:.0f} MB"),
         *province_rows,
         *transport_rows,
+        *reminder_rows,
     ]
     missed = [
         *province_missed,
         *transport_missed,
+        *reminder_missed,
         p95(fresh_msg) > TARGET_MESSAGE_P95_MS,
         p95(old_msg) > TARGET_MESSAGE_P95_MS,
         p95(fresh_standing) > TARGET_STANDING_P95_MS,
@@ -378,7 +408,9 @@ async def time_summaries(
     return summary_ms, sql_ms
 
 
-async def province_section(folder: Path) -> tuple[list[tuple[str, str, str]], list[bool]]:
+async def province_section(
+    folder: Path, summaries: bool = True, files: bool = True
+) -> tuple[list[tuple[str, str, str]], list[bool]]:
     db = await Database.open(Path(folder) / "province.sqlite3")
     started = time.perf_counter()
     province_id, loaded, people = await seed_province(db)
@@ -387,7 +419,7 @@ async def province_section(folder: Path) -> tuple[list[tuple[str, str, str]], li
     rows = [(f"seed province (3,000 cells, {loaded:,} meetings, {people:,} recruits)",
              f"{seed_s:.0f} s", "")]
     missed = []
-    for period, label in (("2026-11", "a month"), ("2026", "a year")):
+    for period, label in (("2026-11", "a month"), ("2026", "a year")) if summaries else ():
         summary_ms, sql_ms = await time_summaries(db, dispatcher, province_id, period)
         ratio = statistics.median(summary_ms) / statistics.median(sql_ms)
         rows += [
@@ -400,9 +432,67 @@ async def province_section(folder: Path) -> tuple[list[tuple[str, str, str]], li
              f"≤ {TARGET_SUMMARY_RATIO:.0f}×"),
         ]
         missed += [p95(summary_ms) > TARGET_SUMMARY_P95_MS, ratio > TARGET_SUMMARY_RATIO]
+    if files:
+        file_rows, file_missed = await files_section(dispatcher)
+        rows += file_rows
+        missed += file_missed
     size_mb = (Path(folder) / "province.sqlite3").stat().st_size / 1e6
     rows.append(("province database file", f"{size_mb:.0f} MB", ""))
     await db.close()
+    return rows, missed
+
+
+# The province's files: /xuat and /bieudo at scale (issue 12) ---------------------------------
+
+TARGET_WORKBOOK_S = 5.0  # "a few seconds" for a province year, from the command to the file
+TARGET_FILE_MB = 50.0  # the largest document a bot may send on Telegram
+TARGET_STALL_MS = 250.0  # the longest the event loop is held meanwhile: others are answered
+TICK_S = 0.01
+
+
+async def time_file(dispatcher: Dispatcher, text: str) -> tuple[float, float, bytes, float]:
+    """Send `text` as the province's admin; return the seconds to the file (wall and CPU),
+    its bytes, and the longest the event loop was held meanwhile (ms), as a ticker beside it
+    measures."""
+    longest = 0.0
+    done = asyncio.Event()
+
+    async def tick() -> None:
+        nonlocal longest
+        last = time.perf_counter()
+        while not done.is_set():
+            await asyncio.sleep(TICK_S)
+            now = time.perf_counter()
+            longest = max(longest, now - last - TICK_S)
+            last = now
+
+    ticker = asyncio.create_task(tick())
+    started, cpu = time.perf_counter(), time.process_time()
+    replies = await dispatcher.handle(Inbound(CONSOLE, PROVINCE_ADMIN, text=text))
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+    done.set()
+    await ticker
+    files = [r.attachment for r in replies if r.attachment is not None]
+    assert files, [r.text for r in replies]
+    return seconds, cpu, files[0].data, longest * 1000
+
+
+async def files_section(dispatcher: Dispatcher) -> tuple[list[tuple[str, str, str]], list[bool]]:
+    rows, missed = [], []
+    for text, label in (("/xuat 2026", "/xuat, a province year"),
+                        ("/xuat 2026-11", "/xuat, a province month"),
+                        ("/bieudo 2026", "/bieudo, 150 communes of a year"),
+                        ("/bieudo nam 2026", "/bieudo nam 2026, month by month")):
+        seconds, cpu, data, stall_ms = await time_file(dispatcher, text)
+        size_mb = len(data) / 1e6
+        rows.append((f"{label}: time (CPU), file, longest loop stall",
+                     f"{seconds:.1f} s ({cpu:.1f} s), {size_mb:.2f} MB, {stall_ms:.0f} ms",
+                     f"stall ≤ {TARGET_STALL_MS:.0f} ms"))
+        missed += [size_mb > TARGET_FILE_MB, stall_ms > TARGET_STALL_MS]
+        if text == "/xuat 2026":
+            rows[-1] = (rows[-1][0], rows[-1][1],
+                        f"≤ {TARGET_WORKBOOK_S:.0f} s, ≤ {TARGET_FILE_MB:.0f} MB, {rows[-1][2]}")
+            missed.append(seconds > TARGET_WORKBOOK_S)
     return rows, missed
 
 

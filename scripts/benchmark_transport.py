@@ -1,7 +1,7 @@
 """The bot through the real Telegram transport, against a bare python-telegram-bot echo bot.
 
-Both get the same pre-built updates through `Application.process_update` and answer through a
-Bot API request that records nothing and answers at once (no network, no rate limiter: its
+Both get the same updates through `Application.process_update` and answer through the tests'
+recording request, which answers at once as Telegram would (no network, no rate limiter: its
 limit is a politeness to Telegram, counted here as Bot API calls per update instead). Both run
 in the same process, one after the other, several times: the ratio of their rates is the
 figure to trust on a shared machine. The bot's updates are whole meeting reports typed by
@@ -13,7 +13,7 @@ calls by method.
 
 from __future__ import annotations
 
-import json
+import itertools
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
@@ -24,10 +24,7 @@ from typing import Any
 
 import aiosqlite
 from telegram import Update
-from telegram._utils.defaultvalue import DEFAULT_NONE
-from telegram._utils.types import ODVInput
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, MessageHandler, filters
-from telegram.request import BaseRequest, RequestData
 
 from bot.channels.telegram import TelegramChannel
 from bot.config import Settings
@@ -38,8 +35,9 @@ from bot.storage.conversations import ConversationStore
 from bot.storage.database import Database
 from bot.storage.org import OrgRepository
 from bot.storage.users import UserRepository
+from tests.botapi_json import message_json
+from tests.channels.recording import TOKEN, RecordingRequest
 
-TOKEN = "7000009:AAE-benchmark-token"
 FIRST_USER = 900_000
 REPEATS = 3  # each side runs this often; the best run of each counts (noise only slows)
 DAY = "2026-11-20"  # the meeting every secretary reports
@@ -47,58 +45,8 @@ DAY = "2026-11-20"  # the meeting every secretary reports
 JSONDict = dict[str, Any]
 
 
-class AnsweringRequest(BaseRequest):
-    """Answer every Bot API call at once, like Telegram would; count calls by method."""
-
-    def __init__(self) -> None:
-        self.calls: Counter[str] = Counter()
-        self._message_id = 0
-
-    @property
-    def read_timeout(self) -> float | None:
-        return 1.0
-
-    async def initialize(self) -> None:
-        return None
-
-    async def shutdown(self) -> None:
-        return None
-
-    async def do_request(
-        self,
-        url: str,
-        method: str,
-        request_data: RequestData | None = None,
-        read_timeout: ODVInput[float] = DEFAULT_NONE,
-        write_timeout: ODVInput[float] = DEFAULT_NONE,
-        connect_timeout: ODVInput[float] = DEFAULT_NONE,
-        pool_timeout: ODVInput[float] = DEFAULT_NONE,
-    ) -> tuple[int, bytes]:
-        name = url.rsplit("/", 1)[-1]
-        self.calls[name] += 1
-        params = request_data.parameters if request_data else {}
-        result: Any = True
-        if name == "getMe":
-            result = {"id": 7000009, "is_bot": True, "first_name": "Bench", "username": "b_bot"}
-        elif name in {"sendMessage", "editMessageText"}:  # the message, as Telegram sends back
-            self._message_id += 1
-            result = {"message_id": params.get("message_id", self._message_id), "date": 0,
-                      "chat": {"id": int(str(params["chat_id"])), "type": "private"},
-                      "text": str(params.get("text", ""))}
-            if "reply_markup" in params:
-                result["reply_markup"] = params["reply_markup"]
-        return 200, json.dumps({"ok": True, "result": result}).encode()
-
-
 def update_json(update_id: int, user_id: int, text: str) -> JSONDict:
-    message: JSONDict = {
-        "message_id": update_id, "date": 0, "text": text,
-        "chat": {"id": user_id, "type": "private", "first_name": "A"},
-        "from": {"id": user_id, "is_bot": False, "first_name": "A", "language_code": "vi"},
-    }
-    if text.startswith("/"):
-        message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text)}]
-    return {"update_id": update_id, "message": message}
+    return {"update_id": update_id, "message": message_json(update_id, user_id, text)}
 
 
 @dataclass
@@ -144,11 +92,11 @@ class RoundTrips:
 async def drive(
     application: Application[Any, Any, Any, Any, Any, Any],
     updates: Sequence[Update],
-    request: AnsweringRequest,
+    request: RecordingRequest,
     run: Run,
 ) -> None:
     """Feed the updates one after the other; add what they took and cost to `run`."""
-    request.calls.clear()
+    request.calls.clear()  # what it answered stays: a later edit finds its message
     with RoundTrips() as trips:
         cpu, started = time.process_time(), time.perf_counter()
         for update in updates:
@@ -157,7 +105,7 @@ async def drive(
         run.cpu_seconds += time.process_time() - cpu
     run.updates += len(updates)
     run.round_trips += trips.count
-    run.calls.update(request.calls)
+    run.calls.update(call.method for call in request.calls)
 
 
 async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -205,7 +153,7 @@ async def measure_transport(
         secretaries = await _register(db, dispatcher, answers)
         settings = Settings(TOKEN, "http://127.0.0.1:9", folder / "unused", dispatcher.timezone,
                             "vi", None)
-        bot_request, echo_request = AnsweringRequest(), AnsweringRequest()
+        bot_request, echo_request = RecordingRequest(), RecordingRequest()
         channel = TelegramChannel(dispatcher, settings, request=bot_request,
                                   get_updates_request=bot_request, rate_limited=False)
         bare = (ApplicationBuilder().token(TOKEN).request(echo_request)
@@ -213,6 +161,7 @@ async def measure_transport(
         bare.add_handler(MessageHandler(filters.TEXT, echo))
         bots: list[Run] = []
         echoes: list[Run] = []
+        update_ids = itertools.count(1)  # Telegram's grow: a repeated id is not applied again
         async with channel.application, bare:
             for repeat in range(REPEATS):
                 if repeat:  # every report again, on a database holding the earlier ones
@@ -223,8 +172,8 @@ async def measure_transport(
                 while texts:
                     # Everybody's next answer, the echo bot then ours: both see the
                     # machine's load alike.
-                    step = [update_json(n, user_id, text) for n, (user_id, text)
-                            in enumerate(texts, start=plain.updates + 1)]
+                    step = [update_json(next(update_ids), user_id, text)
+                            for user_id, text in texts]
                     await drive(bare, [Update.de_json(u, bare.bot) for u in step],
                                 echo_request, plain)
                     await drive(channel.application,

@@ -6,6 +6,7 @@ import time
 from typing import Any
 
 JSONDict = dict[str, Any]
+SENDING_METHODS = frozenset({"sendMessage", "sendDocument", "sendPhoto"})  # a new message each
 NAME = "Nguyễn Văn A"  # a name on purpose: tests check it never reaches a log
 
 
@@ -58,7 +59,7 @@ def bot_json(bot_id: int, username: str) -> JSONDict:
 
 def sent_message_json(method: str, params: JSONDict, files: dict[str, tuple[str, bytes]],
                       message_id: int, bot: JSONDict) -> JSONDict:
-    """Return the Message Telegram answers to sendMessage or sendDocument."""
+    """Return the Message Telegram answers to sendMessage, sendDocument or sendPhoto."""
     chat_id = int(params["chat_id"])
     message: JSONDict = {
         "message_id": message_id,
@@ -69,12 +70,15 @@ def sent_message_json(method: str, params: JSONDict, files: dict[str, tuple[str,
     }
     if method == "sendMessage":
         message["text"] = str(params.get("text", ""))
+    elif method == "sendPhoto":  # Telegram answers with the sizes it made of the picture
+        message["photo"] = [{"file_id": f"photo{message_id}", "file_unique_id": f"u{message_id}",
+                             "width": 1080, "height": 1080}]
     else:
         filename = files["document"][0] if "document" in files else params.get("filename")
         message["document"] = {"file_id": f"doc{message_id}", "file_unique_id": f"u{message_id}",
                                "file_name": filename or "file"}
-        if params.get("caption"):
-            message["caption"] = params["caption"]
+    if method != "sendMessage" and params.get("caption"):
+        message["caption"] = params["caption"]
     if params.get("reply_markup"):
         message["reply_markup"] = params["reply_markup"]
     return message

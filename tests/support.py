@@ -127,6 +127,13 @@ async def seed_world(db: Database, now: datetime) -> World:
     return World(district.id, commune.id, cell_ids)
 
 
+async def user_id(db: Database, key: str, channel: str = "test") -> int:
+    """Return the id of a seeded user ("sec-1", "staff"…)."""
+    user = await UserRepository(db).find(channel, key)
+    assert user is not None
+    return user.id
+
+
 def sample_meeting(**changes: Any) -> MeetingReport:
     """Return a sound regular meeting of 20 expected members; tests change what they test."""
     base = MeetingReport(

@@ -10,10 +10,11 @@ import pytest
 
 from bot.app import App, configured_channels, open_app
 from bot.config import Settings
-from bot.core.messages import Reply
+from bot.core.messages import Inbound, Reply
 from bot.core.outbound import Undeliverable
 from bot.core.port import ChannelFailed
 from bot.domain.org import User
+from bot.storage.users import UserRepository
 from tests.channels.recording import TOKEN
 from tests.support import VN
 
@@ -116,3 +117,19 @@ async def test_a_channel_is_configured_for_each_token_set(tmp_path: Path) -> Non
     with_token = await open_app(settings(tmp_path, TOKEN))
     assert [c.name for c in configured_channels(with_token)] == ["telegram"]
     await with_token.close()
+
+
+async def test_a_notice_ahead_of_an_answer_goes_to_the_chat_the_message_came_from(
+    app: App,
+) -> None:
+    telegram = FakeChannel("telegram")
+    app.add_channel(telegram)
+    users = UserRepository(app.db)
+    await users.ensure("telegram", "t-7", app.now())
+    await users.ensure("zalo", "z-9", app.now())
+    ctx = await app.dispatcher.context_for(Inbound("telegram", "t-7"))
+    await ctx.say([Reply("Đang chuẩn bị…")])
+    assert telegram.sent == [("t-7", ["Đang chuẩn bị…"])]
+    elsewhere = await app.dispatcher.context_for(Inbound("zalo", "z-9"))
+    await elsewhere.say([Reply("?")])  # no Zalo channel running: dropped, the answer still comes
+    assert telegram.sent == [("t-7", ["Đang chuẩn bị…"])]

@@ -1,11 +1,15 @@
-"""The command line, run as a real process: demo, org import, invite, shell, bad settings."""
+"""The command line, run as a real process: demo, org import, invite, export, shell, settings."""
 
 from __future__ import annotations
 
 import os
 import subprocess
 import sys
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from openpyxl import load_workbook
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -313,3 +317,103 @@ def test_the_shell_opens_on_the_demo_with_its_merger(tmp_path: Path) -> None:
     assert "Summary of Tỉnh Tây Ninh, year 2016\n102 cells in 17 communes" in result.stdout
     assert "Counted as part of Tỉnh Tây Ninh in their own days: Huyện Cần Đước" in result.stdout
     assert result.stdout.count("102 cells in 6 communes") == 2  # 2016 regrouped, and today
+
+
+def test_export_writes_the_areas_workbook_and_says_where(tmp_path: Path) -> None:
+    csv = tmp_path / "org.csv"
+    csv.write_text(
+        "path,code,full_members,probationary_members,exempt_members\n"
+        "Huyện Cần Đước/Xã Tân Lân/Chi bộ ấp Xóm Chùa,TL-01,18,2,1\n"
+        "Huyện Cần Đước/Xã Phước Đông/Chi bộ ấp Chợ,PD-01,12,0,0\n",
+        encoding="utf-8",
+    )
+    assert run_cli(tmp_path, "org", "import", str(csv)).returncode == 0
+    year = str(datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).year)  # the cells entered today
+    target = tmp_path / "out.xlsx"
+    done = run_cli(tmp_path, "export", "--scope", "Huyện Cần Đước/Xã Tân Lân", "--period", year,
+                   "-o", str(target))
+    assert done.returncode == 0, done.stderr
+    assert f"Workbook of Xã Tân Lân, year {year} saved to {target}" in done.stdout
+    book = load_workbook(target)
+    assert book.sheetnames[:2] == ["Summary", "Cells"]
+    codes = [c.value for c in book["Cells"]["B"]][1:]
+    assert codes == ["TL-01"]  # the commune asked for, not its neighbour
+    into_folder = run_cli(tmp_path, "export", "--scope", "TL-01", "--period", year,
+                          "-o", str(tmp_path), CHIBO_LOCALE="vi")
+    assert into_folder.returncode == 0, into_folder.stderr
+    assert (tmp_path / f"tonghop-chi-bo-ap-xom-chua-{year}.xlsx").exists()
+
+
+def test_export_of_an_unknown_unit_or_an_unread_period_says_so(tmp_path: Path) -> None:
+    unknown = run_cli(tmp_path, "export", "--scope", "Xã Không Có")
+    assert unknown.returncode == 1 and "No unit or cell matches 'Xã Không Có'" in unknown.stderr
+    csv = tmp_path / "org.csv"
+    csv.write_text("path,code,full_members,probationary_members,exempt_members\n"
+                   "Huyện Cần Đước/Xã Tân Lân/Chi bộ ấp Xóm Chùa,TL-01,18,2,1\n",
+                   encoding="utf-8")
+    assert run_cli(tmp_path, "org", "import", str(csv)).returncode == 0
+    unread = run_cli(tmp_path, "export", "--scope", "TL-01", "--period", "tháng mười")
+    assert unread.returncode == 1 and "could not read the period" in unread.stderr
+
+
+def test_a_backup_restored_as_the_readme_says_reads_back_what_was_saved(tmp_path: Path) -> None:
+    import asyncio
+    import shutil
+
+    from bot.storage.database import Database
+    from bot.storage.meetings import MeetingRepository
+    from bot.storage.org import OrgRepository
+    from tests.support import sample_meeting, vn_time
+
+    assert run_cli(tmp_path, "demo").returncode == 0
+    live = tmp_path / "chibo.sqlite3"
+
+    async def save_a_report() -> int:
+        db = await Database.open(live)
+        try:
+            cell = await OrgRepository(db).by_code("TL-01")
+            assert cell is not None
+            report = sample_meeting(cell_id=cell.id, expected=10, present=10, excused=0)
+            return await MeetingRepository(db).save(report, regular=True, by_user=None,
+                                                    at=vn_time(2026, 11, 21))
+        finally:
+            await db.close()
+
+    saved = asyncio.run(save_a_report())
+    backup = tmp_path / "backups" / "chibo-2026-11-21.sqlite3"
+    backup.parent.mkdir()
+    assert run_cli(tmp_path, "backup", str(backup)).returncode == 0
+    # The README's restore: with the bot stopped, the copy replaces the database file, and
+    # the old file's -wal and -shm go with it.
+    restored = tmp_path / "restored" / "chibo.sqlite3"
+    restored.parent.mkdir()
+    shutil.copy(backup, restored)
+
+    async def read_back() -> tuple[str, int, int | None]:
+        db = await Database.open(restored)
+        try:
+            integrity = str(await db.scalar("PRAGMA integrity_check"))
+            cells = int(await db.scalar("SELECT COUNT(*) FROM org_units WHERE kind = 'cell'"))
+            report = await MeetingRepository(db).get(saved)
+            return integrity, cells, None if report is None else report.report.present
+        finally:
+            await db.close()
+
+    assert asyncio.run(read_back()) == ("ok", 102, 10)
+    # And the bot runs on it: the command line opens and migrates the restored file.
+    invite = run_cli(tmp_path, "invite", "TL-01", "--role", "secretary",
+                     CHIBO_DB=str(restored))
+    assert invite.returncode == 0, invite.stderr
+
+
+def test_export_regroups_old_years_under_todays_units_with_tree_today(tmp_path: Path) -> None:
+    assert run_cli(tmp_path, "demo").returncode == 0
+    result = run_cli(tmp_path, "export", "--scope", "Tỉnh Tây Ninh", "--period", "2016",
+                     "--tree", "today", "-o", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    from openpyxl import load_workbook
+
+    book = load_workbook(tmp_path / "summary-tinh-tay-ninh-2016-nay.xlsx")
+    rows = {row[0]: row[1] for row in book["Summary"].iter_rows(values_only=True) if row}
+    assert rows["Period"] == "year 2016, grouped under today's units"
+    assert rows["Number of communes"] == 6  # the 6 xã of today, not the 17 of 2016

@@ -78,11 +78,11 @@ class ConsoleChannel:
     def show(self, replies: list[Reply]) -> None:
         for reply in replies:
             text = render_plain(reply)
-            if reply.attachment is not None:
+            if reply.attachment is not None:  # a file goes to exports/, and its path is shown
                 EXPORT_DIR.mkdir(exist_ok=True)
                 path = EXPORT_DIR / reply.attachment.filename
                 path.write_bytes(reply.attachment.data)
-                text += f"\n(saved to {path})"
+                text += "\n" + self.t("Saved to {path}", path=path.resolve())
             print(text + "\n", file=self._out, flush=True)
 
     async def send_line(self, line: str) -> bool:

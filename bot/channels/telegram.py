@@ -15,7 +15,8 @@ hash (see CallbackCodec), and a button nobody can read any more is treated like 
 old question. An accepted single-choice tap is acknowledged by editing the prompt to
 "question → label" without buttons; a Reply marked `edit` (a multi-select toggle) replaces the
 tapped prompt's text and keyboard instead. The channel is also the Sender of the messages the
-bot starts on Telegram.
+bot starts on Telegram. Updates come by long polling, or by webhook when CHIBO_WEBHOOK_URL is
+set (`bot.channels.webhook`: the secret header checked, and GET /healthz).
 """
 
 from __future__ import annotations
@@ -25,9 +26,14 @@ import hashlib
 import logging
 import re
 from collections import OrderedDict
-from collections.abc import Awaitable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Sequence
+from contextlib import asynccontextmanager
 from typing import Any, cast
+from urllib.parse import urlsplit
 
+import tornado.httpserver
+import tornado.netutil
+import tornado.web
 from telegram import (
     Bot,
     BotCommand,
@@ -42,7 +48,6 @@ from telegram import (
 from telegram.constants import ChatType, MessageLimit
 from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, TelegramError
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
     BaseUpdateProcessor,
@@ -55,13 +60,15 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
+from bot.channels.ratelimit import PriorityRateLimiter, in_background
 from bot.channels.text import EMPTY_TEXT, split_text
-from bot.config import ConfigError, Settings
+from bot.channels.webhook import HEALTH_PATH, HealthHandler, WebhookHandler
+from bot.config import ConfigError, Settings, TelegramWebhook
 from bot.core import notices
 from bot.core.flow import CHECKED, CONTROL_KEYS, DONE, UNCHECKED, choice_label
 from bot.core.messages import MAX_FILE_BYTES, Attachment, Choice, Inbound, InboundKind, Reply
 from bot.core.ordering import Lanes
-from bot.core.outbound import Undeliverable
+from bot.core.outbound import Undeliverable, Unreachable
 from bot.core.port import Port, Response
 from bot.domain.org import Grant, User
 from bot.i18n import translator
@@ -83,6 +90,7 @@ MAX_CALLBACK_BYTES = 64  # Bot API limit of InlineKeyboardButton.callback_data
 HASH_PREFIX = "#"  # callback data that is a hash of a (token, key) pair too long to send
 TEXT_LIMIT = int(MessageLimit.MAX_TEXT_LENGTH)  # 4096, counted in UTF-16 code units
 CAPTION_LIMIT = int(MessageLimit.CAPTION_LENGTH)  # 1024
+PHOTO_TYPES = frozenset({"image/png", "image/jpeg"})  # what sendPhoto takes (up to 10 MB)
 ARROW = "\n→ "
 RATE_LIMIT_RETRIES = 3
 BOOTSTRAP_RETRIES = 5  # deleteWebhook at start-up, tried again with PTB's back-off
@@ -94,7 +102,11 @@ CANCEL_NAMES = {"vi": "huy", "en": "cancel"}
 COMMAND_NAME = re.compile(r"[a-z0-9_]{1,32}")  # what setMyCommands accepts
 MAX_DESCRIPTION = 256
 MAX_MENU_COMMANDS = 100
+TOKEN_REFUSED = "TELEGRAM_BOT_TOKEN was refused by the Bot API; check the token"
 MAX_DOCUMENT_BYTES = MAX_FILE_BYTES  # fetched only up to this size (getFile allows 20 MB)
+ALLOWED_UPDATES = [Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY]
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+MAX_WEBHOOK_BYTES = 1_000_000  # an update is a few kB (a document comes by getFile)
 
 
 # Callback data ------------------------------------------------------------------------
@@ -152,6 +164,16 @@ def _digest(text: str, length: int) -> str:
 
 
 # Rendering ----------------------------------------------------------------------------
+
+
+async def send_file(bot: Bot, chat_id: int, attachment: Attachment, caption: str | None) -> None:
+    """Send a file: a picture as a photo (shown in the chat), anything else as a document."""
+    if attachment.mime_type in PHOTO_TYPES:
+        await bot.send_photo(chat_id, attachment.data, caption=caption,
+                             filename=attachment.filename)
+    else:
+        await bot.send_document(chat_id, attachment.data, filename=attachment.filename,
+                                caption=caption)
 
 
 def utf16_length(text: str) -> int:
@@ -223,6 +245,7 @@ class TelegramChannel:
         self._open_prompts: dict[int, int] = {}
         # The menu each chat was last given (locale and roles), so it is set once per change.
         self._chat_menus: dict[int, tuple[str, tuple[Grant, ...]]] = {}
+        self._web: tornado.httpserver.HTTPServer | None = None  # the webhook's, when it is one
         self.application = self._build(settings.telegram_token, request, get_updates_request,
                                        rate_limited)
 
@@ -246,7 +269,8 @@ class TelegramChannel:
         if get_updates_request is not None:
             builder = builder.get_updates_request(get_updates_request)
         if rate_limited:
-            limiter = AIORateLimiter(max_retries=RATE_LIMIT_RETRIES)
+            # About 30 messages a second, the users' answers before the bot's own messages.
+            limiter = PriorityRateLimiter(max_retries=RATE_LIMIT_RETRIES)
             application = builder.rate_limiter(limiter).build()
         else:  # the same Application, only without waits between calls
             application = cast(TelegramApplication, builder.build())
@@ -285,7 +309,7 @@ class TelegramChannel:
             kind = InboundKind.UNREADABLE
         inbound = Inbound(CHANNEL, str(user.id), text=message.text or "",
                           language_code=user.language_code, kind=kind, attachment=attachment,
-                          display_name=user.full_name)
+                          display_name=user.full_name, update_id=update.update_id)
         answered = self._open_prompts.pop(message.chat_id, None)
         response = await self.port.respond(inbound)
         await self.deliver(context.bot, message.chat_id, response.replies)
@@ -345,7 +369,8 @@ class TelegramChannel:
             return
         token, key = decoded if decoded is not None else ("", "")
         response = await turn.respond(Inbound(CHANNEL, str(user.id), choice=key, token=token,
-                                              language_code=user.language_code))
+                                              language_code=user.language_code,
+                                              update_id=update.update_id))
         replies = response.replies
         bot = context.bot
         if message is not None:
@@ -404,13 +429,33 @@ class TelegramChannel:
         if not self.application.running:
             raise Undeliverable("the Telegram channel is not running")
         try:
-            await self.deliver(self.application.bot, int(user_key), replies)
+            with in_background():  # behind the answers to users in the rate limiter
+                await self.deliver(self.application.bot, int(user_key), replies)
         except Forbidden as exc:  # blocked the bot, or never opened a chat with it
-            raise Undeliverable(f"telegram: {type(exc).__name__}") from exc
+            raise Unreachable(f"telegram: {type(exc).__name__}") from exc
         except BadRequest as exc:
             if "chat not found" in str(exc).lower():
-                raise Undeliverable("telegram: chat not found") from exc
+                raise Unreachable("telegram: chat not found") from exc
             raise
+
+    @asynccontextmanager
+    async def sending(self) -> AsyncIterator[None]:
+        """Be ready to send the bot's own messages without polling (`python -m bot remind`,
+        which may run beside `python -m bot run`: only one of them may take updates)."""
+        assert self.settings.telegram_token is not None
+        hide_token_in_logs(self.settings.telegram_token)
+        application = self.application
+        try:
+            await application.initialize()
+        except InvalidToken:
+            raise ConfigError(TOKEN_REFUSED) from None
+        try:
+            await application.start()  # takes no updates: there is no updater running
+            yield
+        finally:
+            if application.running:
+                await application.stop()
+            await application.shutdown()
 
     # Replies out ------------------------------------------------------------------------
 
@@ -423,8 +468,7 @@ class TelegramChannel:
         markup = keyboard(reply, self.codec)
         attachment = reply.attachment
         if attachment is not None and markup is None and utf16_length(reply.text) <= CAPTION_LIMIT:
-            await bot.send_document(chat_id, attachment.data, filename=attachment.filename,
-                                    caption=reply.text or None)
+            await send_file(bot, chat_id, attachment, reply.text or None)
             return
         if reply.text or markup is not None or attachment is None:
             chunks = split_text(reply.text, TEXT_LIMIT, utf16_length)
@@ -434,7 +478,7 @@ class TelegramChannel:
             if markup is not None:  # its buttons go once the question is answered by typing
                 self._open_prompts[chat_id] = sent.message_id
         if attachment is not None:
-            await bot.send_document(chat_id, attachment.data, filename=attachment.filename)
+            await send_file(bot, chat_id, attachment, None)
 
     async def _close_prompt(self, bot: Bot, chat_id: int, message_id: int | None) -> None:
         """Remove the buttons of a question answered by typing."""
@@ -549,23 +593,73 @@ class TelegramChannel:
             if application.post_init is not None:
                 await application.post_init(application)
             await application.start()
-            assert application.updater is not None
-            await application.updater.start_polling(
-                timeout=POLL_TIMEOUT,
-                allowed_updates=[Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY],
-                error_callback=_polling_failed,
-                bootstrap_retries=BOOTSTRAP_RETRIES,  # a passing 502 at start is no crash
-            )
-            log.info("telegram: polling as @%s", application.bot.username)
-            await stop.wait()
+            if self.settings.webhook is not None:
+                await self._serve_webhook(stop, self.settings.webhook)
+            else:
+                await self._poll(stop)
             log.info("telegram: stopping")
         finally:  # also after a failed start or a cancel: stop what runs, then shut down
+            if self._web is not None:
+                self._web.stop()
+                await self._web.close_all_connections()
+                self._web = None
             if application.updater is not None and application.updater.running:
                 await application.updater.stop()
             if application.running:
                 await application.stop()
             await application.shutdown()
             log.info("telegram: stopped")
+
+
+    async def _poll(self, stop: asyncio.Event) -> None:
+        application = self.application
+        assert application.updater is not None
+        await application.updater.start_polling(
+            timeout=POLL_TIMEOUT,
+            allowed_updates=ALLOWED_UPDATES,
+            error_callback=_polling_failed,
+            bootstrap_retries=BOOTSTRAP_RETRIES,  # a passing 502 at start is no crash
+        )
+        log.info("telegram: polling as @%s", application.bot.username)
+        await stop.wait()
+
+    async def _serve_webhook(self, stop: asyncio.Event, webhook: TelegramWebhook) -> None:
+        """Listen for Telegram's posts (and /healthz), then tell Telegram where to post.
+
+        The webhook stays set at a stop: Telegram keeps the updates meanwhile and delivers
+        them once the bot answers again (a repeat is recognised by its update id).
+        """
+        host, port = webhook.listen
+        routes: list[Any] = [
+            (re.escape(urlsplit(webhook.url).path or "/"), WebhookHandler,
+             {"secret": webhook.secret, "on_event": self._accept, "header": SECRET_HEADER}),
+            (re.escape(HEALTH_PATH), HealthHandler, {"healthy": self.port.healthy}),
+        ]
+        server = tornado.httpserver.HTTPServer(
+            tornado.web.Application(routes, log_function=_log_request),
+            max_body_size=MAX_WEBHOOK_BYTES)
+        server.add_sockets(tornado.netutil.bind_sockets(port, host))
+        self._web = server
+        await self.application.bot.set_webhook(
+            webhook.url, secret_token=webhook.secret, allowed_updates=ALLOWED_UPDATES,
+            max_connections=CONCURRENT_UPDATES)
+        log.info("telegram: receiving updates by webhook on %s:%d as @%s", host, port,
+                 self.application.bot.username)
+        await stop.wait()
+
+    def _accept(self, body: Any) -> bool:
+        """Queue one posted update for the Application; False when stopping (503: again)."""
+        if not self.application.running:
+            return False
+        if isinstance(body, dict):  # anything else is no update: nothing to do
+            self.application.update_queue.put_nowait(Update.de_json(body, self.application.bot))
+        return True
+
+
+def _log_request(handler: tornado.web.RequestHandler) -> None:
+    """Log failures only: a webhook's path is part of its secret."""
+    if handler.get_status() >= 500:
+        log.warning("telegram: the webhook answered %d", handler.get_status())
 
 
 def chosen_label(message: Message, data: str, key: str) -> str | None:
@@ -633,9 +727,7 @@ async def _initialize(application: TelegramApplication, stop: asyncio.Event) -> 
             await application.initialize()
             return True
         except InvalidToken:
-            raise ConfigError(
-                "TELEGRAM_BOT_TOKEN was refused by the Bot API; check the token"
-            ) from None
+            raise ConfigError(TOKEN_REFUSED) from None
         except TelegramError as exc:  # NetworkError, TimedOut, a 5xx...
             delay = START_RETRY_SECONDS[min(attempt, len(START_RETRY_SECONDS) - 1)]
             log.warning("telegram: Bot API unreachable (%s); retrying in %d s",

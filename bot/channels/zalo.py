@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -35,7 +36,7 @@ from bot.channels.zalo_web import FILE_LIFETIME_SECONDS, FileShelf, ZaloWeb
 from bot.config import ConfigError, ZaloSettings
 from bot.core.messages import Attachment, Inbound, InboundKind, Reply
 from bot.core.ordering import Lanes
-from bot.core.outbound import Undeliverable
+from bot.core.outbound import Undeliverable, Unreachable
 from bot.core.port import Port
 from bot.i18n import N_, Translator, translator
 from bot.logsafe import hide_token_in_logs, log_failure
@@ -52,12 +53,18 @@ START_BACKOFF = Backoff(2, 60)  # while the Bot API is unreachable at start-up
 POLL_BACKOFF = Backoff(1, 60)  # after a failed getUpdates
 QUOTA_BACKOFF = Backoff(60, 900)  # after a 429 "quota exceeded"
 WARN_AT = 0.8  # of the monthly quota: time to tell the operator
+# A chat Zalo refuses for good: no such chat (400, 404), or the user blocked the bot (403).
+UNREACHABLE_STATUSES = frozenset({400, 403, 404})
 PHOTO_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp"})
 TEXT_EVENT = "message.text.received"
 FILE_LINK = N_("The file {name} can be downloaded for {hours} hours: {url}")
 FILE_ELSEWHERE = N_(
     "The file {name} cannot be sent over Zalo. Please get it on Telegram or from your "
     "administrator."
+)
+FILE_BY_COMMAND = N_(
+    "The file {name} cannot be sent over Zalo. Please send {command} on Telegram to get it, "
+    "or ask your administrator."
 )
 
 
@@ -156,6 +163,8 @@ def outgoing(reply: Reply, t: Translator, shelf: FileShelf | None) -> list[Outgo
 def _file_note(attachment: Attachment, t: Translator,
                shelf: FileShelf | None) -> tuple[str | None, str]:
     """Return (photo URL, sentence to add) for a file: a picture, a link, or where to ask."""
+    if shelf is None and attachment.command:  # the command that makes it, to type elsewhere
+        return None, t(FILE_BY_COMMAND, name=attachment.filename, command=attachment.command)
     if shelf is None:
         return None, t(FILE_ELSEWHERE, name=attachment.filename)
     url = shelf.put(attachment)
@@ -222,6 +231,19 @@ class ZaloChannel:
                 await self.web.stop()
             await self.api.aclose()
             log.info("zalo: stopped")
+
+    @asynccontextmanager
+    async def sending(self) -> AsyncIterator[None]:
+        """Be ready to send the bot's own messages without taking updates (`python -m bot
+        remind`, which may run beside `python -m bot run`)."""
+        hide_token_in_logs(self.settings.token)
+        try:
+            await self._check_token()
+            self.running = True
+            yield
+        finally:
+            self.running = False
+            await self.api.aclose()
 
     async def _check_token(self) -> None:
         """Ask getMe: the token and the API address are right, or the setting is named."""
@@ -367,8 +389,8 @@ class ZaloChannel:
             try:
                 await self.deliver(user_key, replies, turn.t)
             except ZaloError as error:
-                if error.status in (400, 404):  # no such chat (any more)
-                    raise Undeliverable(f"zalo: {_describe(error)}") from None
+                if error.status in UNREACHABLE_STATUSES:
+                    raise Unreachable(f"zalo: {_describe(error)}") from None
                 raise
 
     async def deliver(self, chat_id: str, replies: Sequence[Reply], t: Translator) -> None:

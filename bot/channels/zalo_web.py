@@ -10,8 +10,6 @@ A reverse proxy in front gives both the public HTTPS addresses the settings name
 
 from __future__ import annotations
 
-import hmac
-import json
 import logging
 import re
 import secrets
@@ -26,6 +24,7 @@ import tornado.httpserver
 import tornado.netutil
 import tornado.web
 
+from bot.channels.webhook import UpdateSink, WebhookHandler
 from bot.core.messages import Attachment
 
 log = logging.getLogger(__name__)
@@ -80,7 +79,7 @@ class FileShelf:
             del self._files[name]
 
 
-EventSink = Callable[[Any], bool]  # False: not taken now (stopping), to be delivered again
+EventSink = UpdateSink
 
 
 class ZaloWeb:
@@ -93,7 +92,7 @@ class ZaloWeb:
         if webhook_url is not None and secret is not None:
             path = urlsplit(webhook_url).path or "/"
             routes.append((re.escape(path), WebhookHandler,
-                           {"secret": secret, "on_event": on_event}))
+                           {"secret": secret, "on_event": on_event, "header": SECRET_HEADER}))
         if shelf is not None:
             routes.append((re.escape(shelf.path) + r"/([A-Za-z0-9_-]{20,})/[^/]*", FileHandler,
                            {"shelf": shelf}))
@@ -118,33 +117,6 @@ class ZaloWeb:
             self._server.stop()
             await self._server.close_all_connections()
             self._server = None
-
-
-class WebhookHandler(tornado.web.RequestHandler):
-    def initialize(self, secret: str, on_event: EventSink) -> None:
-        self._secret = secret.encode()
-        self._on_event = on_event
-
-    def post(self) -> None:
-        if not self.request.body.strip():  # Zalo's probe: nothing to check, nothing to do
-            self.write({"ok": True})
-            return
-        given = self.request.headers.get(SECRET_HEADER, "").encode()
-        if not hmac.compare_digest(given, self._secret):
-            self.set_status(403)
-            self.write({"ok": False, "description": "Forbidden"})
-            return
-        try:
-            body = json.loads(self.request.body)
-        except ValueError:
-            self.set_status(400)
-            self.write({"ok": False, "description": "the body is not JSON"})
-            return
-        if not self._on_event(body):  # handled in the background: Zalo wants a quick answer
-            self.set_status(503)
-            self.write({"ok": False, "description": "stopping; please deliver again"})
-            return
-        self.write({"ok": True})
 
 
 class FileHandler(tornado.web.RequestHandler):

@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import logging
 from collections import OrderedDict
-from collections.abc import Callable
-from datetime import datetime
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.core import notices
+from bot.core.cleaning import cleaned
 from bot.core.commands import Command, Registry
 from bot.core.ended import ended_roles_notice
 from bot.core.flow import (
     BACK,
     BACK_LABEL,
     RETURN_KEY,
+    SAVE,
     Ctx,
     Done,
     Edit,
@@ -23,17 +26,30 @@ from bot.core.flow import (
     Handover,
     Invalid,
     Outcome,
+    ReviewStep,
+    Say,
     Stay,
     interpret,
 )
+from bot.core.matching import match_choice
 from bot.core.messages import MAX_FILE_BYTES, Choice, Inbound, InboundKind, Reply
+from bot.core.outbound import Outbox, Undeliverable
 from bot.core.port import Response
 from bot.domain.org import User
 from bot.domain.rulebook import Rulebook
 from bot.i18n import Translator, choose_locale, translator
 from bot.logsafe import log_failure
-from bot.storage.conversations import ConversationState, ConversationStore
+from bot.storage.conversations import (
+    CLOSED,
+    EXPIRED,
+    SAVED,
+    ConversationState,
+    ConversationStore,
+    Ended,
+    Row,
+)
 from bot.storage.database import Database
+from bot.storage.errors import Stale
 from bot.storage.users import UserRepository
 
 log = logging.getLogger(__name__)
@@ -42,6 +58,9 @@ CANCEL_NAMES = {"huy", "cancel"}
 ASKED_KEPT = 5_000  # users whose last question is kept in memory to read their next answer
 # Answers only for people not yet registered (everything else gets the explanation).
 PUBLIC_NAMES = {"start"}
+# A Save typed again (not tapped on the review), or a failed send, this soon after a save is
+# answered "already saved"; later, typed text is read as anything else typed.
+SAVED_RECENTLY = timedelta(hours=1)
 
 
 def json_copy(value: Any) -> Any:
@@ -53,9 +72,19 @@ def json_copy(value: Any) -> Any:
     return value
 
 
-def question_token(state: ConversationState) -> str:
+def question_token(state: ConversationState | Ended) -> str:
     """Name this asking of a question, so that a tap can say which one it answers."""
     return f"{state.flow}.{state.step}.{state.question_id}"
+
+
+@dataclass
+class Loaded:
+    """What a turn found of the user's conversation, and what to tell them about it first."""
+
+    row: Row
+    state: ConversationState | None = None  # the conversation under way
+    ended: Ended | None = None  # or how the last one ended
+    notice: str = ""  # a dropped conversation, said before the answer
 
 
 class Dispatcher:
@@ -69,6 +98,7 @@ class Dispatcher:
         timezone: ZoneInfo,
         default_locale: str,
         clock: Callable[[], datetime] | None = None,
+        outbox: Outbox | None = None,
     ):
         self.db = db
         self.rules = rules
@@ -78,6 +108,7 @@ class Dispatcher:
         self._clock = clock or (lambda: datetime.now(self.timezone))
         self.users = UserRepository(db)
         self.conversations = ConversationStore(db)
+        self.outbox = outbox or Outbox()  # the running channels' senders, for `ctx.say`
         # The question last asked of each user (a restart forgets it: it is asked anew).
         self._asked: OrderedDict[int, Reply] = OrderedDict()
 
@@ -88,17 +119,18 @@ class Dispatcher:
 
     async def begin(self, inbound: Inbound) -> UserTurn:
         """Look up the user behind `inbound` and their question; never raise."""
+        inbound = cleaned(inbound)
         if inbound.kind is InboundKind.GROUP:  # nobody to look up: just the pointer
             return UserTurn(self, self._guest_context(inbound), None, failed=False)
         try:
             ctx = await self.context_for(inbound)
             if not ctx.user.grants:
                 return UserTurn(self, ctx, None, failed=False)
-            state, dropped = await self._load_state(ctx)
+            loaded = await self._load(ctx)
         except Exception as error:
             log_failure(log, f"looking up a user failed (channel={inbound.channel})", error)
             return UserTurn(self, self._guest_context(inbound), None, failed=True)
-        return UserTurn(self, ctx, state, failed=False, dropped=dropped)
+        return UserTurn(self, ctx, loaded, failed=False)
 
     async def respond(self, inbound: Inbound) -> Response:
         """Answer one update; never raise."""
@@ -109,6 +141,14 @@ class Dispatcher:
         """Answer one message or tap; never raise: a failure gets an apology."""
         return (await self.respond(inbound)).replies
 
+    async def healthy(self) -> bool:
+        """Tell whether the database answers a read (for the webhook's /healthz)."""
+        try:
+            return bool(await self.db.scalar("SELECT 1"))
+        except Exception as error:
+            log_failure(log, "the health check found the database not answering", error)
+            return False
+
     # Contexts ----------------------------------------------------------------------------
 
     async def context_for(self, inbound: Inbound) -> Ctx:
@@ -117,12 +157,30 @@ class Dispatcher:
         if user is None:
             return self._guest_context(inbound)
         locale = choose_locale(user.locale, inbound.language_code, self.default_locale)
-        return Ctx(user, translator(locale), self.db, self.rules, self.now(), inbound)
+        return Ctx(user, translator(locale), self.db, self.rules, self.now(), inbound,
+                   say=self._say_to(inbound))
 
-    def context_of(self, user: User) -> Ctx:
-        """Build a context for speaking first to `user` (a reminder): their language, scope."""
+    def _say_to(self, inbound: Inbound) -> Say:
+        """Return how a handler sends a notice at once to the chat `inbound` came from."""
+
+        async def say(replies: Sequence[Reply]) -> None:
+            try:
+                await self.outbox.send_to(inbound.channel, inbound.user_key, replies)
+            except Undeliverable:  # no channel to carry it (a test chat): the answer still comes
+                log.info("no early notice on %s: the channel is not running", inbound.channel)
+            except Exception as error:  # a courtesy: its failure must not lose the answer
+                log_failure(log, f"an early notice failed (channel={inbound.channel})", error)
+
+        return say
+
+    def context_of(self, user: User, app_locale: str | None = None) -> Ctx:
+        """Build a context for speaking first to `user` (a reminder): their language, scope.
+
+        `app_locale` is the language their app reported when they last wrote, for a user who
+        never chose one.
+        """
         inbound = Inbound(user.channel, user.user_key, kind=InboundKind.NOTHING)
-        locale = choose_locale(user.locale, None, self.default_locale)
+        locale = choose_locale(user.locale, app_locale, self.default_locale)
         return Ctx(user, translator(locale), self.db, self.rules, self.now(), inbound)
 
     async def context_for_user(self, channel: str, user_key: str) -> Ctx | None:
@@ -141,18 +199,31 @@ class Dispatcher:
             return []
         return await self._ask(ctx, self._flow_of(state), state, edit=False)
 
-    async def _route(
-        self, ctx: Ctx, state: ConversationState | None, dropped: bool
-    ) -> list[Reply]:
-        notice = [Reply(ctx.t(
-            "The bot was updated, and your unfinished conversation could not be kept. "
-            "Please start it again."
-        ))] if dropped else []
+    async def _where_they_are(self, ctx: Ctx, loaded: Loaded) -> list[Reply]:
+        """Answer an update already applied: the question they are at, or what was saved."""
+        if loaded.state is not None:
+            return await self._repeat(ctx, loaded.state)
+        if loaded.ended is not None and loaded.ended.how == SAVED:
+            return await self._saved_again(ctx, loaded.ended)
+        return [Reply(ctx.t("Send /help to see what you can do."))]
+
+    async def _saved_again(self, ctx: Ctx, ended: Ended) -> list[Reply]:
+        """Answer a Save that arrives for a conversation already saved: nothing is saved."""
+        flow = self.registry.flow(ended.flow)
+        if flow is None or flow.saved_again is None:
+            return [Reply(ctx.t(notices.ALREADY_SAVED))]
+        ctx.draft = dict(ended.recap)
+        return list(await flow.saved_again(ctx))
+
+    async def _route(self, ctx: Ctx, loaded: Loaded | None) -> list[Reply]:
+        notice = [Reply(loaded.notice)] if loaded is not None and loaded.notice else []
         if ctx.user.ended and ctx.inbound.kind not in (InboundKind.GROUP, InboundKind.NOTHING):
             notice += await ended_roles_notice(ctx)  # a role whose unit was merged away
-        return notice + await self._route_kind(ctx, state)
+        return notice + await self._route_kind(ctx, loaded)
 
-    async def _route_kind(self, ctx: Ctx, state: ConversationState | None) -> list[Reply]:
+    async def _route_kind(self, ctx: Ctx, loaded: Loaded | None) -> list[Reply]:
+        state = None if loaded is None else loaded.state
+        ended = None if loaded is None else loaded.ended
         kind = ctx.inbound.kind
         if kind is InboundKind.GROUP:
             return [Reply(ctx.t(notices.GROUP))]
@@ -165,6 +236,8 @@ class Dispatcher:
             return [Reply(ctx.t(notices.FILE_TOO_LARGE, size=size)),
                     *await self._repeat(ctx, state)]
         if kind is InboundKind.FAILED:  # a failed send may be why the user never saw it
+            if state is None and ended is not None and self._saved_recently(ctx, ended):
+                return await self._saved_again(ctx, ended)  # never "try again" after a save
             return [Reply(ctx.t(notices.APOLOGY)), *await self._repeat(ctx, state)]
         if kind is InboundKind.NOTHING:
             return []
@@ -173,14 +246,34 @@ class Dispatcher:
             if command is not None and command[0] in PUBLIC_NAMES:
                 return await self._run_command(ctx, command[0], command[1])
             return await self._run_command(ctx, "start", "")
-        return await self._route_registered(ctx, state, command)
+        assert loaded is not None, "a registered user's conversation is looked up"
+        return await self._route_registered(ctx, loaded, command)
+
+    def _saved_recently(self, ctx: Ctx, ended: Ended) -> bool:
+        return ended.how == SAVED and ctx.now - ended.at < SAVED_RECENTLY
+
+    def _saves_again(self, ctx: Ctx, ended: Ended | None) -> bool:
+        """Tell whether this answer is the Save of a conversation already saved."""
+        if ended is None or ended.how != SAVED:
+            return False
+        inbound = ctx.inbound
+        if inbound.choice is not None:
+            return inbound.token == question_token(ended)
+        flow = self.registry.flow(ended.flow)
+        step = None if flow is None else next(
+            (s for s in flow.steps if s.name == ended.step), None)
+        if not isinstance(step, ReviewStep) or not self._saved_recently(ctx, ended):
+            return False
+        chosen = match_choice(inbound.text, step.decisions(ctx))
+        return chosen is not None and chosen.key == SAVE
 
     async def _route_registered(
-        self, ctx: Ctx, state: ConversationState | None, command: tuple[str, str] | None
+        self, ctx: Ctx, loaded: Loaded, command: tuple[str, str] | None
     ) -> list[Reply]:
+        state = loaded.state
         replacing = command is not None and command[0] not in CANCEL_NAMES
         if replacing and state is not None and self._flow_of(state).disposable:
-            await self.conversations.clear(ctx.user.id)  # a new command replaces a mere choice
+            await self._end(ctx, state, CLOSED)  # a new command replaces a mere choice
             state = None
         if command is not None:
             name, args = command
@@ -207,6 +300,9 @@ class Dispatcher:
                 replies += await self._ask(ctx, self._flow_of(state), state, edit=False)
             return replies
         if state is None:
+            if self._saves_again(ctx, loaded.ended):
+                assert loaded.ended is not None
+                return await self._saved_again(ctx, loaded.ended)
             return [Reply(ctx.t("Send /help to see what you can do."))]
         return await self._answer(ctx, self._flow_of(state), state)
 
@@ -227,24 +323,63 @@ class Dispatcher:
 
     def _flow_of(self, state: ConversationState) -> Flow:
         flow = self.registry.flow(state.flow)
-        assert flow is not None, "_load_state keeps only states of known flows"
+        assert flow is not None, "_load keeps only states of known flows"
         return flow
 
-    async def _load_state(self, ctx: Ctx) -> tuple[ConversationState | None, bool]:
-        """Load the user's conversation; drop one this version of the code cannot follow.
+    async def _load(self, ctx: Ctx) -> Loaded:
+        """Load the user's conversation; drop one that is stale or cannot be followed.
 
-        Return (state, dropped). A flow or step renamed or removed by an upgrade would
-        otherwise leave the user at a dead end; starting again is better.
+        A flow or step renamed or removed by an upgrade would leave the user at a dead end,
+        and a draft unanswered for the rulebook's days holds what they typed for nothing:
+        either is dropped, and they are told why.
         """
-        state = await self.conversations.load(ctx.user.id)
-        if state is None:
-            return None, False
-        flow = self.registry.flow(state.flow)
-        known = {step.name for step in flow.steps} if flow is not None else set()
-        if flow is not None and all(name in known for name in state.steps_named()):
-            return state, False
-        await self.conversations.clear(ctx.user.id)
-        return None, True
+        row, state, ended = await self.conversations.read(ctx.user.id)
+        ctx.conversation = row
+        loaded = Loaded(row, state, ended)
+        if state is not None:
+            flow = self.registry.flow(state.flow)
+            known = {step.name for step in flow.steps} if flow is not None else set()
+            if flow is None or not all(name in known for name in state.steps_named()):
+                await self._end(ctx, state, CLOSED)
+                return Loaded(row, notice=ctx.t(
+                    "The bot was updated, and your unfinished conversation could not be kept. "
+                    "Please start it again."))
+            assert row.updated_at is not None
+            if ctx.now - row.updated_at > self.draft_lifetime:
+                await self._end(ctx, state, CLOSED)
+                return Loaded(row, notice=self._expired_notice(ctx, row.updated_at))
+        elif ended is not None and ended.how == EXPIRED:  # dropped while they were away
+            await self.conversations.forget_expiry(row)
+            return Loaded(row, notice=self._expired_notice(ctx, ended.at))
+        return loaded
+
+    @property
+    def draft_lifetime(self) -> timedelta:
+        return timedelta(days=int(self.rules.policy("draft_days")))
+
+    def _expired_notice(self, ctx: Ctx, since: datetime) -> str:
+        days = self.draft_lifetime.days
+        return ctx.t.plural(
+            "Your unfinished conversation of {date} was dropped: it had no answer for {n} "
+            "day. Nothing of it was saved; please start again.",
+            "Your unfinished conversation of {date} was dropped: it had no answer for {n} "
+            "days. Nothing of it was saved; please start again.",
+            days, date=ctx.t.date(since.astimezone(self.timezone).date()),
+        )
+
+    async def expire_drafts(self) -> int:
+        """Drop every draft unanswered for the rulebook's days (its user is told later)."""
+        return await self.conversations.expire(self.now() - self.draft_lifetime)
+
+    async def _save(self, ctx: Ctx, state: ConversationState) -> None:
+        """Write the state, conditional on the row as this turn read it (else Stale)."""
+        assert ctx.conversation is not None
+        await self.conversations.write(ctx.conversation, state, ctx.now, ctx.inbound.update_id)
+
+    async def _end(self, ctx: Ctx, state: ConversationState, how: str) -> None:
+        assert ctx.conversation is not None
+        await self.conversations.end(ctx.conversation, state, how, ctx.now,
+                                     ctx.inbound.update_id)
 
     async def _run_command(self, ctx: Ctx, name: str, args: str) -> list[Reply]:
         command = self.registry.find(name)
@@ -266,9 +401,9 @@ class Dispatcher:
         return await self._apply(ctx, flow, state, outcome, first=True)
 
     async def _cancel(self, ctx: Ctx, state: ConversationState | None) -> list[Reply]:
-        await self.conversations.clear(ctx.user.id)
         if state is None:
             return [Reply(ctx.t("There is nothing to cancel."))]
+        await self._end(ctx, state, CLOSED)
         return [Reply(ctx.t("Cancelled. Nothing was saved."))]
 
     async def _answer(self, ctx: Ctx, flow: Flow, state: ConversationState) -> list[Reply]:
@@ -280,15 +415,23 @@ class Dispatcher:
         answer = interpret(step, prompt, ctx.inbound, ctx.t(BACK_LABEL))
         if answer.key == BACK and step.back_within(ctx):
             state.ask_anew()
-            await self.conversations.save(ctx.user.id, state, ctx.now)
+            await self._save(ctx, state)
             return await self._ask(ctx, flow, state, edit=False)
         if answer.key == BACK and state.history:
             state.go_back()
             state.ask_anew()
-            await self.conversations.save(ctx.user.id, state, ctx.now)
+            await self._save(ctx, state)
             return await self._ask(ctx, flow, state, edit=False)
         before = json_copy(state.draft)
+        if isinstance(step, ReviewStep):  # a Save ends the conversation in its transaction
+            recap = {key: state.draft[key] for key in flow.recap if key in state.draft}
+            assert ctx.conversation is not None
+            ctx.ending = (self.conversations.ending(
+                ctx.conversation, state, SAVED, ctx.now, ctx.inbound.update_id, recap),)
         outcome = await step.receive(ctx, answer)
+        if ctx.ending and ctx.ending[0].committed:
+            assert ctx.conversation is not None
+            self.conversations.ended(ctx.conversation, ctx.ending[0], ctx.now)
         return await self._apply(ctx, flow, state, outcome, first=False, before=before)
 
     async def _apply(
@@ -301,10 +444,10 @@ class Dispatcher:
         before: dict[str, Any] | None = None,
     ) -> list[Reply]:
         if isinstance(outcome, Handover):
-            return await self._hand_over(ctx, outcome)
+            return await self._hand_over(ctx, state, outcome)
         if isinstance(outcome, Done):
             if not first:
-                await self.conversations.clear(ctx.user.id)
+                await self._end(ctx, state, CLOSED)  # nothing to do if the save ended it
             return list(outcome.replies)
         if isinstance(outcome, Invalid):
             if first:  # a flow that cannot start says why and stores nothing
@@ -313,7 +456,7 @@ class Dispatcher:
             return [Reply(f"{outcome.message}\n\n{prompt.text}", prompt.choices, prompt.multi,
                           prompt.selected, prompt.token, numbered=prompt.numbered)]
         if isinstance(outcome, Stay):
-            await self.conversations.save(ctx.user.id, state, ctx.now)
+            await self._save(ctx, state)
             return await self._ask(ctx, flow, state, edit=True)
         if isinstance(outcome, Edit):
             state.remember(before if before is not None else {})
@@ -329,7 +472,7 @@ class Dispatcher:
             state.step = target
         flow.step(state.step)  # fail loudly on a typo, before anything is stored
         state.ask_anew()
-        await self.conversations.save(ctx.user.id, state, ctx.now)
+        await self._save(ctx, state)
         return await self._ask(ctx, flow, state, edit=False)
 
     async def _as_asked(self, ctx: Ctx, flow: Flow, state: ConversationState) -> Reply:
@@ -343,16 +486,19 @@ class Dispatcher:
             return asked
         return await self._prompt(ctx, flow, state)
 
-    async def _hand_over(self, ctx: Ctx, handover: Handover) -> list[Reply]:
+    async def _hand_over(
+        self, ctx: Ctx, old: ConversationState, handover: Handover
+    ) -> list[Reply]:
         """Replace the user's conversation by the flow handed to, begun from its draft."""
         flow = self.registry.flow(handover.flow)
         if flow is None:
             raise KeyError(f"no flow {handover.flow} to hand over to")
+        ending = ConversationState(old.flow, old.step, {}, [], old.question_id)
         state = ConversationState(flow.name, flow.steps[0].name, dict(handover.draft))
         ctx.draft = state.draft
         outcome = await flow.begin(ctx, "")
         if isinstance(outcome, Done | Invalid):  # nothing to ask: the conversation ends here
-            await self.conversations.clear(ctx.user.id)
+            await self._end(ctx, ending, CLOSED)  # (already ended by a save that handed over)
         return await self._apply(ctx, flow, state, outcome, first=True)
 
     async def _prompt(self, ctx: Ctx, flow: Flow, state: ConversationState) -> Reply:
@@ -389,41 +535,70 @@ class Dispatcher:
 class UserTurn:
     """One update of one user (`bot.core.port.Turn`): looked up once, answered once."""
 
-    def __init__(
-        self,
-        dispatcher: Dispatcher,
-        ctx: Ctx,
-        state: ConversationState | None,
-        failed: bool,
-        dropped: bool = False,
-    ):
+    def __init__(self, dispatcher: Dispatcher, ctx: Ctx, loaded: Loaded | None, failed: bool):
         self._dispatcher = dispatcher
         self._ctx = ctx
-        self._state = state
+        self._loaded = loaded
         self._failed = failed  # the lookup failed: only an apology can be given
-        self._dropped = dropped
 
     @property
     def token(self) -> str | None:
-        return None if self._state is None else question_token(self._state)
+        """Name the question the user is at; after a save, the review it was saved from."""
+        loaded = self._loaded
+        if loaded is None:
+            return None
+        if loaded.state is not None:
+            return question_token(loaded.state)
+        if loaded.ended is not None and loaded.ended.how == SAVED:
+            return question_token(loaded.ended)  # a Save tapped again: "already saved"
+        return None
 
     @property
     def t(self) -> Translator:
         return self._ctx.t
 
     async def respond(self, inbound: Inbound) -> Response:
-        ctx = self._ctx
-        ctx.inbound = inbound
+        ctx, dispatcher, loaded = self._ctx, self._dispatcher, self._loaded
+        ctx.inbound = inbound = cleaned(inbound)
         try:
             if self._failed:
                 replies = [Reply(ctx.t(notices.APOLOGY))]
+            elif loaded is not None and loaded.row.repeats(inbound.update_id, ctx.now):
+                log.info("an update already applied came again (channel=%s); not applied",
+                         inbound.channel)
+                replies = await dispatcher._where_they_are(ctx, loaded)
             else:
-                if ctx.user.grants and inbound.kind is not InboundKind.NOTHING:
-                    # The bot's own messages (reminders) go to the chat used last.
-                    await self._dispatcher.users.note_use(ctx.user.id, inbound.channel,
-                                                          inbound.user_key)
-                replies = await self._dispatcher._route(ctx, self._state, self._dropped)
+                registered = bool(ctx.user.grants)
+                if registered:
+                    await self._note_use(inbound)
+                replies = await dispatcher._route(ctx, loaded)
+                if not registered and ctx.user.grants:  # just registered (/start CODE)
+                    await self._note_use(inbound)
+        except Stale:
+            log.info("an answer was refused: the conversation changed meanwhile (channel=%s)",
+                     inbound.channel)
+            replies = await self._refused(ctx)
         except Exception as error:
             log_failure(log, f"handling an update failed (channel={inbound.channel})", error)
-            replies = [Reply(ctx.t(notices.APOLOGY))]
+            saved = any(rider.committed for rider in ctx.ending)
+            # After a save, "try again" would save twice: say it is saved instead.
+            replies = [Reply(ctx.t(notices.SAVED_THEN_FAILED if saved else notices.APOLOGY))]
         return Response(replies, ctx.user, ctx.t.locale)
+
+    async def _note_use(self, inbound: Inbound) -> None:
+        """Remember the chat and the app's language: the bot's own messages (reminders) go to
+        the chat used last, in that language when the user chose none."""
+        if inbound.kind is not InboundKind.NOTHING:
+            await self._dispatcher.users.note_use(
+                self._ctx.user.id, inbound.channel, inbound.user_key,
+                choose_locale(None, inbound.language_code, "") or None)
+
+    async def _refused(self, ctx: Ctx) -> list[Reply]:
+        """Answer an update whose write another came first for: where things stand now."""
+        note = Reply(ctx.t(notices.REFUSED))
+        try:
+            loaded = await self._dispatcher._load(ctx)
+            return [note, *await self._dispatcher._where_they_are(ctx, loaded)]
+        except Exception as error:
+            log_failure(log, "reading a conversation again failed", error)
+            return [note]

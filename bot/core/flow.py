@@ -18,14 +18,15 @@ from datetime import date, datetime, timedelta
 from typing import Any, TypeAlias, TypeVar
 
 from bot.config import SUPPORTED_LOCALES
+from bot.core.cleaning import visible_length
 from bot.core.matching import fold, match_choice, parse_numbers
 from bot.core.messages import Choice, Inbound, Reply
 from bot.core.parsing import NoSuchDay, parse_whole_number, read_day, typed_example
 from bot.domain.org import User
 from bot.domain.rulebook import Rulebook
 from bot.i18n import N_, Translator, translator
-from bot.storage.conversations import SHOWN_PREFIX
-from bot.storage.database import Database
+from bot.storage.conversations import SHOWN_PREFIX, Row
+from bot.storage.database import Database, Rider
 
 T = TypeVar("T")
 MaybeAwaitable: TypeAlias = T | Awaitable[T]
@@ -44,6 +45,13 @@ def choice_label(reply: Reply, choice: Choice) -> str:
     return choice.label
 
 
+Say = Callable[[Sequence[Reply]], Awaitable[None]]
+
+
+async def say_nowhere(replies: Sequence[Reply]) -> None:
+    """Drop a notice ahead of the answer: nobody is listening (a bot-started context)."""
+
+
 @dataclass
 class Ctx:
     """What a handler may use: who asks, in which language, the database, the rules, now."""
@@ -55,6 +63,12 @@ class Ctx:
     now: datetime  # aware, in the configured time zone
     inbound: Inbound
     draft: dict[str, Any] = field(default_factory=dict)
+    # Send replies at once, ahead of the answer ("preparing the file…" before slow work).
+    say: Say = say_nowhere
+    # At a review's Save: the end of the conversation, to pass as `also=` to the repository
+    # write that saves, so that both are committed together (or neither: a second writer).
+    ending: tuple[Rider, ...] = ()
+    conversation: Row | None = None  # the dispatcher's: the row version its writes must find
 
     @property
     def today(self) -> date:
@@ -337,11 +351,12 @@ class TextStep(Step):
         if self.skippable and skips(answer):
             return await resolve(self.then(ctx, None))
         text = " ".join(answer.text.split())
-        if not self.min_length <= len(text) <= self.max_length:
+        length = visible_length(text)
+        if not self.min_length <= length <= self.max_length:
             return Invalid(ctx.t(
                 "Please type between {low} and {high} characters (you typed {count}).",
                 low=ctx.t.number(self.min_length), high=ctx.t.number(self.max_length),
-                count=ctx.t.number(len(text)),
+                count=ctx.t.number(length),
             ))
         return await resolve(self.then(ctx, text))
 
@@ -459,6 +474,9 @@ class MultiChoiceStep(Step):
         return await resolve(self.then(ctx, chosen))
 
 
+SAVE = "save"
+
+
 @dataclass
 class ReviewStep(Step):
     """Show every answer with Save / Edit / Cancel; Edit picks one field to answer again."""
@@ -477,12 +495,16 @@ class ReviewStep(Step):
         if ctx.draft.get(self._mode_key):
             fields = tuple(Choice(step, label) for step, label in self.fields(ctx))
             return Reply(ctx.t("Which answer do you want to change?"), fields)
-        choices = (
-            Choice("save", ctx.t("Save")),
+        return Reply(await resolve(self.summary(ctx)), self.decisions(ctx))
+
+    @staticmethod
+    def decisions(ctx: Ctx) -> tuple[Choice, ...]:
+        """Return the review's choices (to read a Save typed again after the conversation)."""
+        return (
+            Choice(SAVE, ctx.t("Save")),
             Choice("edit", ctx.t("Edit")),
             Choice("cancel", ctx.t("Cancel")),
         )
-        return Reply(await resolve(self.summary(ctx)), choices)
 
     async def receive(self, ctx: Ctx, answer: Answer) -> Outcome:
         if ctx.draft.get(self._mode_key):
@@ -491,7 +513,7 @@ class ReviewStep(Step):
                 ctx.draft.pop(self._mode_key)
                 return Edit(answer.key)
             return Invalid(ctx.t("Please pick the answer to change by its number."))
-        if answer.key == "save":
+        if answer.key == SAVE:
             return await self.save(ctx)
         if answer.key == "edit":
             ctx.draft[self._mode_key] = True
@@ -515,6 +537,10 @@ class Flow:
     # Nothing typed is lost by dropping it (a mere choice of cell or language): any command
     # then simply replaces it, instead of waiting for an answer or /huy.
     disposable: bool = False
+    # Draft keys kept once a review's Save has ended the conversation (never typed text), and
+    # the answer to that Save arriving again, from a draft of only those keys.
+    recap: tuple[str, ...] = ()
+    saved_again: Callable[[Ctx], Awaitable[Sequence[Reply]]] | None = None
 
     def step(self, name: str) -> Step:
         for step in self.steps:

@@ -16,7 +16,10 @@ class Choice:
 class Attachment:
     filename: str
     data: bytes
-    mime_type: str
+    mime_type: str  # "image/…": a channel shows it as a picture where it can
+    # The chat command that makes this file ("/xuat 2026-11"): a channel that cannot send
+    # files names it, so the user knows where else to ask for it.
+    command: str = ""
 
 
 @dataclass(frozen=True)
@@ -32,6 +35,7 @@ class Reply:
 
 
 MAX_FILE_BYTES = 2_000_000  # a file a user sends (a province's ratings are about 1 MB)
+MAX_SENT_FILE_BYTES = 50_000_000  # a file the bot sends: the Bot API's limit for documents
 
 
 class InboundKind(StrEnum):
@@ -57,6 +61,9 @@ class Inbound:
     kind: InboundKind = InboundKind.MESSAGE
     attachment: Attachment | None = None  # a file sent as a document (size-limited by channel)
     display_name: str | None = None  # profile name: stored at registration only, never logged
+    # The platform's id of this update when it grows with each update (Telegram's update_id):
+    # one not above the last applied is a redelivery, answered but not applied again.
+    update_id: int | None = None
     extra: dict[str, str] = field(default_factory=dict)
 
     @property

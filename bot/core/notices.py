@@ -22,3 +22,14 @@ APOLOGY = N_(
     "Sorry, something went wrong on our side. Your earlier answers are kept; "
     "please try again in a moment, or send /cancel to start over."
 )
+# A Save that arrives again for a conversation already saved (nothing is saved twice).
+ALREADY_SAVED = N_("This was already saved; nothing was saved twice.")
+# A failure after a save was committed: saying "try again" would have it saved twice.
+SAVED_THEN_FAILED = N_(
+    "Saved. Something went wrong while preparing the rest of the answer; send /help to go on."
+)
+# An answer that came while another of the same user's was being written (two at once).
+REFUSED = N_(
+    "This answer came at the same time as another one and was not taken. Here is where "
+    "the conversation stands:"
+)

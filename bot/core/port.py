@@ -60,6 +60,9 @@ class Port(Protocol):
     async def handle(self, inbound: Inbound) -> list[Reply]:
         """Answer one update with just the replies (a channel without menus needs no more)."""
 
+    async def healthy(self) -> bool:
+        """Tell whether the core can answer: its database does (for a health check)."""
+
 
 class Service(Protocol):
     """What the app runs side by side: each channel (Telegram, Zalo, a terminal), a scheduler."""

@@ -3,8 +3,8 @@
 Each Party-rule section of the TOML is a list of eras ordered by `effective_from`. An era
 inherits every key of the era before it and overrides what it names, so a rule change only
 lists what changed. Reports are judged by the era in force on the day they describe, not by
-today's rules. Two flat tables stand apart: `[calendar]` (the holiday calendar) and `[policy]`
-(the bot's own choices, which always apply as they stand today).
+today's rules. Flat tables stand apart: `[calendar]` (the holiday calendar), `[policy]` and
+`[reminders]` (the bot's own choices, which always apply as they stand today).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
-FLAT_SECTIONS = ("calendar", "policy")
+FLAT_SECTIONS = ("calendar", "policy", "reminders")
 T = TypeVar("T")
 
 
@@ -114,6 +114,10 @@ class Rulebook:
         if key not in policy:
             raise RulebookError(f"rulebook section [policy] has no key {key!r}")
         return policy[key]
+
+    def table(self, name: str) -> Mapping[str, Any]:
+        """Return a flat table (`[reminders]`…) as merged from the shipped file and overrides."""
+        return self._flat.get(name, {})
 
     @classmethod
     def default(cls) -> Rulebook:

@@ -4,17 +4,18 @@ The figures are built from per-cell sums that storage computes with SQL `GROUP B
 `CellSums` row per cell, never one object per report), then added up here per commune and
 for the whole scope. Everything is a count; shares are `Fraction`s, `None` for 0 of 0.
 
-Reusing it (the Excel export, charts, ratings headline, reminder digest):
+Reusing it (the Excel export, charts, ratings headline, reminder digest): one call loads it,
 
-    rows = await SummaryRepository(db).cell_sums(unit_id, period, spans, deadlines, zone)
-    summary = summarise(period, today, rows, recruitment, notes, total, needed)
+    summary = await handlers.summary.load_summary(db, rules, unit_id, period, now, holidays)
     summary.totals.reporting_rate          # Fraction | None, for the whole scope
     for group in summary.groups: ...       # per commune, lowest reporting rate first
     for line in summary.cells: ...         # per cell: line.figures(), line.months_missing
     missing_by_group(summary.cells)        # the cells that still owe a regular report
 
-`Figures` adds up with `+` and `Figures.of(lines)`, so any grouping (by commune, by district,
-by month of separate summaries) is a sum of cell lines. Nothing here formats or translates.
+or, without the recruitment and notes, `cell_lines(period, today, await SummaryRepository(db)
+.cell_sums(...))` as /chuabaocao does. `Figures` adds up with `+` and `Figures.of(lines)`, so
+any grouping (by commune, by district, several periods) is a sum of cell lines. Nothing here
+formats or translates: `handlers.summary.ratio` writes "2/25 (8%)" and "—" for 0 of 0.
 """
 
 from __future__ import annotations

@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 import secrets
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from bot.storage.database import Database, timestamp
+from bot.storage.database import Database, Rider, timestamp
+from bot.storage.errors import Stale
 
 # Draft keys that only show a question's earlier answer again (a multi-select's ticks):
 # going back keeps them, so the question comes back with that answer shown.
@@ -47,43 +48,177 @@ class ConversationState:
         return named
 
 
+OPEN, SAVED, CLOSED, EXPIRED = None, "saved", "closed", "expired"  # how it ended
+REPEAT_WINDOW = timedelta(hours=24)  # Telegram keeps an update for redelivery this long
+
+
+@dataclass(frozen=True)
+class Ended:
+    """The user's last conversation, over: enough to answer its last question again."""
+
+    flow: str
+    step: str  # the question it ended at (a Save: the review)
+    question_id: str
+    how: str  # SAVED, CLOSED or EXPIRED
+    recap: dict[str, Any]  # the draft keys the flow keeps to say what was saved
+    at: datetime  # the last answer (for EXPIRED: the one the draft waited after)
+
+
+@dataclass
+class Row:
+    """The user's conversation row as this turn read it: the version a write must find.
+
+    Every write is conditional on it, so a second writer (another process, the same update
+    handled twice at once) is refused instead of applied; each write moves it on.
+    """
+
+    user_id: int
+    version: int | None = None  # None: no row yet
+    last_update: int | None = None  # the platform's id of the last update applied
+    updated_at: datetime | None = None
+    open: bool = False  # a conversation is under way (a row may hold one that ended)
+
+    def repeats(self, update_id: int | None, now: datetime) -> bool:
+        """Tell whether an update was applied already: its id is not above the last one's.
+
+        Telegram's ids grow by one; after a week without any update they restart anywhere,
+        so only a row written within the redelivery window is compared.
+        """
+        return (update_id is not None and self.last_update is not None
+                and self.updated_at is not None and update_id <= self.last_update
+                and now - self.updated_at < REPEAT_WINDOW)
+
+    def moved_on(self) -> int:
+        """Return the version after this turn's next write."""
+        return (self.version or 0) + 1
+
+
 class ConversationStore:
     def __init__(self, db: Database):
         self._db = db
 
     async def load(self, user_id: int) -> ConversationState | None:
-        row = await self._db.lookup(
-            "SELECT flow, step, draft, history, question_id FROM conversations WHERE user_id = ?",
-            (user_id,),
-        )
-        if row is None:
-            return None
-        return ConversationState(
-            row["flow"],
-            row["step"],
-            json.loads(row["draft"]),
-            json.loads(row["history"]),
-            row["question_id"],
-        )
+        """Return the user's open conversation, if any."""
+        return (await self.read(user_id))[1]
 
     async def save(self, user_id: int, state: ConversationState, now: datetime) -> None:
-        await self._db.write(
-            "INSERT INTO conversations"
-            " (user_id, flow, step, draft, history, question_id, updated_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (user_id) DO UPDATE SET"
+        """Put the user in `state`, whatever they were at (for set-ups and tools)."""
+        row, _, _ = await self.read(user_id)
+        await self.write(row, state, now)
+
+    async def read(self, user_id: int) -> tuple[Row, ConversationState | None, Ended | None]:
+        """Return the user's row, their open conversation, or how the last one ended."""
+        found = await self._db.lookup(
+            "SELECT flow, step, draft, history, question_id, version, last_update, ended,"
+            " updated_at FROM conversations WHERE user_id = ?",
+            (user_id,),
+        )
+        if found is None:
+            return Row(user_id), None, None
+        at = datetime.fromisoformat(found["updated_at"])
+        row = Row(user_id, found["version"], found["last_update"], at, found["ended"] is OPEN)
+        if not row.open:
+            ended = Ended(found["flow"], found["step"], found["question_id"], found["ended"],
+                          json.loads(found["draft"]), at)
+            return row, None, ended
+        state = ConversationState(
+            found["flow"],
+            found["step"],
+            json.loads(found["draft"]),
+            json.loads(found["history"]),
+            found["question_id"],
+        )
+        return row, state, None
+
+    async def write(self, row: Row, state: ConversationState, now: datetime,
+                    update_id: int | None = None) -> None:
+        """Write the state, if the row is still as read; raise Stale when it is not."""
+        version = row.moved_on()
+        written = await self._db.write(
+            "INSERT INTO conversations (user_id, flow, step, draft, history, question_id,"
+            " updated_at, version, last_update, ended)"
+            " VALUES (:user, :flow, :step, :draft, :history, :question, :at, :version,"
+            " :update, NULL) ON CONFLICT (user_id) DO UPDATE SET"
             " flow = excluded.flow, step = excluded.step, draft = excluded.draft,"
             " history = excluded.history, question_id = excluded.question_id,"
-            " updated_at = excluded.updated_at",
-            (
-                user_id,
-                state.flow,
-                state.step,
-                json.dumps(state.draft, ensure_ascii=False),
-                json.dumps(state.history),
-                state.question_id,
-                timestamp(now),
-            ),
+            " updated_at = excluded.updated_at, version = excluded.version,"
+            " last_update = COALESCE(excluded.last_update, conversations.last_update),"
+            " ended = NULL WHERE conversations.version = :expected RETURNING version",
+            {
+                "user": row.user_id,
+                "flow": state.flow,
+                "step": state.step,
+                "draft": json.dumps(state.draft, ensure_ascii=False),
+                "history": json.dumps(state.history, ensure_ascii=False),
+                "question": state.question_id,
+                "at": timestamp(now),
+                "version": version,
+                "update": update_id,
+                "expected": row.version,
+            },
+        )
+        if not written:
+            raise Stale(f"the conversation of user {row.user_id} changed meanwhile")
+        row.version, row.open, row.updated_at = version, True, now
+        if update_id is not None:
+            row.last_update = update_id
+
+    def ending(self, row: Row, state: ConversationState, how: str, now: datetime,
+               update_id: int | None = None, recap: dict[str, Any] | None = None) -> Rider:
+        """Return the statement that ends the conversation, to ride along with a save."""
+        return Rider(
+            "UPDATE conversations SET step = :step, draft = :recap, history = '[]',"
+            " question_id = :question, ended = :how, updated_at = :at, version = :version,"
+            " last_update = COALESCE(:update, last_update)"
+            " WHERE user_id = :user AND version = :expected",
+            {
+                "user": row.user_id,
+                "step": state.step,
+                "recap": json.dumps(recap or {}, ensure_ascii=False),
+                "question": state.question_id,
+                "how": how,
+                "at": timestamp(now),
+                "version": row.moved_on(),
+                "update": update_id,
+                "expected": row.version,
+            },
         )
 
-    async def clear(self, user_id: int) -> None:
-        await self._db.write("DELETE FROM conversations WHERE user_id = ?", (user_id,))
+    @staticmethod
+    def ended(row: Row, rider: Rider, now: datetime) -> None:
+        """Note in `row` that `rider` (from `ending`) was committed."""
+        params = rider.params
+        assert isinstance(params, dict)
+        row.version, row.open, row.updated_at = params["version"], False, now
+        if params["update"] is not None:
+            row.last_update = params["update"]
+
+    async def end(self, row: Row, state: ConversationState, how: str, now: datetime,
+                  update_id: int | None = None) -> None:
+        """End the open conversation (its draft dropped), if the row is still as read."""
+        if not row.open:
+            return
+        rider = self.ending(row, state, how, now, update_id)
+        if not await self._db.write(f"{rider.sql} RETURNING version", rider.params):
+            raise Stale(f"the conversation of user {row.user_id} changed meanwhile")
+        self.ended(row, rider, now)
+
+    async def forget_expiry(self, row: Row) -> None:
+        """Mark a draft dropped while its user was away as told (the notice shows once)."""
+        if await self._db.write(
+            "UPDATE conversations SET ended = :how, version = :version"
+            " WHERE user_id = :user AND version = :expected RETURNING version",
+            {"how": CLOSED, "version": row.moved_on(), "user": row.user_id,
+             "expected": row.version},
+        ):
+            row.version = row.moved_on()
+
+    async def expire(self, untouched_since: datetime) -> int:
+        """Drop every open draft unanswered since then; return how many were dropped."""
+        async with self._db.transaction() as conn:  # a scan: off the loop's thread
+            cursor = await conn.execute(
+                "UPDATE conversations SET draft = '{}', history = '[]', ended = ?,"
+                " version = version + 1 WHERE ended IS NULL AND updated_at < ?",
+                (EXPIRED, timestamp(untouched_since)),
+            )
+            return int(cursor.rowcount)

@@ -4,7 +4,8 @@
                      thread), behind the process's write lock, for writes that belong together
     write()       ── one statement, atomic by itself: run at once on the event loop's thread
                      (under the same lock), or on the writer's thread when another process
-                     holds the database's write lock, so the bot never waits for it
+                     holds the database's write lock, so the bot never waits for it; with
+                     riders (`also=`), in one BEGIN IMMEDIATE … COMMIT with them, there too
     fetch_*()     ── reader connections on their own threads, for anything that scans
     lookup*()     ── a query by key (a handful of rows by an index) on the event loop's thread
 
@@ -24,6 +25,7 @@ import re
 import sqlite3
 from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
@@ -31,7 +33,7 @@ from typing import Any
 
 import aiosqlite
 
-from bot.storage.errors import Conflict, NotFound, StorageError
+from bot.storage.errors import Conflict, NotFound, Stale, StorageError
 
 _MIGRATION_NAME = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
 READERS = 2  # a long read (a province summary) then holds up no point query
@@ -41,6 +43,20 @@ CHECKPOINT_EVERY = 500
 
 Params = Sequence[Any] | dict[str, Any]
 Row = aiosqlite.Row
+
+
+@dataclass
+class Rider:
+    """A statement that rides along with another write, in its transaction.
+
+    It must change exactly one row, or the whole write is refused (`Stale`): the end of a
+    conversation, conditional on the version the save was computed from, rides along with
+    the save, so that a report is saved and its conversation ended together or not at all.
+    """
+
+    sql: str
+    params: Params
+    committed: bool = False  # set once the transaction it rode in is committed
 
 
 class Database:
@@ -71,7 +87,7 @@ class Database:
         writer = await _connect(path)
         try:
             if not in_memory:
-                await writer.execute("PRAGMA journal_mode = WAL")
+                await _use_wal(writer)
                 await writer.execute("PRAGMA synchronous = NORMAL")
             await cls(writer, ()).migrate()
             pool = [] if in_memory else [await _connect(path, read_only=True)
@@ -124,13 +140,24 @@ class Database:
     # Writing -----------------------------------------------------------------------------
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
-        """Run a block in BEGIN IMMEDIATE … COMMIT, rolled back on any error."""
+    async def transaction(
+        self, also: Sequence[Rider] = ()
+    ) -> AsyncIterator[aiosqlite.Connection]:
+        """Run a block in BEGIN IMMEDIATE … COMMIT, rolled back on any error.
+
+        The riders run last, before the COMMIT; one that changes no row refuses it all.
+        """
         async with self._writing(), self._on_writer() as conn:
             yield conn
+            for rider in also:
+                cursor = await conn.execute(rider.sql, rider.params)
+                if cursor.rowcount != 1:
+                    raise Stale("a statement riding along found its row changed")
+        for rider in also:
+            rider.committed = True
 
-    async def write(self, sql: str, params: Params = ()) -> list[Row]:
-        """Run one statement as a transaction of its own; return the rows it RETURNs.
+    async def write(self, sql: str, params: Params = (), also: Sequence[Rider] = ()) -> list[Row]:
+        """Run one statement (and its riders) as a transaction; return the rows it RETURNs.
 
         It runs at once on the loop's thread, unless another process is writing: then on
         the writer's thread, which waits for it.
@@ -139,14 +166,21 @@ class Database:
             if self._here is not None:
                 try:
                     with _translated():
-                        rows = self._here.execute(sql, params).fetchall()
+                        rows = _write_on(self._here, sql, params, also)
                 except _Busy:  # another process is writing: wait for it on the writer's thread
                     pass
                 else:
                     await self._checkpoint_now_and_then()
+                    for rider in also:
+                        rider.committed = True
                     return rows
+        if not also:
+            async with self._writing():
+                with _translated():
+                    return list(await self._conn.execute_fetchall(sql, params))
+        async with self.transaction(also) as conn:
             with _translated():
-                return list(await self._conn.execute_fetchall(sql, params))
+                return list(await conn.execute_fetchall(sql, params))
 
     async def _checkpoint_now_and_then(self) -> None:
         self._writes_here += 1
@@ -256,6 +290,48 @@ async def _connect(path: Path | str, read_only: bool = False) -> aiosqlite.Conne
     if read_only:
         await conn.execute("PRAGMA query_only = ON")
     return conn
+
+
+WAL_TRIES = 100  # 10 s: as long as another process may take to apply a migration
+
+
+async def _use_wal(conn: aiosqlite.Connection) -> None:
+    """Put the database in WAL mode, waiting while another process holds it.
+
+    Changing the journal mode takes a lock that the busy timeout does not wait for: a second
+    process opening the file while the first migrates it would fail with "locked".
+    """
+    for attempt in range(WAL_TRIES):
+        try:
+            cursor = await conn.execute("PRAGMA journal_mode")
+            row = await cursor.fetchone()
+            if row is not None and str(row[0]).lower() == "wal":
+                return  # already: nothing to change (the usual case, and lock-free)
+            await conn.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or attempt == WAL_TRIES - 1:
+                raise
+            await asyncio.sleep(0.1)
+
+
+def _write_on(conn: sqlite3.Connection, sql: str, params: Params,
+              also: Sequence[Rider]) -> list[Any]:
+    """Run a statement, and its riders with it in one transaction, on `conn` (never waits)."""
+    if not also:
+        return conn.execute(sql, params).fetchall()
+    conn.execute("BEGIN IMMEDIATE")  # busy: raised before anything is begun
+    try:
+        rows = conn.execute(sql, params).fetchall()
+        for rider in also:
+            if conn.execute(rider.sql, rider.params).rowcount != 1:
+                raise Stale("a statement riding along found its row changed")
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    return rows
 
 
 def _connect_here(path: Path | str) -> sqlite3.Connection:

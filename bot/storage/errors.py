@@ -13,3 +13,11 @@ class Conflict(StorageError):
 
 class NotFound(StorageError):
     """A row the operation needs does not exist (any more)."""
+
+
+class Stale(StorageError):
+    """The row changed since it was read (another writer came first): the write is refused.
+
+    Not a Conflict: nothing clashes with the data itself, and a caller that handles a
+    Conflict (a month already reported) must not take this for one.
+    """

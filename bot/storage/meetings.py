@@ -17,7 +17,7 @@ from bot.domain.meetings import (
     MeetingReport,
     Roll,
 )
-from bot.storage.database import Database, Row, timestamp
+from bot.storage.database import Database, Rider, Row, timestamp
 from bot.storage.errors import Conflict, NotFound
 
 # Column of each dissemination target: plain flags keep district summaries simple SQL.
@@ -153,10 +153,12 @@ class MeetingRepository:
         by_user: int | None,
         at: datetime,
         roll: Roll | None = None,
+        also: Sequence[Rider] = (),
     ) -> int:
         """Save a new report (and the corrected roll, if any); return its id.
 
-        Raise MonthAlreadyReported when `regular` and the month already has its report.
+        Raise MonthAlreadyReported when `regular` and the month already has its report; the
+        riders (the end of the conversation) are committed with it, or it is refused (Stale).
         """
         if regular and (existing := await self.regular_of_month(report.cell_id, report.held_on)):
             raise MonthAlreadyReported(existing)
@@ -167,10 +169,10 @@ class MeetingRepository:
         insert = f"INSERT INTO meeting_reports ({columns}) VALUES ({placeholders}) RETURNING id"
         inserted: Row | None
         try:
-            if roll is None:  # one statement: atomic by itself, and written at once
-                [inserted] = await self._db.write(insert, values)
+            if roll is None:  # one statement (and its riders), written at once
+                [inserted] = await self._db.write(insert, values, also)
             else:
-                async with self._db.transaction() as conn:
+                async with self._db.transaction(also) as conn:
                     cursor = await conn.execute(insert, values)
                     inserted = await cursor.fetchone()
                     await _set_roll(conn, report.cell_id, roll)
@@ -192,11 +194,12 @@ class MeetingRepository:
         by_user: int | None,
         at: datetime,
         roll: Roll | None = None,
+        also: Sequence[Rider] = (),
     ) -> None:
         """Overwrite a report, keeping its old values, the replacer and the time in history."""
         values = _values(report, regular, by_user, at)
         assignments = ", ".join(f"{c} = :{c}" for c in values)
-        async with self._db.transaction() as conn:
+        async with self._db.transaction(also) as conn:
             cursor = await conn.execute(
                 f"SELECT {_COLUMNS} FROM meeting_reports WHERE id = ?", (report_id,)
             )

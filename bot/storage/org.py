@@ -163,10 +163,10 @@ class OrgRepository:
 
     async def tracked_from(self, cell_id: int) -> date | None:
         """Return the day the cell entered the bot: it owes reports from that month on."""
-        value = await self._db.scalar(
+        row = await self._db.lookup(
             "SELECT tracked_from FROM org_units WHERE id = ? AND kind = 'cell'", (cell_id,)
         )
-        return None if value is None else date.fromisoformat(value)
+        return None if row is None or row[0] is None else date.fromisoformat(row[0])
 
     async def set_tracked_from(self, cell_id: int, day: date) -> None:
         """Correct the day a cell entered the bot (e.g. it kept its book on paper before)."""

@@ -44,7 +44,7 @@ scope AS (
 )"""
 
 
-_WHOLE = "starts = :from AND ends = :end"  # a stretch that is the whole period
+_WHOLE = "starts = :first AND ends = :end"  # a stretch that is the whole period
 
 
 def _month_start(column: str) -> str:
@@ -84,14 +84,14 @@ class _Sql:
     def judged(self, rules: MeetingRules, _: str) -> str:
         return "1 = 1" if rules.attendance_threshold is not None else "1 = 0"
 
-    def count_judged(self, inside: str) -> str:
+    def count_judged(self) -> str:
         """Count the meetings of eras with an attendance criterion (every or no era: cheap)."""
         criteria = {span.rules.attendance_threshold is not None for span in self.spans}
         if criteria == {True}:
-            return f"COUNT(CASE WHEN {inside}1 = 1 THEN r.id END)" if inside else "COUNT(r.id)"
+            return "COUNT(r.id)"
         if criteria == {False}:
             return "0"
-        return _sum(f"{inside}r.id IS NOT NULL AND {self.by_era(self.judged)}")
+        return _sum(f"r.id IS NOT NULL AND {self.by_era(self.judged)}")
 
     def met(self, rules: MeetingRules, era: str) -> str:
         threshold = rules.attendance_threshold
@@ -119,36 +119,27 @@ class _Sql:
 
     def columns(self, period: Period, due: Mapping[int, date], zone: tzinfo) -> str:
         """Return the SELECT list: CellActivity's fields, then a count per quarter."""
-        # A month's thematic coverage looks back to its quarter's start: other figures must not.
-        inside = "r.held_on >= :first AND " if period.thematic_from < period.first else ""
         deadlines = []
         for i, (month, day) in enumerate(due.items()):
             self.params[f"m{i}"] = month_start(month).strftime("%Y-%m")
             self.params[f"d{i}"] = _moment_after(day, zone)
             deadlines.append(f"WHEN :m{i} THEN :d{i}")
-        owed = f"{inside}r.regular_month >= s.tracked_month"
-        resolved = f"{inside}r.resolution_adopted = 1"
-
-        def total(column: str) -> str:  # a plain SUM where no other month is read
-            kept = f"CASE WHEN {inside}1 = 1 THEN {column} END" if inside else column
-            return f"COALESCE(SUM({kept}), 0)"
-
+        owed = "r.regular_month >= s.tracked_month"
         columns = [
             _sum(owed),
             _sum(f"{owed} AND r.received_at < CASE r.regular_month {' '.join(deadlines)} END"),
-            "COUNT(r.id)" if not inside else _sum(f"{inside}r.id IS NOT NULL"),
-            total("r.present"),
-            total("r.expected"),
-            self.count_judged(inside),
-            _sum(f"{inside}{self.by_era(self.met)}"),
-            _sum(f"{inside}{_UNEXCUSED}"),
-            _sum(f"{inside}{self.by_era(self.too_short)}"),
-            total("r.resolution_adopted"),
-            _sum(f"{resolved} AND {self.by_era(self.reached_all)}"),
-            _sum(f"{resolved} AND r.tasks > 0"),
-            total("r.previous_tasks_done"),
-            _sum(f"{inside}r.previous_tasks_done IS NOT NULL",
-                 "COALESCE(r.previous_tasks_total, 0)"),
+            "COUNT(r.id)",
+            "COALESCE(SUM(r.present), 0)",
+            "COALESCE(SUM(r.expected), 0)",
+            self.count_judged(),
+            _sum(self.by_era(self.met)),
+            _sum(_UNEXCUSED),
+            _sum(self.by_era(self.too_short)),
+            "COALESCE(SUM(r.resolution_adopted), 0)",
+            _sum(f"r.resolution_adopted = 1 AND {self.by_era(self.reached_all)}"),
+            _sum("r.resolution_adopted = 1 AND r.tasks > 0"),
+            "COALESCE(SUM(r.previous_tasks_done), 0)",
+            _sum("r.previous_tasks_done IS NOT NULL", "COALESCE(r.previous_tasks_total, 0)"),
         ]
         thematic = self.by_era(self.thematic)
         for j, quarter in enumerate(period.quarters):
@@ -196,8 +187,9 @@ class SummaryRepository:
             "from": period.thematic_from.isoformat(),
             "end": (period.last + timedelta(days=1)).isoformat(),
         }
-        scope = _scope(unit_id, period.thematic_from, period.last, params, tree_of)
-        columns = _Sql(spans, params).columns(period, due, zone)
+        scope = _scope(unit_id, period.first, period.last, params, tree_of)
+        sql = _Sql(spans, params)
+        columns = sql.columns(period, due, zone)
         listed = ", ".join(f"s.{c}" for c in _CELL.split(", "))
         named = ", ".join(f"s.{c} AS {c}" for c in _CELL.split(", "))
         # A cell under one parent the whole period (nearly all) is summed straight off the
@@ -211,7 +203,7 @@ class SummaryRepository:
                     SELECT id, substr(tracked_from, 1, 7) AS tracked_month FROM org_units
                 ) s ON s.id = r.cell_id
                 WHERE r.cell_id IN (SELECT id FROM scope WHERE {_WHOLE})
-                  AND r.held_on BETWEEN :from AND :last
+                  AND r.held_on BETWEEN :first AND :last
                 GROUP BY r.cell_id
             )
             SELECT {named}, sums.* FROM scope s LEFT JOIN sums ON sums.cell_id = s.id
@@ -226,6 +218,22 @@ class SummaryRepository:
             ORDER BY code, id, starts""",
             params,
         )
+        # A month's thematic coverage looks back to the start of its quarter; a month is one
+        # stretch of a cell, and the meetings before count where the cell was in the scope.
+        earlier: dict[int, int] = {}
+        if period.thematic_from < period.first:
+            before: dict[str, Any] = {"from": period.thematic_from.isoformat(),
+                                      "first": period.first.isoformat()}
+            earlier_sql = _Sql(spans, before)
+            earlier = {r[0]: r[1] for r in await self._db.fetch_all(
+                f"""{_scope(unit_id, period.thematic_from, period.last, before, tree_of)}
+                SELECT r.cell_id, COUNT(*) FROM meeting_reports r
+                JOIN scope s ON s.id = r.cell_id AND r.held_on >= s.starts AND r.held_on < s.ends
+                WHERE r.held_on >= :from AND r.held_on < :first
+                  AND {earlier_sql.by_era(earlier_sql.thematic)}
+                GROUP BY r.cell_id""",
+                before,
+            )}
         width = len(CellActivity._fields)
         days: dict[tuple[str, ...], tuple[date, ...]] = {}  # most cells share them: parse once
         sums = []
@@ -235,7 +243,10 @@ class SummaryRepository:
             parsed = days.get(key) or days.setdefault(key, tuple(map(date.fromisoformat, key)))
             cell = ScopeCell(values[0], values[1] or "", values[2], values[3], values[4], *parsed)
             counts = values[9:] if values[8] is not None else (0,) * len(values[9:])
-            sums.append(CellSums(cell, CellActivity._make(counts[:width]), counts[width:]))
+            thematic = counts[width:]
+            if earlier:
+                thematic = (thematic[0] + earlier.get(cell.id, 0),)  # a month: one quarter
+            sums.append(CellSums(cell, CellActivity._make(counts[:width]), thematic))
         return sums
 
     async def latest_notes(

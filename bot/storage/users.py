@@ -161,13 +161,19 @@ class UserRepository:
         )
         return [(r["channel"], r["user_key"]) for r in rows]
 
-    async def note_use(self, user_id: int, channel: str, user_key: str) -> None:
-        """Remember the chat a user wrote from last (a write only when it changes)."""
+    async def note_use(
+        self, user_id: int, channel: str, user_key: str, app_locale: str | None = None
+    ) -> None:
+        """Remember the chat a user wrote from last and their app's language (a write only
+        when either changes); writing again also ends a mark that their chat was unreachable."""
         await self._db.write(
-            "UPDATE users SET last_channel = ?, last_user_key = ? WHERE id = ?"
-            " AND (last_channel IS NULL OR last_user_key IS NULL"
-            " OR last_channel <> ? OR last_user_key <> ?)",
-            (channel, user_key, user_id, channel, user_key),
+            "UPDATE users SET last_channel = :channel, last_user_key = :key,"
+            " unreachable_since = NULL, app_locale = COALESCE(:locale, app_locale)"
+            " WHERE id = :id AND (last_channel IS NULL OR last_user_key IS NULL"
+            " OR last_channel <> :channel OR last_user_key <> :key"
+            " OR unreachable_since IS NOT NULL"
+            " OR (:locale IS NOT NULL AND (app_locale IS NULL OR app_locale <> :locale)))",
+            {"channel": channel, "key": user_key, "id": user_id, "locale": app_locale},
         )
 
     async def reach(self, user_id: int) -> tuple[str, str] | None:

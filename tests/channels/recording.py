@@ -16,8 +16,13 @@ import copy
 import json
 import re
 import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from telegram import Update
 from telegram._utils.defaultvalue import DEFAULT_NONE
@@ -25,7 +30,14 @@ from telegram._utils.types import ODVInput
 from telegram.ext import Application
 from telegram.request import BaseRequest, RequestData
 
+from bot.config import Settings
+from bot.core.dispatcher import Dispatcher
+from bot.domain.org import Role
+from bot.domain.rulebook import Rulebook
+from bot.storage.database import Database
+from bot.storage.users import UserRepository
 from tests.botapi_json import (
+    SENDING_METHODS,
     bot_json,
     document_message_json,
     file_json,
@@ -34,6 +46,7 @@ from tests.botapi_json import (
     user_json,
 )
 
+VN = ZoneInfo("Asia/Ho_Chi_Minh")
 BOT_ID = 7000001
 BOT_USERNAME = "SoChiBoTestBot"
 TOKEN = "7000001:AAE-test_token-ShouldNeverBeLogged0"
@@ -134,7 +147,7 @@ class RecordingRequest(BaseRequest):
     def respond(self, method: str, params: JSONDict, files: dict[str, tuple[str, bytes]]) -> Any:
         if method == "getMe":
             return bot_user()
-        if method in {"sendMessage", "sendDocument"}:
+        if method in SENDING_METHODS:
             self._next_message_id += 1
             message = sent_message_json(method, params, files, self._next_message_id,
                                         bot_user())
@@ -167,6 +180,25 @@ def without_question_id(callback_data: str) -> str:
     return re.sub(r"\.[0-9a-f]{6}\|", "|", callback_data, count=1)
 
 
+@asynccontextmanager
+async def telegram_with(
+    db: Database, clock: Callable[[], datetime], user: int, role: Role, unit_id: int
+) -> AsyncIterator[FakeTelegram]:
+    """Run the bot's Telegram application over a RecordingRequest, with `user` registered."""
+    from bot.channels.telegram import build_application
+    from handlers import registry
+
+    settings = Settings(TOKEN, "http://127.0.0.1:9", Path(":memory:"), VN, "vi", None)
+    dispatcher = Dispatcher(db, Rulebook.default(), registry(), VN, "vi", clock)
+    request = RecordingRequest()
+    application = build_application(dispatcher, settings, request=request,
+                                    get_updates_request=request)
+    users = UserRepository(db)
+    await users.grant(await users.ensure("telegram", str(user), clock()), role, unit_id, clock())
+    async with application:
+        yield FakeTelegram(application, request)
+
+
 class FakeTelegram:
     """Drive an Application with raw updates, as Telegram would send them."""
 
@@ -176,6 +208,11 @@ class FakeTelegram:
         self.request = request
         self._update_id = 5000
         self._incoming_id = 1
+
+    def next_update_id(self) -> int:
+        """Return the id of a new update: Telegram's ids grow, and a repeat is not applied."""
+        self._update_id += 1
+        return self._update_id
 
     async def process(self, raw: JSONDict) -> list[Call]:
         """Feed one raw update; return the calls it caused (menu upkeep aside: `calls_of`)."""
@@ -242,7 +279,7 @@ class FakeTelegram:
 
     def sent_to(self, chat_id: int) -> list[Call]:
         return [c for c in self.request.calls
-                if c.method in {"sendMessage", "sendDocument"} and c.chat_id == chat_id]
+                if c.method in SENDING_METHODS and c.chat_id == chat_id]
 
     def texts_to(self, chat_id: int) -> list[str]:
         return [c.text for c in self.sent_to(chat_id)]

@@ -40,6 +40,7 @@ from tests.channels.recording import TOKEN, FakeTelegram, RecordingRequest, with
 from tests.support import VN, Clock, World
 
 SECRETARY = 1001
+PNG = b"\x89PNG\r\n\x1a\n" + b"chart" * 20
 ADMIN = 1002
 STRANGER = 1003
 VI = translator("vi")  # the users here write in Vietnamese: notices come in their language
@@ -80,6 +81,11 @@ async def _export(ctx: Ctx, args: str) -> Sequence[Reply]:
                   "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))]
 
 
+async def _chart(ctx: Ctx, args: str) -> Sequence[Reply]:
+    await ctx.say([Reply("Drawing…")])  # ahead of the slow part
+    return [Reply("Attendance", attachment=Attachment("chart.png", PNG, "image/png"))]
+
+
 async def _long(ctx: Ctx, args: str) -> Sequence[Reply]:
     line = "Chi bộ ấp Xóm Chùa: đã báo cáo, 18/21 đảng viên dự họp.\n"
     return [Reply(line * 200, (Choice("ok", "OK"),), token="long.ok")]
@@ -97,6 +103,7 @@ REGISTRY = Registry([
     Command(("chon", "pick"), "Pick fruit", flow=PICK),
     Command(("dainhat", "longest"), "Long names", flow=LONG, menu=False),
     Command(("xuat", "export"), "Export", action=_export, menu=False),
+    Command(("bieudo", "chart"), "Chart", action=_chart, menu=False),
     Command(("dai", "long"), "Long", action=_long, menu=False),
     Command(("bimat", "secret"), "Secret", action=_boom, menu=False),
 ])
@@ -169,6 +176,19 @@ async def test_a_typed_answer_moves_the_flow_on(telegram: FakeTelegram) -> None:
     assert "TL-01" in telegram.texts_to(ADMIN)[-1]
     await telegram.send(ADMIN, "TL-02")
     assert telegram.texts_to(ADMIN)[-1].startswith("/start ")
+
+
+async def test_an_update_telegram_delivers_twice_is_answered_but_applied_once(
+    telegram: FakeTelegram, db: Database
+) -> None:
+    await telegram.send(ADMIN, "/moi")
+    raw = {"update_id": telegram.next_update_id(), "message": message_json(77, ADMIN, "1", "vi")}
+    await telegram.process(raw)  # the first of the three choices: on to the unit's question
+    after_first = telegram.texts_to(ADMIN)[-1]
+    calls = await telegram.process(raw)  # a webhook retried, or polling after a crash
+    assert [c.text for c in calls if c.method == "sendMessage"] == [after_first]  # asked again
+    await telegram.send(ADMIN, "TL-02")
+    assert telegram.texts_to(ADMIN)[-1].startswith("/start ")  # the second question, answered
 
 
 async def test_a_tap_edits_the_prompt_to_show_the_answer_then_sends_the_next(
@@ -378,6 +398,24 @@ async def test_an_attachment_is_sent_as_a_document_with_its_file_name(
     assert not [c for c in calls if c.method == "sendMessage"]
 
 
+async def test_a_picture_is_sent_as_a_photo_after_the_notice_said_ahead_of_it(
+    telegram: FakeTelegram,
+) -> None:
+    channel = channel_of(telegram)
+    assert isinstance(channel.port, Dispatcher)
+    channel.port.outbox.add(channel)  # as the App does: the dispatcher's notices go through it
+    await telegram.application.start()
+    try:
+        calls = await telegram.send(SECRETARY, "/bieudo")
+    finally:
+        await telegram.application.stop()
+    sent = [c for c in calls if c.method in {"sendMessage", "sendPhoto", "sendDocument"}]
+    assert [c.method for c in sent] == ["sendMessage", "sendPhoto"]
+    assert sent[0].text == "Drawing…"
+    assert sent[1].params["caption"] == "Attendance"
+    assert sent[1].files["photo"] == ("chart.png", PNG)
+
+
 async def test_groups_get_one_polite_pointer_to_the_private_chat_and_nothing_else(
     telegram: FakeTelegram, db: Database
 ) -> None:
@@ -516,13 +554,14 @@ async def test_an_edited_message_is_not_taken_and_a_sticker_is_not_an_answer(
 ) -> None:
     edited = message_json(77, SECRETARY, "/trogiup")
     edited["edit_date"] = edited["date"]
-    [said] = await telegram.process({"update_id": 1, "edited_message": edited})
+    [said] = await telegram.process({"update_id": telegram.next_update_id(),
+                                     "edited_message": edited})
     assert said.text == VI(notices.EDITED)
     sticker = message_json(78, SECRETARY, "")
     del sticker["text"]
     sticker["sticker"] = {"file_id": "s", "file_unique_id": "s", "type": "regular",
                           "width": 1, "height": 1, "is_animated": False, "is_video": False}
-    calls = await telegram.process({"update_id": 2, "message": sticker})
+    calls = await telegram.process({"update_id": telegram.next_update_id(), "message": sticker})
     assert [c.method for c in calls] == ["sendMessage"]
 
 
@@ -626,7 +665,7 @@ async def test_a_photo_with_a_caption_is_not_an_answer_and_the_question_comes_ag
     del photo["text"]
     photo["caption"] = "1"
     photo["photo"] = [{"file_id": "p", "file_unique_id": "p", "width": 1, "height": 1}]
-    calls = await telegram.process({"update_id": 9, "message": photo})
+    calls = await telegram.process({"update_id": telegram.next_update_id(), "message": photo})
     texts = [c.text for c in calls if c.method == "sendMessage"]
     assert texts[0] == VI(notices.UNREADABLE)
     assert texts[1].startswith("(1/2)")  # the same question, not answered by the caption

@@ -3,21 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 
-from bot.channels.telegram import MAX_DOCUMENT_BYTES, build_application
-from bot.config import Settings
-from bot.core.dispatcher import Dispatcher
+from bot.channels.telegram import MAX_DOCUMENT_BYTES
 from bot.domain.org import Role
-from bot.domain.rulebook import Rulebook
 from bot.storage.database import Database
 from bot.storage.ratings import RatingRepository
-from bot.storage.users import UserRepository
-from handlers import registry
-from tests.channels.recording import TOKEN, FakeTelegram, RecordingRequest
-from tests.support import VN, Clock, World
+from tests.channels.recording import FakeTelegram, telegram_with
+from tests.support import Clock, World
 
 ORGANISER = 1201
 RATINGS = (b"code,year,scheme,rating,members_rated,members_excellent,members_good,"
@@ -26,16 +20,8 @@ RATINGS = (b"code,year,scheme,rating,members_rated,members_excellent,members_goo
 
 @pytest.fixture
 async def telegram(db: Database, clock: Clock, world: World) -> AsyncIterator[FakeTelegram]:
-    settings = Settings(TOKEN, "http://127.0.0.1:9", Path(":memory:"), VN, "vi", None)
-    dispatcher = Dispatcher(db, Rulebook.default(), registry(), VN, "vi", clock)
-    request = RecordingRequest()
-    application = build_application(dispatcher, settings, request=request,
-                                    get_updates_request=request)
-    users = UserRepository(db)
-    user_id = await users.ensure("telegram", str(ORGANISER), clock())
-    await users.grant(user_id, Role.STAFF, world.district_id, clock())
-    async with application:
-        yield FakeTelegram(application, request)
+    async with telegram_with(db, clock, ORGANISER, Role.STAFF, world.district_id) as fake:
+        yield fake
 
 
 async def test_a_document_is_downloaded_and_loaded_by_the_ratings_flow(

@@ -6,6 +6,7 @@ import asyncio
 import io
 import os
 import threading
+from pathlib import Path
 
 import pytest
 
@@ -17,6 +18,9 @@ from bot.core.messages import Choice, Reply
 from bot.core.outbound import Undeliverable
 from bot.domain.org import Role
 from bot.shell import ShellUser
+from bot.storage.database import Database
+from bot.storage.users import UserRepository
+from tests.support import World
 
 
 def test_a_multi_select_is_numbered_with_marks_and_its_controls_unmarked() -> None:
@@ -66,3 +70,22 @@ async def test_the_shell_runs_until_stopped_and_shows_messages_for_its_user(
 
 async def no_switch(spec: str) -> ShellUser | None:
     return None
+
+
+async def test_the_shell_says_it_is_preparing_then_saves_the_file_under_exports(
+    dispatcher: Dispatcher, db: Database, world: World, tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    users = UserRepository(db)
+    organiser = await users.ensure("console", "org-1", dispatcher.now())
+    await users.grant(organiser, Role.STAFF, world.commune_id, dispatcher.now())
+    monkeypatch.chdir(tmp_path)
+    out = io.StringIO()
+    me = ShellUser("org-1", Role.STAFF, ("Xã Tân Lân",))
+    console = ConsoleChannel(dispatcher, me, "en", no_switch, out=out)
+    dispatcher.outbox.add(ShellChannel(console))  # as the app does with its channels
+    assert await console.send_line("/export 2026-11")
+    saved = tmp_path / "exports" / "summary-xa-tan-lan-2026-11.xlsx"
+    assert saved.read_bytes()[:2] == b"PK"  # an xlsx is a zip
+    shown = out.getvalue()
+    assert shown.index("Preparing the file") < shown.index(f"Saved to {saved}")

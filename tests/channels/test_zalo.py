@@ -258,6 +258,9 @@ class ScriptedPort:
     async def handle(self, inbound: Inbound) -> list[Reply]:
         return (await self.respond(inbound)).replies
 
+    async def healthy(self) -> bool:
+        return True
+
     async def begin(self, inbound: Inbound) -> ScriptedTurn:
         return ScriptedTurn(self)
 
@@ -367,6 +370,11 @@ async def test_a_spreadsheet_goes_as_a_download_link_or_a_sentence_where_to_get_
     async with running(scripted(fake, db, clock, export), fake):
         text = await say(fake, "/export", "bao-cao.xlsx")  # no ZALO_FILES_URL: say where
         assert "Telegram" in text and "http" not in text
+    made = replying_with("Báo cáo", Attachment("bao-cao.xlsx", XLSX, "application/x",
+                                                command="/export 2026-11"))
+    async with running(scripted(fake, db, clock, made), fake):
+        text = await say(fake, "/export", "bao-cao.xlsx")  # and the command that makes it
+        assert "/export 2026-11" in text and "Telegram" in text
 
 
 def test_files_leave_the_shelf_after_their_time() -> None:

@@ -70,6 +70,10 @@ class BotProcess:
             "CHIBO_DB": str(self.database),
             "PYTHONUNBUFFERED": "1",
             "PYTHONWARNINGS": "error::ResourceWarning",
+            # The process's clock is the real one: scheduled reminders on the days they fall
+            # would come between a scenario's messages. tests/e2e/test_reminders_e2e turns
+            # them on where it looks at them.
+            "CHIBO_REMINDERS": "off",
         })
         env.update(self.extra_env)
         env.update(overrides)
@@ -102,8 +106,8 @@ class BotProcess:
     def running(self) -> bool:
         return self._process is not None and self._process.poll() is None
 
-    def start(self, timeout: float = START_TIMEOUT) -> None:
-        """Start `python -m bot run` and wait until it polls for updates."""
+    def start(self, timeout: float = START_TIMEOUT, ready: str = "getUpdates") -> None:
+        """Start `python -m bot run` and wait until it calls `ready` (polls for updates)."""
         assert not self.running, "already running"
         self.runs += 1
         mark = self.api.mark()
@@ -115,7 +119,7 @@ class BotProcess:
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if self.api.calls_of("getUpdates", since=mark):
+            if self.api.calls_of(ready, since=mark):
                 self.cursor = self.api.mark()
                 return
             if self._process.poll() is not None:
@@ -123,7 +127,7 @@ class BotProcess:
             time.sleep(0.02)
         output = self.stderr_text()
         self.kill()
-        raise AssertionError(f"the bot did not start polling within {timeout} s:\n{output}")
+        raise AssertionError(f"the bot did not call {ready} within {timeout} s:\n{output}")
 
     def stop(self, timeout: float = STOP_TIMEOUT) -> str:
         """Send SIGTERM, check a clean exit (status 0, no traceback); return its stderr."""

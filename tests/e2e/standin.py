@@ -9,10 +9,14 @@ every call is recorded. Tests queue updates as a Telegram user would cause them
         api.send_text(1001, "/start CODE")
         api.wait_for_message(contains="Chi bộ", chat_id=1001)
 
-Implemented: getMe, logOut/close (true), deleteWebhook, getUpdates (long poll, offsets confirm),
-sendMessage, sendDocument (multipart), editMessageText, editMessageReplyMarkup,
-answerCallbackQuery, setMyCommands, getMyCommands, deleteMyCommands; getFile and the download
-of a file a user sent (`send_document`) from /file/bot<TOKEN>/<path>.
+Implemented: getMe, logOut/close (true), setWebhook, deleteWebhook, getUpdates (long poll,
+offsets confirm),
+sendMessage, sendDocument and sendPhoto (multipart: each call keeps its uploads in `files`),
+editMessageText, editMessageReplyMarkup, answerCallbackQuery, setMyCommands, getMyCommands,
+deleteMyCommands; getFile and the download of a file a user sent (`send_document`) from
+/file/bot<TOKEN>/<path>. Like Telegram, a chat whose user blocked the bot (`block`) answers
+403, and with `limit_rate` messages beyond about 30 a second answer 429 with a retry_after
+(counted in `too_many`).
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from tests.botapi_json import (
+    SENDING_METHODS,
     bot_json,
     document_message_json,
     file_json,
@@ -48,7 +53,7 @@ MAX_POLL_SECONDS = 30.0
 # Parameters whose values arrive JSON-encoded in a form body.
 JSON_PARAMETERS = {"reply_markup", "commands", "scope", "allowed_updates", "entities",
                    "caption_entities", "link_preview_options", "reply_parameters"}
-MESSAGE_METHODS = {"sendMessage", "sendDocument", "editMessageText", "editMessageReplyMarkup"}
+MESSAGE_METHODS = {*SENDING_METHODS, "editMessageText", "editMessageReplyMarkup"}
 
 
 @dataclass(frozen=True)
@@ -100,6 +105,9 @@ class BotApiStandIn:
         self._updates: list[JSONDict] = []
         self.documents: dict[str, bytes] = {}  # file id → bytes of files users sent
         self._failures: dict[str, list[tuple[int, str]]] = {}  # method → errors to answer
+        self.blocked: set[int] = set()  # chats whose user blocked the bot
+        self._bucket: _TokenBucket | None = None  # Telegram's flood limit, when asked for
+        self.too_many = 0  # messages answered 429
         self._next_update_id = 1
         self._next_message_id = 1000
         self._next_incoming_id = 1
@@ -242,9 +250,9 @@ class BotApiStandIn:
 
     def wait_for_message(self, contains: str = "", chat_id: int | None = None,
                          timeout: float = 5.0, since: int = 0,
-                         methods: frozenset[str] = frozenset({"sendMessage", "sendDocument"}),
+                         methods: frozenset[str] = SENDING_METHODS,
                          ) -> ApiCall:
-        """Wait for a sendMessage (or sendDocument) whose text contains `contains`."""
+        """Wait for a sendMessage (or a document or photo) whose text contains `contains`."""
         def matches(call: ApiCall) -> bool:
             return (call.method in methods and contains in call.text
                     and (chat_id is None or call.chat_id == chat_id))
@@ -275,6 +283,16 @@ class BotApiStandIn:
         with self._cond:
             self._failures.setdefault(method, []).append((status, description))
 
+    def block(self, chat_id: int) -> None:
+        """The user of `chat_id` blocks the bot: messages to them answer 403 from now on."""
+        with self._cond:
+            self.blocked.add(chat_id)
+
+    def limit_rate(self, per_second: float = 30.0, burst: int = 30) -> None:
+        """Answer 429 to messages beyond `per_second` (a bucket of `burst`), as Telegram does."""
+        with self._cond:
+            self._bucket = _TokenBucket(per_second, burst)
+
     def serve(self, token: str, method: str, params: JSONDict,
               files: dict[str, tuple[str, bytes]]) -> tuple[int, JSONDict]:
         if token != self.token:
@@ -285,6 +303,16 @@ class BotApiStandIn:
                 status, description = failures.pop(0)
                 self._record(method, params, files)
                 return status, {"ok": False, "error_code": status, "description": description}
+            if method in MESSAGE_METHODS and self._bucket is not None and not self._bucket.take():
+                self.too_many += 1
+                self._record(method, params, files)
+                return 429, {"ok": False, "error_code": 429,
+                             "description": "Too Many Requests: retry after 1",
+                             "parameters": {"retry_after": 1}}
+            if method in MESSAGE_METHODS and _chat(params) in self.blocked:
+                self._record(method, params, files)
+                return 403, {"ok": False, "error_code": 403,
+                             "description": "Forbidden: bot was blocked by the user"}
         if method == "getUpdates":  # recorded when asked, answered when updates come
             with self._cond:
                 self._record(method, params, files)
@@ -328,7 +356,7 @@ class BotApiStandIn:
                 files: dict[str, tuple[str, bytes]]) -> Any:
         if method == "getMe":
             return bot_json(BOT_ID, self.username)
-        if method in {"deleteWebhook", "answerCallbackQuery", "logOut", "close"}:
+        if method in {"deleteWebhook", "answerCallbackQuery", "logOut", "close", "setWebhook"}:
             return True
         if method in {"setMyCommands", "deleteMyCommands", "getMyCommands"}:
             scope = json.dumps(params.get("scope") or {"type": "default"}, sort_keys=True)
@@ -345,7 +373,7 @@ class BotApiStandIn:
             if file_id not in self.documents:
                 return BadRequestAnswer("invalid file_id")
             return file_json(file_id, len(self.documents[file_id]))
-        if method in {"sendMessage", "sendDocument"}:
+        if method in SENDING_METHODS:
             return self._new_message(method, params, files)
         if method in {"editMessageText", "editMessageReplyMarkup"}:
             where = (int(params["chat_id"]), int(params["message_id"]))
@@ -373,9 +401,36 @@ class BotApiStandIn:
         return message
 
 
+def _chat(params: JSONDict) -> int | None:
+    try:
+        return int(params["chat_id"])
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+class _TokenBucket:
+    """`rate` tokens a second, at most `burst` saved up: Telegram's limit as bots meet it."""
+
+    def __init__(self, rate: float, burst: int):
+        self.rate = rate
+        self.burst = burst
+        self.tokens = float(burst)
+        self.at = time.monotonic()
+
+    def take(self) -> bool:
+        now = time.monotonic()
+        self.tokens = min(self.burst, self.tokens + (now - self.at) * self.rate)
+        self.at = now
+        if self.tokens < 1:
+            return False
+        self.tokens -= 1
+        return True
+
+
 class _Server(ThreadingHTTPServer):
     daemon_threads = False  # joined by server_close, once long polls are woken
     block_on_close = True
+    request_queue_size = 128  # a bot sending to many chats at once opens many connections
     standin: BotApiStandIn
 
     def handle_error(self, request: Any, client_address: Any) -> None:

@@ -3,7 +3,10 @@ demo district's merger as organisers read it in /tonghop."""
 
 from __future__ import annotations
 
+import io
 from datetime import date
+
+from openpyxl import load_workbook
 
 from bot.core.dispatcher import Dispatcher
 from bot.demo import CONSOLE, STAFF_KEY, seed_demo
@@ -92,3 +95,41 @@ async def test_the_demo_shows_the_merger_in_the_summaries(db: Database, clock: C
     assert "(until Jun 2025)" in across
     missing = "\n".join(r.text for r in await chat.send("/missing 2016 nay"))
     assert "Xã Rạch Kiến" in missing and "Xã Long Khê (" not in missing
+
+
+def communes_in(book_bytes: bytes) -> int:
+    """Return the workbook's "Number of communes"."""
+    book = load_workbook(io.BytesIO(book_bytes))
+    rows = {row[0]: row[1] for row in book["Summary"].iter_rows(values_only=True) if row}
+    return int(rows["Number of communes"])
+
+
+async def test_the_demo_workbook_and_chart_follow_the_tree_asked_for(
+    db: Database, clock: Clock
+) -> None:
+    await seed_demo(db, clock())
+    chat = Chat(make_dispatcher(db, clock), STAFF_KEY, channel=CONSOLE, language_code="en")
+    then = [r.attachment for r in await chat.send("/export 2016") if r.attachment]
+    today = [r.attachment for r in await chat.send("/export 2016 nay") if r.attachment]
+    assert then and today
+    assert (then[0].filename, communes_in(then[0].data)) == (
+        "summary-tinh-tay-ninh-2016.xlsx", 17)
+    assert (today[0].filename, today[0].command, communes_in(today[0].data)) == (
+        "summary-tinh-tay-ninh-2016-nay.xlsx", "/export 2016 nay", 6)
+    [chart] = [r.attachment for r in await chat.send("/chart 2016 nay") if r.attachment]
+    assert chart.filename == "chart-tinh-tay-ninh-2016-nay.png"
+
+
+async def test_a_workbook_across_the_merger_puts_each_meeting_under_the_commune_of_its_day(
+    db: Database, clock: Clock
+) -> None:
+    await seed_demo(db, clock())
+    chat = Chat(make_dispatcher(db, clock), STAFF_KEY, channel=CONSOLE, language_code="en")
+    [book] = [r.attachment for r in await chat.send("/export 2025") if r.attachment]
+    sheet = load_workbook(io.BytesIO(book.data))["Meetings"]
+    places = {(row[0], row[1], row[3].month) for row in sheet.iter_rows(min_row=2,
+                                                                         values_only=True)
+              if row[1] == "PDO-01" and row[4] == "Regular"}
+    communes = {month: commune for commune, _, month in places}
+    assert {communes[m] for m in range(1, 7) if m in communes} == {"Xã Phước Đông"}
+    assert {communes[m] for m in range(7, 13) if m in communes} == {"Xã Tân Lân"}

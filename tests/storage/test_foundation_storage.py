@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.domain.org import CellRow, OrgCsvError, Role
-from bot.storage.conversations import ConversationState, ConversationStore
+from bot.storage.conversations import CLOSED, ConversationState, ConversationStore
 from bot.storage.database import Database, _migrations
 from bot.storage.org import OrgRepository
 from bot.storage.users import InviteRepository, UserRepository
@@ -127,7 +127,8 @@ async def test_a_conversation_round_trips_with_unicode(db: Database, clock: Cloc
                               [{"step": "date", "draft": {}}])
     await store.save(user_id, state, clock())
     assert await store.load(user_id) == state
-    await store.clear(user_id)
+    row, _, _ = await store.read(user_id)
+    await store.end(row, state, CLOSED, clock())
     assert await store.load(user_id) is None
 
 
@@ -243,3 +244,20 @@ async def test_a_database_from_before_the_record_counts_up_to_its_user_version(
         assert applied[-1] == _migrations()[-1][0]
     finally:
         await db.close()
+
+
+async def test_opening_a_database_another_process_is_writing_waits_for_it(
+    tmp_path: Path,
+) -> None:
+    import threading
+
+    path = tmp_path / "busy.sqlite3"
+    other = sqlite3.connect(path, check_same_thread=False)
+    other.execute("CREATE TABLE t (x)")
+    other.execute("BEGIN IMMEDIATE")  # another process is in the middle of a write
+    other.execute("INSERT INTO t VALUES (1)")
+    threading.Timer(0.5, other.commit).start()
+    db = await Database.open(path)  # changing to WAL waits instead of failing "locked"
+    assert await db.scalar("PRAGMA journal_mode") == "wal"
+    await db.close()
+    other.close()

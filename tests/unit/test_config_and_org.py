@@ -24,6 +24,8 @@ def test_defaults_need_no_environment() -> None:
     assert str(settings.timezone) == "Asia/Ho_Chi_Minh"
     assert settings.locale == "vi"
     assert settings.database == Path("chibo.sqlite3")
+    assert settings.reminders  # scheduled reminders run unless turned off
+    assert not load_settings({"CHIBO_REMINDERS": "OFF"}).reminders
 
 
 @pytest.mark.parametrize(("env", "variable"), [
@@ -33,6 +35,7 @@ def test_defaults_need_no_environment() -> None:
     ({"CHIBO_LOCALE": "fr"}, "CHIBO_LOCALE"),
     ({"CHIBO_RULES": "/no/such/rules.toml"}, "CHIBO_RULES"),
     ({"CHIBO_DB": "/"}, "CHIBO_DB"),
+    ({"CHIBO_REMINDERS": "sometimes"}, "CHIBO_REMINDERS"),
 ])
 def test_a_bad_setting_is_named_in_the_error(env: dict[str, str], variable: str) -> None:
     with pytest.raises(ConfigError, match=variable):
