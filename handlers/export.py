@@ -179,14 +179,14 @@ async def workbook_file(
     """Build the workbook of the unit and period in a thread; return it as a file."""
     loaded = await load_export(ctx, unit, period, tree)
     data = await asyncio.to_thread(build_workbook, loaded, ctx, words_for(ctx, period, tree))
-    slug, args = _slug(period_slug(period), tree)
+    slug, args = _for_tree(tree, period_slug(period), period_slug(period))
     name = file_name(ctx.t(WORKBOOK_WORD), unit.name, slug, extension="xlsx")
     return Attachment(name, data, XLSX, command=_command(ctx, EXPORT_NAMES, args))
 
 
-def _slug(slug: str, tree: Tree) -> tuple[str, str]:
+def _for_tree(tree: Tree, slug: str, args: str) -> tuple[str, str]:
     """Return a file's period slug and the command's arguments, marked for today's tree."""
-    return (f"{slug}-nay", f"{slug} nay") if tree is Tree.TODAY else (slug, slug)
+    return (f"{slug}-nay", f"{args} nay") if tree is Tree.TODAY else (slug, args)
 
 
 def _command(ctx: Ctx, names: Sequence[str], args: str) -> str:
@@ -321,7 +321,7 @@ async def chart_file(ctx: Ctx, unit: OrgUnit, chart: Chart, period: Period,
         slug, args = str(period.year), f"{YEAR_WORDS[0]} {period.year}"
     else:
         slug = args = period_slug(period)
-    slug, args = _slug(slug, tree)
+    slug, args = _for_tree(tree, slug, args)
     name = file_name(ctx.t(CHART_WORD), unit.name, slug, extension="png")
     return Attachment(name, data, PNG, command=_command(ctx, CHART_NAMES, args))
 

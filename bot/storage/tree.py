@@ -76,12 +76,13 @@ def scope_sql(
             {later('l.valid_from', ':tree_first')}, {earlier('l.valid_to', ':tree_end')}
         FROM org_links l JOIN org_units u ON u.id = l.unit_id
         WHERE l.parent_id IS NULL AND {overlaps('l', ':tree_first', ':tree_end')}"""
-    else:
+    else:  # each place of each unit (a cell taken alone keeps its parent of the day)
         seed = f"""
-        SELECT u.id, u.kind, CAST(NULL AS INTEGER), CAST(NULL AS INTEGER),
-            {later('u.valid_from', ':tree_first')}, {earlier('u.valid_to', ':tree_end')}
-        FROM org_units u JOIN tree_lineage t ON t.id = u.id
-        WHERE {overlaps('u', ':tree_first', ':tree_end')}"""
+        SELECT l.unit_id, u.kind, l.parent_id, CAST(NULL AS INTEGER),
+            {later('l.valid_from', ':tree_first')}, {earlier('l.valid_to', ':tree_end')}
+        FROM org_links l JOIN tree_lineage t ON t.id = l.unit_id
+        JOIN org_units u ON u.id = l.unit_id
+        WHERE {overlaps('l', ':tree_first', ':tree_end')}"""
     # The units merged into the scope (THEN) read as the scope in their own days.
     lineage = "" if scope is None else _lineage(scope, params, merged=today is None) + ","
     down = f"""
