@@ -5,30 +5,24 @@ organiser's cells) comes from `scope_sql`: one recursive CTE over the dated pare
 (`org_links`), in portable SQL. Dates are ISO text, periods run from a day (included) to a day
 (excluded), NULL meaning "since before the bot" or "still open".
 
-Two trees:
+Two trees (bot.domain.tree.Tree):
 
-- `Tree.THEN`, the default: each day's own tree. The scope is the unit together with every unit
+- THEN, the default: each day's own tree. The scope is the unit together with every unit
   merged into it (its predecessors, through `org_successors`), so a province formed in 2025
   reads 2016 as the district and communes it took over. A cell gives a row per stretch of days
   it spent under one parent within the scope: a report rolls up to the unit of its day.
-- `Tree.TODAY`: the unit's tree on one day (today), each cell under its parent of that day for
-  the whole period, cells merged into one of them included: old figures regrouped under today's
-  units, for a trend across a merger.
+- TODAY (`today` given): the unit's tree on that one day, each cell under its parent of that
+  day for the whole period, cells merged into one of them included: old figures regrouped
+  under today's units, for a trend across a merger.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, timedelta
-from enum import StrEnum
 from typing import Any
 
 Scope = Sequence[int] | None  # unit ids; None: the whole tree (every root)
-
-
-class Tree(StrEnum):
-    THEN = "then"  # each day's own tree
-    TODAY = "today"  # today's tree for every day
 
 
 def later(value: str, floor: str) -> str:
@@ -61,7 +55,7 @@ def scope_sql(
     One row per cell and stretch of [first, end) it spent in the scope: `parent_id` is its
     parent then, `branch_id` the unit right below the scope's top unit on its path (None for a
     cell right under it), `starts`/`ends` the stretch as ISO days. With `today`, the tree of
-    that day (Tree.TODAY) and every stretch is the whole [first, end). Adds its parameters to
+    that day (TODAY), and every stretch is the whole [first, end). Adds its parameters to
     `params` (named, prefixed tree_); the caller may append more CTEs after a comma.
     """
     if today is None:
