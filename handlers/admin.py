@@ -55,7 +55,8 @@ async def received_target(ctx: Ctx, target: str | None) -> Outcome:
     admin_units = [g.unit_id for g in ctx.user.grants if g.role is Role.ADMIN]
     if not await org.is_within_any(unit.id, admin_units, ctx.today):
         return Invalid(ctx.t("That unit is outside your area. Please type a unit you administer."))
-    code = await InviteRepository(ctx.db).create(role, unit.id, ctx.now, INVITE_DAYS)
+    code = await InviteRepository(ctx.db).create(role, unit.id, ctx.now, INVITE_DAYS,
+                                                 also=ctx.ending)
     expires = ctx.t.date(ctx.today + timedelta(days=INVITE_DAYS))
     return Done([
         Reply(ctx.t(
@@ -66,11 +67,20 @@ async def received_target(ctx: Ctx, target: str | None) -> Outcome:
     ])
 
 
+async def saved_again(ctx: Ctx) -> list[Reply]:
+    """Answer the unit typed again after the invite was made: no second code."""
+    return [Reply(ctx.t(
+        "This invite was already made; it was not made twice. Its code cannot be shown again "
+        "(the bot keeps only a fingerprint of it): if you did not receive it, send /{command} "
+        "for a new one.", command=COMMANDS[0].name_for(ctx.t.locale),
+    ))]
+
+
 FLOW = Flow("invite", [
     ChoiceStep("role", lambda ctx: ctx.t("Whom do you want to invite?"), role_choices,
                received_role),
     TextStep("target", ask_target, received_target, min_length=1, max_length=200),
-])
+], saved_again=saved_again)
 
 COMMANDS = [
     Command(("moi", "invite"), N_("Invite a secretary or an organiser"),

@@ -17,7 +17,7 @@ def language_choices(ctx: Ctx) -> list[Choice]:
 
 
 async def received_language(ctx: Ctx, code: str) -> Outcome:
-    await UserRepository(ctx.db).set_locale(ctx.user.id, code)
+    await UserRepository(ctx.db).set_locale(ctx.user.id, code, also=ctx.ending)
     ctx.t = translator(code)
     return Done([Reply(ctx.t("Language set to English."))])
 

@@ -20,8 +20,9 @@ from bot.storage.links import (
     LinkStatus,
     format_link_code,
 )
-from bot.storage.users import InviteRepository, UserRepository
-from handlers.start import FAILURE_WINDOW, MAX_FAILURES, greeting, too_many_failures
+from bot.storage.users import UserRepository
+from handlers import guessing
+from handlers.start import greeting
 
 LINK_NAMES = ("lienket", "link")
 REFUSALS = {
@@ -60,14 +61,14 @@ async def link(ctx: Ctx, args: str) -> Sequence[Reply]:
 
 async def redeem_link_code(ctx: Ctx, code: str) -> list[Reply]:
     """Join this chat to the account that made `code`; greet it as that account."""
-    invites = InviteRepository(ctx.db)
+    refused = await guessing.refusal(ctx)
+    if refused is not None:
+        return [refused]
     channel, key = ctx.inbound.channel, ctx.inbound.user_key
-    if await invites.recent_failures(channel, key, ctx.now, FAILURE_WINDOW) >= MAX_FAILURES:
-        return [Reply(too_many_failures(ctx))]
     result = await LinkRepository(ctx.db).redeem(code, channel, key, ctx.now)
     if result.status in REFUSALS:
         if result.status in (LinkStatus.UNKNOWN, LinkStatus.EXPIRED, LinkStatus.USED):
-            await invites.record_failure(channel, key, ctx.now)
+            await guessing.wrong_code(ctx)
         return [Reply(ctx.t(REFUSALS[result.status]))]
     user = await UserRepository(ctx.db).find(channel, key, ctx.today)
     assert user is not None, "a linked chat resolves to its account"

@@ -35,7 +35,7 @@ from bot.domain.ratings import (
 )
 from bot.domain.rulebook import Rulebook
 from bot.i18n import N_, Translator
-from bot.storage.database import Database
+from bot.storage.database import Database, Rider
 from bot.storage.ratings import ImportResult, RatingRepository, Scope, StoredRating
 from bot.storage.reads import ReadLog
 from bot.tables import TableError, read_table
@@ -132,9 +132,12 @@ class Loaded:
 
 async def load_ratings(
     db: Database, rules: Rulebook, t: Translator, data: bytes, scope: Scope,
-    by_user: int | None, now: datetime,
+    by_user: int | None, now: datetime, also: Sequence[Rider] = (),
 ) -> Loaded:
-    """Read, check and save a ratings file, all or nothing; say what happened."""
+    """Read, check and save a ratings file, all or nothing; say what happened.
+
+    `also` rides along with the save (the end of the conversation the file came in).
+    """
     try:
         table = list(enumerate(read_table(data), start=1))  # (line number, cells)
     except TableError:
@@ -153,7 +156,8 @@ async def load_ratings(
                           "Nothing was saved: {n} lines of the file have problems.", bad_lines),
                  *finding_lines(t, errors)]
         return Loaded(None, "\n".join(lines))
-    saved = await repo.save_all(rows, {code: f.id for code, f in cells.items()}, by_user, now)
+    saved = await repo.save_all(rows, {code: f.id for code, f in cells.items()}, by_user, now,
+                                also)
     lines = [t("Ratings saved: {rows} rows read, {cells} cells rated, {replaced} earlier "
                "ratings replaced (kept in the history).", rows=t.number(saved.rows),
                cells=t.number(saved.cells), replaced=t.number(saved.replaced))]
@@ -381,7 +385,7 @@ class FileStep(Step):
                 "Please send the file as a document (the paperclip, then File), not as text."
             ))
         loaded = await load_ratings(ctx.db, ctx.rules, ctx.t, attachment.data,
-                                    organiser_units(ctx), ctx.user.id, ctx.now)
+                                    organiser_units(ctx), ctx.user.id, ctx.now, ctx.ending)
         if loaded.saved is None:
             return Invalid(loaded.text + "\n\n" + ctx.t(
                 "Please correct the file and send it again, or send /huy to stop."
@@ -389,7 +393,16 @@ class FileStep(Step):
         return Done([Reply(loaded.text)])
 
 
-FLOW = Flow("ratings", [FileStep("file")], start=start)
+async def saved_again(ctx: Ctx) -> list[Reply]:
+    """Answer the same file sent again after it was saved."""
+    return [Reply(ctx.t(
+        "This file is already saved; nothing was saved twice. To read a year's figures, send "
+        "for example /{command} {year}.", command=COMMANDS[0].name_for(ctx.t.locale),
+        year=str(ctx.today.year - 1),
+    ))]
+
+
+FLOW = Flow("ratings", [FileStep("file")], start=start, saved_again=saved_again)
 
 COMMANDS = [
     Command(("xeploai", "ratings"), N_("Load the annual ratings, or read a year's figures"),

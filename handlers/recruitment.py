@@ -20,8 +20,8 @@ from bot.i18n import N_
 from bot.storage.org import OrgRepository
 from handlers import recruitment_add, recruitment_step, recruitment_undo
 from handlers.common import which_cell_step, with_own_cell
-from handlers.recruitment_texts import COMMAND_NAMES, command_name
-from handlers.recruitment_view import pipeline_lines
+from handlers.recruitment_texts import COMMAND_NAMES
+from handlers.recruitment_view import pipeline_text
 
 MENU = {
     "add": N_("Add a person"),
@@ -55,7 +55,7 @@ async def received_menu(ctx: Ctx, key: str) -> Outcome:
     if key == "add":
         return Handover(recruitment_add.NAME, cell)
     if key == "list":
-        return Done([Reply(await pipeline_list(ctx))])
+        return Done([Reply(await pipeline_text(ctx, ctx.draft["cell"]))])
     # Said here, so that the menu stays for another choice.
     if key == "step":
         if not await recruitment_step.open_people(ctx, ctx.draft["cell"]):
@@ -64,22 +64,6 @@ async def received_menu(ctx: Ctx, key: str) -> Outcome:
     if not await recruitment_undo.undoable(ctx):
         return Invalid(recruitment_undo.nothing_to_undo(ctx))
     return Handover(recruitment_undo.NAME, cell)
-
-
-async def pipeline_list(ctx: Ctx) -> str:
-    people, lines = await pipeline_lines(ctx, ctx.draft["cell"])
-    if not lines:
-        return ctx.t(
-            "Nobody is in this cell's pipeline yet. Send /{command} and choose 1 to add a person.",
-            command=command_name(ctx),
-        )
-    closed = len(people) - len(lines)
-    text = ctx.t("Recruitment pipeline (overdue first):") + "\n" + "\n".join(lines)
-    if closed:
-        text += "\n" + ctx.t(
-            "Closed records (confirmed or left): {count}", count=ctx.t.number(closed)
-        )
-    return text
 
 
 # A mere choice of cell and task: another command simply replaces it.

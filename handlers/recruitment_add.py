@@ -42,6 +42,7 @@ from bot.domain.pipeline import (
     too_young_at_entry,
     warnings_for,
 )
+from bot.i18n import N_
 from bot.storage.recruitment import AliasInUse, RecruitmentRepository
 from handlers.recruitment_texts import (
     DATE_QUESTIONS,
@@ -54,6 +55,7 @@ from handlers.recruitment_texts import (
     undo_hint,
     warning_text,
 )
+from handlers.recruitment_view import saved_again
 
 NAME = "recruit_add"
 MAX_AGE_YEARS = 100  # a birth year further back is a typo
@@ -273,7 +275,8 @@ async def save_person(ctx: Ctx) -> Outcome:
     moves = entry_moves(ctx)
     try:
         await RecruitmentRepository(ctx.db).add(
-            draft["cell"], draft["alias"], birth_of(ctx), moves, ctx.user.id, ctx.now
+            draft["cell"], draft["alias"], birth_of(ctx), moves, ctx.user.id, ctx.now,
+            also=ctx.ending,  # the conversation ends with the save
         )
     except AliasInUse:  # taken since the alias was typed
         return Invalid(
@@ -305,4 +308,6 @@ FLOW = Flow(
         ReviewStep("add_review", add_summary, add_fields, save_person),
     ],
     start=begin,
+    recap=("cell",),
+    saved_again=saved_again(N_("This person is already saved; they were not added twice.")),
 )

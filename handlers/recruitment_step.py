@@ -51,6 +51,7 @@ from bot.domain.pipeline import (
     rules_on,
     status,
 )
+from bot.i18n import N_
 from bot.storage.org import OrgRepository
 from bot.storage.recruitment import Recruit, RecruitmentRepository, StaleRecord
 from handlers.recruitment_texts import (
@@ -67,6 +68,7 @@ from handlers.recruitment_texts import (
     undo_hint,
     warning_text,
 )
+from handlers.recruitment_view import saved_again
 
 NAME = "recruit_step"
 NEXT = "recruit_next"
@@ -443,7 +445,8 @@ async def save_step(ctx: Ctx) -> Outcome:
     try:
         if votes is not None and check.failed_vote:
             vote = FailedVote(target, on, votes)
-            await repo.record_failed_vote(person.id, vote, ctx.user.id, ctx.now, person.last_batch)
+            await repo.record_failed_vote(person.id, vote, ctx.user.id, ctx.now, person.last_batch,
+                                          also=ctx.ending)
             failures = failures_pending(person.history, person.failed_votes) + 1
             lines = [
                 ctx.t(
@@ -455,7 +458,8 @@ async def save_step(ctx: Ctx) -> Outcome:
             ]
         else:
             moves = step_moves(ctx)
-            await repo.record(person.id, moves, ctx.user.id, ctx.now, person.last_batch, votes)
+            await repo.record(person.id, moves, ctx.user.id, ctx.now, person.last_batch, votes,
+                              also=ctx.ending)
             lines = saved_lines(ctx, person, moves)
     except StaleRecord:
         return Done([Reply(changed)])
@@ -483,6 +487,8 @@ FLOW = Flow(
         ReviewStep("step_review", step_summary, step_fields, save_step),
     ],
     start=begin,
+    recap=("cell",),
+    saved_again=saved_again(N_("This step is already saved; it was not recorded twice.")),
 )
 
 

@@ -13,6 +13,7 @@ from bot.domain.pipeline import policy_of
 from bot.i18n import N_
 from bot.storage.recruitment import AliasInUse, RecruitmentRepository
 from handlers.recruitment_texts import hours, record_gone, stage_label
+from handlers.recruitment_view import saved_again
 
 NAME = "recruit_undo"
 
@@ -101,7 +102,8 @@ async def received_undo_confirm(ctx: Ctx, key: str) -> Outcome:
     recruit_id, batch = picked(ctx)
     repo, since = RecruitmentRepository(ctx.db), ctx.now - undo_since(ctx)
     try:
-        undone = await repo.undo(recruit_id, batch, ctx.user.id, ctx.now, since)
+        undone = await repo.undo(recruit_id, batch, ctx.user.id, ctx.now, since,
+                                 also=ctx.ending)
     except AliasInUse as taken:
         return Done([Reply(ctx.t(
             "That step cannot be undone: it would bring back {alias}, and another open record "
@@ -135,4 +137,6 @@ FLOW = Flow(
         ),
     ],
     start=begin,
+    recap=("cell",),
+    saved_again=saved_again(N_("This step is already undone; it was not undone twice.")),
 )

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from bot.core.flow import Ctx
+from bot.core.messages import Reply
 from bot.domain.org import OrgUnit
 from bot.domain.pipeline import (
     Deadline,
@@ -18,6 +21,7 @@ from bot.domain.pipeline import (
 )
 from bot.storage.recruitment import Recruit, RecruitmentRepository
 from handlers.recruitment_texts import (
+    command_name,
     deadline_text,
     holidays_for,
     report_failures_text,
@@ -81,3 +85,29 @@ async def recruitment_section(ctx: Ctx, cell: OrgUnit) -> str | None:
         *lines,
     ]
     return "\n".join(text)
+
+
+async def pipeline_text(ctx: Ctx, cell_id: int) -> str:
+    """Write the cell's pipeline, overdue first (/phattrien's list)."""
+    people, lines = await pipeline_lines(ctx, cell_id)
+    if not lines:
+        return ctx.t(
+            "Nobody is in this cell's pipeline yet. Send /{command} and choose 1 to add a person.",
+            command=command_name(ctx),
+        )
+    closed = len(people) - len(lines)
+    text = ctx.t("Recruitment pipeline (overdue first):") + "\n" + "\n".join(lines)
+    if closed:
+        text += "\n" + ctx.t(
+            "Closed records (confirmed or left): {count}", count=ctx.t.number(closed)
+        )
+    return text
+
+
+def saved_again(message: str) -> Callable[[Ctx], Awaitable[list[Reply]]]:
+    """Answer a task's saving answer that came again: not twice, and the pipeline as it is."""
+
+    async def answer(ctx: Ctx) -> list[Reply]:
+        return [Reply(f"{ctx.t(message)}\n\n{await pipeline_text(ctx, int(ctx.draft['cell']))}")]
+
+    return answer

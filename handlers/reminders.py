@@ -194,7 +194,7 @@ def reminder_choices(ctx: Ctx) -> list[Choice]:
 
 async def received_choice(ctx: Ctx, key: str) -> Outcome:
     settings = ReminderSettings(reminders=key != OFF, digest=key == ON)
-    await ReminderStore(ctx.db).choose(ctx.user.id, settings, ctx.now)
+    await ReminderStore(ctx.db).choose(ctx.user.id, settings, ctx.now, also=ctx.ending)
     name = "nhacnho" if ctx.t.locale == "vi" else "reminders"
     return Done([Reply(ctx.t(_CHOSEN[key], command=name))])
 

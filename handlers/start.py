@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from datetime import timedelta
 
 from bot.core.commands import Command
 from bot.core.flow import Ctx
@@ -14,11 +13,10 @@ from bot.i18n import N_
 from bot.storage.links import looks_like_link_code
 from bot.storage.org import OrgRepository
 from bot.storage.users import InviteRepository, UserRepository
+from handlers import guessing
 
-MAX_FAILURES = 5
 # A word that can only be a code: an invite (14 characters) or a linking code ("ABCD-EFGH").
 CODE_ALONE = re.compile(r"[A-Za-z0-9]{4}-?[A-Za-z0-9]{4,16}")
-FAILURE_WINDOW = timedelta(hours=1)
 
 
 async def start(ctx: Ctx, args: str) -> Sequence[Reply]:
@@ -32,16 +30,16 @@ async def start(ctx: Ctx, args: str) -> Sequence[Reply]:
         from handlers.link import redeem_link_code  # late: link imports this module
 
         return await redeem_link_code(ctx, code)
-    invites = InviteRepository(ctx.db)
+    refused = await guessing.refusal(ctx)
+    if refused is not None:
+        return [refused]
     channel, key = ctx.inbound.channel, ctx.inbound.user_key
-    if await invites.recent_failures(channel, key, ctx.now, FAILURE_WINDOW) >= MAX_FAILURES:
-        return [Reply(too_many_failures(ctx))]
-    status, grant = await invites.redeem(code, channel, key, ctx.now,
-                                         display_name=ctx.inbound.display_name)
+    status, grant = await InviteRepository(ctx.db).redeem(
+        code, channel, key, ctx.now, display_name=ctx.inbound.display_name)
     if status == "mine" and grant is not None:  # the same code sent again: just greet
         return [await greeting(ctx, grant)]
     if grant is None:
-        await invites.record_failure(channel, key, ctx.now)
+        await guessing.wrong_code(ctx)
         messages = {
             "expired": ctx.t(
                 "This invite code has expired. Please ask your organiser for a new one."
@@ -72,13 +70,6 @@ def typed_code(ctx: Ctx, args: str) -> str:
         return rest if name in ("lienket", "link") else ""
     text = ctx.inbound.text.strip()
     return text if CODE_ALONE.fullmatch(text) else ""
-
-
-def too_many_failures(ctx: Ctx) -> str:
-    return ctx.t(
-        "Too many wrong codes. Please wait an hour, then try again with the code "
-        "your organiser gave you."
-    )
 
 
 def how_to_register(ctx: Ctx) -> str:

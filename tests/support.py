@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
@@ -9,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from bot.core.dispatcher import Dispatcher
 from bot.core.messages import Attachment, Inbound, Reply
+from bot.core.outbound import Undeliverable, Unreachable
 from bot.domain.meetings import ALL_TARGETS, MeetingKind, MeetingReport
 from bot.domain.org import CellRow, Role
 from bot.domain.rulebook import Rulebook
@@ -85,6 +87,27 @@ class Chat:
     @property
     def last_text(self) -> str:
         return self.replies[-1].text
+
+
+class RecordingSender:
+    """A channel's Sender that records each message; some chats refuse, some fail once."""
+
+    def __init__(self, name: str = "test"):
+        self.name = name
+        self.sent: list[tuple[str, str]] = []  # (user key, text)
+        self.blocked: set[str] = set()
+        self.failing: set[str] = set()  # fail the next send to these, once
+
+    async def send(self, user_key: str, replies: Sequence[Reply]) -> None:
+        if user_key in self.blocked:
+            raise Unreachable("blocked the bot")
+        if user_key in self.failing:
+            self.failing.discard(user_key)
+            raise Undeliverable("the channel is not running")
+        self.sent.extend((user_key, reply.text) for reply in replies)
+
+    def to(self, user_key: str) -> list[str]:
+        return [text for key, text in self.sent if key == user_key]
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
@@ -31,7 +32,7 @@ from bot.core.flow import (
     Stay,
     interpret,
 )
-from bot.core.matching import match_choice
+from bot.core.matching import fold, match_choice
 from bot.core.messages import MAX_FILE_BYTES, Choice, Inbound, InboundKind, Reply
 from bot.core.outbound import Outbox, Undeliverable
 from bot.core.port import Response
@@ -61,6 +62,11 @@ PUBLIC_NAMES = {"start"}
 # A Save typed again (not tapped on the review), or a failed send, this soon after a save is
 # answered "already saved"; later, typed text is read as anything else typed.
 SAVED_RECENTLY = timedelta(hours=1)
+# Recap key: a digest of the answer that saved (never the text itself), to know it again.
+ANSWER_KEY = "_answer"
+# Draft key of a conversation a save handed over to (another step?): that save, until the
+# next answer, so that a failed send or a repeat of the save is answered "already saved".
+JUST_SAVED = "_just_saved"
 
 
 def json_copy(value: Any) -> Any:
@@ -75,6 +81,26 @@ def json_copy(value: Any) -> Any:
 def question_token(state: ConversationState | Ended) -> str:
     """Name this asking of a question, so that a tap can say which one it answers."""
     return f"{state.flow}.{state.step}.{state.question_id}"
+
+
+def answer_digest(inbound: Inbound) -> str:
+    """Name an answer (a tap, a file, folded text) without keeping what was typed."""
+    if inbound.attachment is not None:
+        content = b"file:" + inbound.attachment.data
+    elif inbound.choice is not None:
+        content = f"tap:{inbound.choice}".encode()
+    else:
+        content = f"text:{fold(inbound.text)}".encode()
+    return hashlib.sha256(content).hexdigest()[:16]
+
+
+def just_saved(state: ConversationState) -> Ended | None:
+    """Take from a handed-over conversation the save it came from, if no answer came since."""
+    marked = state.draft.pop(JUST_SAVED, None)
+    if not isinstance(marked, dict):
+        return None
+    return Ended(marked["flow"], marked["step"], marked["question"], SAVED, marked["recap"],
+                 datetime.fromisoformat(marked["at"]))
 
 
 @dataclass
@@ -158,7 +184,7 @@ class Dispatcher:
             return self._guest_context(inbound)
         locale = choose_locale(user.locale, inbound.language_code, self.default_locale)
         return Ctx(user, translator(locale), self.db, self.rules, self.now(), inbound,
-                   say=self._say_to(inbound))
+                   say=self._say_to(inbound), tell=self._tell)
 
     def _say_to(self, inbound: Inbound) -> Say:
         """Return how a handler sends a notice at once to the chat `inbound` came from."""
@@ -172,6 +198,19 @@ class Dispatcher:
                 log_failure(log, f"an early notice failed (channel={inbound.channel})", error)
 
         return say
+
+    async def _tell(self, user: User, app_locale: str | None,
+                    compose: Callable[[Ctx], Sequence[Reply]]) -> bool:
+        """Send another user what `compose` writes in their language; True once sent."""
+        try:
+            await self.outbox.send(user, compose(self.context_of(user, app_locale)))
+        except Undeliverable as error:
+            log.info("a message to user %d was not sent (%s)", user.id, type(error).__name__)
+            return False
+        except Exception as error:  # the user who caused it still gets their answer
+            log_failure(log, f"a message to user {user.id} failed", error)
+            return False
+        return True
 
     def context_of(self, user: User, app_locale: str | None = None) -> Ctx:
         """Build a context for speaking first to `user` (a reminder): their language, scope.
@@ -191,7 +230,8 @@ class Dispatcher:
     def _guest_context(self, inbound: Inbound) -> Ctx:
         user = User(0, inbound.channel, inbound.user_key, None, ())
         locale = choose_locale(None, inbound.language_code, self.default_locale)
-        return Ctx(user, translator(locale), self.db, self.rules, self.now(), inbound)
+        return Ctx(user, translator(locale), self.db, self.rules, self.now(), inbound,
+                   tell=self._tell)  # a guest guessing codes warns the administrators
 
     async def _repeat(self, ctx: Ctx, state: ConversationState | None) -> list[Reply]:
         """Ask again the question the user is at, if any."""
@@ -202,7 +242,9 @@ class Dispatcher:
     async def _where_they_are(self, ctx: Ctx, loaded: Loaded) -> list[Reply]:
         """Answer an update already applied: the question they are at, or what was saved."""
         if loaded.state is not None:
-            return await self._repeat(ctx, loaded.state)
+            saved = just_saved(loaded.state)  # the repeat is of the save that led here
+            before = await self._saved_again(ctx, saved) if saved is not None else []
+            return [*before, *await self._repeat(ctx, loaded.state)]
         if loaded.ended is not None and loaded.ended.how == SAVED:
             return await self._saved_again(ctx, loaded.ended)
         return [Reply(ctx.t("Send /help to see what you can do."))]
@@ -238,6 +280,9 @@ class Dispatcher:
         if kind is InboundKind.FAILED:  # a failed send may be why the user never saw it
             if state is None and ended is not None and self._saved_recently(ctx, ended):
                 return await self._saved_again(ctx, ended)  # never "try again" after a save
+            saved = None if state is None else just_saved(state)
+            if saved is not None and self._saved_recently(ctx, saved):
+                return [*await self._saved_again(ctx, saved), *await self._repeat(ctx, state)]
             return [Reply(ctx.t(notices.APOLOGY)), *await self._repeat(ctx, state)]
         if kind is InboundKind.NOTHING:
             return []
@@ -259,10 +304,14 @@ class Dispatcher:
         inbound = ctx.inbound
         if inbound.choice is not None:
             return inbound.token == question_token(ended)
+        if not self._saved_recently(ctx, ended):
+            return False
+        if ended.recap.get(ANSWER_KEY) == answer_digest(inbound):  # the same answer again
+            return True
         flow = self.registry.flow(ended.flow)
         step = None if flow is None else next(
             (s for s in flow.steps if s.name == ended.step), None)
-        if not isinstance(step, ReviewStep) or not self._saved_recently(ctx, ended):
+        if not isinstance(step, ReviewStep):
             return False
         chosen = match_choice(inbound.text, step.decisions(ctx))
         return chosen is not None and chosen.key == SAVE
@@ -409,8 +458,11 @@ class Dispatcher:
     async def _answer(self, ctx: Ctx, flow: Flow, state: ConversationState) -> list[Reply]:
         ctx.draft = state.draft
         step = flow.step(state.step)
+        saved = just_saved(state)  # this answer moves on from it: the next write drops it
         prompt = await self._as_asked(ctx, flow, state)
         if ctx.inbound.choice is not None and ctx.inbound.token != prompt.token:
+            if saved is not None and ctx.inbound.token == question_token(saved):
+                return [*await self._saved_again(ctx, saved), prompt]
             return [Reply(ctx.t(notices.STALE_TAP_THEN_CURRENT)), prompt]
         answer = interpret(step, prompt, ctx.inbound, ctx.t(BACK_LABEL))
         if answer.key == BACK and step.back_within(ctx):
@@ -423,16 +475,19 @@ class Dispatcher:
             await self._save(ctx, state)
             return await self._ask(ctx, flow, state, edit=False)
         before = json_copy(state.draft)
-        if isinstance(step, ReviewStep):  # a Save ends the conversation in its transaction
-            recap = {key: state.draft[key] for key in flow.recap if key in state.draft}
-            assert ctx.conversation is not None
-            ctx.ending = (self.conversations.ending(
-                ctx.conversation, state, SAVED, ctx.now, ctx.inbound.update_id, recap),)
+        # Whatever this answer saves ends the conversation in the save's own transaction.
+        recap = {key: state.draft[key] for key in flow.recap if key in state.draft}
+        recap[ANSWER_KEY] = answer_digest(ctx.inbound)
+        assert ctx.conversation is not None
+        ctx.ending = (self.conversations.ending(
+            ctx.conversation, state, SAVED, ctx.now, ctx.inbound.update_id, recap),)
         outcome = await step.receive(ctx, answer)
-        if ctx.ending and ctx.ending[0].committed:
-            assert ctx.conversation is not None
+        saved = None
+        if ctx.ending[0].committed:
             self.conversations.ended(ctx.conversation, ctx.ending[0], ctx.now)
-        return await self._apply(ctx, flow, state, outcome, first=False, before=before)
+            saved = Ended(flow.name, state.step, state.question_id, SAVED, recap, ctx.now)
+        return await self._apply(ctx, flow, state, outcome, first=False, before=before,
+                                 saved=saved)
 
     async def _apply(
         self,
@@ -442,9 +497,10 @@ class Dispatcher:
         outcome: Outcome,
         first: bool,
         before: dict[str, Any] | None = None,
+        saved: Ended | None = None,
     ) -> list[Reply]:
         if isinstance(outcome, Handover):
-            return await self._hand_over(ctx, state, outcome)
+            return await self._hand_over(ctx, state, outcome, saved)
         if isinstance(outcome, Done):
             if not first:
                 await self._end(ctx, state, CLOSED)  # nothing to do if the save ended it
@@ -487,9 +543,12 @@ class Dispatcher:
         return await self._prompt(ctx, flow, state)
 
     async def _hand_over(
-        self, ctx: Ctx, old: ConversationState, handover: Handover
+        self, ctx: Ctx, old: ConversationState, handover: Handover, saved: Ended | None = None
     ) -> list[Reply]:
-        """Replace the user's conversation by the flow handed to, begun from its draft."""
+        """Replace the user's conversation by the flow handed to, begun from its draft.
+
+        After a save (`saved`), the new conversation keeps it until its first answer.
+        """
         flow = self.registry.flow(handover.flow)
         if flow is None:
             raise KeyError(f"no flow {handover.flow} to hand over to")
@@ -497,6 +556,10 @@ class Dispatcher:
         state = ConversationState(flow.name, flow.steps[0].name, dict(handover.draft))
         ctx.draft = state.draft
         outcome = await flow.begin(ctx, "")
+        if saved is not None:
+            state.draft[JUST_SAVED] = {"flow": saved.flow, "step": saved.step,
+                                       "question": saved.question_id, "recap": saved.recap,
+                                       "at": saved.at.isoformat()}
         if isinstance(outcome, Done | Invalid):  # nothing to ask: the conversation ends here
             await self._end(ctx, ending, CLOSED)  # (already ended by a save that handed over)
         return await self._apply(ctx, flow, state, outcome, first=True)

@@ -46,10 +46,18 @@ def choice_label(reply: Reply, choice: Choice) -> str:
 
 
 Say = Callable[[Sequence[Reply]], Awaitable[None]]
+# Tell another user (user, their app's language) what `compose` writes in their language.
+Tell = Callable[[User, "str | None", Callable[["Ctx"], Sequence[Reply]]], Awaitable[bool]]
 
 
 async def say_nowhere(replies: Sequence[Reply]) -> None:
     """Drop a notice ahead of the answer: nobody is listening (a bot-started context)."""
+
+
+async def tell_nobody(user: User, app_locale: str | None,
+                      compose: Callable[[Ctx], Sequence[Reply]]) -> bool:
+    """Tell nobody: there is no channel to speak through (a bot-started context)."""
+    return False
 
 
 @dataclass
@@ -65,8 +73,12 @@ class Ctx:
     draft: dict[str, Any] = field(default_factory=dict)
     # Send replies at once, ahead of the answer ("preparing the file…" before slow work).
     say: Say = say_nowhere
-    # At a review's Save: the end of the conversation, to pass as `also=` to the repository
-    # write that saves, so that both are committed together (or neither: a second writer).
+    # Send a message the bot starts to another user (a warning to the administrators):
+    # through the outbox, to the chat they wrote from last; True once sent.
+    tell: Tell = tell_nobody
+    # While an answer is read: the end of the conversation, to pass as `also=` to the
+    # repository write that saves the conversation's work, so that both are committed
+    # together (or neither: a second writer). A repeat of that answer is "already saved".
     ending: tuple[Rider, ...] = ()
     conversation: Row | None = None  # the dispatcher's: the row version its writes must find
 

@@ -20,7 +20,7 @@ import aiosqlite
 
 from bot.domain.meetings import expected_members
 from bot.domain.ratings import FIRST_YEAR, CellFacts, LevelCount, Members, RatingRow, Scheme
-from bot.storage.database import Database, timestamp
+from bot.storage.database import Database, Rider, timestamp
 from bot.storage.tree import Scope as Scope
 from bot.storage.tree import scope_sql
 
@@ -159,11 +159,14 @@ class RatingRepository:
 
     async def save_all(
         self, rows: Sequence[RatingRow], cell_ids: Mapping[str, int], by_user: int | None,
-        at: datetime,
+        at: datetime, also: Sequence[Rider] = (),
     ) -> ImportResult:
-        """Save every row in one transaction; a replaced rating goes to the history first."""
+        """Save every row in one transaction; a replaced rating goes to the history first.
+
+        `also` rides along (the end of the conversation the file was sent in).
+        """
         created = replaced = unchanged = 0
-        async with self._db.transaction() as conn:
+        async with self._db.transaction(also) as conn:
             for row in rows:
                 cell_id = cell_ids[row.code]
                 new = _values(row)

@@ -29,7 +29,7 @@ from bot.domain.pipeline import (
     alias_key,
     roll_change,
 )
-from bot.storage.database import Database, timestamp
+from bot.storage.database import Database, Rider, timestamp
 from bot.storage.errors import Conflict
 from bot.storage.roll import follow_step, take_back
 
@@ -44,6 +44,10 @@ class AliasInUse(Conflict):
 
 class StaleRecord(Conflict):
     """The person was moved (or withdrawn) by someone else since the question was asked."""
+
+
+class _NothingToUndo(Exception):
+    """Leaves an undo's transaction without committing it (nor what rides along with it)."""
 
 
 @dataclass(frozen=True)
@@ -97,14 +101,16 @@ class RecruitmentRepository:
         moves: Sequence[Move],
         user_id: int,
         now: datetime,
+        also: Sequence[Rider] = (),
     ) -> int:
         """Store a new person with the moves of the stage they are entered at; return the id.
 
-        Raise AliasInUse when an open record of the cell already goes by the alias.
+        Raise AliasInUse when an open record of the cell already goes by the alias. `also`
+        rides along in the transaction (the end of the conversation that adds the person).
         """
         open_key = None if moves[-1].stage in TERMINAL else alias_key(alias)
         try:
-            async with self._db.transaction() as conn:
+            async with self._db.transaction(also) as conn:
                 if open_key is not None and open_key in await _open_keys(conn, cell_id):
                     raise AliasInUse(alias)
                 cursor = await conn.execute(
@@ -130,12 +136,13 @@ class RecruitmentRepository:
         now: datetime,
         expected_batch: int,
         votes: Votes | None = None,
+        also: Sequence[Rider] = (),
     ) -> None:
         """Append the moves of one step, and change the cell's roll if the step does.
 
-        Raise StaleRecord if the person changed meanwhile.
+        Raise StaleRecord if the person changed meanwhile. `also` rides along, as in `add`.
         """
-        async with self._db.transaction() as conn:
+        async with self._db.transaction(also) as conn:
             last = await _last_batch(conn, recruit_id)
             if last != expected_batch or last == 0:
                 raise StaleRecord(recruit_id)
@@ -150,10 +157,11 @@ class RecruitmentRepository:
                 await follow_step(conn, recruit_id, last + 1, source, on, change, user_id, now)
 
     async def record_failed_vote(
-        self, recruit_id: int, vote: FailedVote, user_id: int, now: datetime, expected_batch: int
+        self, recruit_id: int, vote: FailedVote, user_id: int, now: datetime, expected_batch: int,
+        also: Sequence[Rider] = (),
     ) -> None:
         """Keep a vote below the share as its own batch; raise StaleRecord as `record` does."""
-        async with self._db.transaction() as conn:
+        async with self._db.transaction(also) as conn:
             last = await _last_batch(conn, recruit_id)
             if last != expected_batch or last == 0:
                 raise StaleRecord(recruit_id)
@@ -237,27 +245,32 @@ class RecruitmentRepository:
         return list(batches.values())
 
     async def undo(
-        self, recruit_id: int, batch: int, user_id: int, now: datetime, since: datetime
+        self, recruit_id: int, batch: int, user_id: int, now: datetime, since: datetime,
+        also: Sequence[Rider] = (),
     ) -> bool:
         """Take back a batch if it is still the last, by `user_id`, recorded after `since`.
 
         The roll change the batch made is taken back with it (see bot.storage.roll). Raise
         AliasInUse when the undo would reopen a record whose alias another open one took since.
+        `also` rides along only when something is undone.
         """
-        async with self._db.transaction() as conn:
-            if await _last_batch(conn, recruit_id) != batch:
-                return False
-            cursor = await conn.execute(
-                "UPDATE recruit_moves SET undone_at = ?, undone_by = ?"
-                " WHERE recruit_id = ? AND batch = ? AND undone_at IS NULL"
-                " AND recorded_by = ? AND recorded_at >= ?",
-                (timestamp(now), user_id, recruit_id, batch, user_id, timestamp(since)),
-            )
-            if cursor.rowcount == 0:
-                return False
-            await take_back(conn, recruit_id, batch, now)
-            await _refresh_open_alias(conn, recruit_id)
-            return True
+        try:
+            async with self._db.transaction(also) as conn:
+                if await _last_batch(conn, recruit_id) != batch:
+                    raise _NothingToUndo()
+                cursor = await conn.execute(
+                    "UPDATE recruit_moves SET undone_at = ?, undone_by = ?"
+                    " WHERE recruit_id = ? AND batch = ? AND undone_at IS NULL"
+                    " AND recorded_by = ? AND recorded_at >= ?",
+                    (timestamp(now), user_id, recruit_id, batch, user_id, timestamp(since)),
+                )
+                if cursor.rowcount == 0:
+                    raise _NothingToUndo()
+                await take_back(conn, recruit_id, batch, now)
+                await _refresh_open_alias(conn, recruit_id)
+        except _NothingToUndo:
+            return False
+        return True
 
     async def _load(
         self, where: str, params: tuple[int, ...], one_cell: bool = False

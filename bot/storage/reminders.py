@@ -19,7 +19,7 @@ from datetime import date, datetime
 from bot.domain.org import Grant, Role, User
 from bot.domain.pipeline import is_open
 from bot.domain.reminders import CellRef, Due, Person, Recipient
-from bot.storage.database import Database, Row, timestamp
+from bot.storage.database import Database, Rider, Row, timestamp
 from bot.storage.recruitment import RecruitmentRepository
 from bot.storage.users import REACH_COLUMNS, REACH_OF_USER
 
@@ -127,13 +127,15 @@ class ReminderStore:
             return ReminderSettings()
         return ReminderSettings(bool(row["reminders"]), bool(row["digest"]))
 
-    async def choose(self, user_id: int, settings: ReminderSettings, now: datetime) -> None:
+    async def choose(self, user_id: int, settings: ReminderSettings, now: datetime,
+                     also: Sequence[Rider] = ()) -> None:
         await self._db.write(
             "INSERT INTO reminder_settings (user_id, reminders, digest, updated_at)"
             " VALUES (?, ?, ?, ?) ON CONFLICT (user_id) DO UPDATE SET"
             " reminders = excluded.reminders, digest = excluded.digest,"
             " updated_at = excluded.updated_at",
             (user_id, int(settings.reminders), int(settings.digest), timestamp(now)),
+            also=also,
         )
 
     # The ledger --------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from datetime import date, datetime, timedelta
 import aiosqlite
 
 from bot.domain.org import EndedGrant, Grant, Role, User
-from bot.storage.database import Database, timestamp
+from bot.storage.database import Database, Rider, timestamp
 
 # No 0/O, 1/I/L: codes are read aloud and typed on phones.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -149,8 +149,18 @@ class UserRepository:
             (user_id, role.value, unit_id, timestamp(now)),
         )
 
-    async def set_locale(self, user_id: int, locale: str) -> None:
-        await self._db.write("UPDATE users SET locale = ? WHERE id = ?", (locale, user_id))
+    async def set_locale(self, user_id: int, locale: str, also: Sequence[Rider] = ()) -> None:
+        await self._db.write("UPDATE users SET locale = ? WHERE id = ?", (locale, user_id),
+                             also=also)
+
+    async def administrators(self) -> list[tuple[User, str | None]]:
+        """Return every administrator, with their app's language (for a warning)."""
+        rows = await self._db.fetch_all(
+            "SELECT DISTINCT u.id, u.channel, u.user_key, u.locale, u.app_locale FROM users u"
+            " JOIN user_roles r ON r.user_id = u.id WHERE r.role = 'admin' ORDER BY u.id",
+        )
+        return [(User(r["id"], r["channel"], r["user_key"], r["locale"], ()), r["app_locale"])
+                for r in rows]
 
     async def secretaries_of(self, cell_id: int) -> list[tuple[str, str]]:
         """Return the (channel, user_key) of every secretary of a cell, for reminders."""
@@ -187,7 +197,8 @@ class InviteRepository:
     def __init__(self, db: Database):
         self._db = db
 
-    async def create(self, role: Role, unit_id: int, now: datetime, days: int) -> str:
+    async def create(self, role: Role, unit_id: int, now: datetime, days: int,
+                     also: Sequence[Rider] = ()) -> str:
         """Store a new single-use invite and return its code (only its hash is kept)."""
         code = new_invite_code()
         await self._db.write(
@@ -195,6 +206,7 @@ class InviteRepository:
             " VALUES (?, ?, ?, ?, ?)",
             (_hash(code), role.value, unit_id, timestamp(now),
              timestamp(now + timedelta(days=days))),
+            also=also,
         )
         return code
 
@@ -259,3 +271,21 @@ class InviteRepository:
             (channel, user_key, timestamp(now - window)),
         )
         return int(count or 0)
+
+    async def failures_everywhere(self, now: datetime, window: timedelta) -> tuple[int, int]:
+        """Count the wrong codes of every chat together within `window`, and their chats."""
+        row = await self._db.fetch_one(
+            "SELECT COUNT(*) AS failures, COUNT(DISTINCT channel || ':' || user_key) AS chats"
+            " FROM failed_starts WHERE at >= ?",
+            (timestamp(now - window),),
+        )
+        return (0, 0) if row is None else (int(row["failures"]), int(row["chats"]))
+
+    async def claim_alarm(self, now: datetime, window: timedelta, failures: int,
+                          chats: int) -> bool:
+        """Claim the warning about guessing, unless one was given within `window`."""
+        return bool(await self._db.write(
+            "INSERT INTO guessing_alarms (at, failures, chats) SELECT ?, ?, ?"
+            " WHERE NOT EXISTS (SELECT 1 FROM guessing_alarms WHERE at > ?) RETURNING id",
+            (timestamp(now), failures, chats, timestamp(now - window)),
+        ))

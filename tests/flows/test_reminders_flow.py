@@ -4,15 +4,13 @@ across rounds, restarts and failures; blocked users; quiet hours; the digest; /n
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from bot.core.dispatcher import Dispatcher
-from bot.core.messages import Reply
-from bot.core.outbound import Outbox, Undeliverable, Unreachable
+from bot.core.outbound import Outbox
 from bot.domain.org import Role
 from bot.domain.pipeline import Birth, Move, Stage
 from bot.domain.rulebook import Rulebook
@@ -25,28 +23,16 @@ from bot.storage.reads import ReadLog
 from bot.storage.recruitment import RecruitmentRepository
 from bot.storage.reminders import ReminderSettings, ReminderStore
 from bot.storage.users import InviteRepository, UserRepository
-from tests.support import Chat, Clock, World, make_dispatcher, sample_meeting, user_id, vn_time
-
-
-class RecordingSender:
-    """A channel's Sender that records each message; some chats refuse, some fail once."""
-
-    def __init__(self, name: str = "test"):
-        self.name = name
-        self.sent: list[tuple[str, str]] = []  # (user key, text)
-        self.blocked: set[str] = set()
-        self.failing: set[str] = set()  # fail the next send to these, once
-
-    async def send(self, user_key: str, replies: Sequence[Reply]) -> None:
-        if user_key in self.blocked:
-            raise Unreachable("blocked the bot")
-        if user_key in self.failing:
-            self.failing.discard(user_key)
-            raise Undeliverable("the channel is not running")
-        self.sent.extend((user_key, reply.text) for reply in replies)
-
-    def to(self, user_key: str) -> list[str]:
-        return [text for key, text in self.sent if key == user_key]
+from tests.support import (
+    Chat,
+    Clock,
+    RecordingSender,
+    World,
+    make_dispatcher,
+    sample_meeting,
+    user_id,
+    vn_time,
+)
 
 
 @pytest.fixture
