@@ -40,7 +40,8 @@ def main() -> int:
     print(figures.summary())
     print(f"reports: {figures.secretaries}, each saved once; reply latency p50 / p90 / p99: "
           f"{statistics.median(figures.latencies):.1f} / {figures.percentile(0.9):.1f} / "
-          f"{figures.percentile(0.99):.1f} s; the bot's messages: {figures.messages:,} at "
+          f"{figures.percentile(0.99):.1f} s; the bot's messages and edits: "
+          f"{figures.messages:,} at "
           f"{figures.per_second:.1f}/s, {figures.per_second / TELEGRAM_RATE:.0%} of Telegram's "
           f"{TELEGRAM_RATE:.0f}/s")
     return 0
