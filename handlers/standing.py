@@ -302,7 +302,7 @@ def period_text(ctx: Ctx, s: PeriodStanding) -> str:
             share=share_text(ctx, s.disseminated_to_all),
         ),
         t(
-            "• Meetings with at least one concrete task: {share}",
+            "• Resolutions with at least one concrete task: {share}",
             share=share_text(ctx, s.with_concrete_tasks),
         ),
     ]

@@ -424,7 +424,7 @@ async def test_the_standing_counts_the_year_in_english_and_vietnamese(
         "Average attendance: 92.1%",  # 35 of 38
         "Meetings that met the attendance criterion: 1/2 (50%)",
         "Resolutions passed on to everyone they must reach: 1/2 (50%)",
-        "Meetings with at least one concrete task: 2/2 (100%)",
+        "Resolutions with at least one concrete task: 2/2 (100%)",
     ):
         assert line in en.text
     [vi] = await Chat(dispatcher, "sec-1").send("/tinhhinh")
