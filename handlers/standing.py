@@ -158,7 +158,7 @@ def size_text(ctx: Ctx, standing: CellStanding) -> str | None:
         )
     if standing.size is CellSize.COMMITTEE:
         return ctx.t(
-            "• {full} full members: from {least}, the cell elects a cell committee (chi ủy).",
+            "• {full} full members: from {least}, the cell elects a cell committee.",
             full=ctx.t.number(full),
             least=ctx.t.number(rules.committee_full_members),
         )

@@ -474,7 +474,7 @@ async def test_the_standing_warns_about_a_cell_below_three_full_members(
     dispatcher: Dispatcher, db: Database, world: World
 ) -> None:
     [reply] = await Chat(dispatcher, "sec-1", language_code="en").send("/standing")
-    assert "18 full members: from 9, the cell elects a cell committee (chi ủy)." in reply.text
+    assert "18 full members: from 9, the cell elects a cell committee." in reply.text
     await OrgRepository(db).set_roll(world.cell_ids["TL-01"], 2, 1, 0)
     [reply] = await Chat(dispatcher, "sec-1", language_code="en").send("/standing")
     assert "⚠ The cell has 2 full members on its roll; a cell needs at least 3" in reply.text
@@ -1003,6 +1003,26 @@ async def test_the_duration_may_be_typed_in_hours(
     await say(chat, "/baocao", "20/11", "1", typed, "19", "2", "2", "tap:skip", "tap:save")
     [saved] = await reports_of(db, world)
     assert saved.minutes == minutes
+
+
+@pytest.mark.parametrize(("language", "typed", "other"), [
+    ("en", "2 giờ", "giờ"),  # English shows English examples, and reads Vietnamese too
+    ("vi", "2 hours", "hours"),  # and the other way round
+])
+async def test_the_minutes_question_gives_examples_in_its_language_and_reads_both(
+    dispatcher: Dispatcher, db: Database, world: World, language: str, typed: str, other: str
+) -> None:
+    # C15: the English question said "the hours (2 giờ, 1h30)".
+    chat = Chat(dispatcher, "sec-1", language_code=language)
+    [question] = await say_last(chat, "/baocao", "20/11", "1")
+    assert "1h30" in question.text and other not in question.text
+    if language == "en":
+        assert "Type the minutes (95) or the hours (2 hours, 1h30)" in question.text
+    [refused] = await chat.send("2")
+    assert "2h, 1h30" in refused.text and other not in refused.text
+    await say(chat, typed, "19", "2", "2", "tap:skip", "tap:save")
+    [saved] = await reports_of(db, world)
+    assert saved.minutes == 120
 
 
 async def test_one_typed_at_the_minutes_is_one_minute_and_the_question_says_so(
