@@ -979,6 +979,20 @@ async def test_a_day_that_does_not_exist_is_told_so(dispatcher: Dispatcher) -> N
     assert "Please type a date as day/month" in reply.text  # a typo, not a missing day
 
 
+async def test_the_date_example_is_a_past_day_the_question_accepts(
+    dispatcher: Dispatcher, clock: Clock
+) -> None:
+    # D17: on 1 December the example was "25/12/2026", a day the question refuses.
+    clock.set(vn_time(2026, 12, 1, 9))
+    chat = Chat(dispatcher, "sec-1", language_code="en")
+    [question] = await chat.send("/report")
+    assert "(for example 30/11/2026)" in question.text
+    [hint] = await chat.send("the other day")
+    assert "for example 30/11/2026" in hint.text
+    [kind] = await chat.send("30/11/2026")
+    assert "What kind of meeting was it?" in kind.text
+
+
 async def say_last(chat: Chat, *answers: str) -> list[Reply]:
     """Send answers; return the replies to the last one."""
     await say(chat, *answers[:-1])
