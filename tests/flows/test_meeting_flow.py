@@ -29,7 +29,16 @@ from bot.storage.org import OrgRepository
 from bot.storage.users import UserRepository
 from handlers import standing
 from tests.channels.recording import TOKEN, FakeTelegram, RecordingRequest
-from tests.support import VN, Chat, Clock, World, make_dispatcher, sample_meeting, vn_time
+from tests.support import (
+    VN,
+    Chat,
+    Clock,
+    World,
+    make_dispatcher,
+    sample_meeting,
+    user_id,
+    vn_time,
+)
 
 # Answers to a regular meeting of cell TL-01 (19 expected) held on 20/11/2026, typed: one
 # excused and one unexcused absence, no upper-level guest, a resolution with three tasks passed
@@ -345,7 +354,9 @@ async def test_a_month_reported_meanwhile_is_caught_when_saving(
     [
         ["/huy"],  # the cancel command mid-way
         ["/cancel"],  # its English alias
-        [*REGULAR[3:], "tap:cancel"],  # Cancel on the review
+        [*REGULAR[3:], "tap:cancel", "tap:yes"],  # Cancel on the review, and Yes to discard
+        [*REGULAR[3:], "hủy", "có"],  # both typed
+        ["Hủy"],  # typed without the slash, at a number question (D17)
     ],
 )
 async def test_cancel_saves_nothing(
@@ -355,6 +366,63 @@ async def test_cancel_saves_nothing(
     await chat.send("/baocao")
     await say(chat, *REGULAR[:3], *how)
     assert chat.last_text.startswith("Đã hủy.")
+    _, state, _ = await ConversationStore(db).read(await user_id(db, "sec-1"))
+    assert state is None  # the conversation has ended
+    assert await reports_of(db, world) == []
+
+
+async def test_cancel_at_the_review_asks_first_and_no_keeps_every_answer(
+    dispatcher: Dispatcher, db: Database, world: World
+) -> None:
+    # B12: "3" at the review discarded the whole report without a word.
+    chat = Chat(dispatcher, "sec-1", language_code="en")
+    await chat.send("/report")
+    await say(chat, *REGULAR)
+    review = chat.last_text
+    assert review.startswith("(8/8) Please check the report before saving:")
+    [asked] = await chat.send("3")
+    assert asked.text == "(8/8) Discard all answers? Nothing of them will be saved."
+    assert [c.label for c in asked.choices] == ["Yes", "No", "« Back"]
+    [again] = await chat.tap("no")
+    assert again.text == review
+    for typed in ("cancel", "hủy"):  # the label, in either language
+        [asked] = await chat.send(typed)
+        assert "Discard all answers?" in asked.text
+        [again] = await chat.send("2")
+        assert again.text == review
+    await chat.send("2")  # Edit: the list of answers…
+    [asked] = await chat.send("huy")  # …where "huy" asks too
+    assert "Discard all answers?" in asked.text
+    [again] = await chat.send("back")
+    assert again.text == review
+    await chat.tap("save")
+    [saved] = await reports_of(db, world)
+    assert (saved.minutes, saved.present, saved.tasks, saved.note) == (
+        95, 17, 3, "Họp tại nhà văn hoá")
+
+
+async def test_cancel_typed_without_its_slash_cancels_or_at_a_text_question_asks(
+    dispatcher: Dispatcher, db: Database, world: World
+) -> None:
+    # D17: "huy" without the slash was read as an answer.
+    chat = Chat(dispatcher, "sec-1", language_code="en")
+    await chat.send("/report")
+    await chat.send("20/11")
+    [cancelled] = await chat.send("Cancel")  # at a choice question
+    assert cancelled.text == "Cancelled. Nothing was saved."
+    await chat.send("/report")
+    await say(chat, *REGULAR[:-1])
+    [asked] = await chat.send("huy")  # at the note: it may be the note itself
+    assert asked.text == (
+        '(7/8) Did you mean to cancel? Tap Yes to cancel the conversation (nothing is saved), '
+        'or No to keep "huy" as your answer.')
+    [review] = await chat.tap("no")
+    assert review.text.startswith("(8/8)") and "Note: huy" in review.text
+    await chat.send("2")  # Edit
+    await chat.send("Note")
+    await chat.send("hủy")
+    [cancelled] = await chat.send("yes")
+    assert cancelled.text == "Cancelled. Nothing was saved."
     assert await reports_of(db, world) == []
 
 
