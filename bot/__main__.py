@@ -1,4 +1,5 @@
-"""Command line: run, shell, demo, org and ratings import, invite, remind, export, backup."""
+"""Command line: run, shell, demo, org import/merge, role move, ratings import, invite, remind,
+export, backup."""
 
 from __future__ import annotations
 
@@ -21,11 +22,12 @@ from bot.domain.cells import CellRules, CellSize, cell_rules_on, cell_size
 from bot.domain.org import CellRow, OrgCsvError, Role, User, parse_org_rows
 from bot.domain.reminders import reminder_rules
 from bot.domain.rulebook import RulebookError
+from bot.domain.tree import Tree, parse_merge_rows
 from bot.i18n import N_, Translator, translator
 from bot.scheduler import Planned, Rounds, Scheduler
 from bot.shell import ShellUsers, is_demo_database
-from bot.storage.org import OrgRepository, RollReset
-from bot.storage.users import InviteRepository
+from bot.storage.org import ImportResult, OrgRepository, RollReset
+from bot.storage.users import InviteRepository, UserRepository
 from bot.tables import TableError, read_table_file
 from handlers.reminders import KIND_LABELS
 
@@ -52,6 +54,20 @@ def build_parser() -> argparse.ArgumentParser:
     org_import = org_commands.add_parser(
         "import", help="create or update cells from a CSV or .xlsx file")
     org_import.add_argument("file", type=Path)
+    org_merge = org_commands.add_parser(
+        "merge", help="close merged units and link them to their successors (old_path,"
+                      "new_path,on_date)")
+    org_merge.add_argument("file", type=Path)
+    role = commands.add_parser("role", help="roles bound to units")
+    role_commands = role.add_subparsers(dest="role_command", required=True)
+    role_move = role_commands.add_parser(
+        "move", help="move the roles held on a unit (a merged one) to another unit")
+    role_move.add_argument("source", help="code or path of the unit the roles are on")
+    role_move.add_argument("target", nargs="?",
+                           help="code or path of the unit to move them to (default: the unit "
+                                "the source was merged into)")
+    role_move.add_argument("--role", choices=[r.value for r in Role],
+                           help="move only this role (default: every role)")
     ratings = commands.add_parser("ratings", help="annual ratings of the cells")
     ratings_commands = ratings.add_subparsers(dest="ratings_command", required=True)
     ratings_import = ratings_commands.add_parser(
@@ -63,6 +79,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="2026-11, Q2/2026, 2026… (default: as /xuat without one)")
     export.add_argument("--scope", required=True,
                         help="code of the unit or cell, or its path: Huyện Cần Đước/Xã Tân Lân")
+    export.add_argument("--tree", choices=[t.value for t in Tree], default=Tree.THEN.value,
+                        help="the org tree of the period (then) or today's units (today)")
     export.add_argument("-o", "--output", type=Path,
                         help="file or folder to write (default: the workbook's own name here)")
     invite = commands.add_parser("invite", help="print a one-time invite code")
@@ -110,12 +128,19 @@ async def dispatch(args: argparse.Namespace, settings: Settings) -> int:
             return await shell(app, t, args.role, args.cell)
         if args.command == "demo":
             summary = await seed_demo(app.db, app.now())
-            print(t("Demo district ready in {file}: {communes} communes, {cells} cells. "
-                    "Try: python -m bot shell --cell {code}", file=settings.database,
-                    communes=summary.communes, cells=summary.cells, code=summary.first_cell))
+            print(t("Demo district ready in {file}: {communes} communes until June 2025, "
+                    "{new} xã of Tỉnh Tây Ninh from July 2025, {cells} cells with their "
+                    "reports since 2016. Try: python -m bot shell --cell {code}",
+                    file=settings.database, communes=summary.communes,
+                    new=summary.new_communes, cells=summary.cells, code=summary.first_cell))
             return 0
+        if args.command == "org" and args.org_command == "merge":
+            return await merge_org(app, t, args.file)
         if args.command == "org":
             return await import_org(app, t, args.file)
+        if args.command == "role":
+            roles = [Role(args.role)] if args.role else list(Role)
+            return await move_roles(app, t, args.source, args.target, roles)
         if args.command == "ratings":
             return await import_ratings(app, t, args.file)
         if args.command == "invite":
@@ -123,7 +148,7 @@ async def dispatch(args: argparse.Namespace, settings: Settings) -> int:
         if args.command == "remind":
             return await remind(app, t, args.as_of, args.dry_run)
         if args.command == "export":
-            return await export(app, t, args.period, args.scope, args.output)
+            return await export(app, t, args.period, args.scope, args.output, Tree(args.tree))
         if args.command == "backup":
             return await backup(app, t, args.file)
     finally:
@@ -198,7 +223,8 @@ async def import_org(app: App, t: Translator, path: Path) -> int:
     try:
         rows = await asyncio.to_thread(read_table_file, path)
         cells = parse_org_rows(rows)
-        result = await OrgRepository(app.db).import_cells(cells, app.dispatcher.now())
+        result = await OrgRepository(app.db).import_cells(cells, app.dispatcher.now(),
+                                                          close_unnamed=True)
     except TableError as exc:
         fail(t("Cannot read {file}: {problem}. Nothing was imported.", file=path,
                problem=exc))
@@ -210,8 +236,80 @@ async def import_org(app: App, t: Translator, path: Path) -> int:
     print(t("Imported {file}: {created} created, {updated} updated.", file=path,
             created=t.plural("{n} cell", "{n} cells", result.created),
             updated=t.plural("{n} cell", "{n} cells", result.updated)))
+    print_tree_changes(t, result)
     print_roll_resets(t, result.rolls_changed)
     print_cell_sizes(t, cells, cell_rules_on(app.dispatcher.rules, app.now().date()))
+    return 0
+
+
+def print_tree_changes(t: Translator, result: ImportResult) -> None:
+    """Say which cells moved and what the file closed (no longer named), from which day."""
+    if result.moved:
+        print(t.plural("{n} cell moved under another unit: {codes}",
+                       "{n} cells moved under another unit: {codes}", len(result.moved),
+                       codes=", ".join(result.moved)))
+    if result.closed and result.on is not None:
+        print(t("Closed from {date}, no longer in the file (kept with their reports):",
+                date=t.date(result.on)))
+        for unit in result.closed:
+            print(f"  {unit.name} ({unit.code})" if unit.code else f"  {unit.name}")
+
+
+async def merge_org(app: App, t: Translator, path: Path) -> int:
+    try:
+        rows = parse_merge_rows(await asyncio.to_thread(read_table_file, path))
+        result = await OrgRepository(app.db).merge(rows)
+    except TableError as exc:
+        fail(t("Cannot read {file}: {problem}. Nothing was changed.", file=path, problem=exc))
+        return 1
+    except OrgCsvError as exc:
+        fail(t("{file}, line {line}: {problem}. Nothing was changed.", file=path,
+               line=exc.line, problem=t(exc.template, **exc.values)))
+        return 1
+    print(t("Merged {file}: {closed} closed and linked to their successors, {moved} moved "
+            "under them.", file=path,
+            closed=t.plural("{n} unit", "{n} units", result.closed),
+            moved=t.plural("{n} cell or unit", "{n} cells or units", result.moved)))
+    for name in result.created:
+        print(t("Created {unit}.", unit=name))
+    if result.unplaced:
+        fail(t("Still under a unit merged into several, to place with org import: {names}",
+               names=", ".join(result.unplaced)))
+    return 0
+
+
+async def move_roles(
+    app: App, t: Translator, source: str, target: str | None, roles: Sequence[Role]
+) -> int:
+    org = OrgRepository(app.db)
+    unit = await org.find(source)
+    if unit is None:
+        fail(t("No unit or cell matches {target}.", target=repr(source)))
+        return 1
+    if target is None:
+        successors = await org.successors(unit.id)
+        if len(successors) != 1:
+            fail(t("{unit} was not merged into one unit: name the unit to move the roles to.",
+                   unit=unit.name))
+            return 1
+        to = successors[0][0]
+    else:
+        found = await org.find(target)
+        if found is None:
+            fail(t("No unit or cell matches {target}.", target=repr(target)))
+            return 1
+        to = found
+    today = app.now().date()
+    if not to.exists_on(today):
+        fail(t("{unit} is closed: move the roles to a unit that exists today.", unit=to.name))
+        return 1
+    if Role.SECRETARY in roles and to.kind != "cell":
+        roles = [r for r in roles if r is not Role.SECRETARY]  # a secretary's unit is a cell
+        fail(t("Secretaries stay on {unit}: they move only to a cell.", unit=unit.name))
+    moved = await UserRepository(app.db).move_roles(unit.id, to.id, roles, app.now())
+    print(t.plural("Moved {n} role from {source} to {target}.",
+                   "Moved {n} roles from {source} to {target}.", moved,
+                   source=unit.name, target=to.name))
     return 0
 
 
@@ -275,6 +373,9 @@ async def invite(app: App, t: Translator, target: str, role: Role, days: int) ->
     if role is Role.SECRETARY and unit.kind != "cell":
         fail(t("A secretary invite needs a cell code."))
         return 1
+    if not unit.exists_on(app.now().date()):
+        fail(t("{unit} is closed: invite to a unit that exists today.", unit=unit.name))
+        return 1
     now: datetime = app.now()
     code = await InviteRepository(app.db).create(role, unit.id, now, days)
     print(t("Invite for the {role} of {unit}, valid for {days}.", role=t(ROLE_NAMES[role]),
@@ -333,7 +434,7 @@ async def print_plan(app: App, t: Translator, day: date, planned: Sequence[Plann
 
 
 async def export(app: App, t: Translator, period_text: str, scope: str,
-                 output: Path | None) -> int:
+                 output: Path | None, tree: Tree = Tree.THEN) -> int:
     """Write the workbook /xuat sends, for any unit (the administrator at the server)."""
     from bot.core.flow import Invalid
     from handlers.export import workbook_file
@@ -348,7 +449,7 @@ async def export(app: App, t: Translator, period_text: str, scope: str,
     if isinstance(period, Invalid):
         fail(period.message)
         return 1
-    attachment = await workbook_file(ctx, unit, period)
+    attachment = await workbook_file(ctx, unit, period, tree)
     target = output or Path(attachment.filename)
     if await asyncio.to_thread(target.is_dir):
         target = target / attachment.filename

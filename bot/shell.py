@@ -11,7 +11,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.demo import ADMIN_KEY, DISTRICT, STAFF_KEY, demo_cells, secretary_key, seed_demo
+from bot.demo import (
+    ADMIN_KEY,
+    DISTRICT,
+    PROVINCE,
+    STAFF_KEY,
+    demo_cells,
+    secretary_key,
+    seed_demo,
+)
 from bot.domain.org import Role
 from bot.storage.database import Database
 from bot.storage.org import OrgRepository
@@ -21,7 +29,7 @@ from bot.storage.users import UserRepository
 async def is_demo_database(db: Database) -> bool:
     """Tell whether the database is empty or holds only what `demo` creates."""
     roots = await db.fetch_all("SELECT name FROM org_units WHERE parent_id IS NULL")
-    return all(row["name"] == DISTRICT for row in roots)
+    return all(row["name"] in (DISTRICT, PROVINCE) for row in roots)
 
 
 @dataclass(frozen=True)
@@ -60,8 +68,10 @@ class ShellUsers:
             return None if code is None else await self._secretary(code)
         if len(parts) == 2:
             return None
-        roots = await self.db.fetch_all(
-            "SELECT id, name FROM org_units WHERE parent_id IS NULL ORDER BY name")
+        roots = await self.db.fetch_all(  # the top units of today's tree
+            "SELECT id, name FROM org_units WHERE parent_id IS NULL"
+            " AND (valid_to IS NULL OR valid_to > ?) ORDER BY name",
+            (self.now.date().isoformat(),))
         if not roots:
             return None
         names = tuple(row["name"] for row in roots)

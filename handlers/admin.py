@@ -53,7 +53,7 @@ async def received_target(ctx: Ctx, target: str | None) -> Outcome:
             "A secretary invite needs a cell code. Please type the code of a cell."
         ))
     admin_units = [g.unit_id for g in ctx.user.grants if g.role is Role.ADMIN]
-    if not await org.is_within_any(unit.id, admin_units):
+    if not await org.is_within_any(unit.id, admin_units, ctx.today):
         return Invalid(ctx.t("That unit is outside your area. Please type a unit you administer."))
     code = await InviteRepository(ctx.db).create(role, unit.id, ctx.now, INVITE_DAYS,
                                                  also=ctx.ending)

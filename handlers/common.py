@@ -49,7 +49,7 @@ async def example_cell_codes(ctx: Ctx, most: int = 3) -> str:
     org = OrgRepository(ctx.db)
     codes: list[str] = []
     for grant in ctx.user.grants:
-        for cell in await org.cells_under(grant.unit_id):
+        for cell in await org.cells_under(grant.unit_id, ctx.today):
             if cell.code and cell.code not in codes:
                 codes.append(cell.code)
         if len(codes) >= most:

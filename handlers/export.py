@@ -5,8 +5,9 @@
     /bieudo nam 2026       ─► the area month by month
     /bieudo CODE [period]  ─► one cell's months of the year (a secretary: their own cell)
 
-Periods are typed as for /tonghop. The figures are the summaries' (handlers.summary
-load_summary), so the cells of an area in a period are whatever the summaries say they are.
+Periods are typed as for /tonghop, "nay" after one too (/xuat 2016 nay: today's units). The
+figures are the summaries' (handlers.summary load_summary), so the cells of an area in a period
+are whatever the summaries say they are: the org tree of the period, or of today.
 Files are built in a thread (off the event loop); every organiser's export and chart is
 recorded in data_reads. The same workbook comes from `python -m bot export`.
 """
@@ -29,7 +30,8 @@ from bot.domain.org import OrgUnit, Role
 from bot.domain.periods import Period, PeriodKind, month_of, month_start
 from bot.domain.pipeline import DeadlineKind, next_deadline
 from bot.domain.rulebook import Rulebook
-from bot.domain.summaries import CellLine, GroupLine, Summary, by_group, top_and_bottom
+from bot.domain.summaries import CellLine, GroupLine, ScopeCell, Summary, by_group, top_and_bottom
+from bot.domain.tree import Tree, split_tree
 from bot.domain.words import fold
 from bot.exports import file_name, period_slug
 from bot.exports.charts import Chart, Row, Threshold, chart_png
@@ -45,7 +47,14 @@ from handlers.ratings import level_label
 from handlers.recruitment_texts import STAGE_LABELS
 from handlers.scope import may_see, organiser_units
 from handlers.standing import KIND_LABELS
-from handlers.summary import area_choices, ask_area, load_summary, period_label, read_period
+from handlers.summary import (
+    area_choices,
+    ask_area,
+    load_summary,
+    period_label,
+    read_period,
+    tree_day,
+)
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PNG = "image/png"
@@ -70,11 +79,14 @@ DEADLINE_NAMES = {
 # The workbook ---------------------------------------------------------------------------
 
 
-def words_for(ctx: Ctx, period: Period) -> Words:
+def words_for(ctx: Ctx, period: Period, tree: Tree = Tree.THEN) -> Words:
     t = ctx.t
+    label = period_label(ctx, period)
+    if tree is Tree.TODAY:
+        label = t("{period}, grouped under today's units", period=label)
     return Words(
         t=t,
-        period=period_label(ctx, period),
+        period=label,
         kind=lambda kind: t(KIND_LABELS[kind]),
         stage=lambda stage: t(STAGE_LABELS[stage]),
         deadline=lambda kind: t(DEADLINE_NAMES[kind]),
@@ -94,9 +106,12 @@ class Loaded:
     latest: dict[int, StoredRating]  # per cell: its latest rating up to the period's year
 
 
-async def load_export(ctx: Ctx, unit: OrgUnit, period: Period) -> Loaded:
+async def load_export(
+    ctx: Ctx, unit: OrgUnit, period: Period, tree: Tree = Tree.THEN
+) -> Loaded:
     """Load the summary of the unit's subtree and the rows behind it, for the workbook."""
-    summary = await load_summary(ctx.db, ctx.rules, unit.id, period, ctx.now, _holidays(ctx))
+    summary = await load_summary(ctx.db, ctx.rules, unit.id, period, ctx.now, _holidays(ctx),
+                                 tree)
     ids = sorted(line.cell.id for line in summary.cells)
     meetings, recruits = MeetingRepository(ctx.db), RecruitmentRepository(ctx.db)
     reports, people = [], []
@@ -105,20 +120,22 @@ async def load_export(ctx: Ctx, unit: OrgUnit, period: Period) -> Loaded:
         reports += await meetings.between(chunk, period.first, period.last)
         people += await recruits.of_cells(chunk)
     ratings = RatingRepository(ctx.db)
-    rated = await ratings.cells_of_year([unit.id], period.year)  # a period lies in one year
-    latest = await latest_ratings(ratings, unit, period, set(ids))
+    regrouped = tree_day(ctx, tree)
+    rated = await ratings.cells_of_year([unit.id], period.year, regrouped)  # one year a period
+    latest = await latest_ratings(ratings, unit, period, set(ids), regrouped)
     return Loaded(unit, summary, reports, people, rated, latest)
 
 
 async def latest_ratings(
-    ratings: RatingRepository, unit: OrgUnit, period: Period, cells: set[int]
+    ratings: RatingRepository, unit: OrgUnit, period: Period, cells: set[int],
+    tree_of: date | None = None,
 ) -> dict[int, StoredRating]:
     """Return each cell's rating of its latest rated year up to the period's."""
     latest: dict[int, StoredRating] = {}
     for year in await ratings.rated_years([unit.id]):  # latest first
         if year > period.last.year:
             continue
-        for rated in await ratings.cells_of_year([unit.id], year):
+        for rated in await ratings.cells_of_year([unit.id], year, tree_of):
             if rated.rating.cell_id in cells:
                 latest.setdefault(rated.rating.cell_id, rated.rating)
         if len(latest) == len(cells):
@@ -129,12 +146,17 @@ async def latest_ratings(
 def assemble(loaded: Loaded, rulebook: Rulebook, now: datetime,
              holidays: frozenset[date]) -> Export:
     """Judge each meeting by the rules of its day and find each person's next deadline."""
-    cells = {line.cell.id: line.cell for line in loaded.summary.cells}
+    stretches: dict[int, list[ScopeCell]] = {}  # a cell moved in the period has several
+    for line in loaded.summary.cells:
+        stretches.setdefault(line.cell.id, []).append(line.cell)
+    cells = {cell_id: max(found, key=lambda c: c.ends) for cell_id, found in stretches.items()}
     rules_of = cache(lambda day: rules_on(rulebook, day))  # looked up once a day
     meetings = []
     for stored in loaded.reports:
         report, rules = stored.report, rules_of(stored.report.held_on)
-        meetings.append(MeetingRow(cells[report.cell_id], report, stored.regular,
+        cell = next((c for c in stretches[report.cell_id] if c.starts <= report.held_on < c.ends),
+                    cells[report.cell_id])  # under the commune of its day
+        meetings.append(MeetingRow(cell, report, stored.regular,
                                    report.kind in rules.thematic_kinds,
                                    evaluate_with(report, rules)))
     recruits = [
@@ -151,13 +173,20 @@ def build_workbook(loaded: Loaded, ctx: Ctx, words: Words) -> bytes:
     return workbook(assemble(loaded, ctx.rules, ctx.now, _holidays(ctx)), words)
 
 
-async def workbook_file(ctx: Ctx, unit: OrgUnit, period: Period) -> Attachment:
+async def workbook_file(
+    ctx: Ctx, unit: OrgUnit, period: Period, tree: Tree = Tree.THEN
+) -> Attachment:
     """Build the workbook of the unit and period in a thread; return it as a file."""
-    loaded = await load_export(ctx, unit, period)
-    data = await asyncio.to_thread(build_workbook, loaded, ctx, words_for(ctx, period))
-    slug = period_slug(period)
+    loaded = await load_export(ctx, unit, period, tree)
+    data = await asyncio.to_thread(build_workbook, loaded, ctx, words_for(ctx, period, tree))
+    slug, args = _for_tree(tree, period_slug(period), period_slug(period))
     name = file_name(ctx.t(WORKBOOK_WORD), unit.name, slug, extension="xlsx")
-    return Attachment(name, data, XLSX, command=_command(ctx, EXPORT_NAMES, slug))
+    return Attachment(name, data, XLSX, command=_command(ctx, EXPORT_NAMES, args))
+
+
+def _for_tree(tree: Tree, slug: str, args: str) -> tuple[str, str]:
+    """Return a file's period slug and the command's arguments, marked for today's tree."""
+    return (f"{slug}-nay", f"{args} nay") if tree is Tree.TODAY else (slug, args)
 
 
 def _command(ctx: Ctx, names: Sequence[str], args: str) -> str:
@@ -169,14 +198,16 @@ def _holidays(ctx: Ctx) -> frozenset[date]:
     return days_off(ctx.rules.calendar, ctx.today.year + 1)
 
 
-async def send_workbook(ctx: Ctx, unit_id: int, period: Period) -> Outcome:
+async def send_workbook(
+    ctx: Ctx, unit_id: int, period: Period, tree: Tree = Tree.THEN
+) -> Outcome:
     unit = await OrgRepository(ctx.db).get(unit_id)
     if unit is None:
         return Invalid(ctx.t("I cannot find your unit. Please ask your administrator."))
     label = period_label(ctx, period)
     await ctx.say([Reply(ctx.t("Preparing the file for {unit}, {period}…", unit=unit.name,
                                period=label))])
-    attachment = await workbook_file(ctx, unit, period)
+    attachment = await workbook_file(ctx, unit, period, tree)
     await ReadLog(ctx.db).record(ctx.user.id, unit.id, "export", ctx.now)
     if len(attachment.data) > MAX_SENT_FILE_BYTES:
         return Done([Reply(ctx.t(
@@ -232,13 +263,15 @@ def _unit_row(group: GroupLine) -> Row:
     return Row(group.name, group.figures.reporting_rate, group.figures.attendance_rate)
 
 
-async def month_rows(ctx: Ctx, unit_id: int, year: int) -> list[Row]:
+async def month_rows(
+    ctx: Ctx, unit_id: int, year: int, tree: Tree = Tree.THEN
+) -> list[Row]:
     """Return a row per month of the year up to this one that the unit owed reports for."""
     rows = []
     for month in range(year * 12, min(year * 12 + 12, ctx.today.year * 12 + ctx.today.month)):
         period = month_of(month_start(month))
         summary = await load_summary(ctx.db, ctx.rules, unit_id, period, ctx.now,
-                                     _holidays(ctx))
+                                     _holidays(ctx), tree)
         totals = summary.totals
         if not totals.expected_reports:  # before its cells entered the bot
             continue
@@ -250,18 +283,22 @@ async def month_rows(ctx: Ctx, unit_id: int, year: int) -> list[Row]:
     return rows
 
 
-async def chart_of(ctx: Ctx, unit: OrgUnit, period: Period, by_month: bool) -> Chart:
+async def chart_of(
+    ctx: Ctx, unit: OrgUnit, period: Period, by_month: bool, tree: Tree = Tree.THEN
+) -> Chart:
     """Load the unit's chart: per commune or cell for the period, or month by month for its
     year (always, for one cell)."""
     one_cell = unit.kind == "cell"
     if by_month or one_cell:
         period = Period(PeriodKind.YEAR, period.year)
-        rows = await month_rows(ctx, unit.id, period.year)
+        rows = await month_rows(ctx, unit.id, period.year, tree)
         subtitle = ctx.t("Month by month")
     else:
         summary = await load_summary(ctx.db, ctx.rules, unit.id, period, ctx.now,
-                                     _holidays(ctx))
+                                     _holidays(ctx), tree)
         rows, subtitle = unit_rows(ctx, summary)
+    if tree is Tree.TODAY:
+        subtitle = ctx.t("{subtitle}, grouped under today's units", subtitle=subtitle)
     return Chart(
         title=ctx.t("Reporting and attendance: {unit}, {period}", unit=unit.name,
                     period=period_label(ctx, period)),
@@ -275,7 +312,7 @@ async def chart_of(ctx: Ctx, unit: OrgUnit, period: Period, by_month: bool) -> C
 
 
 async def chart_file(ctx: Ctx, unit: OrgUnit, chart: Chart, period: Period,
-                     by_month: bool) -> Attachment:
+                     by_month: bool, tree: Tree = Tree.THEN) -> Attachment:
     """Draw the chart in a thread; return it as a picture named after the unit and period."""
     data = await asyncio.to_thread(chart_png, chart)
     if unit.kind == "cell":
@@ -284,23 +321,26 @@ async def chart_file(ctx: Ctx, unit: OrgUnit, chart: Chart, period: Period,
         slug, args = str(period.year), f"{YEAR_WORDS[0]} {period.year}"
     else:
         slug = args = period_slug(period)
+    slug, args = _for_tree(tree, slug, args)
     name = file_name(ctx.t(CHART_WORD), unit.name, slug, extension="png")
     return Attachment(name, data, PNG, command=_command(ctx, CHART_NAMES, args))
 
 
-async def send_chart(ctx: Ctx, unit_id: int, period: Period, by_month: bool) -> Outcome:
+async def send_chart(
+    ctx: Ctx, unit_id: int, period: Period, by_month: bool, tree: Tree = Tree.THEN
+) -> Outcome:
     unit = await OrgRepository(ctx.db).get(unit_id)
     if unit is None:
         return Invalid(ctx.t("I cannot find your unit. Please ask your administrator."))
     await ctx.say([Reply(ctx.t("Preparing the chart for {unit}…", unit=unit.name))])
-    chart = await chart_of(ctx, unit, period, by_month)
+    chart = await chart_of(ctx, unit, period, by_month, tree)
     if unit.id not in ctx.user.secretary_of:  # an organiser's read, kept for audit
         await ReadLog(ctx.db).record(ctx.user.id, unit.id, "chart", ctx.now)
     if not chart.rows:
         return Done([Reply(ctx.t(
             "There is nothing to draw for {unit}, {period}: its cells were not in the bot yet.",
             unit=unit.name, period=period_label(ctx, period)))])
-    attachment = await chart_file(ctx, unit, chart, period, by_month)
+    attachment = await chart_file(ctx, unit, chart, period, by_month, tree)
     return Done([Reply(ctx.t("Reporting and attendance of {unit}", unit=unit.name),
                        attachment=attachment)])
 
@@ -318,23 +358,29 @@ def _period(draft: list[int | str]) -> Period:
 
 
 async def start_export(ctx: Ctx, args: str) -> Outcome:
-    period = read_period(ctx, args)
+    typed, tree = split_tree(args)
+    period = read_period(ctx, typed)
     if isinstance(period, Invalid):
         return period
     units = organiser_units(ctx)  # never empty: only organisers have the command
     if len(units) > 1:
-        ctx.draft["period"] = _stored(period)
+        ctx.draft.update(period=_stored(period), tree=tree.value)
         return Next("area")
-    return await send_workbook(ctx, units[0], period)
+    return await send_workbook(ctx, units[0], period, tree)
+
+
+def _tree(ctx: Ctx) -> Tree:
+    return Tree(ctx.draft.get("tree", Tree.THEN))
 
 
 async def export_area(ctx: Ctx, key: str) -> Outcome:
-    return await send_workbook(ctx, int(key), _period(ctx.draft["period"]))
+    return await send_workbook(ctx, int(key), _period(ctx.draft["period"]), _tree(ctx))
 
 
 async def start_chart(ctx: Ctx, args: str) -> Outcome:
-    """Read "[CODE] [nam] [period]" and draw the chart it asks for."""
-    words = args.split()
+    """Read "[CODE] [nam] [period] [nay]" and draw the chart it asks for."""
+    typed, tree = split_tree(args)
+    words = typed.split()
     cell = None
     if words and organiser_units(ctx):
         found = await OrgRepository(ctx.db).by_code(words[0])
@@ -353,25 +399,25 @@ async def start_chart(ctx: Ctx, args: str) -> Outcome:
         return Invalid(ctx.t("After “{word}”, type a year, for example {example}.",
                              word=YEAR_WORDS[0] if ctx.t.locale == "vi" else YEAR_WORDS[1],
                              example=f"{YEAR_WORDS[0]} {ctx.today.year}"))
-    ctx.draft.update(period=_stored(period), by_month=by_month)
+    ctx.draft.update(period=_stored(period), by_month=by_month, tree=tree.value)
     if cell is not None:
-        return await send_chart(ctx, cell.id, period, by_month)
+        return await send_chart(ctx, cell.id, period, by_month, tree)
     units = organiser_units(ctx)
     if not units:  # a secretary: their own cell's months
         return await with_own_cell(ctx, chart_cell, lambda c: Invalid(c.t(
             "This command is not available for your role.")))
     if len(units) > 1:
         return Next("area")
-    return await send_chart(ctx, units[0], period, by_month)
+    return await send_chart(ctx, units[0], period, by_month, tree)
 
 
 async def chart_cell(ctx: Ctx, cell_id: int) -> Outcome:
-    return await send_chart(ctx, cell_id, _period(ctx.draft["period"]), False)
+    return await send_chart(ctx, cell_id, _period(ctx.draft["period"]), False, _tree(ctx))
 
 
 async def chart_area(ctx: Ctx, key: str) -> Outcome:
     return await send_chart(ctx, int(key), _period(ctx.draft["period"]),
-                            bool(ctx.draft["by_month"]))
+                            bool(ctx.draft["by_month"]), _tree(ctx))
 
 
 EXPORT_FLOW = Flow(

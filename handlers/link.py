@@ -70,7 +70,7 @@ async def redeem_link_code(ctx: Ctx, code: str) -> list[Reply]:
         if result.status in (LinkStatus.UNKNOWN, LinkStatus.EXPIRED, LinkStatus.USED):
             await guessing.wrong_code(ctx)
         return [Reply(ctx.t(REFUSALS[result.status]))]
-    user = await UserRepository(ctx.db).find(channel, key)
+    user = await UserRepository(ctx.db).find(channel, key, ctx.today)
     assert user is not None, "a linked chat resolves to its account"
     ctx.user = user
     note = ctx.t("This chat is now linked to your account.")

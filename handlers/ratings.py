@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from fractions import Fraction
 
@@ -266,15 +266,20 @@ def commune_line(t: Translator, name: str, cells: int, f: Figures) -> str:
 
 
 async def headline_text(
-    t: Translator, db: Database, scope: Scope, year: int, communes: bool = True
+    t: Translator, db: Database, scope: Scope, year: int, communes: bool = True,
+    tree_of: date | None = None,
 ) -> list[str]:
-    """Return the year's headline lines for a scope, or [] when no cell of it was rated."""
+    """Return the year's headline lines for a scope, or [] when no cell of it was rated.
+
+    Each year counts the cells of its own tree (its 31 December), or with `tree_of` the
+    cells of that day's tree, grouped under their units of that day.
+    """
     repo = RatingRepository(db)
-    counts = await repo.level_counts(scope, year)
+    counts = await repo.level_counts(scope, year, tree_of)
     if not counts:
         return []
-    groups = await repo.scope_groups(scope)
-    previous = await repo.level_counts(scope, year - 1)
+    groups = await repo.scope_groups(scope, year, tree_of)
+    previous = await repo.level_counts(scope, year - 1, tree_of)
     found = headline(year, counts, sum(g.cells for g in groups), previous,
                      [g.id for g in groups if g.id is not None])
     assert found is not None
@@ -293,10 +298,10 @@ async def ratings_section(ctx: Ctx, cell: OrgUnit) -> str | None:
 
 
 async def headline_lines(
-    ctx: Ctx, scope: Scope, year: int, communes: bool = True
+    ctx: Ctx, scope: Scope, year: int, communes: bool = True, tree_of: date | None = None
 ) -> list[str]:
     """Return the year's headline for a scope (for /tonghop); [] when the year has none."""
-    return await headline_text(ctx.t, ctx.db, scope, year, communes)
+    return await headline_text(ctx.t, ctx.db, scope, year, communes, tree_of)
 
 
 def rating_line(t: Translator, rating: StoredRating) -> str:

@@ -25,4 +25,4 @@ async def may_see(ctx: Ctx, unit: OrgUnit) -> bool:
     """Tell whether the user is the cell's secretary or an organiser above (or of) the unit."""
     if unit.id in ctx.user.secretary_of:
         return True
-    return await OrgRepository(ctx.db).is_within_any(unit.id, organiser_units(ctx))
+    return await OrgRepository(ctx.db).is_within_any(unit.id, organiser_units(ctx), ctx.today)

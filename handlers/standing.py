@@ -420,7 +420,7 @@ async def cells_in_scope(ctx: Ctx) -> list[OrgUnit]:
     org = OrgRepository(ctx.db)
     found: dict[int, OrgUnit] = {}
     for unit_id in organiser_units(ctx):
-        found.update((c.id, c) for c in await org.cells_under(unit_id))
+        found.update((c.id, c) for c in await org.cells_under(unit_id, ctx.today))
     for cell_id in ctx.user.secretary_of:
         cell = await org.get(cell_id)
         if cell is not None:

@@ -50,7 +50,7 @@ async def start(ctx: Ctx, args: str) -> Sequence[Reply]:
         return [Reply(messages.get(status) or ctx.t(
             "This invite code is not valid. Please check it and send /start CODE again."
         ))]
-    user = await UserRepository(ctx.db).find(channel, key)
+    user = await UserRepository(ctx.db).find(channel, key, ctx.today)
     assert user is not None
     ctx.user = user
     return [await greeting(ctx, grant)]

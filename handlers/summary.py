@@ -4,14 +4,17 @@
           └► area (organiser of several units) ─┘
 
 A period may follow the command (2026-05, 05/2026, Q2/2026, 2026-Q2, quý 2/2026, 2026); without
-one it is this month, or last month in the days its reports are still due. Every read is
-recorded in data_reads. Figures are indicators, never an official rating (DOMAIN.md §3.4).
+one it is this month, or last month in the days its reports are still due. The area is the tree
+of the period (a report counts for the commune of its day, and the units merged into the
+organiser's count as theirs in their own days); "nay" after the period (/tonghop 2016 nay)
+regroups the figures under today's units. Every read is recorded in data_reads. Figures are
+indicators, never an official rating (DOMAIN.md §3.4).
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from fractions import Fraction
 
 from bot.core.commands import Command
@@ -44,6 +47,7 @@ from bot.domain.summaries import (
     top_and_bottom,
     without_thematic_by_group,
 )
+from bot.domain.tree import Merged, Tree, split_tree
 from bot.i18n import N_, Translator
 from bot.storage.database import Database
 from bot.storage.org import OrgRepository
@@ -60,25 +64,38 @@ NOTES_SHOWN = 5
 # Loading ---------------------------------------------------------------------------------
 
 
+def tree_day(ctx: Ctx, tree: Tree) -> date | None:
+    """Return the day whose tree a summary reads for every day (today's), or None: each
+    day's own."""
+    return ctx.today if tree is Tree.TODAY else None
+
+
 async def load_summary(
     db: Database, rules: Rulebook, unit_id: int, period: Period, now: datetime,
-    holidays: frozenset[date],
+    holidays: frozenset[date], tree: Tree = Tree.THEN,
 ) -> Summary:
-    """Compute the summary of the subtree of `unit_id` for `period`, as of `now`."""
+    """Compute the summary of the subtree of `unit_id` for `period`, as of `now`, in the
+    tree of the period (or, Tree.TODAY, today's tree for every day)."""
     repo = SummaryRepository(db)
     today = now.date()
+    tree_of = today if tree is Tree.TODAY else None
     spans = rule_spans(rules, period.thematic_from, period.last)
-    rows = await repo.cell_sums(unit_id, period, spans, due_days(period, rules), now.tzinfo or UTC)
-    admitted, confirmed = await repo.recruitment_counts(unit_id, period)
+    rows = await repo.cell_sums(unit_id, period, spans, due_days(period, rules),
+                                now.tzinfo or UTC, tree_of)
+    admitted, confirmed = await repo.recruitment_counts(unit_id, period, tree_of)
     probationers, records = await repo.open_records(
         unit_id, today, probation_lookback(today, rules)
     )
     recruitment = recruitment_figures(
         admitted, confirmed, probationers, records, today, rules, holidays
     )
-    notes, total = await repo.latest_notes(unit_id, period, NOTES_SHOWN)
+    notes, total = await repo.latest_notes(unit_id, period, NOTES_SHOWN, tree_of)
     needed = thematic_needed(period, today, rules)
-    return summarise(period, today, rows, recruitment, notes, total, needed)
+    merged = [] if tree is Tree.TODAY else [
+        Merged(unit.name, on) for unit, on in await OrgRepository(db).merged_into(
+            unit_id, period.first, period.last + timedelta(days=1))
+    ]
+    return summarise(period, today, rows, recruitment, notes, total, needed, tree, merged)
 
 
 # Words -----------------------------------------------------------------------------------
@@ -134,7 +151,7 @@ def summary_sections(ctx: Ctx, unit_name: str, s: Summary) -> list[str]:
     """Render the summary as sections (a section is never split between messages)."""
     return [
         heading_text(ctx, unit_name, s),
-        *([groups_text(ctx, s.groups)] if len(s.groups) > 1 else []),
+        *([groups_text(ctx, s.groups, s.period)] if len(s.groups) > 1 else []),
         meetings_text(ctx, s),
         resolutions_text(ctx, s),
         recruitment_text(ctx, s),
@@ -155,7 +172,8 @@ def heading_text(ctx: Ctx, unit_name: str, s: Summary) -> str:
     if s.in_progress:
         lines.append(t("The period is not over: figures so far, on {date}.",
                        date=t.date(s.today)))
-    if any(line.months_owed < _months_so_far(s) for line in s.cells):
+    lines += tree_lines(ctx, unit_name, s)
+    if any(line.cell.tracked_from > s.period.first for line in s.cells):
         lines.append(t("Months before a cell entered the bot are not counted for it."))
     lines += [
         t("• Regular meeting reports: {reports}; missing: {missing}",
@@ -168,26 +186,56 @@ def heading_text(ctx: Ctx, unit_name: str, s: Summary) -> str:
     return "\n".join(lines)
 
 
-def _months_so_far(s: Summary) -> int:
-    return sum(1 for m in s.period.months if m <= s.today.year * 12 + s.today.month - 1)
+def tree_lines(ctx: Ctx, unit_name: str, s: Summary) -> list[str]:
+    """Say which tree the figures follow: today's, or the period's with what merged since."""
+    t = ctx.t
+    if s.tree is Tree.TODAY:
+        return [t("Grouped under today's units: each cell's figures of the whole period count "
+                  "for its commune of today.")]
+    lines = []
+    if s.merged:
+        units = ", ".join(t("{unit} (merged on {date})", unit=m.name, date=t.date(m.on))
+                          for m in s.merged)
+        lines.append(t("Counted as part of {unit} in their own days: {units}.",
+                       unit=unit_name, units=units))
+    if s.tree_changed:
+        lines.append(t("The communes changed during the period: each report counts for the "
+                       "commune of its month."))
+    return lines
 
 
-def groups_text(ctx: Ctx, groups: Sequence[GroupLine]) -> str:
+def groups_text(ctx: Ctx, groups: Sequence[GroupLine], period: Period) -> str:
     worst, best, hidden = top_and_bottom(groups)
     lines = [ctx.t("By commune, lowest reporting rate first:")]
-    lines += [group_line(ctx, g) for g in worst]
+    lines += [group_line(ctx, g, period) for g in worst]
     if hidden:
         lines.append(ctx.t.plural("… {n} commune in between is not shown",
                                   "… {n} communes in between are not shown", hidden))
-    lines += [group_line(ctx, g) for g in best]
+    lines += [group_line(ctx, g, period) for g in best]
     return "\n".join(lines)
 
 
-def group_line(ctx: Ctx, group: GroupLine) -> str:
+def group_line(ctx: Ctx, group: GroupLine, period: Period) -> str:
     f = group.figures
-    return ctx.t("• {commune}: {reports}, missing {missing}", commune=group.name,
+    return ctx.t("• {commune}: {reports}, missing {missing}",
+                 commune=group_label(ctx, group, period),
                  reports=ratio(ctx.t, f.reports, f.expected_reports),
                  missing=ctx.t.number(f.missing))
+
+
+def group_label(ctx: Ctx, group: GroupLine, period: Period) -> str:
+    """Name a commune, with the months it held its cells when that was not the whole period."""
+    t = ctx.t
+    began = group.starts > period.first
+    ended = group.ends <= period.last
+    since, until = t.month(group.starts), t.month(group.ends - timedelta(days=1))
+    if began and ended:
+        return t("{commune} ({since} to {until})", commune=group.name, since=since, until=until)
+    if began:
+        return t("{commune} (from {since})", commune=group.name, since=since)
+    if ended:
+        return t("{commune} (until {until})", commune=group.name, until=until)
+    return group.name
 
 
 def meetings_text(ctx: Ctx, s: Summary) -> str:
@@ -259,7 +307,7 @@ def missing_sections(
     label = period_label(ctx, period)
     totals = Figures.of(lines)
     groups = missing_by_group(lines)
-    count = sum(len(cells) for _, cells in groups)
+    count = len({line.cell.id for _, cells in groups for line in cells})
     if count:
         sections = [t("Cells without a regular meeting report for {period} in {unit}: {count}",
                       period=label, unit=unit_name, count=ratio(ctx.t, count, totals.cells))]
@@ -339,48 +387,53 @@ def _pieces(section: str, limit: int) -> list[str]:
 
 # The commands ----------------------------------------------------------------------------
 
-Show = Callable[[Ctx, int, Period], Awaitable[Outcome]]
+Show = Callable[[Ctx, int, Period, Tree], Awaitable[Outcome]]
 
 
-async def show_summary(ctx: Ctx, unit_id: int, period: Period) -> Outcome:
+async def show_summary(ctx: Ctx, unit_id: int, period: Period, tree: Tree) -> Outcome:
     unit = await OrgRepository(ctx.db).get(unit_id)
     if unit is None:
         return Invalid(ctx.t("I cannot find your unit. Please ask your administrator."))
-    summary = await load_summary(ctx.db, ctx.rules, unit_id, period, ctx.now, holidays_for(ctx))
+    summary = await load_summary(ctx.db, ctx.rules, unit_id, period, ctx.now, holidays_for(ctx),
+                                 tree)
     await ReadLog(ctx.db).record(ctx.user.id, unit_id, "summary", ctx.now)
     sections = summary_sections(ctx, unit.name, summary)
     if period.kind is PeriodKind.YEAR:  # the ratings' headline (per commune: /xeploai)
-        ratings = await headline_lines(ctx, [unit_id], period.year, communes=False)
+        ratings = await headline_lines(ctx, [unit_id], period.year, communes=False,
+                                       tree_of=tree_day(ctx, tree))
         if ratings:
             sections.insert(-1, "\n".join(ratings))
     return Done([Reply(text) for text in pack(sections)])
 
 
-async def show_missing(ctx: Ctx, unit_id: int, period: Period) -> Outcome:
+async def show_missing(ctx: Ctx, unit_id: int, period: Period, tree: Tree) -> Outcome:
     unit = await OrgRepository(ctx.db).get(unit_id)
     if unit is None:
         return Invalid(ctx.t("I cannot find your unit. Please ask your administrator."))
     repo = SummaryRepository(ctx.db)
+    tree_of = tree_day(ctx, tree)
     spans = rule_spans(ctx.rules, period.thematic_from, period.last)
     rows = await repo.cell_sums(
-        unit_id, period, spans, due_days(period, ctx.rules), ctx.now.tzinfo or UTC
+        unit_id, period, spans, due_days(period, ctx.rules), ctx.now.tzinfo or UTC, tree_of
     )
     lines = cell_lines(period, ctx.today, rows, thematic_needed(period, ctx.today, ctx.rules))
-    names = await repo.secretary_names(unit_id, period)
+    names = await repo.secretary_names(unit_id, period, tree_of)
     await ReadLog(ctx.db).record(ctx.user.id, unit_id, "missing", ctx.now)
     sections = missing_sections(ctx, unit.name, period, lines, names)
     return Done([Reply(text) for text in pack(sections)])
 
 
 async def _begin(ctx: Ctx, args: str, show: Show) -> Outcome:
-    period = read_period(ctx, args)
+    typed, tree = split_tree(args)
+    period = read_period(ctx, typed)
     if isinstance(period, Invalid):
         return period
     units = organiser_units(ctx)  # never empty: only organisers have the commands
     if len(units) > 1:
         ctx.draft["period"] = [period.kind.value, period.year, period.number]
+        ctx.draft["tree"] = tree.value
         return Next("area")
-    return await show(ctx, units[0], period)
+    return await show(ctx, units[0], period, tree)
 
 
 async def area_choices(ctx: Ctx) -> list[Choice]:
@@ -399,7 +452,8 @@ def _flow(name: str, show: Show) -> Flow:
 
     async def received_area(ctx: Ctx, key: str) -> Outcome:
         kind, year, number = ctx.draft["period"]
-        return await show(ctx, int(key), Period(PeriodKind(kind), year, number))
+        tree = Tree(ctx.draft.get("tree", Tree.THEN))
+        return await show(ctx, int(key), Period(PeriodKind(kind), year, number), tree)
 
     return Flow(
         name,

@@ -108,8 +108,10 @@ def test_invite_prints_the_code_as_the_last_line(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     code = result.stdout.strip().splitlines()[-1]
     assert len(code) == 14 and code.isalnum() and code.isupper()
-    staff = run_cli(tmp_path, "invite", "Huyện Cần Đước/Xã Tân Lân", "--role", "staff")
+    staff = run_cli(tmp_path, "invite", "Tỉnh Tây Ninh/Xã Tân Lân", "--role", "staff")
     assert staff.returncode == 0, staff.stderr
+    merged = run_cli(tmp_path, "invite", "Huyện Cần Đước/Xã Tân Lân", "--role", "staff")
+    assert merged.returncode == 1 and "is closed" in merged.stderr  # merged on 1 July 2025
     wrong = run_cli(tmp_path, "invite", "Huyện Cần Đước", "--role", "secretary")
     assert wrong.returncode == 1 and "needs a cell code" in wrong.stderr
 
@@ -129,7 +131,7 @@ def test_run_without_a_token_opens_the_shell_on_the_demo(tmp_path: Path) -> None
     assert "/report" in result.stdout
     # The banner and a switch name the role and its unit, never an internal user key.
     assert "You are the secretary of Chi bộ khu phố 1 (TT-01)" in result.stdout
-    assert "Now chatting as an administrator of Huyện Cần Đước" in result.stdout
+    assert "Now chatting as an administrator of Tỉnh Tây Ninh" in result.stdout
     assert "demo-admin" not in result.stdout and "demo-secretary" not in result.stdout
     assert "/start " in result.stdout
 
@@ -243,9 +245,78 @@ def test_a_roll_corrected_in_the_shell_survives_its_restart(tmp_path: Path) -> N
     with sqlite3.connect(tmp_path / "chibo.sqlite3") as db:
         roll = db.execute("SELECT full_members, probationary_members, exempt_members"
                           " FROM org_units WHERE code = 'TL-01'").fetchone()
-        saved = db.execute("SELECT COUNT(*) FROM meeting_reports").fetchone()
+        saved = db.execute("SELECT COUNT(*) FROM meeting_reports"
+                           " WHERE reported_by IS NOT NULL").fetchone()  # not the demo's years
     assert roll == (14, 1, 1)
     assert saved == (1,)
+
+
+ORG_HEADER = "path,code,full_members,probationary_members,exempt_members"
+
+
+def test_org_import_moves_from_valid_from_closes_the_rest_and_merge_links_them(
+    tmp_path: Path,
+) -> None:
+    old = tmp_path / "old.csv"
+    old.write_text(f"{ORG_HEADER}\n"
+                   "Huyện Cần Đước/Xã Tân Lân/Chi bộ ấp Chợ,TL-01,12,0,0\n"
+                   "Huyện Cần Đước/Xã Phước Đông/Chi bộ ấp Một,PD-01,10,0,0\n"
+                   "Huyện Cần Đước/Xã Phước Đông/Chi bộ ấp Hai,PD-02,10,0,0\n", encoding="utf-8")
+    assert run_cli(tmp_path, "org", "import", str(old)).returncode == 0
+    new = tmp_path / "new.csv"  # PD-02 is no longer in the file
+    new.write_text(f"{ORG_HEADER},valid_from\n"
+                   "Tỉnh Tây Ninh/Xã Tân Lân/Chi bộ ấp Chợ,TL-01,12,0,0,01/07/2025\n"
+                   "Tỉnh Tây Ninh/Xã Tân Lân/Chi bộ ấp Một,PD-01,10,0,0,01/07/2025\n",
+                   encoding="utf-8")
+    moved = run_cli(tmp_path, "org", "import", str(new))
+    assert moved.returncode == 0, moved.stderr
+    assert "2 cells moved under another unit: TL-01, PD-01" in moved.stdout
+    assert "Closed from Jul 1, 2025, no longer in the file" in moved.stdout
+    assert "  Chi bộ ấp Hai (PD-02)" in moved.stdout and "  Huyện Cần Đước\n" in moved.stdout
+    merge = tmp_path / "merge.csv"
+    merge.write_text("old_path,new_path,on_date\n"
+                     "Huyện Cần Đước/Xã Tân Lân,Tỉnh Tây Ninh/Xã Tân Lân,2025-07-01\n"
+                     "Huyện Cần Đước/Xã Phước Đông,Tỉnh Tây Ninh/Xã Tân Lân,2025-07-01\n"
+                     "Huyện Cần Đước,Tỉnh Tây Ninh,2025-07-01\n", encoding="utf-8")
+    merged = run_cli(tmp_path, "org", "merge", str(merge))
+    assert merged.returncode == 0, merged.stderr
+    assert "3 units closed and linked to their successors" in merged.stdout
+    bad = tmp_path / "bad.csv"
+    bad.write_text("old_path,new_path,on_date\nHuyện Cần Đước/Xã Không Có,Tỉnh Tây Ninh,"
+                   "2025-07-01\n", encoding="utf-8")
+    refused = run_cli(tmp_path, "org", "merge", str(bad))
+    assert refused.returncode == 1
+    assert "line 2: no unit has the path Huyện Cần Đước/Xã Không Có" in refused.stderr
+    # An organiser of the merged commune: their role moves to the xã it was merged into.
+    assert run_cli(tmp_path, "invite", "Tỉnh Tây Ninh/Xã Tân Lân", "--role", "staff"
+                   ).returncode == 0
+    import sqlite3
+
+    with sqlite3.connect(tmp_path / "chibo.sqlite3") as db:
+        db.execute("INSERT INTO users (id, channel, user_key, created_at)"
+                   " VALUES (99, 'telegram', '42', '2025-01-01T00:00:00+00:00')")
+        db.execute("INSERT INTO user_roles (user_id, role, unit_id, granted_at)"
+                   " SELECT 99, 'staff', id, '2025-01-01T00:00:00+00:00' FROM org_units"
+                   " WHERE name = 'Xã Phước Đông'")
+    move = run_cli(tmp_path, "role", "move", "Huyện Cần Đước/Xã Phước Đông")
+    assert move.returncode == 0, move.stderr
+    assert "Moved 1 role from Xã Phước Đông to Xã Tân Lân." in move.stdout
+    with sqlite3.connect(tmp_path / "chibo.sqlite3") as db:
+        [(parent,)] = db.execute("SELECT p.name || '/' || o.name FROM user_roles r"
+                                 " JOIN org_units o ON o.id = r.unit_id"
+                                 " JOIN org_units p ON p.id = o.parent_id"
+                                 " WHERE r.user_id = 99").fetchall()
+    assert parent == "Tỉnh Tây Ninh/Xã Tân Lân"
+
+
+def test_the_shell_opens_on_the_demo_with_its_merger(tmp_path: Path) -> None:
+    result = run_cli(tmp_path, "run", stdin=":as staff\n/summary 2016\n/summary 2016 nay\n"
+                                            "/summary\n:q\n")
+    assert result.returncode == 0, result.stderr
+    assert "Now chatting as an organiser of Tỉnh Tây Ninh" in result.stdout
+    assert "Summary of Tỉnh Tây Ninh, year 2016\n102 cells in 17 communes" in result.stdout
+    assert "Counted as part of Tỉnh Tây Ninh in their own days: Huyện Cần Đước" in result.stdout
+    assert result.stdout.count("102 cells in 6 communes") == 2  # 2016 regrouped, and today
 
 
 def test_export_writes_the_areas_workbook_and_says_where(tmp_path: Path) -> None:
@@ -333,3 +404,16 @@ def test_a_backup_restored_as_the_readme_says_reads_back_what_was_saved(tmp_path
     invite = run_cli(tmp_path, "invite", "TL-01", "--role", "secretary",
                      CHIBO_DB=str(restored))
     assert invite.returncode == 0, invite.stderr
+
+
+def test_export_regroups_old_years_under_todays_units_with_tree_today(tmp_path: Path) -> None:
+    assert run_cli(tmp_path, "demo").returncode == 0
+    result = run_cli(tmp_path, "export", "--scope", "Tỉnh Tây Ninh", "--period", "2016",
+                     "--tree", "today", "-o", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    from openpyxl import load_workbook
+
+    book = load_workbook(tmp_path / "summary-tinh-tay-ninh-2016-nay.xlsx")
+    rows = {row[0]: row[1] for row in book["Summary"].iter_rows(values_only=True) if row}
+    assert rows["Period"] == "year 2016, grouped under today's units"
+    assert rows["Number of communes"] == 6  # the 6 xã of today, not the 17 of 2016

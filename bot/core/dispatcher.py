@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from bot.core import notices
 from bot.core.cleaning import cleaned
 from bot.core.commands import Command, Registry
+from bot.core.ended import ended_roles_notice
 from bot.core.flow import (
     BACK,
     BACK_LABEL,
@@ -180,7 +181,7 @@ class Dispatcher:
 
     async def context_for(self, inbound: Inbound) -> Ctx:
         """Build the context of the user behind `inbound` (a guest when not registered)."""
-        user = await self.users.find(inbound.channel, inbound.user_key)
+        user = await self.users.find(inbound.channel, inbound.user_key, self.now().date())
         if user is None:
             return self._guest_context(inbound)
         locale = choose_locale(user.locale, inbound.language_code, self.default_locale)
@@ -225,7 +226,7 @@ class Dispatcher:
 
     async def context_for_user(self, channel: str, user_key: str) -> Ctx | None:
         """Build the context of a registered user, to speak first; None if not registered."""
-        user = await self.users.find(channel, user_key)
+        user = await self.users.find(channel, user_key, self.now().date())
         return None if user is None or not user.grants else self.context_of(user)
 
     def _guest_context(self, inbound: Inbound) -> Ctx:
@@ -260,6 +261,8 @@ class Dispatcher:
 
     async def _route(self, ctx: Ctx, loaded: Loaded | None) -> list[Reply]:
         notice = [Reply(loaded.notice)] if loaded is not None and loaded.notice else []
+        if ctx.user.ended and ctx.inbound.kind not in (InboundKind.GROUP, InboundKind.NOTHING):
+            notice += await ended_roles_notice(ctx)  # a role whose unit was merged away
         return notice + await self._route_kind(ctx, loaded)
 
     async def _route_kind(self, ctx: Ctx, loaded: Loaded | None) -> list[Reply]:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from datetime import date
 from enum import StrEnum
 
 from bot.domain.meetings import expected_members
@@ -25,6 +27,13 @@ class OrgUnit:
     full_members: int = 0
     probationary_members: int = 0
     exempt_members: int = 0
+    valid_from: date | None = None  # None: since before the bot
+    valid_to: date | None = None  # the first day it no longer exists; None: still open
+
+    def exists_on(self, day: date) -> bool:
+        """Tell whether the unit exists on `day` (it was not yet opened, or closed)."""
+        return ((self.valid_from is None or self.valid_from <= day)
+                and (self.valid_to is None or day < self.valid_to))
 
     @property
     def expected_members(self) -> int:
@@ -40,12 +49,22 @@ class Grant:
 
 
 @dataclass(frozen=True)
+class EndedGrant:
+    """A role on a unit closed since (merged away or no longer in the org file)."""
+
+    role: Role
+    unit_id: int
+    told: bool  # the holder has been told their access ended with it
+
+
+@dataclass(frozen=True)
 class User:
     id: int
     channel: str
     user_key: str
     locale: str | None
-    grants: tuple[Grant, ...]
+    grants: tuple[Grant, ...]  # roles on units open today: the user's access
+    ended: tuple[EndedGrant, ...] = ()
 
     def has(self, role: Role) -> bool:
         return any(g.role is role for g in self.grants)
@@ -71,6 +90,7 @@ class CellRow:
     full_members: int
     probationary_members: int
     exempt_members: int
+    valid_from: date | None = None  # the day of the row's place in the tree; None: today
 
 
 def N_(message: str) -> str:
@@ -90,29 +110,62 @@ class OrgCsvError(ValueError):
 
 
 ORG_CSV_HEADER = ("path", "code", "full_members", "probationary_members", "exempt_members")
+VALID_FROM = "valid_from"  # optional: the day the row's place in the tree holds from
 MAX_CODE_LENGTH = 20
 
 
-def parse_org_rows(rows: Sequence[Sequence[str]]) -> list[CellRow]:
-    """Check a whole org table (header first, any column order); raise at the first bad line."""
-    if not rows:
-        raise OrgCsvError(1, N_("the header must be {header}"), header=",".join(ORG_CSV_HEADER))
-    header = [name.strip().lstrip("\ufeff").lower() for name in rows[0]]
+def table_columns(
+    rows: Sequence[Sequence[str]], required: Sequence[str], optional: Sequence[str] = ()
+) -> Iterator[tuple[int, dict[str, str]]]:
+    """Yield (line, {column: stripped text}) for every non-empty line after the header.
+
+    The columns may come in any order; the header must name every required column and may name
+    the optional ones. Raise OrgCsvError for a bad header or a line of the wrong width.
+    """
+    header = [name.strip().lstrip("\ufeff").lower() for name in rows[0]] if rows else []
     while header and not header[-1]:  # Excel keeps empty columns after the last one
         header.pop()
-    if sorted(header) != sorted(ORG_CSV_HEADER):
-        raise OrgCsvError(1, N_("the header must be {header}"), header=",".join(ORG_CSV_HEADER))
-    column = {name: header.index(name) for name in ORG_CSV_HEADER}
-    cells: list[CellRow] = []
-    codes: dict[str, int] = {}
-    paths: dict[tuple[str, ...], int] = {}
+    extra = sorted(set(header) - set(required))
+    if (sorted(h for h in header if h in required) != sorted(required)
+            or len(set(header)) != len(header) or not set(extra) <= set(optional)):
+        raise OrgCsvError(1, N_("the header must be {header}"), header=",".join(required))
+    column = {name: header.index(name) for name in header}
     for line, raw in enumerate(rows[1:], start=2):
         if not any(c.strip() for c in raw):
             continue
         if len(raw) < len(header) or any(c.strip() for c in raw[len(header):]):
             raise OrgCsvError(line, N_("expected {expected} columns, found {found}"),
                               expected=len(header), found=len(raw))
-        value = {name: raw[index].strip() for name, index in column.items()}
+        yield line, {name: raw[index].strip() for name, index in column.items()}
+
+
+_DMY = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})$")
+_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+
+
+def parse_file_day(text: str) -> date | None:
+    """Read a day written in a file: 2025-07-01 (Excel's dates), 1/7/2025 or 01-07-2025."""
+    if match := _ISO.match(text.strip()):
+        year, month, day = int(match[1]), int(match[2]), int(match[3])
+    elif match := _DMY.match(text.strip()):
+        day, month, year = int(match[1]), int(match[2]), int(match[3])
+    else:
+        return None
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
+
+
+def parse_org_rows(rows: Sequence[Sequence[str]]) -> list[CellRow]:
+    """Check a whole org table (header first, any column order); raise at the first bad line.
+
+    An optional valid_from column dates each row's place in the tree (empty: the import day).
+    """
+    cells: list[CellRow] = []
+    codes: dict[str, int] = {}
+    paths: dict[tuple[str, ...], int] = {}
+    for line, value in table_columns(rows, ORG_CSV_HEADER, (VALID_FROM,)):
         path = tuple(part.strip() for part in value["path"].split("/"))
         if len(path) < 2 or not all(path):
             raise OrgCsvError(line, N_("path needs at least a unit and a cell, separated by /"))
@@ -126,6 +179,12 @@ def parse_org_rows(rows: Sequence[Sequence[str]]) -> list[CellRow]:
                 raise OrgCsvError(line, N_("{column} must be a whole number from 0 to 10000"),
                                   column=name)
             counts.append(int(value[name]))
+        valid_from = None
+        if value.get(VALID_FROM):
+            valid_from = parse_file_day(value[VALID_FROM])
+            if valid_from is None:
+                raise OrgCsvError(line, N_("valid_from must be a day such as 2025-07-01 or "
+                                           "1/7/2025, or empty"))
         if code in codes:
             raise OrgCsvError(line, N_("code {code} already used on line {other}"),
                               code=code, other=codes[code])
@@ -134,7 +193,7 @@ def parse_org_rows(rows: Sequence[Sequence[str]]) -> list[CellRow]:
                               other=paths[path])
         codes[code] = line
         paths[path] = line
-        cells.append(CellRow(line, path, code, counts[0], counts[1], counts[2]))
+        cells.append(CellRow(line, path, code, counts[0], counts[1], counts[2], valid_from))
     if not cells:
         raise OrgCsvError(2, N_("the file has no cells"))
     return cells

@@ -39,6 +39,7 @@ from bot.domain.periods import (
 from bot.domain.pipeline import DeadlineKind, Move, Stage, next_deadline, policy_of
 from bot.domain.pipeline import rules_on as recruitment_rules_on
 from bot.domain.rulebook import Rulebook
+from bot.domain.tree import Merged, Tree, month_stretch, overlap, quarter_stretch
 
 TOP_AND_BOTTOM = 5  # communes shown at each end of a long list
 
@@ -52,7 +53,8 @@ def share(part: int, whole: int) -> Fraction | None:
 
 
 class ScopeCell(NamedTuple):
-    """A cell of the scope in the period, with the unit it belongs to (its commune)."""
+    """A cell of the scope in a stretch of the period, with the unit it belonged to then (its
+    commune): a cell moved in the period is one ScopeCell per stretch (bot.domain.tree)."""
 
     id: int
     code: str
@@ -60,6 +62,8 @@ class ScopeCell(NamedTuple):
     group_id: int
     group_name: str
     tracked_from: date
+    starts: date = date.min  # the stretch, from the first day of a month (default: always)
+    ends: date = date.max  # to the first day of a month, excluded
 
 
 class CellActivity(NamedTuple):
@@ -153,15 +157,23 @@ class Figures:
 
     @classmethod
     def of(cls, lines: Iterable[CellLine]) -> Figures:
-        """Add up the figures of cell lines."""
+        """Add up the figures of cell lines; a cell of several lines (moved in the period)
+        counts once, and covers its quarters when each of its lines does."""
         rows = list(lines)
         if not rows:
             return cls()
         sums = [sum(column) for column in zip(*(r.counts for r in rows), strict=True)]
-        cells, owed, thematic_owed, covered, *activity = sums
-        return cls(cells, owed, thematic_owed, covered, CellActivity._make(activity))
+        owed, *activity = sums
+        covered: dict[int, bool] = {}  # cell owing a quarter: covered in each of its lines
+        for row in rows:
+            if row.quarters_owed:
+                covered[row.cell.id] = covered.get(row.cell.id, True) and not row.thematic_missing
+        cells = len({row.cell.id for row in rows})
+        return cls(cells, owed, len(covered), sum(covered.values()),
+                   CellActivity._make(activity))
 
     def __add__(self, other: Figures) -> Figures:
+        """Add the figures of two sets of different cells."""
         mine, theirs = self.activity, other.activity
         return Figures(
             self.cells + other.cells,
@@ -236,10 +248,8 @@ class CellLine:
 
     @property
     def counts(self) -> tuple[int, ...]:
-        """Return the additive counts in the order of Figures' fields."""
-        owes_thematic = int(self.quarters_owed > 0)
-        covered = int(owes_thematic and not self.thematic_missing)
-        return (1, self.months_owed, owes_thematic, covered, *self.activity)
+        """Return the additive counts: the months owed, then the activity's sums."""
+        return (self.months_owed, *self.activity)
 
     def figures(self) -> Figures:
         return Figures.of([self])
@@ -261,20 +271,24 @@ def cell_lines(
     rows: Iterable[CellSums],
     needed: Mapping[int, int] | None = None,
 ) -> tuple[CellLine, ...]:
-    """Return each cell's line: the months and quarters it owes next to what it did.
+    """Return each cell's line: the months and quarters it owes in its stretch next to what
+    it did there.
 
     `needed` is thematic_needed(…); without it, one thematic meeting a quarter.
     """
     first_quarter = period.quarters[0]
-    owed: dict[date, tuple[int, range]] = {}  # many cells share a tracked-from day
+    owed: dict[tuple[date, date, date], tuple[int, range]] = {}  # many cells share these
     lines = []
     for cell, activity, thematic in rows:
-        if cell.tracked_from not in owed:
-            owed[cell.tracked_from] = (
-                len(expected_months(period, cell.tracked_from, today)),
-                expected_quarters(period, cell.tracked_from, today),
+        days = (cell.tracked_from, cell.starts, cell.ends)
+        if days not in owed:
+            owed[days] = (
+                len(overlap(expected_months(period, cell.tracked_from, today),
+                            month_stretch(cell.starts, cell.ends))),
+                overlap(expected_quarters(period, cell.tracked_from, today),
+                        quarter_stretch(cell.starts, cell.ends)),
             )
-        months, quarters = owed[cell.tracked_from]
+        months, quarters = owed[days]
         short = sum(
             thematic[q - first_quarter] < (needed[q] if needed else 1) for q in quarters
         )
@@ -289,6 +303,8 @@ class GroupLine:
     unit_id: int
     name: str
     figures: Figures
+    starts: date = date.min  # the first day its cells were under it in the period
+    ends: date = date.max  # the day after the last (both a month's first day)
 
 
 def by_group(lines: Iterable[CellLine]) -> list[GroupLine]:
@@ -296,7 +312,8 @@ def by_group(lines: Iterable[CellLine]) -> list[GroupLine]:
     groups: dict[int, list[CellLine]] = {}
     for line in lines:
         groups.setdefault(line.cell.group_id, []).append(line)
-    result = [GroupLine(gid, members[0].cell.group_name, Figures.of(members))
+    result = [GroupLine(gid, members[0].cell.group_name, Figures.of(members),
+                        min(m.cell.starts for m in members), max(m.cell.ends for m in members))
               for gid, members in groups.items()]
     result.sort(key=_worst_first)
     return result
@@ -416,10 +433,18 @@ class Summary:
     recruitment: RecruitmentFigures
     notes: tuple[Note, ...]  # the latest secretaries' notes of the period
     more_notes: int  # notes of the period not among them
+    tree: Tree = Tree.THEN  # each day's own tree, or today's for every day
+    merged: tuple[Merged, ...] = ()  # units merged into the scope that count in their days
 
     @property
     def in_progress(self) -> bool:
         return self.period.in_progress(self.today)
+
+    @property
+    def tree_changed(self) -> bool:
+        """Tell whether a commune of the summary began or ended within the period."""
+        end = self.period.last + timedelta(days=1)
+        return any(g.starts > self.period.first or g.ends < end for g in self.groups)
 
 
 def summarise(
@@ -430,6 +455,8 @@ def summarise(
     notes: Sequence[Note] = (),
     total_notes: int = 0,
     needed: Mapping[int, int] | None = None,
+    tree: Tree = Tree.THEN,
+    merged: Sequence[Merged] = (),
 ) -> Summary:
     """Build the summary of a scope from its per-cell sums (`needed`: see cell_lines)."""
     lines = cell_lines(period, today, rows, needed)
@@ -442,4 +469,6 @@ def summarise(
         recruitment=recruitment,
         notes=tuple(notes),
         more_notes=max(0, total_notes - len(notes)),
+        tree=tree,
+        merged=tuple(merged),
     )

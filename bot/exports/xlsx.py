@@ -218,7 +218,7 @@ def recruitment_by_cell(
 
 def cells_sheet(export: Export, words: Words) -> Sheet:
     t = words.t
-    thematic = Counter(m.cell.id for m in export.meetings if m.thematic)
+    thematic = Counter(m.cell for m in export.meetings if m.thematic)  # per cell and stretch
     recruitment = recruitment_by_cell(export.recruits, export.summary.period)
     columns = [
         *_cell_columns(t),
@@ -252,7 +252,7 @@ def cells_sheet(export: Export, words: Words) -> Sheet:
         Column(t("Score"), Kind.DECIMAL),
     ]
     rows = [
-        _cell_row(line, thematic[line.cell.id],
+        _cell_row(line, thematic[line.cell],
                   recruitment.get(line.cell.id, CellRecruitment()),
                   export.latest_ratings.get(line.cell.id), words)
         for line in _by_place(export.summary.cells)

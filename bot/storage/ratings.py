@@ -1,9 +1,10 @@
 """Annual ratings of cells: load a file's rows at once, count them for a scope and a year.
 
 A scope is a list of unit ids (a user's units); None means the whole tree (the command line).
-Every query reaches "the cells of a scope" through `_scope_cells`, so the org tree through time
-can change that one place. A cell's group is the child unit of the scope it lies in: for a
-district organiser, its commune.
+Every query reaches "the cells of a scope" through `_scope_cells`, the dated tree
+(bot.storage.tree): a year's ratings fall under the tree of its last day, when the upper
+committee rates, or with `tree_of` under the tree of that day (today's units). A cell's group
+is the child unit of the scope it lies in: for a district organiser, its commune.
 """
 
 from __future__ import annotations
@@ -11,17 +12,17 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 import aiosqlite
 
 from bot.domain.meetings import expected_members
-from bot.domain.ratings import CellFacts, LevelCount, Members, RatingRow, Scheme
+from bot.domain.ratings import FIRST_YEAR, CellFacts, LevelCount, Members, RatingRow, Scheme
 from bot.storage.database import Database, Rider, timestamp
-
-Scope = Sequence[int] | None
+from bot.storage.tree import Scope as Scope
+from bot.storage.tree import scope_sql
 
 _RATING_COLUMNS = (
     "scheme", "level", "score", "members_rated", "members_excellent", "members_good",
@@ -30,27 +31,23 @@ _RATING_COLUMNS = (
 _CHUNK = 500  # codes per query: well under any engine's limit of parameters
 
 
-def _scope_cells(scope: Scope) -> tuple[str, list[Any]]:
-    """Return a WITH clause defining scope_cells(cell_id, group_id), and its parameters."""
-    if scope is None:
-        roots, params = "parent_id IS NULL", []
-    elif scope:
-        roots, params = f"id IN ({', '.join('?' for _ in scope)})", list(scope)
+def _scope_cells(
+    scope: Scope, params: dict[str, Any], year: int | None, tree_of: date | None = None
+) -> str:
+    """Return a WITH clause defining scope_cells(cell_id, group_id), adding its parameters.
+
+    The cells of the scope on 31 December of `year` (None: in any year), or of `tree_of`.
+    """
+    if year is None:
+        first, end = date(FIRST_YEAR, 1, 1), date.max
     else:
-        roots, params = "1 = 0", []
-    sql = f"""
-        WITH RECURSIVE down(id, kind, grp) AS (
-            SELECT id, kind, CAST(NULL AS INTEGER) FROM org_units WHERE {roots}
-            UNION
-            SELECT o.id, o.kind,
-                   COALESCE(down.grp, CASE WHEN o.kind = 'unit' THEN o.id END)
-            FROM org_units o JOIN down ON o.parent_id = down.id
-        ),
+        first, end = date(year, 12, 31), date(year + 1, 1, 1)
+    tree = scope_sql(scope, first, end, params, today=tree_of)
+    return f"""{tree},
         scope_cells(cell_id, group_id) AS (
-            SELECT id, MIN(grp) FROM down WHERE kind = 'cell' GROUP BY id
+            SELECT cell_id, MIN(branch_id) FROM tree_cells GROUP BY cell_id
         )
     """
-    return sql, params
 
 
 def _members(row: aiosqlite.Row | Mapping[str, Any]) -> Members:
@@ -132,20 +129,26 @@ class RatingRepository:
         self._db = db
 
     async def cell_facts(self, codes: Sequence[str], scope: Scope) -> dict[str, CellFacts]:
-        """Return what the import checks need about the units these codes name."""
+        """Return what the import checks need about the units these codes name.
+
+        A cell is in the scope when it lay in it in some year: an organiser of a commune
+        formed by a merger may load the years of the communes it took over.
+        """
         facts: dict[str, CellFacts] = {}
         wanted = sorted(set(codes))
-        with_clause, params = _scope_cells(scope)
         for start in range(0, len(wanted), _CHUNK):
             chunk = wanted[start:start + _CHUNK]
+            params: dict[str, Any] = {f"code_{i}": code for i, code in enumerate(chunk)}
+            marks = ", ".join(f":{name}" for name in params)
+            with_clause = _scope_cells(scope, params, None)
             rows = await self._db.fetch_all(
                 f"""{with_clause}
                 SELECT o.id, o.code, o.kind, o.full_members, o.probationary_members,
                        o.exempt_members,
                        EXISTS (SELECT 1 FROM scope_cells s WHERE s.cell_id = o.id) AS in_scope
-                FROM org_units o WHERE o.code IN ({', '.join('?' for _ in chunk)})
+                FROM org_units o WHERE o.code IN ({marks})
                 """,
-                (*params, *chunk),
+                params,
             )
             for r in rows:
                 ratable = expected_members(r["full_members"], r["probationary_members"],
@@ -200,9 +203,12 @@ class RatingRepository:
         years = tuple(sorted({row.year for row in rows}))
         return ImportResult(len(rows), created, replaced, unchanged, years)
 
-    async def level_counts(self, scope: Scope, year: int) -> list[LevelCount]:
+    async def level_counts(
+        self, scope: Scope, year: int, tree_of: date | None = None
+    ) -> list[LevelCount]:
         """Count the scope's rated cells per commune, scheme and level, with member sums."""
-        with_clause, params = _scope_cells(scope)
+        params: dict[str, Any] = {"year": year}
+        with_clause = _scope_cells(scope, params, year, tree_of)
         rows = await self._db.fetch_all(
             f"""{with_clause}
             SELECT s.group_id, r.scheme, r.level, COUNT(*) AS cells,
@@ -212,17 +218,21 @@ class RatingRepository:
                    SUM(r.members_satisfactory) AS members_satisfactory,
                    SUM(r.members_failed) AS members_failed
             FROM scope_cells s JOIN cell_ratings r ON r.cell_id = s.cell_id
-            WHERE r.year = ?
+            WHERE r.year = :year
             GROUP BY s.group_id, r.scheme, r.level
             """,
-            (*params, year),
+            params,
         )
         return [LevelCount(r["group_id"], Scheme(r["scheme"]), r["level"], r["cells"],
                            _members(r)) for r in rows]
 
-    async def scope_groups(self, scope: Scope) -> list[ScopeGroup]:
-        """Return the scope's communes by name (cells right under it last), with their cells."""
-        with_clause, params = _scope_cells(scope)
+    async def scope_groups(
+        self, scope: Scope, year: int, tree_of: date | None = None
+    ) -> list[ScopeGroup]:
+        """Return the scope's communes at the end of `year` by name (cells right under it
+        last), with their cells."""
+        params: dict[str, Any] = {}
+        with_clause = _scope_cells(scope, params, year, tree_of)
         rows = await self._db.fetch_all(
             f"""{with_clause}
             SELECT s.group_id, o.name, COUNT(*) AS cells
@@ -236,7 +246,8 @@ class RatingRepository:
 
     async def rated_years(self, scope: Scope) -> list[int]:
         """Return the years that have a rating of some cell of the scope, latest first."""
-        with_clause, params = _scope_cells(scope)
+        params: dict[str, Any] = {}
+        with_clause = _scope_cells(scope, params, None)
         rows = await self._db.fetch_all(
             f"""{with_clause}
             SELECT DISTINCT r.year FROM scope_cells s JOIN cell_ratings r ON r.cell_id = s.cell_id
@@ -246,9 +257,12 @@ class RatingRepository:
         )
         return [r["year"] for r in rows]
 
-    async def cells_of_year(self, scope: Scope, year: int) -> list[RatedCell]:
+    async def cells_of_year(
+        self, scope: Scope, year: int, tree_of: date | None = None
+    ) -> list[RatedCell]:
         """Return each rated cell of the scope for the year, by commune and name (the export)."""
-        with_clause, params = _scope_cells(scope)
+        params: dict[str, Any] = {"year": year}
+        with_clause = _scope_cells(scope, params, year, tree_of)
         rows = await self._db.fetch_all(
             f"""{with_clause}
             SELECT c.code, c.name, g.name AS group_name, r.cell_id, r.year, r.loaded_by,
@@ -257,10 +271,10 @@ class RatingRepository:
             JOIN cell_ratings r ON r.cell_id = s.cell_id
             JOIN org_units c ON c.id = s.cell_id
             LEFT JOIN org_units g ON g.id = s.group_id
-            WHERE r.year = ?
+            WHERE r.year = :year
             ORDER BY g.name IS NULL, g.name, c.name
             """,
-            (*params, year),
+            params,
         )
         return [RatedCell(r["code"], r["name"], r["group_name"], _stored(r)) for r in rows]
 

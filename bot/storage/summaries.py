@@ -1,8 +1,11 @@
 """Per-cell sums for organisers' summaries, computed by SQL GROUP BY over a scope and period.
 
 Nothing here loads reports one by one: a province's year is one pass over its meeting rows.
-"The cells of a scope in a period" is one SQL fragment (`_SCOPE`), used by every query here,
-so that the org tree through time (valid_from, merges) changes it in one place.
+"The cells of a scope in a period" comes from the dated tree (bot.storage.tree.scope_sql)
+through `_scope`, used by every query here. By default a cell counts under the unit it was in
+on the day of each report, so a year across a merger gives it a row per stretch (a month goes
+to the unit of the month's end); with `tree_of` (a day), every report goes to the cell's unit
+of that day: old figures regrouped under today's units.
 """
 
 from __future__ import annotations
@@ -17,20 +20,36 @@ from bot.domain.pipeline import Stage
 from bot.domain.summaries import CellActivity, CellSums, Note, OpenRecord, RuleSpan, ScopeCell
 from bot.storage.database import Database, timestamp
 from bot.storage.meetings import _TARGET_COLUMNS as TARGET_COLUMNS
+from bot.storage.tree import scope_sql
 
-# The cells in the subtree of :unit that the bot tracked by the end of the period (:last).
-_SCOPE = """
-WITH RECURSIVE down(id) AS (
-    SELECT id FROM org_units WHERE id = :unit
-    UNION ALL
-    SELECT o.id FROM org_units o JOIN down ON o.parent_id = down.id
-),
+
+def _scope(
+    unit_id: int, first: date, last: date, params: dict[str, Any], tree_of: date | None,
+    by_month: bool = True,
+) -> str:
+    """Return the CTEs ending in scope(id, code, name, tracked_from, tracked_month, group_id,
+    group_name, starts, ends): the cells of the subtree of `unit_id` from `first` to `last`
+    that the bot tracked by `last`, a row per stretch under one parent (`by_month`: whole
+    months, a month going to the parent of its end)."""
+    tree = scope_sql([unit_id], first, last + timedelta(days=1), params, today=tree_of)
+    params["last"] = last.isoformat()
+    starts, ends = (_month_start("t.starts"), _month_start("t.ends")) if by_month else (
+        "t.starts", "t.ends")
+    return f"""{tree},
 scope AS (
     SELECT c.id, c.code, c.name, c.tracked_from, substr(c.tracked_from, 1, 7) AS tracked_month,
-           c.parent_id AS group_id, p.name AS group_name
-    FROM org_units c JOIN down ON down.id = c.id JOIN org_units p ON p.id = c.parent_id
-    WHERE c.kind = 'cell' AND c.tracked_from <= :last
+           t.parent_id AS group_id, p.name AS group_name, {starts} AS starts, {ends} AS ends
+    FROM tree_cells t JOIN org_units c ON c.id = t.cell_id JOIN org_units p ON p.id = t.parent_id
+    WHERE c.tracked_from <= :last AND {starts} < {ends}
 )"""
+
+
+_WHOLE = "starts = :first AND ends = :end"  # a stretch that is the whole period
+
+
+def _month_start(column: str) -> str:
+    """SQL for the first day of the month of an ISO day column."""
+    return f"(substr({column}, 1, 8) || '01')"
 
 
 def _sum(condition: str, value: str = "1") -> str:
@@ -137,13 +156,15 @@ class SummaryRepository:
     def __init__(self, db: Database):
         self._db = db
 
-    async def cells_in_scope(self, unit_id: int, period: Period) -> list[ScopeCell]:
-        """Return the cells of the subtree of `unit_id` that the period covers, by code."""
+    async def cells_in_scope(
+        self, unit_id: int, period: Period, tree_of: date | None = None
+    ) -> list[ScopeCell]:
+        """Return the cells of the subtree of `unit_id` that the period covers, by code: one
+        per stretch of the period under one parent."""
+        params: dict[str, Any] = {}
+        scope = _scope(unit_id, period.first, period.last, params, tree_of)
         rows = await self._db.fetch_all(
-            f"{_SCOPE} SELECT id, code, name, group_id, group_name, tracked_from FROM scope"
-            " ORDER BY code, id",
-            {"unit": unit_id, "last": period.last.isoformat()},
-        )
+            f"{scope} SELECT {_CELL} FROM scope ORDER BY code, id, starts", params)
         return [_cell(r) for r in rows]
 
     async def cell_sums(
@@ -153,82 +174,121 @@ class SummaryRepository:
         spans: Sequence[RuleSpan],
         due: Mapping[int, date],
         zone: tzinfo,
+        tree_of: date | None = None,
     ) -> list[CellSums]:
-        """Return every cell of the scope with the sums of its meetings in the period.
+        """Return every cell of the scope with the sums of its meetings in the period, a row
+        per stretch under one parent.
 
         `spans` are the meeting rules of each era from `period.thematic_from` to the end;
         `due` is each month's last on-time day, a day in `zone` where the secretaries live.
         """
         params: dict[str, Any] = {
-            "unit": unit_id,
             "first": period.first.isoformat(),
             "from": period.thematic_from.isoformat(),
-            "last": period.last.isoformat(),
+            "end": (period.last + timedelta(days=1)).isoformat(),
         }
+        scope = _scope(unit_id, period.first, period.last, params, tree_of)
         sql = _Sql(spans, params)
+        columns = sql.columns(period, due, zone)
+        listed = ", ".join(f"s.{c}" for c in _CELL.split(", "))
+        named = ", ".join(f"s.{c} AS {c}" for c in _CELL.split(", "))
+        # A cell under one parent the whole period (nearly all) is summed straight off the
+        # reports' (cell, day) index, in cell order, as if there were no tree through time;
+        # the stretches of cells moved within the period are summed one by one.
         rows = await self._db.fetch_all(
-            f"""{_SCOPE}
-            SELECT s.id, s.code, s.name, s.group_id, s.group_name, s.tracked_from,
-                {sql.columns(period, due, zone)}
+            f"""{scope},
+            sums AS (
+                SELECT r.cell_id, {columns}
+                FROM meeting_reports r JOIN (
+                    SELECT id, substr(tracked_from, 1, 7) AS tracked_month FROM org_units
+                ) s ON s.id = r.cell_id
+                WHERE r.cell_id IN (SELECT id FROM scope WHERE {_WHOLE})
+                  AND r.held_on BETWEEN :first AND :last
+                GROUP BY r.cell_id
+            )
+            SELECT {named}, sums.* FROM scope s LEFT JOIN sums ON sums.cell_id = s.id
+            WHERE {_WHOLE}
+            UNION ALL
+            SELECT {listed}, s.id, {columns}
             FROM scope s
             LEFT JOIN meeting_reports r
-                ON r.cell_id = s.id AND r.held_on BETWEEN :first AND :last
-            GROUP BY s.id, s.code, s.name, s.group_id, s.group_name, s.tracked_from
-            ORDER BY s.code, s.id""",
+                ON r.cell_id = s.id AND r.held_on >= s.starts AND r.held_on < s.ends
+            WHERE NOT ({_WHOLE})
+            GROUP BY {listed}
+            ORDER BY code, id, starts""",
             params,
         )
-        # A month's thematic coverage looks back to the start of its quarter.
+        # A month's thematic coverage looks back to the start of its quarter; a month is one
+        # stretch of a cell, and the meetings before count where the cell was in the scope.
         earlier: dict[int, int] = {}
         if period.thematic_from < period.first:
+            before: dict[str, Any] = {"from": period.thematic_from.isoformat(),
+                                      "first": period.first.isoformat()}
+            earlier_sql = _Sql(spans, before)
             earlier = {r[0]: r[1] for r in await self._db.fetch_all(
-                f"""{_SCOPE}
+                f"""{_scope(unit_id, period.thematic_from, period.last, before, tree_of)}
                 SELECT r.cell_id, COUNT(*) FROM meeting_reports r
-                WHERE r.cell_id IN (SELECT id FROM scope)
-                  AND r.held_on >= :from AND r.held_on < :first AND {sql.by_era(sql.thematic)}
+                JOIN scope s ON s.id = r.cell_id AND r.held_on >= s.starts AND r.held_on < s.ends
+                WHERE r.held_on >= :from AND r.held_on < :first
+                  AND {earlier_sql.by_era(earlier_sql.thematic)}
                 GROUP BY r.cell_id""",
-                params,
+                before,
             )}
         width = len(CellActivity._fields)
-        days: dict[str, date] = {}  # most cells share a tracked-from day: parse it once
+        days: dict[tuple[str, ...], tuple[date, ...]] = {}  # most cells share them: parse once
         sums = []
         for row in rows:
             values = tuple(row)
-            tracked = values[5]
-            day = days.get(tracked) or days.setdefault(tracked, date.fromisoformat(tracked))
-            cell = ScopeCell(values[0], values[1] or "", values[2], values[3], values[4], day)
-            thematic = values[6 + width:]
+            key = values[5:8]  # tracked from, the stretch's start and end
+            parsed = days.get(key) or days.setdefault(key, tuple(map(date.fromisoformat, key)))
+            cell = ScopeCell(values[0], values[1] or "", values[2], values[3], values[4], *parsed)
+            counts = values[9:] if values[8] is not None else (0,) * len(values[9:])
+            thematic = counts[width:]
             if earlier:
                 thematic = (thematic[0] + earlier.get(cell.id, 0),)  # a month: one quarter
-            sums.append(CellSums(cell, CellActivity._make(values[6:6 + width]), thematic))
+            sums.append(CellSums(cell, CellActivity._make(counts[:width]), thematic))
         return sums
 
     async def latest_notes(
-        self, unit_id: int, period: Period, most: int
+        self, unit_id: int, period: Period, most: int, tree_of: date | None = None
     ) -> tuple[list[Note], int]:
         """Return the latest `most` secretaries' notes of the period and how many there are."""
+        params: dict[str, Any] = {"first": period.first.isoformat(), "most": most}
+        scope = _scope(unit_id, period.first, period.last, params, tree_of)
         rows = await self._db.fetch_all(
-            f"""{_SCOPE}
-            SELECT s.code, s.name, r.held_on, r.note, COUNT(*) OVER () AS total
-            FROM meeting_reports r JOIN scope s ON s.id = r.cell_id
-            WHERE r.held_on BETWEEN :first AND :last AND r.note IS NOT NULL AND r.note <> ''
-            ORDER BY r.held_on DESC, r.id DESC LIMIT :most""",
-            {"unit": unit_id, "first": period.first.isoformat(),
-             "last": period.last.isoformat(), "most": most},
+            f"""{scope}
+            , noted AS MATERIALIZED (  -- few reports have a note: find them first
+                SELECT r.id, r.cell_id, r.held_on, r.note FROM meeting_reports r
+                WHERE r.held_on BETWEEN :first AND :last AND r.note IS NOT NULL AND r.note <> ''
+            )
+            SELECT s.code, s.name, n.held_on, n.note, COUNT(*) OVER () AS total
+            FROM noted n JOIN scope s
+                ON s.id = n.cell_id AND n.held_on >= s.starts AND n.held_on < s.ends
+            ORDER BY n.held_on DESC, n.id DESC LIMIT :most""",
+            params,
         )
         notes = [Note(r["code"], r["name"], date.fromisoformat(r["held_on"]), r["note"])
                  for r in rows]
         return notes, int(rows[0]["total"]) if rows else 0
 
-    async def recruitment_counts(self, unit_id: int, period: Period) -> tuple[int, int]:
+    async def recruitment_counts(
+        self, unit_id: int, period: Period, tree_of: date | None = None
+    ) -> tuple[int, int]:
         """Return (ceremonies, confirmations) recorded for dates in the period."""
+        params: dict[str, Any] = {"first": period.first.isoformat()}
+        scope = _scope(unit_id, period.first, period.last, params, tree_of)
         row = await self._db.fetch_one(
-            f"""{_SCOPE}
+            f"""{scope}
+            , moved AS MATERIALIZED (  -- the period's steps first, then their cells' stretch
+                SELECT p.cell_id, m.stage, m.on_date
+                FROM recruits p JOIN recruit_moves m ON m.recruit_id = p.id
+                WHERE m.undone_at IS NULL AND m.failed = 0
+                  AND m.stage IN ('CEREMONY', 'CONFIRMED') AND m.on_date BETWEEN :first AND :last
+            )
             SELECT {_ADMITTED} AS admitted, {_CONFIRMED} AS confirmed
-            FROM recruits p JOIN recruit_moves m ON m.recruit_id = p.id
-            WHERE p.cell_id IN (SELECT id FROM scope)
-              AND m.undone_at IS NULL AND m.failed = 0 AND m.stage IN ('CEREMONY', 'CONFIRMED')
-              AND m.on_date BETWEEN :first AND :last""",
-            {"unit": unit_id, "first": period.first.isoformat(), "last": period.last.isoformat()},
+            FROM moved m JOIN scope s
+                ON s.id = m.cell_id AND m.on_date >= s.starts AND m.on_date < s.ends""",
+            params,
         )
         if row is None:
             return 0, 0
@@ -241,8 +301,10 @@ class SummaryRepository:
         deadline (decided to confirmation vote), probationers admitted after `admitted_by`
         left out."""
         stages = ", ".join(f"'{s.value}'" for s in _DEADLINE_STAGES)
+        params: dict[str, Any] = {}
+        scope = _scope(unit_id, today, today, params, None, by_month=False)
         rows = await self._db.fetch_all(
-            f"""{_SCOPE},
+            f"""{scope},
             latest AS (
                 SELECT (SELECT MAX(l.id) FROM recruit_moves l WHERE l.recruit_id = p.id
                         AND l.undone_at IS NULL AND l.failed = 0) AS move_id
@@ -259,7 +321,7 @@ class SummaryRepository:
             SELECT stage, on_date, received_on, ceremony,
                    {_sum("stage IN ('CEREMONY', 'PROBATION')")} OVER () AS probationers
             FROM positions""",
-            {"unit": unit_id, "last": today.isoformat()},
+            params,
         )
         records = [
             OpenRecord(Stage(r["stage"]), date.fromisoformat(r["on_date"]),
@@ -270,14 +332,18 @@ class SummaryRepository:
         ]
         return (int(rows[0]["probationers"]) if rows else 0), records
 
-    async def secretary_names(self, unit_id: int, period: Period) -> dict[int, list[str | None]]:
+    async def secretary_names(
+        self, unit_id: int, period: Period, tree_of: date | None = None
+    ) -> dict[int, list[str | None]]:
         """Return the profile names of each cell's registered secretaries (None: no name)."""
+        params: dict[str, Any] = {}
+        scope = _scope(unit_id, period.first, period.last, params, tree_of)
         rows = await self._db.fetch_all(
-            f"""{_SCOPE}
-            SELECT g.unit_id, u.display_name FROM user_roles g
-            JOIN scope s ON s.id = g.unit_id JOIN users u ON u.id = g.user_id
-            WHERE g.role = 'secretary' ORDER BY g.unit_id, g.granted_at, u.id""",
-            {"unit": unit_id, "last": period.last.isoformat()},
+            f"""{scope}
+            SELECT g.unit_id, u.display_name FROM user_roles g JOIN users u ON u.id = g.user_id
+            WHERE g.role = 'secretary' AND g.unit_id IN (SELECT id FROM scope)
+            ORDER BY g.unit_id, g.granted_at, u.id""",
+            params,
         )
         names: dict[int, list[str | None]] = {}
         for row in rows:
@@ -285,9 +351,13 @@ class SummaryRepository:
         return names
 
 
+_CELL = "id, code, name, group_id, group_name, tracked_from, starts, ends"
+
+
 def _cell(row: Any) -> ScopeCell:
     return ScopeCell(row["id"], row["code"] or "", row["name"], row["group_id"],
-                     row["group_name"], date.fromisoformat(row["tracked_from"]))
+                     row["group_name"], date.fromisoformat(row["tracked_from"]),
+                     date.fromisoformat(row["starts"]), date.fromisoformat(row["ends"]))
 
 
 def _day(value: str | None) -> date | None:

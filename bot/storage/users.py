@@ -5,11 +5,11 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import aiosqlite
 
-from bot.domain.org import Grant, Role, User
+from bot.domain.org import EndedGrant, Grant, Role, User
 from bot.storage.database import Database, Rider, timestamp
 
 # No 0/O, 1/I/L: codes are read aloud and typed on phones.
@@ -72,23 +72,70 @@ class UserRepository:
     def __init__(self, db: Database):
         self._db = db
 
-    async def find(self, channel: str, user_key: str) -> User | None:
-        """Return the account of this chat identity (its own, or the one it is linked to)."""
+    async def find(
+        self, channel: str, user_key: str, today: date | None = None
+    ) -> User | None:
+        """Return the account of this chat identity (its own, or the one it is linked to).
+
+        Its grants are its roles on units open on `today`; a role on a unit closed by then
+        (merged away) gives no access and is listed as ended. Without a day, a unit with any
+        closing day counts as closed.
+        """
+        by_today = "" if today is None else " AND o.valid_to <= :today"
         rows = await self._db.lookup_all(
-            "SELECT u.id, u.locale, r.role, r.unit_id FROM users u"
+            "SELECT u.id, u.locale, r.role, r.unit_id, r.told_closed_at,"
+            f" o.valid_to IS NOT NULL{by_today} AS ended FROM users u"
             " LEFT JOIN user_roles r ON r.user_id = u.id"
+            " LEFT JOIN org_units o ON o.id = r.unit_id"
             f" WHERE u.id = {ACCOUNT_OF} ORDER BY r.granted_at, r.unit_id",
-            {"channel": channel, "key": user_key},
+            {"channel": channel, "key": user_key,
+             "today": None if today is None else today.isoformat()},
         )
         if not rows:
             return None
+        roles = [r for r in rows if r["role"]]
         return User(
             id=rows[0]["id"],
             channel=channel,
             user_key=user_key,
             locale=rows[0]["locale"],
-            grants=tuple(Grant(Role(r["role"]), r["unit_id"]) for r in rows if r["role"]),
+            grants=tuple(Grant(Role(r["role"]), r["unit_id"]) for r in roles if not r["ended"]),
+            ended=tuple(EndedGrant(Role(r["role"]), r["unit_id"], r["told_closed_at"] is not None)
+                        for r in roles if r["ended"]),
         )
+
+    async def mark_told_closed(self, user_id: int, unit_ids: Sequence[int], now: datetime) -> None:
+        """Remember that the user was told their roles on these closed units ended."""
+        marks = ", ".join("?" for _ in unit_ids)
+        await self._db.write(
+            "UPDATE user_roles SET told_closed_at = ? WHERE user_id = ?"
+            f" AND unit_id IN ({marks}) AND told_closed_at IS NULL",
+            (timestamp(now), user_id, *unit_ids),
+        )
+
+    async def move_roles(
+        self, from_unit: int, to_unit: int, roles: Sequence[Role], now: datetime
+    ) -> int:
+        """Move every role of `roles` held on `from_unit` to `to_unit`; return how many."""
+        names = ", ".join("?" for _ in roles)
+        values = [r.value for r in roles]
+        async with self._db.transaction() as conn:
+            cursor = await conn.execute(
+                "SELECT COUNT(*) AS n FROM user_roles"
+                f" WHERE unit_id = ? AND role IN ({names})", (from_unit, *values))
+            row = await cursor.fetchone()
+            await conn.execute(
+                "INSERT INTO user_roles (user_id, role, unit_id, granted_at)"
+                " SELECT user_id, role, ?, ? FROM user_roles"
+                f" WHERE unit_id = ? AND role IN ({names})"
+                " ON CONFLICT DO NOTHING",
+                (to_unit, timestamp(now), from_unit, *values),
+            )
+            await conn.execute(
+                f"DELETE FROM user_roles WHERE unit_id = ? AND role IN ({names})",
+                (from_unit, *values),
+            )
+        return 0 if row is None else int(row["n"])
 
     async def ensure(self, channel: str, user_key: str, now: datetime) -> int:
         """Return the id of the user with this chat identity, creating the row if needed."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -75,10 +75,11 @@ async def test_an_import_that_fails_midway_writes_nothing(db: Database) -> None:
 
 async def test_scopes_are_subtrees(db: Database, world: World) -> None:
     org = OrgRepository(db)
-    cells = await org.cells_under(world.district_id)
+    today = date(2026, 11, 27)
+    cells = await org.cells_under(world.district_id, today)
     assert {c.code for c in cells} == {"TL-01", "TL-02"}
-    assert await org.is_within(world.cell_ids["TL-01"], world.commune_id)
-    assert not await org.is_within(world.commune_id, world.cell_ids["TL-01"])
+    assert await org.is_within(world.cell_ids["TL-01"], world.commune_id, today)
+    assert not await org.is_within(world.commune_id, world.cell_ids["TL-01"], today)
     assert (await org.find("Huyện Cần Đước/Xã Tân Lân")) is not None
     assert (await org.find("Xã Tân Lân")) is not None
     assert (await org.find("tl-02")) is not None

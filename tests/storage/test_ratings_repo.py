@@ -117,7 +117,7 @@ async def test_counts_for_a_district_are_grouped_by_commune(
                                                         "yeu_kem")}
     tan_lan = by_key[(world.commune_id, "tsvm")]
     assert (tan_lan.cells, tan_lan.members) == (2, Members(31, 3, 25, 2, 1))
-    groups = await repo.scope_groups([world.district_id])
+    groups = await repo.scope_groups([world.district_id], 2015)
     assert groups == [ScopeGroup(await _commune_of(db, other_cell), OTHER, 1),
                       ScopeGroup(world.commune_id, COMMUNE, 2)]
     assert await repo.rated_years([world.district_id]) == [2015, 2014]
@@ -132,7 +132,7 @@ async def test_a_commune_organiser_counts_only_the_communes_cells_without_groups
     await repo.save_all([rating("TL-01"), rating("PD-01", line=3)], ids, None, clock())
     counts = await repo.level_counts([world.commune_id], 2015)
     assert [(c.group_id, c.cells) for c in counts] == [(None, 1)]
-    assert await repo.scope_groups([world.commune_id]) == [ScopeGroup(None, None, 2)]
+    assert await repo.scope_groups([world.commune_id], 2015) == [ScopeGroup(None, None, 2)]
     assert await repo.level_counts([], 2015) == []  # an empty scope
 
 
