@@ -327,8 +327,8 @@ def print_cell_sizes(t: Translator, cells: Sequence[CellRow], rules: CellRules) 
     committees = sum(cell_size(c.full_members, rules) is CellSize.COMMITTEE for c in cells)
     if committees:
         print(t.plural(
-            "{n} cell has {least} or more full members: it elects a cell committee (chi ủy).",
-            "{n} cells have {least} or more full members: they elect a cell committee (chi ủy).",
+            "{n} cell has {least} or more full members: it elects a cell committee.",
+            "{n} cells have {least} or more full members: they elect a cell committee.",
             committees, least=t.number(rules.committee_full_members),
         ))
 

@@ -158,7 +158,7 @@ def size_text(ctx: Ctx, standing: CellStanding) -> str | None:
         )
     if standing.size is CellSize.COMMITTEE:
         return ctx.t(
-            "• {full} full members: from {least}, the cell elects a cell committee (chi ủy).",
+            "• {full} full members: from {least}, the cell elects a cell committee.",
             full=ctx.t.number(full),
             least=ctx.t.number(rules.committee_full_members),
         )
@@ -302,7 +302,7 @@ def period_text(ctx: Ctx, s: PeriodStanding) -> str:
             share=share_text(ctx, s.disseminated_to_all),
         ),
         t(
-            "• Meetings with at least one concrete task: {share}",
+            "• Resolutions with at least one concrete task: {share}",
             share=share_text(ctx, s.with_concrete_tasks),
         ),
     ]

@@ -129,8 +129,14 @@ async def test_cancel_on_the_review_saves_nothing(
     chat = Chat(dispatcher, "sec-1", language_code="en")
     for answer in ("/recruit", "1", "TTB", "05/2001", "1", "2/3/2026"):
         await chat.send(answer)
-    await chat.send("cancel")
-    assert chat.last_text == "Cancelled. Nothing was saved."
+    [asked] = await chat.send("cancel")
+    assert asked.text == "(5/5) Discard all answers? Nothing of them will be saved."  # B12
+    assert await RecruitmentRepository(db).of_cell(world.cell_ids["TL-01"]) == []
+    [review] = await chat.send("no")  # nothing lost: the review again
+    assert review.text.startswith("(5/5)") and "TTB" in review.text
+    await chat.send("3")
+    [cancelled] = await chat.send("1")  # "yes", typed as its number
+    assert cancelled.text == "Cancelled. Nothing was saved."
     assert await RecruitmentRepository(db).of_cell(world.cell_ids["TL-01"]) == []
 
 
