@@ -76,20 +76,17 @@ async def load_summary(
 ) -> Summary:
     """Compute the summary of the subtree of `unit_id` for `period`, as of `now`, in the
     tree of the period (or, Tree.TODAY, today's tree for every day)."""
-    repo = SummaryRepository(db)
     today = now.date()
     tree_of = today if tree is Tree.TODAY else None
     spans = rule_spans(rules, period.thematic_from, period.last)
-    rows = await repo.cell_sums(unit_id, period, spans, due_days(period, rules),
-                                now.tzinfo or UTC, tree_of)
-    admitted, confirmed = await repo.recruitment_counts(unit_id, period, tree_of)
-    probationers, records = await repo.open_records(
-        unit_id, today, probation_lookback(today, rules)
-    )
+    async with SummaryRepository(db).area(unit_id, period, tree_of, today) as area:
+        rows = await area.cell_sums(spans, due_days(period, rules), now.tzinfo or UTC)
+        admitted, confirmed = await area.recruitment_counts()
+        probationers, records = await area.open_records(probation_lookback(today, rules))
+        notes, total = await area.latest_notes(NOTES_SHOWN)
     recruitment = recruitment_figures(
         admitted, confirmed, probationers, records, today, rules, holidays
     )
-    notes, total = await repo.latest_notes(unit_id, period, NOTES_SHOWN, tree_of)
     needed = thematic_needed(period, today, rules)
     merged = [] if tree is Tree.TODAY else [
         Merged(unit.name, on) for unit, on in await OrgRepository(db).merged_into(
@@ -410,14 +407,11 @@ async def show_missing(ctx: Ctx, unit_id: int, period: Period, tree: Tree) -> Ou
     unit = await OrgRepository(ctx.db).get(unit_id)
     if unit is None:
         return Invalid(ctx.t("I cannot find your unit. Please ask your administrator."))
-    repo = SummaryRepository(ctx.db)
-    tree_of = tree_day(ctx, tree)
     spans = rule_spans(ctx.rules, period.thematic_from, period.last)
-    rows = await repo.cell_sums(
-        unit_id, period, spans, due_days(period, ctx.rules), ctx.now.tzinfo or UTC, tree_of
-    )
+    async with SummaryRepository(ctx.db).area(unit_id, period, tree_day(ctx, tree)) as area:
+        rows = await area.cell_sums(spans, due_days(period, ctx.rules), ctx.now.tzinfo or UTC)
+        names = await area.secretary_names()
     lines = cell_lines(period, ctx.today, rows, thematic_needed(period, ctx.today, ctx.rules))
-    names = await repo.secretary_names(unit_id, period, tree_of)
     await ReadLog(ctx.db).record(ctx.user.id, unit_id, "missing", ctx.now)
     sections = missing_sections(ctx, unit.name, period, lines, names)
     return Done([Reply(text) for text in pack(sections)])
