@@ -19,6 +19,7 @@ from bot.domain.periods import Period, month_end, month_index, month_start
 from bot.domain.pipeline import Stage
 from bot.domain.summaries import CellActivity, CellSums, Note, OpenRecord, RuleSpan, ScopeCell
 from bot.storage.database import Database, timestamp
+from bot.storage.marks import REGISTERED
 from bot.storage.meetings import _TARGET_COLUMNS as TARGET_COLUMNS
 from bot.storage.tree import scope_sql
 
@@ -341,7 +342,7 @@ class SummaryRepository:
         rows = await self._db.fetch_all(
             f"""{scope}
             SELECT g.unit_id, u.display_name FROM user_roles g JOIN users u ON u.id = g.user_id
-            WHERE g.role = 'secretary' AND g.unit_id IN (SELECT id FROM scope)
+            WHERE g.role = 'secretary' AND g.unit_id IN (SELECT id FROM scope) AND {REGISTERED}
             ORDER BY g.unit_id, g.granted_at, u.id""",
             params,
         )

@@ -11,6 +11,7 @@ import aiosqlite
 
 from bot.domain.org import EndedGrant, Grant, Role, User
 from bot.storage.database import Database, Rider, timestamp
+from bot.storage.marks import REGISTERED
 
 # No 0/O, 1/I/L: codes are read aloud and typed on phones.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -157,7 +158,8 @@ class UserRepository:
         """Return every administrator, with their app's language (for a warning)."""
         rows = await self._db.fetch_all(
             "SELECT DISTINCT u.id, u.channel, u.user_key, u.locale, u.app_locale FROM users u"
-            " JOIN user_roles r ON r.user_id = u.id WHERE r.role = 'admin' ORDER BY u.id",
+            f" JOIN user_roles r ON r.user_id = u.id WHERE r.role = 'admin' AND {REGISTERED}"
+            " ORDER BY u.id",
         )
         return [(User(r["id"], r["channel"], r["user_key"], r["locale"], ()), r["app_locale"])
                 for r in rows]
@@ -166,7 +168,8 @@ class UserRepository:
         """Return the (channel, user_key) of every secretary of a cell, for reminders."""
         rows = await self._db.fetch_all(
             f"SELECT {REACH_COLUMNS} FROM users u JOIN user_roles r ON r.user_id = u.id"
-            f"{REACH_OF_USER} WHERE r.role = 'secretary' AND r.unit_id = ? ORDER BY u.id",
+            f"{REACH_OF_USER} WHERE r.role = 'secretary' AND r.unit_id = ? AND {REGISTERED}"
+            " ORDER BY u.id",
             (cell_id,),
         )
         return [(r["channel"], r["user_key"]) for r in rows]
