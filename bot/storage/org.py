@@ -268,9 +268,10 @@ class OrgRepository:
                     cursor = await conn.execute(
                         "INSERT INTO org_units (parent_id, name, full_members,"
                         " probationary_members, exempt_members, kind, code, tracked_from,"
-                        " valid_from) VALUES (?, ?, ?, ?, ?, 'cell', ?, ?, ?) RETURNING id",
+                        " valid_from, roll_set_on) VALUES (?, ?, ?, ?, ?, 'cell', ?, ?, ?, ?)"
+                        " RETURNING id",
                         (parent_id, cell.path[-1], *counts, cell.code,
-                         max(today, day).isoformat(), _iso(cell.valid_from)),
+                         max(today, day).isoformat(), _iso(cell.valid_from), today.isoformat()),
                     )
                     inserted = await cursor.fetchone()
                     assert inserted is not None
@@ -285,8 +286,8 @@ class OrgRepository:
                     moved.append(cell.code)
                 await conn.execute(
                     "UPDATE org_units SET name = ?, full_members = ?, probationary_members = ?,"
-                    " exempt_members = ? WHERE id = ?",
-                    (cell.path[-1], *counts, cell_id),
+                    " exempt_members = ?, roll_set_on = ? WHERE id = ?",
+                    (cell.path[-1], *counts, today.isoformat(), cell_id),
                 )
                 updated += 1
                 before = (existing["full_members"], existing["probationary_members"],
