@@ -251,8 +251,7 @@ async def import_org(app: App, t: Translator, path: Path) -> int:
                problem=exc))
         return 1
     except OrgCsvError as exc:
-        fail(t("{file}, line {line}: {problem}. Nothing was imported.", file=path,
-               line=exc.line, problem=t(exc.template, **exc.values)))
+        print_bad_lines(t, path, exc)
         return 1
     print(t("Imported {file}: {created} created, {updated} updated.", file=path,
             created=t.plural("{n} cell", "{n} cells", result.created),
@@ -261,6 +260,22 @@ async def import_org(app: App, t: Translator, path: Path) -> int:
     print_roll_resets(t, result.rolls_changed)
     print_cell_sizes(t, cells, cell_rules_on(app.dispatcher.rules, app.now().date()))
     return 0
+
+
+def print_bad_lines(t: Translator, path: Path, error: OrgCsvError) -> None:
+    """Say every bad line of an org file at once, and that nothing was imported."""
+    problems = error.problems
+    if len(problems) == 1:
+        fail(t("{file}, line {line}: {problem}. Nothing was imported.", file=path,
+               line=error.line, problem=t(error.template, **error.values)))
+        return
+    lines = {p.line for p in problems}
+    fail(t.plural("Nothing was imported: {n} line of {file} has a problem.",
+                  "Nothing was imported: {n} lines of {file} have problems.", len(lines),
+                  file=path))
+    for problem in problems:
+        fail(t("Line {line}: {problem}", line=str(problem.line),
+               problem=t(problem.template, **problem.values)))
 
 
 def print_tree_changes(t: Translator, result: ImportResult) -> None:

@@ -102,6 +102,24 @@ def test_a_bad_row_names_its_line_and_nothing_is_written(tmp_path: Path) -> None
     assert invite.returncode == 1 and "No unit or cell" in invite.stderr
 
 
+def test_org_import_lists_every_bad_line_at_once(tmp_path: Path) -> None:
+    csv = tmp_path / "org.csv"
+    csv.write_text(
+        "path,code,full_members,probationary_members,exempt_members\n"
+        "Huyện Cần Đước/Xã Tân Lân/Chi bộ ấp Xóm Chùa,TL-01,18,2,1\n"
+        "Huyện Cần Đước/Xã Tân Lân/Chi bộ ấp 9,TL-09,2,0,5\n"
+        "Huyện Cần Đước/Xã Tân Lân/Chi bộ ấp Chợ,TL-02,mười,0,0\n",
+        encoding="utf-8",
+    )
+    result = run_cli(tmp_path, "org", "import", str(csv))
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        f"Nothing was imported: 2 lines of {csv} have problems.",
+        "Line 3: exempt_members (5) is more than the full and probationary members together (2)",
+        "Line 4: full_members must be a whole number from 0 to 10000",
+    ]
+
+
 def test_invite_prints_the_code_as_the_last_line(tmp_path: Path) -> None:
     assert run_cli(tmp_path, "demo").returncode == 0
     result = run_cli(tmp_path, "invite", "TL-01", "--role", "secretary", "--days", "3")
