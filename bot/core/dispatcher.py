@@ -641,6 +641,11 @@ class UserTurn:
                 replies = await dispatcher._route(ctx, loaded)
                 if not registered and ctx.user.grants:  # just registered (/start CODE)
                     await self._note_use(inbound)
+                elif loaded is not None and inbound.update_id is not None \
+                        and loaded.row.last_update != inbound.update_id:
+                    # Nothing carried its id (a command answered at once): keep it apart.
+                    await dispatcher.conversations.note_update(loaded.row, inbound.update_id,
+                                                               ctx.now)
         except Stale:
             log.info("an answer was refused: the conversation changed meanwhile (channel=%s)",
                      inbound.channel)
