@@ -8,6 +8,7 @@ from bot.core.commands import Command
 from bot.core.flow import Ctx
 from bot.core.messages import Reply
 from bot.i18n import N_
+from handlers.common import example_cell_codes
 
 
 def command_lines(ctx: Ctx) -> str:
@@ -21,8 +22,8 @@ def command_lines(ctx: Ctx) -> str:
     return "\n".join(lines)
 
 
-def tips(ctx: Ctx) -> list[str]:
-    """Return how to answer, and for organisers how to name a cell."""
+async def tips(ctx: Ctx) -> list[str]:
+    """Return how to answer, and for organisers how to name a cell (one of their area)."""
     from handlers import registry
 
     lines = [
@@ -34,8 +35,8 @@ def tips(ctx: Ctx) -> list[str]:
     if ctx.user.is_staff and standing is not None:
         lines.append(ctx.t(
             "To see a cell, send /{command} with a cell's code or a part of its name (for "
-            "example /{command} Xóm Chùa), or /{command} alone to pick a commune, then a cell.",
-            command=standing.name_for(ctx.t.locale),
+            "example /{command} {code}), or /{command} alone to pick a commune, then a cell.",
+            command=standing.name_for(ctx.t.locale), code=await example_cell_codes(ctx, 1),
         ))
     return lines
 
@@ -43,7 +44,7 @@ def tips(ctx: Ctx) -> list[str]:
 async def show_help(ctx: Ctx, args: str) -> Sequence[Reply]:
     return [Reply(
         ctx.t("Sổ Chi Bộ helps your cell report meetings and recruitment.") + "\n\n"
-        + command_lines(ctx) + "\n\n" + "\n".join(tips(ctx))
+        + command_lines(ctx) + "\n\n" + "\n".join(await tips(ctx))
     )]
 
 

@@ -300,7 +300,7 @@ def kept_topic(ctx: Ctx, topic: str | None) -> Outcome:
 
 def ask_minutes(ctx: Ctx) -> str:
     return ctx.t(
-        "How long did the meeting last? Type the minutes (95) or the hours (2 giờ, 1h30), or "
+        "How long did the meeting last? Type the minutes (95) or the hours (2 hours, 1h30), or "
         "tap a button: each shows the minutes themselves."
     )
 
@@ -311,9 +311,9 @@ def minutes_refused(ctx: Ctx, minutes: int) -> str | None:
         return None
     return ctx.t.plural(
         "{n} minute is too short for a meeting. Type the minutes (95) or the hours with their "
-        "unit (2 giờ, 2h, 1h30).",
+        "unit (2 hours, 2h, 1h30).",
         "{n} minutes is too short for a meeting. Type the minutes (95) or the hours with their "
-        "unit (2 giờ, 2h, 1h30).",
+        "unit (2 hours, 2h, 1h30).",
         minutes,
     )
 

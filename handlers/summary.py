@@ -124,8 +124,9 @@ def percent(t: Translator, value: Fraction | None) -> str:
 def period_examples(ctx: Ctx) -> str:
     year = ctx.today.year
     return ctx.t(
-        "Type a month as {month_iso} or {month}, a quarter as Q2/{year}, {year}-Q2 or "
-        "quý 2/{year}, or a year as {year}.",
+        # NOTE: Vietnamese adds its own form of a quarter, "quý 2/{year}" (read in any language).
+        "Type a month as {month_iso} or {month}, a quarter as Q2/{year} or {year}-Q2, or a "
+        "year as {year}.",
         month_iso=ctx.today.strftime("%Y-%m"), month=ctx.today.strftime("%m/%Y"), year=year,
     )
 

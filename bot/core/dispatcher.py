@@ -18,6 +18,8 @@ from bot.core.ended import ended_roles_notice
 from bot.core.flow import (
     BACK,
     BACK_LABEL,
+    CANCEL_WORDS,
+    CANCELLED,
     RETURN_KEY,
     SAVE,
     Ctx,
@@ -30,6 +32,7 @@ from bot.core.flow import (
     ReviewStep,
     Say,
     Stay,
+    cancels_conversation,
     interpret,
 )
 from bot.core.matching import fold, match_choice
@@ -55,7 +58,6 @@ from bot.storage.users import UserRepository
 
 log = logging.getLogger(__name__)
 
-CANCEL_NAMES = {"huy", "cancel"}
 ASKED_KEPT = 5_000  # users whose last question is kept in memory to read their next answer
 # Answers only for people not yet registered (everything else gets the explanation).
 PUBLIC_NAMES = {"start"}
@@ -320,13 +322,13 @@ class Dispatcher:
         self, ctx: Ctx, loaded: Loaded, command: tuple[str, str] | None
     ) -> list[Reply]:
         state = loaded.state
-        replacing = command is not None and command[0] not in CANCEL_NAMES
+        replacing = command is not None and command[0] not in CANCEL_WORDS
         if replacing and state is not None and self._flow_of(state).disposable:
             await self._end(ctx, state, CLOSED)  # a new command replaces a mere choice
             state = None
         if command is not None:
             name, args = command
-            if name in CANCEL_NAMES:
+            if name in CANCEL_WORDS:
                 return await self._cancel(ctx, state)
             found = self.registry.find(name)
             if found is None:
@@ -453,7 +455,7 @@ class Dispatcher:
         if state is None:
             return [Reply(ctx.t("There is nothing to cancel."))]
         await self._end(ctx, state, CLOSED)
-        return [Reply(ctx.t("Cancelled. Nothing was saved."))]
+        return [Reply(ctx.t(CANCELLED))]
 
     async def _answer(self, ctx: Ctx, flow: Flow, state: ConversationState) -> list[Reply]:
         ctx.draft = state.draft
@@ -465,6 +467,8 @@ class Dispatcher:
                 return [*await self._saved_again(ctx, saved), prompt]
             return [Reply(ctx.t(notices.STALE_TAP_THEN_CURRENT)), prompt]
         answer = interpret(step, prompt, ctx.inbound, ctx.t(BACK_LABEL))
+        if cancels_conversation(step, prompt, answer):  # "huy" typed without its slash
+            return await self._cancel(ctx, state)
         if answer.key == BACK and step.back_within(ctx):
             state.ask_anew()
             await self._save(ctx, state)
@@ -637,6 +641,11 @@ class UserTurn:
                 replies = await dispatcher._route(ctx, loaded)
                 if not registered and ctx.user.grants:  # just registered (/start CODE)
                     await self._note_use(inbound)
+                elif loaded is not None and inbound.update_id is not None \
+                        and loaded.row.last_update != inbound.update_id:
+                    # Nothing carried its id (a command answered at once): keep it apart.
+                    await dispatcher.conversations.note_update(loaded.row, inbound.update_id,
+                                                               ctx.now)
         except Stale:
             log.info("an answer was refused: the conversation changed meanwhile (channel=%s)",
                      inbound.channel)

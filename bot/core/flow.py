@@ -36,6 +36,14 @@ DONE = "done"  # ends a multi-select
 CONTROL_KEYS = frozenset({DONE, BACK})  # not options: never marked, laid out apart
 CHECKED, UNCHECKED = "☑ ", "☐ "  # a multi-select's ticked and open options, on every channel
 RETURN_KEY = "_return"  # draft key: the review step to come back to after an edit
+CANCEL = "cancel"  # the key of a question's own Cancel choice (a review's)
+CANCEL_WORDS = frozenset({"huy", "cancel"})  # /huy and /cancel, folded, typed without the slash
+CANCELLED = N_("Cancelled. Nothing was saved.")
+
+
+def means_cancel(text: str) -> bool:
+    """Tell whether typed text is "hủy" or "cancel" alone (case and diacritics aside)."""
+    return fold(text).strip(" .!") in CANCEL_WORDS
 
 
 def choice_label(reply: Reply, choice: Choice) -> str:
@@ -149,6 +157,8 @@ class Step(ABC):
     name: str
     counted: bool = True  # shows in the "(3/9)" position
     numbered: bool = True  # typed digits pick a choice by its number
+    # The step reads a typed "hủy"/"cancel" itself; elsewhere it cancels like /huy.
+    reads_cancel: bool = False
 
     @abstractmethod
     async def prompt(self, ctx: Ctx) -> Reply:
@@ -265,6 +275,24 @@ YES_WORDS = frozenset({"y", "yes", "co", "ok", "vang", "u", "dung", "da"})
 NO_WORDS = frozenset({"n", "no", "khong", "ko", "k", "chua"})
 
 
+def yes_no_choices(ctx: Ctx) -> list[Choice]:
+    return [Choice("yes", ctx.t("Yes")), Choice("no", ctx.t("No"))]
+
+
+async def yes_or_no(ctx: Ctx, answer: Answer) -> str | None:
+    """Read a yes/no question's answer: "yes", "no", or None for anything else."""
+    if answer.key in ("yes", "no"):
+        return answer.key
+    return await typed_key(ctx, answer.text, yes_no_choices) if answer.text else None
+
+
+def cancels_conversation(step: Step, asked: Reply, answer: Answer) -> bool:
+    """Tell whether a typed answer is "hủy"/"cancel" meant as /huy: it names no choice of
+    the question, which neither reads the word itself nor offers its own Cancel."""
+    return (answer.key is None and not step.reads_cancel and means_cancel(answer.text)
+            and all(choice.key != CANCEL for choice in asked.choices))
+
+
 async def typed_key(
     ctx: Ctx, text: str, options: Callable[[Ctx], MaybeAwaitable[Sequence[Choice]]]
 ) -> str | None:
@@ -354,12 +382,34 @@ class TextStep(Step):
     skippable: bool = False
     counted: bool = True
     numbered: bool = False
+    reads_cancel: bool = True  # "hủy" may be the answer itself (a note, an alias): it asks
+
+    @property
+    def _cancel_key(self) -> str:
+        return f"_cancel_or_{self.name}"
 
     async def prompt(self, ctx: Ctx) -> Reply:
+        typed = ctx.draft.get(self._cancel_key)
+        if typed is not None:
+            return Reply(ctx.t(
+                "Did you mean to cancel? Tap Yes to cancel the conversation (nothing is saved), "
+                "or No to keep \"{text}\" as your answer.", text=typed,
+            ), tuple(yes_no_choices(ctx)))
         skip = (Choice(SKIP, ctx.t("Skip")),) if self.skippable else ()
         return Reply(await resolve(self.question(ctx)), skip)
 
     async def receive(self, ctx: Ctx, answer: Answer) -> Outcome:
+        typed = ctx.draft.pop(self._cancel_key, None)
+        if typed is not None:  # answering "did you mean to cancel?"
+            meant = await yes_or_no(ctx, answer)
+            if meant == "yes":
+                return Done([Reply(ctx.t(CANCELLED))])
+            if meant == "no":
+                answer = Answer(str(typed), None)
+            # anything else is a new answer to the question itself
+        elif means_cancel(answer.text):
+            ctx.draft[self._cancel_key] = answer.text.strip()
+            return Stay()
         if self.skippable and skips(answer):
             return await resolve(self.then(ctx, None))
         text = " ".join(answer.text.split())
@@ -371,6 +421,10 @@ class TextStep(Step):
                 count=ctx.t.number(length),
             ))
         return await resolve(self.then(ctx, text))
+
+    def back_within(self, ctx: Ctx) -> bool:
+        """From "did you mean to cancel?", "back" asks the question itself again."""
+        return ctx.draft.pop(self._cancel_key, None) is not None
 
 
 @dataclass
@@ -491,19 +545,28 @@ SAVE = "save"
 
 @dataclass
 class ReviewStep(Step):
-    """Show every answer with Save / Edit / Cancel; Edit picks one field to answer again."""
+    """Show every answer with Save / Edit / Cancel; Edit picks one field to answer again,
+    Cancel (tapped, or "hủy" typed) asks first whether to discard the answers."""
 
     name: str
     summary: Text
     fields: Callable[[Ctx], Sequence[tuple[str, str]]]  # (step name, translated field label)
     save: Callable[[Ctx], Awaitable[Outcome]]
     counted: bool = True
+    reads_cancel: bool = True  # "hủy" typed here asks before discarding, as Cancel does
 
     @property
     def _mode_key(self) -> str:
         return f"_editing_{self.name}"
 
+    @property
+    def _discard_key(self) -> str:
+        return f"_discarding_{self.name}"
+
     async def prompt(self, ctx: Ctx) -> Reply:
+        if ctx.draft.get(self._discard_key):
+            return Reply(ctx.t("Discard all answers? Nothing of them will be saved."),
+                         tuple(yes_no_choices(ctx)))
         if ctx.draft.get(self._mode_key):
             fields = tuple(Choice(step, label) for step, label in self.fields(ctx))
             return Reply(ctx.t("Which answer do you want to change?"), fields)
@@ -515,10 +578,22 @@ class ReviewStep(Step):
         return (
             Choice(SAVE, ctx.t("Save")),
             Choice("edit", ctx.t("Edit")),
-            Choice("cancel", ctx.t("Cancel")),
+            Choice(CANCEL, ctx.t("Cancel")),
         )
 
     async def receive(self, ctx: Ctx, answer: Answer) -> Outcome:
+        if ctx.draft.get(self._discard_key):
+            meant = await yes_or_no(ctx, answer)
+            if meant == "yes":
+                return Done([Reply(ctx.t(CANCELLED))])
+            if meant == "no":  # back to the review, every answer kept
+                ctx.draft.pop(self._discard_key)
+                return Stay()
+            return Invalid(ctx.t("Please choose 1 to discard the answers or 2 to keep them."))
+        if answer.key == CANCEL or (answer.key is None and means_cancel(answer.text)):
+            ctx.draft.pop(self._mode_key, None)
+            ctx.draft[self._discard_key] = True
+            return Stay()
         if ctx.draft.get(self._mode_key):
             steps = {step for step, _ in self.fields(ctx)}
             if answer.key in steps:
@@ -530,13 +605,12 @@ class ReviewStep(Step):
         if answer.key == "edit":
             ctx.draft[self._mode_key] = True
             return Stay()
-        if answer.key == "cancel":
-            return Done([Reply(ctx.t("Cancelled. Nothing was saved."))])
         return Invalid(ctx.t("Please choose 1 to save, 2 to edit or 3 to cancel."))
 
     def back_within(self, ctx: Ctx) -> bool:
-        """From the list of answers to edit, "back" returns to the review itself."""
-        return ctx.draft.pop(self._mode_key, None) is not None
+        """From the list of answers to edit, or "discard?", "back" returns to the review."""
+        editing = ctx.draft.pop(self._mode_key, None) is not None
+        return ctx.draft.pop(self._discard_key, None) is not None or editing
 
 
 @dataclass

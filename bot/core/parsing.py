@@ -5,7 +5,7 @@ from __future__ import annotations
 import calendar
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from bot.domain.words import fold
 
@@ -69,13 +69,19 @@ def parse_day(text: str, today: date) -> date | None:
     return day if isinstance(day, date) else None
 
 
-# An example that cannot be misread: a day above 12 is no month, so d/m and m/d cannot mix.
-EXAMPLE_DAY, EXAMPLE_MONTH = 25, 12
+MONTHS_IN_A_YEAR = 12
 
 
-def typed_example(day: date) -> str:
-    """Show a date of `day`'s year the way `parse_day` reads it (25/12/2026), for hints."""
-    return f"{EXAMPLE_DAY}/{EXAMPLE_MONTH}/{day.year}"
+def typed_example(today: date) -> str:
+    """Show the latest day before `today` whose number is above 12, as `parse_day` reads it.
+
+    A day above 12 is no month, so day/month and month/day cannot mix; a day already past is
+    one that questions refusing future dates (a meeting's) accept (26/11/2026 on 27 November).
+    """
+    day = today - timedelta(days=1)
+    while day.day <= MONTHS_IN_A_YEAR:
+        day -= timedelta(days=1)
+    return f"{day.day:02d}/{day.month:02d}/{day.year}"
 
 
 def parse_month_year(text: str) -> tuple[int, int] | None:

@@ -335,7 +335,8 @@ class MeetingEvaluation:
     too_short: bool
     resolution_adopted: bool
     missing_targets: frozenset[Dissemination]  # empty when there was no resolution to pass on
-    has_concrete_tasks: bool
+    # None without a resolution: its tasks are counted among resolutions, as the summaries do
+    has_concrete_tasks: bool | None
 
     @property
     def disseminated_to_all(self) -> bool | None:
@@ -376,7 +377,7 @@ def evaluate_with(report: MeetingReport, rules: MeetingRules) -> MeetingEvaluati
         too_short=minimum is not None and report.minutes < minimum,
         resolution_adopted=adopted,
         missing_targets=rules.disseminate_to - report.disseminated_to if adopted else frozenset(),
-        has_concrete_tasks=adopted and report.tasks > 0,
+        has_concrete_tasks=report.tasks > 0 if adopted else None,
     )
 
 

@@ -98,7 +98,7 @@ class PeriodStanding:
     attendance_rate: Fraction | None  # Σ present / Σ expected over the period's meetings
     meeting_attendance: Share  # meetings that met the criterion / meetings judged by one
     disseminated_to_all: Share  # resolutions passed on to everyone / resolutions adopted
-    with_concrete_tasks: Share  # meetings with a task that has an owner and a deadline
+    with_concrete_tasks: Share  # resolutions with a task that has an owner and a deadline
     previous_tasks_done: Share  # Σ last month's tasks done / Σ their total, where answered
     with_upper_guest: Share  # meetings an upper-level committee member attended, where said
 

@@ -22,9 +22,11 @@ from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:  # matplotlib is imported with the first chart (it takes a third of a second)
     from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
     from matplotlib.font_manager import FontProperties
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
+    from matplotlib.text import Text
 
 FONT = "DejaVuSans.ttf"  # shipped with matplotlib; has every Vietnamese letter
 BOLD_FONT = "DejaVuSans-Bold.ttf"
@@ -39,8 +41,12 @@ MAX_INCHES = 1280 / DPI  # Telegram shows a photo at up to 1280 px on its longer
 LABEL_CHARACTERS = 18  # a row label wraps onto a second line beyond this
 REPORTING_COLOUR = "#1f5fa8"
 ATTENDANCE_COLOUR = "#e0892b"
+INSIDE_COLOURS = {REPORTING_COLOUR: "white", ATTENDANCE_COLOUR: "black"}  # a value on its bar
 THRESHOLD_STYLES: tuple[Literal["--", ":"], ...] = ("--", ":")  # dashed, then dotted
 SIZES = {"title": 17, "subtitle": 13, "label": 14, "value": 12, "legend": 12}  # points
+X_MAX = 1.18  # the axis's end: room for the value after a full bar (100 % = 1)
+VALUE_GAP = 0.015  # between a bar's end and its value, in axis units
+LINE_CLEARANCE = 0.01  # kept free on each side of a threshold line, in axis units
 
 
 @dataclass(frozen=True)
@@ -100,6 +106,13 @@ def missing_glyphs(texts: Iterable[str], font: Path | None = None) -> set[str]:
 
 def chart_png(chart: Chart) -> bytes:
     """Draw the chart and return the PNG's bytes."""
+    buffer = io.BytesIO()
+    draw(chart).savefig(buffer, format="png", dpi=DPI)
+    return buffer.getvalue()
+
+
+def draw(chart: Chart) -> Figure:
+    """Draw the chart on a figure of its own (on the Agg canvas)."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
     from matplotlib.font_manager import FontProperties
@@ -119,6 +132,7 @@ def chart_png(chart: Chart) -> bytes:
                             1 - (header + FOOTER_INCHES) / height))
     font = {name: FontProperties(fname=font_file(), size=size) for name, size in SIZES.items()}
     bold = FontProperties(fname=font_file(BOLD_FONT), size=SIZES["title"])
+    axes.set_xlim(0, X_MAX)  # before the values: they are placed by their drawn width
     _draw_rows(axes, chart, font["value"])
     axes.set_ylim(rows - 0.5, -0.5)  # the first row on top
     axes.set_yticks(range(rows), [_wrapped(r.label) for r in chart.rows],
@@ -126,7 +140,6 @@ def chart_png(chart: Chart) -> bytes:
     for tick, row in zip(axes.get_yticklabels(), chart.rows, strict=True):
         if row.gap:
             tick.set_color("#666666")
-    axes.set_xlim(0, 1.18)  # room for the value after a full bar
     axes.set_xticks([x / 4 for x in range(5)], [chart.percent(x / 4) for x in range(5)],
                     fontproperties=font["value"])
     axes.tick_params(axis="y", length=0)
@@ -142,14 +155,13 @@ def chart_png(chart: Chart) -> bytes:
     figure.legend(handles=legend, loc="upper left", ncols=columns, frameon=False,
                   bbox_to_anchor=(0.025, 1 - legend_at / height), prop=font["legend"],
                   borderaxespad=0, borderpad=0)
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=DPI)
-    return buffer.getvalue()
+    return figure
 
 
 def _draw_rows(axes: Axes, chart: Chart, font: FontProperties) -> None:
     colours = [ATTENDANCE_COLOUR] if chart.bars == 1 else [REPORTING_COLOUR, ATTENDANCE_COLOUR]
     height = 0.8 / chart.bars
+    lines = [float(t.share) for t in chart.thresholds[:len(THRESHOLD_STYLES)]]
     for y, row in enumerate(chart.rows):
         if row.gap:
             continue
@@ -162,7 +174,31 @@ def _draw_rows(axes: Axes, chart: Chart, font: FontProperties) -> None:
             width = 0.0 if value is None else float(value)
             axes.barh(y + offset, width, height=height * 0.9, color=colour)
             shown = "—" if value is None else chart.percent(width)
-            axes.text(width + 0.015, y + offset, shown, va="center", fontproperties=font)
+            label = axes.text(width + VALUE_GAP, y + offset, shown, va="center",
+                              fontproperties=font)
+            _clear_of_lines(axes, label, width, lines, INSIDE_COLOURS[colour])
+
+
+def _clear_of_lines(axes: Axes, label: Text, end: float, lines: Sequence[float],
+                    inside_colour: str) -> None:
+    """Move a bar's value off the threshold lines: into the bar's end, else past the line.
+
+    A value written across a dashed line is hard to read ("80%" over the 85 % line).
+    """
+    pixels_per_unit = axes.get_window_extent().width / X_MAX  # as drawn on the Agg canvas
+    span = label.get_window_extent().width / pixels_per_unit
+    places = [(end + VALUE_GAP, False), (end - VALUE_GAP, True)]  # (x, inside the bar)
+    places += [(line + LINE_CLEARANCE, False) for line in lines if line > end]
+    for x, inside in places:
+        left = x - span if inside else x
+        clear = all(not left - LINE_CLEARANCE < line < left + span + LINE_CLEARANCE
+                    for line in lines)
+        if clear and left >= VALUE_GAP / 2:
+            label.set_x(x)
+            if inside:
+                label.set_horizontalalignment("right")
+                label.set_color(inside_colour)
+            return
 
 
 def _legend(chart: Chart) -> list[Patch | Line2D]:

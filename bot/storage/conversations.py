@@ -75,18 +75,25 @@ class Row:
     user_id: int
     version: int | None = None  # None: no row yet
     last_update: int | None = None  # the platform's id of the last update applied
-    updated_at: datetime | None = None
+    updated_at: datetime | None = None  # the last answer to the conversation
     open: bool = False  # a conversation is under way (a row may hold one that ended)
+    update_at: datetime | None = None  # when `last_update` was applied
 
     def repeats(self, update_id: int | None, now: datetime) -> bool:
         """Tell whether an update was applied already: its id is not above the last one's.
 
         Telegram's ids grow by one; after a week without any update they restart anywhere,
-        so only a row written within the redelivery window is compared.
+        so only an id applied within the redelivery window is compared.
         """
+        applied = self.update_at or self.updated_at
         return (update_id is not None and self.last_update is not None
-                and self.updated_at is not None and update_id <= self.last_update
-                and now - self.updated_at < REPEAT_WINDOW)
+                and applied is not None and update_id <= self.last_update
+                and now - applied < REPEAT_WINDOW)
+
+    def applied(self, update_id: int | None, now: datetime) -> None:
+        """Note in the row that `update_id` was applied now (by a write that carried it)."""
+        if update_id is not None:
+            self.last_update, self.update_at = update_id, now
 
     def moved_on(self) -> int:
         """Return the version after this turn's next write."""
@@ -110,13 +117,15 @@ class ConversationStore:
         """Return the user's row, their open conversation, or how the last one ended."""
         found = await self._db.lookup(
             "SELECT flow, step, draft, history, question_id, version, last_update, ended,"
-            " updated_at FROM conversations WHERE user_id = ?",
+            " updated_at, update_at FROM conversations WHERE user_id = ?",
             (user_id,),
         )
         if found is None:
             return Row(user_id), None, None
         at = datetime.fromisoformat(found["updated_at"])
-        row = Row(user_id, found["version"], found["last_update"], at, found["ended"] is OPEN)
+        update_at = found["update_at"]
+        row = Row(user_id, found["version"], found["last_update"], at, found["ended"] is OPEN,
+                  datetime.fromisoformat(update_at) if update_at else None)
         if not row.open:
             ended = Ended(found["flow"], found["step"], found["question_id"], found["ended"],
                           json.loads(found["draft"]), at)
@@ -136,13 +145,14 @@ class ConversationStore:
         version = row.moved_on()
         written = await self._db.write(
             "INSERT INTO conversations (user_id, flow, step, draft, history, question_id,"
-            " updated_at, version, last_update, ended)"
+            " updated_at, version, last_update, update_at, ended)"
             " VALUES (:user, :flow, :step, :draft, :history, :question, :at, :version,"
-            " :update, NULL) ON CONFLICT (user_id) DO UPDATE SET"
+            " :update, :update_at, NULL) ON CONFLICT (user_id) DO UPDATE SET"
             " flow = excluded.flow, step = excluded.step, draft = excluded.draft,"
             " history = excluded.history, question_id = excluded.question_id,"
             " updated_at = excluded.updated_at, version = excluded.version,"
             " last_update = COALESCE(excluded.last_update, conversations.last_update),"
+            " update_at = COALESCE(excluded.update_at, conversations.update_at),"
             " ended = NULL WHERE conversations.version = :expected RETURNING version",
             {
                 "user": row.user_id,
@@ -154,14 +164,14 @@ class ConversationStore:
                 "at": timestamp(now),
                 "version": version,
                 "update": update_id,
+                "update_at": None if update_id is None else timestamp(now),
                 "expected": row.version,
             },
         )
         if not written:
             raise Stale(f"the conversation of user {row.user_id} changed meanwhile")
         row.version, row.open, row.updated_at = version, True, now
-        if update_id is not None:
-            row.last_update = update_id
+        row.applied(update_id, now)
 
     def ending(self, row: Row, state: ConversationState, how: str, now: datetime,
                update_id: int | None = None, recap: dict[str, Any] | None = None) -> Rider:
@@ -169,7 +179,8 @@ class ConversationStore:
         return Rider(
             "UPDATE conversations SET step = :step, draft = :recap, history = '[]',"
             " question_id = :question, ended = :how, updated_at = :at, version = :version,"
-            " last_update = COALESCE(:update, last_update)"
+            " last_update = COALESCE(:update, last_update),"
+            " update_at = CASE WHEN :update IS NULL THEN update_at ELSE :at END"
             " WHERE user_id = :user AND version = :expected",
             {
                 "user": row.user_id,
@@ -190,8 +201,7 @@ class ConversationStore:
         params = rider.params
         assert isinstance(params, dict)
         row.version, row.open, row.updated_at = params["version"], False, now
-        if params["update"] is not None:
-            row.last_update = params["update"]
+        row.applied(params["update"], now)
 
     async def end(self, row: Row, state: ConversationState, how: str, now: datetime,
                   update_id: int | None = None) -> None:
@@ -202,6 +212,25 @@ class ConversationStore:
         if not await self._db.write(f"{rider.sql} RETURNING version", rider.params):
             raise Stale(f"the conversation of user {row.user_id} changed meanwhile")
         self.ended(row, rider, now)
+
+    async def note_update(self, row: Row, update_id: int, now: datetime) -> None:
+        """Keep the id of an update that wrote no conversation (a command answered at once).
+
+        A user without a row gets one that holds no conversation. Conditional like every
+        write: another writer meanwhile has kept its own id, and this one is left.
+        """
+        if await self._db.write(
+            "INSERT INTO conversations (user_id, flow, step, draft, history, question_id,"
+            " updated_at, version, last_update, update_at, ended)"
+            " VALUES (:user, '', '', '{}', '[]', '', :at, :version, :update, :at, :closed)"
+            " ON CONFLICT (user_id) DO UPDATE SET version = excluded.version,"
+            " last_update = excluded.last_update, update_at = excluded.update_at"
+            " WHERE conversations.version = :expected RETURNING version",
+            {"user": row.user_id, "at": timestamp(now), "version": row.moved_on(),
+             "update": update_id, "closed": CLOSED, "expected": row.version},
+        ):
+            row.version = row.moved_on()
+            row.applied(update_id, now)
 
     async def forget_expiry(self, row: Row) -> None:
         """Mark a draft dropped while its user was away as told (the notice shows once)."""

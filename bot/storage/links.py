@@ -140,5 +140,5 @@ async def _hand_over(conn: aiosqlite.Connection, source: int, target: int) -> bo
     )
     await conn.execute("DELETE FROM user_roles WHERE user_id = ?", (source,))
     cursor = await conn.execute(
-        "DELETE FROM conversations WHERE user_id = ? RETURNING user_id", (source,))
-    return bool(await cursor.fetchall())
+        "DELETE FROM conversations WHERE user_id = ? RETURNING ended", (source,))
+    return any(row["ended"] is None for row in await cursor.fetchall())  # one under way

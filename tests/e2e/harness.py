@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import IO
 
 from tests.e2e.standin import ApiCall, BotApiStandIn
+from tests.logwatch import WATCH
 
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "7000002:AAH-e2e_Token-NeverInLogs"
@@ -81,10 +82,12 @@ class BotProcess:
 
     def cli(self, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
         """Run `python -m bot ARGS` to completion, with `env` overriding the environment."""
-        return subprocess.run(
+        result = subprocess.run(
             [sys.executable, "-m", "bot", *args], cwd=ROOT, env=self.environment(**env),
             capture_output=True, text=True, timeout=CLI_TIMEOUT,
         )
+        WATCH.outputs.append(result.stderr)  # its log, scanned at the end (stdout is output)
+        return result
 
     def import_org(self, csv_text: str = ORG_CSV) -> None:
         path = self.tmp_path / "org.csv"
@@ -113,6 +116,7 @@ class BotProcess:
         mark = self.api.mark()
         self._stdout = (self.tmp_path / f"run{self.runs}.out").open("wb")
         self._stderr = (self.tmp_path / f"run{self.runs}.err").open("wb")
+        WATCH.stderr.append(self.tmp_path / f"run{self.runs}.err")  # scanned at the end
         self._process = subprocess.Popen(
             [sys.executable, "-m", "bot", "run"], cwd=ROOT, env=self.environment(),
             stdout=self._stdout, stderr=self._stderr,

@@ -36,6 +36,7 @@ from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from tests.botapi_json import (
+    NAME,
     SENDING_METHODS,
     bot_json,
     document_message_json,
@@ -44,6 +45,7 @@ from tests.botapi_json import (
     sent_message_json,
     user_json,
 )
+from tests.logwatch import WATCH
 
 JSONDict = dict[str, Any]
 
@@ -64,6 +66,8 @@ class ApiCall:
     method: str
     params: JSONDict
     files: dict[str, tuple[str, bytes]] = field(default_factory=dict)
+    status: int = 200  # what the stand-in answered: 429 past the flood limit, 403 blocked…
+    at: float = field(default_factory=time.monotonic)  # when it came
 
     @property
     def chat_id(self) -> int | None:
@@ -165,6 +169,7 @@ class BotApiStandIn:
     def send_text(self, user_id: int, text: str, language_code: str | None = "vi",
                   chat: JSONDict | None = None) -> int:
         """Queue a text message (or /command) from `user_id` in their private chat."""
+        WATCH.sent(text, NAME)  # neither may reach the bot's log
         with self._cond:
             message_id = self._next_incoming_id
             self._next_incoming_id += 1
@@ -265,6 +270,14 @@ class BotApiStandIn:
         return self.wait_for_message(contains, chat_id, timeout, since,
                                      methods=frozenset({"editMessageText"}))
 
+    def next_calls(self, since: int, timeout: float) -> list[ApiCall]:
+        """Return the calls after `since`, waiting up to `timeout` for one to come."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while len(self.calls) <= since and time.monotonic() < deadline:
+                self._cond.wait(deadline - time.monotonic())
+            return self.calls[since:]
+
     def calls_of(self, method: str, since: int = 0) -> list[ApiCall]:
         with self._cond:
             return [c for c in self.calls[since:] if c.method == method]
@@ -301,16 +314,16 @@ class BotApiStandIn:
             failures = self._failures.get(method)
             if failures:
                 status, description = failures.pop(0)
-                self._record(method, params, files)
+                self._record(method, params, files, status)
                 return status, {"ok": False, "error_code": status, "description": description}
             if method in MESSAGE_METHODS and self._bucket is not None and not self._bucket.take():
                 self.too_many += 1
-                self._record(method, params, files)
+                self._record(method, params, files, 429)
                 return 429, {"ok": False, "error_code": 429,
                              "description": "Too Many Requests: retry after 1",
                              "parameters": {"retry_after": 1}}
             if method in MESSAGE_METHODS and _chat(params) in self.blocked:
-                self._record(method, params, files)
+                self._record(method, params, files, 403)
                 return 403, {"ok": False, "error_code": 403,
                              "description": "Forbidden: bot was blocked by the user"}
         if method == "getUpdates":  # recorded when asked, answered when updates come
@@ -332,8 +345,9 @@ class BotApiStandIn:
             self._record("download", {"file_id": file_id}, {})
             return self.documents.get(file_id) if token == self.token else None
 
-    def _record(self, method: str, params: JSONDict, files: dict[str, tuple[str, bytes]]) -> None:
-        self.calls.append(ApiCall(len(self.calls), method, params, files))
+    def _record(self, method: str, params: JSONDict, files: dict[str, tuple[str, bytes]],
+                status: int = 200) -> None:
+        self.calls.append(ApiCall(len(self.calls), method, params, files, status))
         self._cond.notify_all()
 
     def _get_updates(self, params: JSONDict) -> list[JSONDict]:

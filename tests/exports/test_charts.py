@@ -16,7 +16,7 @@ from bot.core.messages import Inbound
 from bot.domain.meetings import MeetingKind
 from bot.domain.org import CellRow
 from bot.domain.periods import Period, PeriodKind
-from bot.exports.charts import Chart, Row, chart_png, missing_glyphs
+from bot.exports.charts import Chart, Row, Threshold, chart_png, draw, missing_glyphs
 from bot.i18n import translator
 from bot.storage.database import Database
 from bot.storage.meetings import MeetingRepository
@@ -164,3 +164,26 @@ async def test_a_year_is_drawn_month_by_month_and_a_cell_shows_its_own_months(
     for chart in (year, own):
         width, height = png_size(drawn(chart))
         assert width == 1080 and height <= PHONE_PIXELS
+
+
+@pytest.mark.parametrize("language", ["vi", "en"])
+def test_no_value_is_written_across_a_threshold_line(language: str) -> None:
+    # D17: "80%" after its bar was written across the dashed 85 % line.
+    t = translator(language)
+    lines = [Threshold(Fraction(17, 20), "criterion"), Threshold(Fraction(2, 3), "too few")]
+    values = [Fraction(n, 100) for n in (5, 60, 62, 65, 66, 70, 78, 80, 83, 84, 85, 86, 100)]
+    rows = [Row(f"Ấp {n}", value, value) for n, value in enumerate(values, start=1)]
+    chart = Chart("Xã Tân Lân", "", rows, "attendance", "reporting", lines,
+                  lambda share: t.percent(share))
+    [axes] = draw(chart).axes
+    to_data = axes.transData.inverted()
+    labels = [text for text in axes.texts if text.get_text() != "—"]
+    assert len(labels) == 2 * len(values)
+    for text, value in zip(labels, [v for v in values for _ in (1, 2)], strict=True):
+        box = text.get_window_extent().transformed(to_data)
+        for line in lines:
+            assert not box.x0 <= float(line.share) <= box.x1, (text.get_text(), line.share)
+        # and each value stays by its bar: just after its end, just inside, or past the line
+        ends = [float(value), *(float(x.share) for x in lines if x.share > value)]
+        assert (0 < box.x0 - ends[0] < 0.03 or 0 < ends[0] - box.x1 < 0.03
+                or any(0 < box.x0 - end < 0.03 for end in ends[1:])), text.get_text()

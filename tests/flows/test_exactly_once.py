@@ -206,3 +206,24 @@ async def test_drafts_swept_while_their_users_are_away_are_gone_and_told_once(
     notice, *_ = await away.send("hello")
     assert "was dropped" in notice.text
     assert not any("was dropped" in r.text for r in await away.send("hello"))
+
+
+async def test_a_command_answered_at_once_and_delivered_twice_is_applied_once(
+    dispatcher: Dispatcher, db: Database, world: World, clock: Clock
+) -> None:
+    # Found by the fuzzing: /tonghop keeps no conversation, so its update id was not kept
+    # and a redelivery recorded the organiser's read a second time.
+    summary = Inbound("test", "commune-staff", text="/tonghop", language_code="en",
+                      update_id=40)
+    first = await dispatcher.handle(summary)
+    again = await dispatcher.handle(summary)
+    assert "Summary of Xã Tân Lân" in first[0].text and again
+    assert await db.scalar("SELECT COUNT(*) FROM data_reads") == 1
+    # The next update is applied as usual, and so is an old id a day later (Telegram's ids
+    # are compared only within their redelivery window).
+    await dispatcher.handle(Inbound("test", "commune-staff", text="/tonghop",
+                                    language_code="en", update_id=41))
+    clock.set(clock() + timedelta(days=2))
+    await dispatcher.handle(Inbound("test", "commune-staff", text="/tonghop",
+                                    language_code="en", update_id=3))
+    assert await db.scalar("SELECT COUNT(*) FROM data_reads") == 3

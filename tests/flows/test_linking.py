@@ -69,6 +69,20 @@ async def test_a_zalo_chat_registered_by_invite_keeps_its_role_after_linking(
     assert user is not None and user.has(Role.STAFF) and user.has(Role.SECRETARY)
 
 
+async def test_linking_a_chat_whose_conversation_is_over_says_nothing_was_closed(
+    dispatcher: Dispatcher, db: Database, clock: Clock, world: World
+) -> None:
+    # A conversation's row outlives it (ended): only one under way is "closed" by a link.
+    invite = await InviteRepository(db).create(Role.STAFF, world.commune_id, clock(), 7)
+    zalo = Chat(dispatcher, ZALO_KEY, channel="zalo", language_code="en")
+    await zalo.send(invite)
+    await zalo.send("/ngonngu")
+    await zalo.send("2")  # English: that conversation is over
+    code = await link_code(Chat(dispatcher, "sec-1", language_code="en"))
+    [reply] = await zalo.send(f"/link {code}")
+    assert "now linked" in reply.text and "was closed" not in reply.text
+
+
 async def test_wrong_linking_codes_count_as_wrong_codes(
     dispatcher: Dispatcher, world: World
 ) -> None:

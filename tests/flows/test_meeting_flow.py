@@ -29,7 +29,17 @@ from bot.storage.org import OrgRepository
 from bot.storage.users import UserRepository
 from handlers import standing
 from tests.channels.recording import TOKEN, FakeTelegram, RecordingRequest
-from tests.support import VN, Chat, Clock, World, make_dispatcher, sample_meeting, vn_time
+from tests.support import (
+    DISTRICT,
+    VN,
+    Chat,
+    Clock,
+    World,
+    make_dispatcher,
+    sample_meeting,
+    user_id,
+    vn_time,
+)
 
 # Answers to a regular meeting of cell TL-01 (19 expected) held on 20/11/2026, typed: one
 # excused and one unexcused absence, no upper-level guest, a resolution with three tasks passed
@@ -345,7 +355,9 @@ async def test_a_month_reported_meanwhile_is_caught_when_saving(
     [
         ["/huy"],  # the cancel command mid-way
         ["/cancel"],  # its English alias
-        [*REGULAR[3:], "tap:cancel"],  # Cancel on the review
+        [*REGULAR[3:], "tap:cancel", "tap:yes"],  # Cancel on the review, and Yes to discard
+        [*REGULAR[3:], "hủy", "có"],  # both typed
+        ["Hủy"],  # typed without the slash, at a number question (D17)
     ],
 )
 async def test_cancel_saves_nothing(
@@ -355,6 +367,63 @@ async def test_cancel_saves_nothing(
     await chat.send("/baocao")
     await say(chat, *REGULAR[:3], *how)
     assert chat.last_text.startswith("Đã hủy.")
+    _, state, _ = await ConversationStore(db).read(await user_id(db, "sec-1"))
+    assert state is None  # the conversation has ended
+    assert await reports_of(db, world) == []
+
+
+async def test_cancel_at_the_review_asks_first_and_no_keeps_every_answer(
+    dispatcher: Dispatcher, db: Database, world: World
+) -> None:
+    # B12: "3" at the review discarded the whole report without a word.
+    chat = Chat(dispatcher, "sec-1", language_code="en")
+    await chat.send("/report")
+    await say(chat, *REGULAR)
+    review = chat.last_text
+    assert review.startswith("(8/8) Please check the report before saving:")
+    [asked] = await chat.send("3")
+    assert asked.text == "(8/8) Discard all answers? Nothing of them will be saved."
+    assert [c.label for c in asked.choices] == ["Yes", "No", "« Back"]
+    [again] = await chat.tap("no")
+    assert again.text == review
+    for typed in ("cancel", "hủy"):  # the label, in either language
+        [asked] = await chat.send(typed)
+        assert "Discard all answers?" in asked.text
+        [again] = await chat.send("2")
+        assert again.text == review
+    await chat.send("2")  # Edit: the list of answers…
+    [asked] = await chat.send("huy")  # …where "huy" asks too
+    assert "Discard all answers?" in asked.text
+    [again] = await chat.send("back")
+    assert again.text == review
+    await chat.tap("save")
+    [saved] = await reports_of(db, world)
+    assert (saved.minutes, saved.present, saved.tasks, saved.note) == (
+        95, 17, 3, "Họp tại nhà văn hoá")
+
+
+async def test_cancel_typed_without_its_slash_cancels_or_at_a_text_question_asks(
+    dispatcher: Dispatcher, db: Database, world: World
+) -> None:
+    # D17: "huy" without the slash was read as an answer.
+    chat = Chat(dispatcher, "sec-1", language_code="en")
+    await chat.send("/report")
+    await chat.send("20/11")
+    [cancelled] = await chat.send("Cancel")  # at a choice question
+    assert cancelled.text == "Cancelled. Nothing was saved."
+    await chat.send("/report")
+    await say(chat, *REGULAR[:-1])
+    [asked] = await chat.send("huy")  # at the note: it may be the note itself
+    assert asked.text == (
+        '(7/8) Did you mean to cancel? Tap Yes to cancel the conversation (nothing is saved), '
+        'or No to keep "huy" as your answer.')
+    [review] = await chat.tap("no")
+    assert review.text.startswith("(8/8)") and "Note: huy" in review.text
+    await chat.send("2")  # Edit
+    await chat.send("Note")
+    await chat.send("hủy")
+    [cancelled] = await chat.send("yes")
+    assert cancelled.text == "Cancelled. Nothing was saved."
     assert await reports_of(db, world) == []
 
 
@@ -424,7 +493,7 @@ async def test_the_standing_counts_the_year_in_english_and_vietnamese(
         "Average attendance: 92.1%",  # 35 of 38
         "Meetings that met the attendance criterion: 1/2 (50%)",
         "Resolutions passed on to everyone they must reach: 1/2 (50%)",
-        "Meetings with at least one concrete task: 2/2 (100%)",
+        "Resolutions with at least one concrete task: 2/2 (100%)",
     ):
         assert line in en.text
     [vi] = await Chat(dispatcher, "sec-1").send("/tinhhinh")
@@ -474,7 +543,7 @@ async def test_the_standing_warns_about_a_cell_below_three_full_members(
     dispatcher: Dispatcher, db: Database, world: World
 ) -> None:
     [reply] = await Chat(dispatcher, "sec-1", language_code="en").send("/standing")
-    assert "18 full members: from 9, the cell elects a cell committee (chi ủy)." in reply.text
+    assert "18 full members: from 9, the cell elects a cell committee." in reply.text
     await OrgRepository(db).set_roll(world.cell_ids["TL-01"], 2, 1, 0)
     [reply] = await Chat(dispatcher, "sec-1", language_code="en").send("/standing")
     assert "⚠ The cell has 2 full members on its roll; a cell needs at least 3" in reply.text
@@ -519,13 +588,60 @@ async def test_several_matches_are_a_numbered_list_naming_the_commune(
     chat = Chat(dispatcher, "staff", language_code="en")
     [question] = await chat.send("/standing ap cho")
     assert question.text.startswith("2 cells match. Which one?")
-    assert [c.label for c in question.choices] == [
-        "Chi bộ ấp Chợ (Xã Tân Lân)", "Chi bộ ấp Chợ (Xã Mỹ Lệ)",
-    ] or [c.label for c in question.choices] == [
+    assert [c.label for c in question.choices] == [  # D17: by commune, then cell
         "Chi bộ ấp Chợ (Xã Mỹ Lệ)", "Chi bộ ấp Chợ (Xã Tân Lân)",
     ]
     [reply] = await chat.send("Mỹ Lệ")  # typed: a word of one label
     assert reply.text.startswith("Standing of Chi bộ ấp Chợ, Xã Mỹ Lệ,")
+    [reply] = await chat.send("/standing xa tan lan/ap cho")  # a path tells them apart
+    assert reply.text.startswith("Standing of Chi bộ ấp Chợ, Xã Tân Lân,")
+
+
+async def test_matches_and_lists_sort_by_commune_then_cell_without_diacritics_first(
+    dispatcher: Dispatcher, db: Database, world: World
+) -> None:
+    # D17: "/tinhhinh ấp 4" listed its matches by cell name, whatever their commune; and
+    # names sorted by code point put "Tân Ân" after every other "Tân", "Ấp 10" before "Ấp 2".
+    await OrgRepository(db).import_cells([
+        CellRow(2, (DISTRICT, "Xã Tân Ân", "Chi bộ ấp 4"), "TA-04", 10, 0, 0),
+        CellRow(3, (DISTRICT, "Xã Long Trạch", "Chi bộ ấp 4"), "LT-04", 10, 0, 0),
+        CellRow(4, (DISTRICT, "Xã Long Định", "Chi bộ ấp 4"), "LD-04", 10, 0, 0),
+        CellRow(5, (DISTRICT, "Xã Long Định", "Chi bộ ấp 10"), "LD-10", 10, 0, 0),
+        CellRow(6, (DISTRICT, "Xã Long Định", "Chi bộ ấp 2"), "LD-02", 10, 0, 0),
+    ])
+    chat = Chat(dispatcher, "staff", language_code="en")
+    [question] = await chat.send("/standing ấp 4")
+    assert [c.label for c in question.choices] == [
+        "Chi bộ ấp 4 (Xã Long Định)", "Chi bộ ấp 4 (Xã Long Trạch)", "Chi bộ ấp 4 (Xã Tân Ân)",
+    ]
+    [communes] = await chat.send("/standing")
+    assert [c.label for c in communes.choices] == [
+        "Xã Long Định", "Xã Long Trạch", "Xã Tân Ân", "Xã Tân Lân",
+    ]
+    [cells] = await chat.send("Long Định")
+    assert [c.label for c in cells.choices][:3] == [
+        "Chi bộ ấp 2 (LD-02)", "Chi bộ ấp 4 (LD-04)", "Chi bộ ấp 10 (LD-10)",
+    ]
+
+
+async def test_a_cell_typed_at_the_commune_question_is_found_at_once(
+    dispatcher: Dispatcher, world: World
+) -> None:
+    chat = Chat(dispatcher, "staff", language_code="en")
+    await OrgRepository(chat.dispatcher.db).import_cells([
+        CellRow(2, (DISTRICT, "Xã Mỹ Lệ", "Chi bộ ấp Một"), "ML-01", 10, 0, 0),
+    ])
+    [question] = await chat.send("/standing")
+    assert question.text.startswith("Which commune?")
+    [reply] = await chat.send("tl-02")  # as the question suggests: a code
+    assert reply.text.startswith("Standing of Chi bộ ấp Chợ, Xã Tân Lân,")
+    await chat.send("/standing")
+    [reply] = await chat.send("xom chua")
+    assert reply.text.startswith("Standing of Chi bộ ấp Xóm Chùa, Xã Tân Lân,")
+    await chat.send("/standing")
+    [reply] = await chat.send("no such place")
+    assert reply.text.startswith("I found no cell with the code or name no such place")
+    assert "Which commune?" in reply.text  # asked again
 
 
 async def test_without_a_name_an_organiser_picks_a_commune_then_a_cell_ten_at_a_time(
@@ -568,9 +684,7 @@ async def test_the_staff_help_says_how_to_name_a_cell(dispatcher: Dispatcher) ->
 async def test_the_secretary_of_two_cells_picks_one(dispatcher: Dispatcher) -> None:
     chat = Chat(dispatcher, "sec-2", language_code="en")
     [question] = await chat.send("/standing")
-    assert [c.label for c in question.choices] == ["Chi bộ ấp Chợ", "Chi bộ ấp Xóm Chùa"] or [
-        c.label for c in question.choices
-    ] == ["Chi bộ ấp Xóm Chùa", "Chi bộ ấp Chợ"]
+    assert [c.label for c in question.choices] == ["Chi bộ ấp Chợ", "Chi bộ ấp Xóm Chùa"]
     [reply] = await chat.send("Chi bộ ấp Chợ")
     assert "Standing of Chi bộ ấp Chợ" in reply.text
 
@@ -979,6 +1093,20 @@ async def test_a_day_that_does_not_exist_is_told_so(dispatcher: Dispatcher) -> N
     assert "Please type a date as day/month" in reply.text  # a typo, not a missing day
 
 
+async def test_the_date_example_is_a_past_day_the_question_accepts(
+    dispatcher: Dispatcher, clock: Clock
+) -> None:
+    # D17: on 1 December the example was "25/12/2026", a day the question refuses.
+    clock.set(vn_time(2026, 12, 1, 9))
+    chat = Chat(dispatcher, "sec-1", language_code="en")
+    [question] = await chat.send("/report")
+    assert "(for example 30/11/2026)" in question.text
+    [hint] = await chat.send("the other day")
+    assert "for example 30/11/2026" in hint.text
+    [kind] = await chat.send("30/11/2026")
+    assert "What kind of meeting was it?" in kind.text
+
+
 async def say_last(chat: Chat, *answers: str) -> list[Reply]:
     """Send answers; return the replies to the last one."""
     await say(chat, *answers[:-1])
@@ -1003,6 +1131,26 @@ async def test_the_duration_may_be_typed_in_hours(
     await say(chat, "/baocao", "20/11", "1", typed, "19", "2", "2", "tap:skip", "tap:save")
     [saved] = await reports_of(db, world)
     assert saved.minutes == minutes
+
+
+@pytest.mark.parametrize(("language", "typed", "other"), [
+    ("en", "2 giờ", "giờ"),  # English shows English examples, and reads Vietnamese too
+    ("vi", "2 hours", "hours"),  # and the other way round
+])
+async def test_the_minutes_question_gives_examples_in_its_language_and_reads_both(
+    dispatcher: Dispatcher, db: Database, world: World, language: str, typed: str, other: str
+) -> None:
+    # C15: the English question said "the hours (2 giờ, 1h30)".
+    chat = Chat(dispatcher, "sec-1", language_code=language)
+    [question] = await say_last(chat, "/baocao", "20/11", "1")
+    assert "1h30" in question.text and other not in question.text
+    if language == "en":
+        assert "Type the minutes (95) or the hours (2 hours, 1h30)" in question.text
+    [refused] = await chat.send("2")
+    assert "2h, 1h30" in refused.text and other not in refused.text
+    await say(chat, typed, "19", "2", "2", "tap:skip", "tap:save")
+    [saved] = await reports_of(db, world)
+    assert saved.minutes == 120
 
 
 async def test_one_typed_at_the_minutes_is_one_minute_and_the_question_says_so(

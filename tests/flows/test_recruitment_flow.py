@@ -129,8 +129,14 @@ async def test_cancel_on_the_review_saves_nothing(
     chat = Chat(dispatcher, "sec-1", language_code="en")
     for answer in ("/recruit", "1", "TTB", "05/2001", "1", "2/3/2026"):
         await chat.send(answer)
-    await chat.send("cancel")
-    assert chat.last_text == "Cancelled. Nothing was saved."
+    [asked] = await chat.send("cancel")
+    assert asked.text == "(5/5) Discard all answers? Nothing of them will be saved."  # B12
+    assert await RecruitmentRepository(db).of_cell(world.cell_ids["TL-01"]) == []
+    [review] = await chat.send("no")  # nothing lost: the review again
+    assert review.text.startswith("(5/5)") and "TTB" in review.text
+    await chat.send("3")
+    [cancelled] = await chat.send("1")  # "yes", typed as its number
+    assert cancelled.text == "Cancelled. Nothing was saved."
     assert await RecruitmentRepository(db).of_cell(world.cell_ids["TL-01"]) == []
 
 
@@ -330,7 +336,7 @@ async def test_a_step_recorded_meanwhile_by_another_secretary_wins(
     for answer in ("/recruit", "2", "1", "1", "10/3/2026"):
         await first.send(answer)
     second = Chat(dispatcher, "sec-2", language_code="en")
-    for answer in ("/recruit", "1", "2", "1", "2", "11/3/2026", "1"):  # TL-01, then dropped
+    for answer in ("/recruit", "2", "2", "1", "2", "11/3/2026", "1"):  # TL-01, then dropped
         await second.send(answer)
     assert "Saved: LTC, Left the pipeline" in second.last_text
     [reply] = await first.send("1")
@@ -445,8 +451,8 @@ async def test_a_secretary_of_two_cells_picks_the_cell_first(
     await seed(db, world, "NVA", Stage.SOURCE, date(2026, 10, 1))
     chat = Chat(dispatcher, "sec-2", language_code="en")
     [cells] = await chat.send("/recruit")
-    assert [c.label for c in cells.choices] == ["Chi bộ ấp Xóm Chùa", "Chi bộ ấp Chợ"]
-    await chat.send("2")
+    assert [c.label for c in cells.choices] == ["Chi bộ ấp Chợ", "Chi bộ ấp Xóm Chùa"]  # by name
+    await chat.send("1")
     await chat.send("3")
     assert "Nobody is in this cell's pipeline yet" in chat.last_text
 

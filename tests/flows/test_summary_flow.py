@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import io
 from datetime import date
+
+from openpyxl import load_workbook
 
 from bot.core.dispatcher import Dispatcher
 from bot.domain.meetings import MeetingKind
@@ -87,8 +90,11 @@ async def test_a_bad_period_is_answered_with_an_example_of_each_form(
 ) -> None:
     chat = Chat(dispatcher, "staff", language_code="en")
     [reply] = await chat.send("/summary 13/2026")
-    for example in ("2026-11", "11/2026", "Q2/2026", "2026-Q2", "quý 2/2026", "2026."):
+    for example in ("2026-11", "11/2026", "Q2/2026", "2026-Q2", "2026."):
         assert example in reply.text
+    assert "quý" not in reply.text  # C15: English words in English; Vietnamese shows its own
+    [vietnamese] = await Chat(dispatcher, "staff", language_code="vi").send("/tonghop 13/2026")
+    assert "quý 2/2026" in vietnamese.text
     [future] = await chat.send("/summary 2027")
     assert "has not begun" in future.text
     assert await ReadLog(db).of_unit(world.district_id) == []  # nothing was read
@@ -213,3 +219,26 @@ async def test_a_large_district_shows_five_communes_at_each_end_and_splits_long_
     assert "S01-01" not in text
     for reply in missing[1:]:  # each message starts with a commune, never mid-list
         assert reply.text.split("\n")[0].startswith("Xã Số ")
+
+
+async def test_the_standing_the_summary_and_the_workbook_count_concrete_tasks_alike(
+    dispatcher: Dispatcher, db: Database, world: World
+) -> None:
+    # A9: a meeting without a resolution has no tasks to count; /tinhhinh counted it as
+    # "no concrete task" (1/2) while /tonghop and the workbook count among resolutions (1/1).
+    await save(db, "TL-01", date(2026, 11, 20))  # a resolution with two tasks
+    await save(db, "TL-01", date(2026, 11, 25), regular=False, kind=MeetingKind.THEMATIC,
+               topic="Chuyển đổi số", resolution_adopted=False, tasks=0,
+               disseminated_to=frozenset())
+    chat = Chat(dispatcher, "commune-staff", language_code="en")
+    [standing] = await chat.send("/standing TL-01")
+    assert "• Resolutions with at least one concrete task: 1/1 (100%)" in standing.text
+    [summary] = await chat.send("/summary 2026")
+    assert "• With at least one concrete task: 1/1 (100%)" in summary.text
+    [export] = await chat.send("/export 2026")
+    assert export.attachment is not None
+    sheet = load_workbook(io.BytesIO(export.attachment.data))["Cells"]
+    header = [c.value for c in sheet[1]]
+    row = next(r for r in sheet.iter_rows(values_only=True) if r[1] == "TL-01")
+    assert row[header.index("Resolutions adopted")] == 1
+    assert row[header.index("With a concrete task")] == 1

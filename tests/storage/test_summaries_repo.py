@@ -102,7 +102,7 @@ async def test_the_sql_sums_agree_with_judging_each_meeting_in_python(
             too_short=sum(e.too_short for e in judged),
             resolutions=sum(r.resolution_adopted for r in reports),
             disseminated_to_all=sum(bool(e.disseminated_to_all) for e in judged),
-            with_tasks=sum(e.has_concrete_tasks for e in judged),
+            with_tasks=sum(bool(e.has_concrete_tasks) for e in judged),
             previous_tasks_done=sum(r.previous_tasks_done or 0 for r in reports),
             previous_tasks_total=sum(r.previous_tasks_total or 0 for r in reports
                                      if r.previous_tasks_done is not None),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from hypothesis import given
@@ -42,6 +42,24 @@ def test_a_typed_answer_names_a_choice_by_number_or_label(typed: str, key: str |
 
 def test_folding_strips_vietnamese_marks_and_spaces() -> None:
     assert fold("  Đảng   ủy  Xã ") == "dang uy xa"
+
+
+@pytest.mark.parametrize(("before", "after"), [
+    ("Xã Long Định", "Xã Long Trạch"),  # D17: by code point "Đ" came after "T"
+    ("Xã Tân Ân", "Xã Tân Lân"),  # and "Â" after every plain letter
+    ("xã Tân Lân", "Xã Tân Mỹ"),  # case aside
+    ("Ấp 2", "Ấp 10"),  # numbers by value
+    ("Ấp 9", "Ấp Bình"),  # a number before a word, as "9" before "b"
+    ("Chi bộ ấp Chợ", "Chi bộ ấp Chợ Mới"),  # a name before its longer namesakes
+    ("Ap 1", "Ấp 1"),  # the same letters: the marks only break the tie
+])
+def test_names_sort_by_their_letters_without_marks_and_numbers_by_value(
+    before: str, after: str
+) -> None:
+    from bot.domain.words import name_order
+
+    assert name_order(before) < name_order(after)
+    assert sorted([after, before], key=name_order) == [before, after]
 
 
 @pytest.mark.parametrize(("typed", "numbers"), [
@@ -112,14 +130,29 @@ def test_commands_are_recognised_with_arguments(text: str,
 
 
 @given(st.dates(min_value=date(2000, 1, 1), max_value=date(2099, 12, 31)))
-def test_the_example_shown_for_a_date_is_one_the_bot_reads_and_cannot_be_misread(
+def test_the_example_shown_for_a_date_is_a_recent_past_day_that_cannot_be_misread(
     day: date,
 ) -> None:
     from bot.core.parsing import typed_example
 
     example = typed_example(day)
-    assert parse_day(example, TODAY) == date(day.year, 12, 25)  # issue 7: "25/12/2026"
-    assert int(example.split("/")[0]) > 12  # no day-month mix-up: 25 is no month
+    shown = parse_day(example, day)
+    assert shown is not None and shown.day > 12  # no day-month mix-up: 13 to 31 is no month
+    # D17: "25/12/2026" on 1 December was a day a meeting's date question refuses.
+    assert day - timedelta(days=14) < shown < day
+
+
+@pytest.mark.parametrize(("today", "example"), [
+    (date(2026, 11, 27), "26/11/2026"),  # yesterday
+    (date(2026, 12, 1), "30/11/2026"),  # the 1st: the month before's last day
+    (date(2026, 12, 13), "30/11/2026"),  # 12 would read as a month
+    (date(2027, 1, 5), "31/12/2026"),  # last year's
+    (date(2024, 3, 2), "29/02/2024"),  # a leap day is a day like any other
+])
+def test_the_date_example_is_the_latest_past_day_above_twelve(today: date, example: str) -> None:
+    from bot.core.parsing import typed_example
+
+    assert typed_example(today) == example
 
 
 @pytest.mark.parametrize(("typed", "result"), [

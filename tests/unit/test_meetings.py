@@ -324,11 +324,11 @@ def test_dissemination_to_everyone_the_rulebook_names_is_required(
     [
         (True, 2, True),  # adopted with tasks that have an owner and a deadline
         (True, 0, False),  # adopted but too generic
-        (False, 0, False),  # no resolution
+        (False, 0, None),  # no resolution: not counted either way (as /tonghop counts)
     ],
 )
-def test_concrete_tasks_need_an_adopted_resolution(
-    adopted: bool, tasks: int, concrete: bool
+def test_concrete_tasks_are_judged_only_for_an_adopted_resolution(
+    adopted: bool, tasks: int, concrete: bool | None
 ) -> None:
     result = evaluate(report(resolution_adopted=adopted, tasks=tasks), RULES)
     assert result.has_concrete_tasks is concrete

@@ -175,7 +175,7 @@ def test_year_indicators_pool_every_meeting_of_the_year() -> None:
     assert standing.attendance_rate == Fraction(20 + 17 + 19 + 14, 80)
     assert standing.meeting_attendance == Share(2, 4)
     assert standing.disseminated_to_all == Share(2, 3)  # of the three resolutions adopted
-    assert standing.with_concrete_tasks == Share(2, 4)
+    assert standing.with_concrete_tasks == Share(2, 3)  # of those three, too
 
 
 def test_a_year_without_meetings_has_no_shares() -> None:
@@ -357,14 +357,14 @@ def test_a_cell_needs_three_full_members_and_has_a_committee_from_nine(
     assert cell_standing(CELL, [], date(2026, 5, 1), RULES, full_members=full).size is size
 
 
-def test_a_no_resolution_meeting_is_left_out_of_the_dissemination_share() -> None:
+def test_a_no_resolution_meeting_is_left_out_of_the_dissemination_and_tasks_shares() -> None:
     reports = [
         meeting(1),  # passed on to all
         meeting(2, resolution_adopted=False, tasks=0, disseminated_to=frozenset()),
     ]
     s = year_standing(CELL, reports, date(2026, 3, 1), RULES)
     assert s.disseminated_to_all == Share(1, 1)
-    assert s.with_concrete_tasks == Share(1, 2)
+    assert s.with_concrete_tasks == Share(1, 1)  # /tonghop's rule: of the resolutions
 
 
 def test_last_months_tasks_and_upper_level_guests_are_counted_where_answered() -> None:
