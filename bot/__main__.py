@@ -17,7 +17,7 @@ from bot.app import App, configure_logging, configured_channels, open_app
 from bot.config import ConfigError, Settings, load_settings
 from bot.core.outbound import StandaloneSender
 from bot.core.port import ChannelFailed
-from bot.demo import seed_demo
+from bot.demo import PROVINCE, seed_demo
 from bot.domain.cells import CellRules, CellSize, cell_rules_on, cell_size
 from bot.domain.org import CellRow, OrgCsvError, Role, User, parse_org_rows
 from bot.domain.reminders import reminder_rules
@@ -129,9 +129,9 @@ async def dispatch(args: argparse.Namespace, settings: Settings) -> int:
         if args.command == "demo":
             summary = await seed_demo(app.db, app.now())
             print(t("Demo district ready in {file}: {communes} communes until June 2025, "
-                    "{new} xã of Tỉnh Tây Ninh from July 2025, {cells} cells with their "
+                    "{new} communes of {province} from July 2025, {cells} cells with their "
                     "reports since 2016. Try: python -m bot shell --cell {code}",
-                    file=settings.database, communes=summary.communes,
+                    file=settings.database, communes=summary.communes, province=PROVINCE,
                     new=summary.new_communes, cells=summary.cells, code=summary.first_cell))
             return 0
         if args.command == "org" and args.org_command == "merge":

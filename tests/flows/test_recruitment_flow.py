@@ -336,7 +336,7 @@ async def test_a_step_recorded_meanwhile_by_another_secretary_wins(
     for answer in ("/recruit", "2", "1", "1", "10/3/2026"):
         await first.send(answer)
     second = Chat(dispatcher, "sec-2", language_code="en")
-    for answer in ("/recruit", "1", "2", "1", "2", "11/3/2026", "1"):  # TL-01, then dropped
+    for answer in ("/recruit", "2", "2", "1", "2", "11/3/2026", "1"):  # TL-01, then dropped
         await second.send(answer)
     assert "Saved: LTC, Left the pipeline" in second.last_text
     [reply] = await first.send("1")
@@ -451,8 +451,8 @@ async def test_a_secretary_of_two_cells_picks_the_cell_first(
     await seed(db, world, "NVA", Stage.SOURCE, date(2026, 10, 1))
     chat = Chat(dispatcher, "sec-2", language_code="en")
     [cells] = await chat.send("/recruit")
-    assert [c.label for c in cells.choices] == ["Chi bộ ấp Xóm Chùa", "Chi bộ ấp Chợ"]
-    await chat.send("2")
+    assert [c.label for c in cells.choices] == ["Chi bộ ấp Chợ", "Chi bộ ấp Xóm Chùa"]  # by name
+    await chat.send("1")
     await chat.send("3")
     assert "Nobody is in this cell's pipeline yet" in chat.last_text
 
