@@ -71,6 +71,9 @@ async def _ensure_user(
 class UserRepository:
     def __init__(self, db: Database):
         self._db = db
+        # What `find` last read of each user's last use, so that `note_use` writes only when
+        # it changes (most messages come from the chat used last, in the same language).
+        self._used: dict[int, tuple[str | None, str | None, str | None, str | None]] = {}
 
     async def find(
         self, channel: str, user_key: str, today: date | None = None
@@ -83,7 +86,8 @@ class UserRepository:
         """
         by_today = "" if today is None else " AND o.valid_to <= :today"
         rows = await self._db.lookup_all(
-            "SELECT u.id, u.locale, r.role, r.unit_id, r.told_closed_at,"
+            "SELECT u.id, u.locale, u.last_channel, u.last_user_key, u.app_locale,"
+            " u.unreachable_since, r.role, r.unit_id, r.told_closed_at,"
             f" o.valid_to IS NOT NULL{by_today} AS ended FROM users u"
             " LEFT JOIN user_roles r ON r.user_id = u.id"
             " LEFT JOIN org_units o ON o.id = r.unit_id"
@@ -93,6 +97,9 @@ class UserRepository:
         )
         if not rows:
             return None
+        first = rows[0]
+        self._used[first["id"]] = (first["last_channel"], first["last_user_key"],
+                                   first["app_locale"], first["unreachable_since"])
         roles = [r for r in rows if r["role"]]
         return User(
             id=rows[0]["id"],
@@ -176,6 +183,10 @@ class UserRepository:
     ) -> None:
         """Remember the chat a user wrote from last and their app's language (a write only
         when either changes); writing again also ends a mark that their chat was unreachable."""
+        used = self._used.pop(user_id, None)  # as `find` read it this turn, if it did
+        if used is not None and used[:2] == (channel, user_key) and used[3] is None \
+                and app_locale in (None, used[2]):
+            return  # nothing would change: no statement at all
         await self._db.write(
             "UPDATE users SET last_channel = :channel, last_user_key = :key,"
             " unreachable_since = NULL, app_locale = COALESCE(:locale, app_locale)"
