@@ -200,3 +200,14 @@ def test_digits_other_than_0_to_9_are_not_numbers(typed: str) -> None:
     assert parse_whole_number(typed) is None
     assert parse_numbers(typed) is None
     assert match_choice(typed, CHOICES) is None
+
+
+@pytest.mark.parametrize(("typed", "command"), [
+    ("/huy", ("huy", "")),  # as the menu writes it
+    ("/hủy", ("huy", "")),  # typed with its accents on a phone keyboard
+    ("/TinhHinh TL-01", ("tinhhinh", "TL-01")),  # capitals, an argument kept as typed
+    ("/tổng hợp", ("tong", "hợp")),  # the name ends at the first space
+    ("/help@SoChiBoBot", ("help", "")),  # a group-style mention
+])
+def test_a_command_name_ignores_case_and_accents(typed: str, command: tuple[str, str]) -> None:
+    assert Inbound("test", "u", text=typed).command == command
