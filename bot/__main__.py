@@ -17,7 +17,7 @@ from bot.app import App, configure_logging, configured_channels, open_app
 from bot.config import ConfigError, Settings, load_settings
 from bot.core.outbound import StandaloneSender
 from bot.core.port import ChannelFailed
-from bot.demo import seed_demo
+from bot.demo import PROVINCE, NotADemoDatabase, is_demo_database, seed_demo
 from bot.domain.cells import CellRules, CellSize, cell_rules_on, cell_size
 from bot.domain.org import CellRow, OrgCsvError, Role, User, parse_org_rows
 from bot.domain.reminders import reminder_rules
@@ -25,7 +25,7 @@ from bot.domain.rulebook import RulebookError
 from bot.domain.tree import Tree, parse_merge_rows
 from bot.i18n import N_, Translator, translator
 from bot.scheduler import Planned, Rounds, Scheduler
-from bot.shell import ShellUsers, is_demo_database
+from bot.shell import ShellUsers
 from bot.storage.org import ImportResult, OrgRepository, RollReset
 from bot.storage.users import InviteRepository, UserRepository
 from bot.tables import TableError, read_table_file
@@ -118,20 +118,41 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
+# The commands that create the database when CHIBO_DB names no file yet; every other one
+# reads (or adds to) what is there, and a file that is not there is a wrong CHIBO_DB.
+CREATING = frozenset({"run", "shell", "demo", "org import"})
+
+
+def creates_database(args: argparse.Namespace) -> bool:
+    """Tell whether the command may start from no database (a new one is made)."""
+    name = f"{args.command} {args.org_command}" if args.command == "org" else args.command
+    return name in CREATING
+
+
 async def dispatch(args: argparse.Namespace, settings: Settings) -> int:
-    app = await open_app(settings)
     t = translator(settings.locale)  # an administrator reads these in CHIBO_LOCALE
+    if not creates_database(args) and not await asyncio.to_thread(settings.database.exists):
+        fail(t("There is no database at {file}: check CHIBO_DB (a relative path is read from "
+               "the folder the command runs in). Nothing was done.",
+               file=settings.database.absolute()))
+        return 2
+    app = await open_app(settings)
     try:
         if args.command == "run":
             return await run(app, t)
         if args.command == "shell":
             return await shell(app, t, args.role, args.cell)
         if args.command == "demo":
-            summary = await seed_demo(app.db, app.now())
+            try:
+                summary = await seed_demo(app.db, app.now())
+            except NotADemoDatabase:
+                fail(t("{file} holds data that is not the demo's: the demo is never added to it."
+                       " Set CHIBO_DB to a new file to try the demo.", file=settings.database))
+                return 1
             print(t("Demo district ready in {file}: {communes} communes until June 2025, "
-                    "{new} xã of Tỉnh Tây Ninh from July 2025, {cells} cells with their "
+                    "{new} communes of {province} from July 2025, {cells} cells with their "
                     "reports since 2016. Try: python -m bot shell --cell {code}",
-                    file=settings.database, communes=summary.communes,
+                    file=settings.database, communes=summary.communes, province=PROVINCE,
                     new=summary.new_communes, cells=summary.cells, code=summary.first_cell))
             return 0
         if args.command == "org" and args.org_command == "merge":
@@ -230,8 +251,7 @@ async def import_org(app: App, t: Translator, path: Path) -> int:
                problem=exc))
         return 1
     except OrgCsvError as exc:
-        fail(t("{file}, line {line}: {problem}. Nothing was imported.", file=path,
-               line=exc.line, problem=t(exc.template, **exc.values)))
+        print_bad_lines(t, path, exc)
         return 1
     print(t("Imported {file}: {created} created, {updated} updated.", file=path,
             created=t.plural("{n} cell", "{n} cells", result.created),
@@ -240,6 +260,22 @@ async def import_org(app: App, t: Translator, path: Path) -> int:
     print_roll_resets(t, result.rolls_changed)
     print_cell_sizes(t, cells, cell_rules_on(app.dispatcher.rules, app.now().date()))
     return 0
+
+
+def print_bad_lines(t: Translator, path: Path, error: OrgCsvError) -> None:
+    """Say every bad line of an org file at once, and that nothing was imported."""
+    problems = error.problems
+    if len(problems) == 1:
+        fail(t("{file}, line {line}: {problem}. Nothing was imported.", file=path,
+               line=error.line, problem=t(error.template, **error.values)))
+        return
+    lines = {p.line for p in problems}
+    fail(t.plural("Nothing was imported: {n} line of {file} has a problem.",
+                  "Nothing was imported: {n} lines of {file} have problems.", len(lines),
+                  file=path))
+    for problem in problems:
+        fail(t("Line {line}: {problem}", line=str(problem.line),
+               problem=t(problem.template, **problem.values)))
 
 
 def print_tree_changes(t: Translator, result: ImportResult) -> None:

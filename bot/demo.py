@@ -20,6 +20,7 @@ from bot.domain.periods import month_end, month_index, month_start
 from bot.domain.tree import MergeRow
 from bot.storage.bulk import load_reports
 from bot.storage.database import Database
+from bot.storage.marks import TERMINAL, DatabaseMarks
 from bot.storage.meetings import MeetingRepository
 from bot.storage.org import OrgRepository
 from bot.storage.users import UserRepository
@@ -50,13 +51,23 @@ NEW_COMMUNES = {
 # stay apart once communes merge.
 NAMED_HAMLETS = {"TL": ["Chi bộ ấp Xóm Chùa", "Chi bộ ấp Xóm Đình", "Chi bộ ấp Chợ"]}
 
-CONSOLE = "console"
+CONSOLE = TERMINAL
 STAFF_KEY = "demo-staff"
 ADMIN_KEY = "demo-admin"
 
 
 def secretary_key(cell_code: str) -> str:
     return f"demo-secretary-{cell_code}"
+
+
+class NotADemoDatabase(Exception):
+    """The database holds data the demo did not create: it is never seeded over."""
+
+
+async def is_demo_database(db: Database) -> bool:
+    """Tell whether the database is empty or was seeded as the demo (and marked so)."""
+    marks = DatabaseMarks(db)
+    return await marks.is_demo() or await marks.is_empty()
 
 
 @dataclass(frozen=True)
@@ -146,7 +157,11 @@ def history(
 
 async def seed_demo(db: Database, now: datetime, reports: bool = True) -> DemoSummary:
     """Create or refresh the demo district, its merger, its users and (with `reports`) its
-    reports up to two months ago; safe to run again."""
+    reports up to two months ago; safe to run again. Raise NotADemoDatabase on a database
+    that is neither empty nor the demo: a real one, whatever its units are called."""
+    if not await is_demo_database(db):
+        raise NotADemoDatabase()
+    await DatabaseMarks(db).mark_demo(now)
     cells = demo_cells()
     org = OrgRepository(db)
     await org.import_cells(cells, at=now)

@@ -1,9 +1,11 @@
 """Who you are in the terminal shell: demo users on the demo district, or users you name.
 
-On an empty database the shell seeds the demo district; on one holding it already, it
+On an empty database the shell seeds the demo district; on one marked as the demo already, it
 leaves the data as it is (a corrected roll stays corrected; `demo` refreshes on purpose), and
 it acts as the demo users. On a real database it never adds demo data: it acts as a console user
-bound to the cell or the top units you name, since whoever runs it can read the file anyway.
+bound to the cell or the top units you name, since whoever runs it can read the file anyway;
+such a user is nobody's registered secretary or organiser (bot.storage.marks.REGISTERED): not
+counted by /chuabaocao, never reminded.
 """
 
 from __future__ import annotations
@@ -13,8 +15,6 @@ from datetime import datetime
 
 from bot.demo import (
     ADMIN_KEY,
-    DISTRICT,
-    PROVINCE,
     STAFF_KEY,
     demo_cells,
     secretary_key,
@@ -22,14 +22,9 @@ from bot.demo import (
 )
 from bot.domain.org import Role
 from bot.storage.database import Database
+from bot.storage.marks import TERMINAL, DatabaseMarks
 from bot.storage.org import OrgRepository
 from bot.storage.users import UserRepository
-
-
-async def is_demo_database(db: Database) -> bool:
-    """Tell whether the database is empty or holds only what `demo` creates."""
-    roots = await db.fetch_all("SELECT name FROM org_units WHERE parent_id IS NULL")
-    return all(row["name"] in (DISTRICT, PROVINCE) for row in roots)
 
 
 @dataclass(frozen=True)
@@ -50,10 +45,9 @@ class ShellUsers:
 
     @classmethod
     async def prepare(cls, db: Database, now: datetime, cell: str | None) -> ShellUsers:
-        demo = await is_demo_database(db)
-        empty = await db.scalar("SELECT COUNT(*) FROM org_units") == 0
-        if empty:
+        if await DatabaseMarks(db).is_empty():
             await seed_demo(db, now)
+        demo = await DatabaseMarks(db).is_demo()
         first = demo_cells()[0].code if demo else None
         return cls(db, now, demo, (cell or first or "").upper() or None)
 
@@ -91,6 +85,6 @@ class ShellUsers:
 
     async def _grant(self, key: str, role: Role, unit_ids: list[int]) -> None:
         users = UserRepository(self.db)
-        user_id = await users.ensure("console", key, self.now)
+        user_id = await users.ensure(TERMINAL, key, self.now)
         for unit_id in unit_ids:
             await users.grant(user_id, role, unit_id, self.now)

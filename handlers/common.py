@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from bot.core.flow import ChoiceStep, Ctx, MaybeAwaitable, Next, Outcome, resolve
 from bot.core.messages import Choice
+from bot.domain.words import name_order
 from bot.storage.org import OrgRepository
 
 CELL_STEP = "cell"
@@ -15,8 +16,8 @@ WithCell = Callable[[Ctx, int], MaybeAwaitable[Outcome]]  # go on with the chose
 async def own_cell_choices(ctx: Ctx) -> list[Choice]:
     """Offer the cells this user is secretary of (asked only when there is more than one)."""
     org = OrgRepository(ctx.db)
-    units = [await org.get(cell_id) for cell_id in ctx.user.secretary_of]
-    return [Choice(str(u.id), u.name) for u in units if u is not None]
+    units = [u for cell_id in ctx.user.secretary_of if (u := await org.get(cell_id)) is not None]
+    return [Choice(str(u.id), u.name) for u in sorted(units, key=lambda u: name_order(u.name))]
 
 
 def ask_which_cell(ctx: Ctx) -> str:

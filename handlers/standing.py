@@ -20,7 +20,6 @@ from bot.core.flow import (
     Next,
     Outcome,
     PagedChoiceStep,
-    contains_words,
 )
 from bot.core.messages import Choice, Reply
 from bot.domain.cells import CellSize, cell_rules_on
@@ -45,12 +44,21 @@ from bot.domain.standing import (
     shows_past_year,
     whole_year,
 )
-from bot.domain.words import fold
+from bot.domain.words import name_order
 from bot.i18n import N_
 from bot.storage.meetings import MeetingRepository
 from bot.storage.org import OrgRepository
 from bot.storage.reads import ReadLog
 from handlers.common import example_cell_codes, which_cell_step, with_own_cell
+from handlers.finding import (
+    MATCH_STEP,
+    FindStep,
+    cells_within,
+    match_step,
+    offer,
+    search,
+    units_above,
+)
 from handlers.scope import organiser_units
 from handlers.sections import standing_sections
 
@@ -399,44 +407,27 @@ async def start(ctx: Ctx, args: str) -> Outcome:
 
 
 async def find(ctx: Ctx, typed: str) -> Outcome:
-    """Find the cells in the user's scope by code, or by a part of their name."""
-    cells = await cells_in_scope(ctx)
-    code = typed.strip().upper()
-    matches = [c for c in cells if c.code == code]
-    if not matches:
-        matches = [c for c in cells if contains_words(c.name, typed)]
+    """Find the cells in the user's scope by code, by a part of their name, or by a path."""
+    matches = await search(ctx, await cells_in_scope(ctx), typed)
     if not matches:
         return Invalid(ctx.t(
             "I found no cell with the code or name {typed} in your area.", typed=typed.strip()
         ))
     if len(matches) == 1:
         return await show(ctx, matches[0])
-    ctx.draft["matches"] = [c.id for c in matches]
-    return Next("match")
+    offer(ctx, matches)
+    return Next(MATCH_STEP)
 
 
 async def cells_in_scope(ctx: Ctx) -> list[OrgUnit]:
     """Return the cells the user may read: their own, and every cell under their grants."""
     org = OrgRepository(ctx.db)
-    found: dict[int, OrgUnit] = {}
-    for unit_id in organiser_units(ctx):
-        found.update((c.id, c) for c in await org.cells_under(unit_id, ctx.today))
+    found = {c.id: c for c in await cells_within(ctx, organiser_units(ctx))}
     for cell_id in ctx.user.secretary_of:
         cell = await org.get(cell_id)
         if cell is not None:
             found[cell.id] = cell
-    return sorted(found.values(), key=lambda c: (fold(c.name), c.id))
-
-
-async def parents_of(ctx: Ctx, cells: list[OrgUnit]) -> dict[int, OrgUnit]:
-    """Return the parent unit (the commune) of each cell, by id."""
-    org = OrgRepository(ctx.db)
-    parents: dict[int, OrgUnit] = {}
-    for parent_id in {c.parent_id for c in cells if c.parent_id is not None}:
-        parent = await org.get(parent_id)
-        if parent is not None:
-            parents[parent_id] = parent
-    return parents
+    return sorted(found.values(), key=lambda c: (name_order(c.name), c.id))
 
 
 async def browse(ctx: Ctx) -> Outcome:
@@ -451,8 +442,11 @@ async def browse(ctx: Ctx) -> Outcome:
 
 
 async def commune_choices(ctx: Ctx) -> list[Choice]:
-    parents = await parents_of(ctx, await cells_in_scope(ctx))
-    ordered = sorted(parents.values(), key=lambda p: fold(p.name))
+    cells = await cells_in_scope(ctx)
+    parents = await units_above(ctx, cells)
+    communes = {c.parent_id for c in cells}
+    ordered = sorted((p for p in parents.values() if p.id in communes),
+                     key=lambda p: (name_order(p.name), p.id))
     return [Choice(str(p.id), p.name) for p in ordered]
 
 
@@ -465,18 +459,6 @@ async def commune_cell_choices(ctx: Ctx) -> list[Choice]:
     commune = int(ctx.draft["commune"])
     cells = [c for c in await cells_in_scope(ctx) if c.parent_id == commune]
     return [Choice(str(c.id), f"{c.name} ({c.code})" if c.code else c.name) for c in cells]
-
-
-async def match_choices(ctx: Ctx) -> list[Choice]:
-    """Label each match with its commune: two communes may each have an "Ấp 1"."""
-    wanted = set(ctx.draft.get("matches", []))
-    cells = [c for c in await cells_in_scope(ctx) if c.id in wanted]
-    parents = await parents_of(ctx, cells)
-    return [
-        Choice(str(c.id), c.name if c.parent_id not in parents
-               else f"{c.name} ({parents[c.parent_id].name})")
-        for c in cells
-    ]
 
 
 async def received_cell_id(ctx: Ctx, key: str) -> Outcome:
@@ -516,22 +498,16 @@ def ask_commune_cell(ctx: Ctx) -> str:
     return ctx.t("Which cell?")
 
 
-def ask_match(ctx: Ctx) -> str:
-    return ctx.t.plural(
-        "{n} cell matches. Which one?", "{n} cells match. Which one?",
-        len(ctx.draft.get("matches", [])),
-    )
-
-
 FLOW = Flow(
     "standing",
     [
         which_cell_step(show_id),
-        PagedChoiceStep("commune", ask_commune, commune_choices, received_commune,
-                        counted=False),
+        # A cell's code or name typed instead of a commune finds the cell, as after /tinhhinh.
+        FindStep("commune", ask_commune, commune_choices, received_commune, counted=False,
+                 find=find),
         PagedChoiceStep("commune_cell", ask_commune_cell, commune_cell_choices,
                         received_cell_id, counted=False),
-        PagedChoiceStep("match", ask_match, match_choices, received_cell_id, counted=False),
+        match_step(received_cell_id),
     ],
     start=start,
     disposable=True,  # only choices of a cell: another command may replace them

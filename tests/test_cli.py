@@ -102,6 +102,24 @@ def test_a_bad_row_names_its_line_and_nothing_is_written(tmp_path: Path) -> None
     assert invite.returncode == 1 and "No unit or cell" in invite.stderr
 
 
+def test_org_import_lists_every_bad_line_at_once(tmp_path: Path) -> None:
+    csv = tmp_path / "org.csv"
+    csv.write_text(
+        "path,code,full_members,probationary_members,exempt_members\n"
+        "Huyện Cần Đước/Xã Tân Lân/Chi bộ ấp Xóm Chùa,TL-01,18,2,1\n"
+        "Huyện Cần Đước/Xã Tân Lân/Chi bộ ấp 9,TL-09,2,0,5\n"
+        "Huyện Cần Đước/Xã Tân Lân/Chi bộ ấp Chợ,TL-02,mười,0,0\n",
+        encoding="utf-8",
+    )
+    result = run_cli(tmp_path, "org", "import", str(csv))
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        f"Nothing was imported: 2 lines of {csv} have problems.",
+        "Line 3: exempt_members (5) is more than the full and probationary members together (2)",
+        "Line 4: full_members must be a whole number from 0 to 10000",
+    ]
+
+
 def test_invite_prints_the_code_as_the_last_line(tmp_path: Path) -> None:
     assert run_cli(tmp_path, "demo").returncode == 0
     result = run_cli(tmp_path, "invite", "TL-01", "--role", "secretary", "--days", "3")
@@ -141,6 +159,7 @@ def test_the_command_line_speaks_vietnamese_by_default(tmp_path: Path) -> None:
 
     with (ROOT / "locales" / "vi" / "LC_MESSAGES" / "messages.po").open("rb") as handle:
         vi = read_po(handle, locale="vi")
+    assert run_cli(tmp_path, "org", "import", str(write_org(tmp_path))).returncode == 0
     result = run_cli(tmp_path, "invite", "NOPE", "--role", "secretary", CHIBO_LOCALE="")
     assert result.returncode == 1
     expected = str(vi["No unit or cell matches {target}."].string).format(target="'NOPE'")
@@ -182,6 +201,72 @@ def test_the_shell_never_adds_the_demo_to_a_real_database(tmp_path: Path) -> Non
     assert "/start " in result.stdout
     demo = run_cli(tmp_path, "invite", "TL-01", "--role", "secretary")
     assert demo.returncode == 1  # no demo cell was created
+
+
+REAL_CAN_DUOC = (  # a real district's file: the demo's names, but not the demo
+    "path,code,full_members,probationary_members,exempt_members\n"
+    "Huyện Cần Đước/Xã Tân Lân/Chi bộ ấp Xóm Chùa,TL-01,18,2,1\n"
+)
+
+
+def cells_and_users(tmp_path: Path) -> tuple[list[tuple[str, int]], list[str]]:
+    import sqlite3
+
+    with sqlite3.connect(tmp_path / "chibo.sqlite3") as db:
+        cells = db.execute("SELECT code, full_members FROM org_units WHERE kind = 'cell'"
+                           " ORDER BY code").fetchall()
+        users = [key for (key,) in db.execute("SELECT user_key FROM users ORDER BY id")]
+    return cells, users
+
+
+def test_demo_refuses_a_real_database_even_one_named_like_the_demo(tmp_path: Path) -> None:
+    csv = tmp_path / "org.csv"
+    csv.write_text(REAL_CAN_DUOC, encoding="utf-8")
+    assert run_cli(tmp_path, "org", "import", str(csv)).returncode == 0
+    result = run_cli(tmp_path, "demo")
+    assert result.returncode == 1
+    assert "is never added to it" in result.stderr and "CHIBO_DB" in result.stderr
+    assert cells_and_users(tmp_path) == ([("TL-01", 18)], [])  # nothing renamed or added
+    # Nor does the bot take it for the demo: no shell on the demo district without a token.
+    run = run_cli(tmp_path, "run")
+    assert run.returncode == 2 and "Neither TELEGRAM_BOT_TOKEN" in run.stderr
+    assert cells_and_users(tmp_path) == ([("TL-01", 18)], [])
+
+
+def test_the_shell_on_a_real_database_is_nobodys_registered_secretary(tmp_path: Path) -> None:
+    from datetime import date
+
+    csv = tmp_path / "org.csv"
+    csv.write_text(REAL_CAN_DUOC, encoding="utf-8")
+    assert run_cli(tmp_path, "org", "import", str(csv)).returncode == 0
+    shell = run_cli(tmp_path, "shell", "--cell", "TL-01", stdin="/standing\n:q\n")
+    assert shell.returncode == 0 and "Standing of Chi bộ ấp Xóm Chùa" in shell.stdout
+    # The cell owes next month's report (it entered the bot today): on day 25 its secretary
+    # would be reminded, but the one at the terminal is not one.
+    today = datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).date()
+    next_month = date(today.year + today.month // 12, today.month % 12 + 1, 25)
+    plan = run_cli(tmp_path, "remind", "--dry-run", "--as-of", next_month.isoformat())
+    assert plan.returncode == 0, plan.stderr
+    assert "0 reminders for 0 people" in plan.stdout
+    # The demo's own secretaries are its people: the same cell's reminder goes to theirs.
+    demo = tmp_path / "demo"
+    demo.mkdir()
+    assert run_cli(demo, "demo").returncode == 0
+    plan = run_cli(demo, "remind", "--dry-run", "--as-of", next_month.isoformat())
+    assert "0 reminders" not in plan.stdout and "TL-01" in plan.stdout
+
+
+def test_commands_that_read_refuse_a_database_that_is_not_there(tmp_path: Path) -> None:
+    import shlex
+
+    copy = tmp_path / "copy.sqlite3"
+    for command in (f"backup {copy}", "export --scope TL-01", "remind --dry-run",
+                    "invite TL-01 --role secretary", "ratings import ratings.csv",
+                    "org merge merge.csv", "role move TL-01"):
+        result = run_cli(tmp_path, *shlex.split(command), CHIBO_DB=str(tmp_path / "typo.db"))
+        assert result.returncode == 2, command
+        assert "There is no database at" in result.stderr and "typo.db" in result.stderr
+        assert not (tmp_path / "typo.db").exists() and not copy.exists()
 
 
 def test_run_without_a_token_on_a_real_database_says_what_to_do(tmp_path: Path) -> None:
@@ -345,13 +430,13 @@ def test_export_writes_the_areas_workbook_and_says_where(tmp_path: Path) -> None
 
 
 def test_export_of_an_unknown_unit_or_an_unread_period_says_so(tmp_path: Path) -> None:
-    unknown = run_cli(tmp_path, "export", "--scope", "Xã Không Có")
-    assert unknown.returncode == 1 and "No unit or cell matches 'Xã Không Có'" in unknown.stderr
     csv = tmp_path / "org.csv"
     csv.write_text("path,code,full_members,probationary_members,exempt_members\n"
                    "Huyện Cần Đước/Xã Tân Lân/Chi bộ ấp Xóm Chùa,TL-01,18,2,1\n",
                    encoding="utf-8")
     assert run_cli(tmp_path, "org", "import", str(csv)).returncode == 0
+    unknown = run_cli(tmp_path, "export", "--scope", "Xã Không Có")
+    assert unknown.returncode == 1 and "No unit or cell matches 'Xã Không Có'" in unknown.stderr
     unread = run_cli(tmp_path, "export", "--scope", "TL-01", "--period", "tháng mười")
     assert unread.returncode == 1 and "could not read the period" in unread.stderr
 

@@ -39,3 +39,24 @@ def test_vietnamese_is_really_translated() -> None:
         catalog = read_po(handle, locale="vi")
     same = [m.id for m in catalog if m.id and m.string == m.id and len(str(m.id)) > 12]
     assert same == [], "these vi entries are still English"
+
+
+# Names that stay Vietnamese in English: the bot's own, and a real cell's in an example.
+NAMES = ("Sổ Chi Bộ", "Xóm Chùa")
+VIETNAMESE_LETTER = re.compile("[àáạảãâầấậẩẫăằắặẳẵèéẹẻẽêềếệểễìíịỉĩòóọỏõôồốộổỗơờớợởỡ"
+                               "ùúụủũưừứựửữỳýỵỷỹđ]", re.IGNORECASE)
+
+
+def test_english_texts_have_no_vietnamese_words_but_names() -> None:
+    # C15: "Type the minutes (95) or the hours (2 giờ, 1h30)" in the English question.
+    with catalogs.po_path("en").open("rb") as handle:
+        catalog = read_po(handle, locale="en")
+    found = []
+    for message in catalog:
+        for text in message.id if isinstance(message.id, tuple) else (message.id,):
+            plain = str(text)
+            for name in NAMES:
+                plain = plain.replace(name, "")
+            if VIETNAMESE_LETTER.search(plain):
+                found.append(text)
+    assert found == []

@@ -66,6 +66,7 @@ def test_an_xlsx_with_a_bad_row_saves_nothing_and_names_every_bad_line(tmp_path:
 
 
 def test_a_missing_file_is_told_in_one_line(tmp_path: Path) -> None:
+    setup_org(tmp_path)
     result = run_cli(tmp_path, "ratings", "import", str(tmp_path / "none.csv"))
     assert result.returncode == 1
     assert "Cannot read" in result.stderr and "Traceback" not in result.stderr

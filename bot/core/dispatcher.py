@@ -52,7 +52,7 @@ from bot.storage.conversations import (
     Ended,
     Row,
 )
-from bot.storage.database import Database
+from bot.storage.database import Database, Rider
 from bot.storage.errors import Stale
 from bot.storage.users import UserRepository
 
@@ -147,7 +147,11 @@ class Dispatcher:
 
     async def begin(self, inbound: Inbound) -> UserTurn:
         """Look up the user behind `inbound` and their question; never raise."""
-        inbound = cleaned(inbound)
+        turn = await self._look_up(cleaned(inbound))
+        turn.given = inbound  # answered as it is, it need not be cleaned again
+        return turn
+
+    async def _look_up(self, inbound: Inbound) -> UserTurn:
         if inbound.kind is InboundKind.GROUP:  # nobody to look up: just the pointer
             return UserTurn(self, self._guest_context(inbound), None, failed=False)
         try:
@@ -481,14 +485,20 @@ class Dispatcher:
         before = json_copy(state.draft)
         # Whatever this answer saves ends the conversation in the save's own transaction.
         recap = {key: state.draft[key] for key in flow.recap if key in state.draft}
-        recap[ANSWER_KEY] = answer_digest(ctx.inbound)
-        assert ctx.conversation is not None
-        ctx.ending = (self.conversations.ending(
-            ctx.conversation, state, SAVED, ctx.now, ctx.inbound.update_id, recap),)
+        row = ctx.conversation
+        assert row is not None
+
+        def end_by_saving() -> Rider:
+            recap[ANSWER_KEY] = answer_digest(ctx.inbound)
+            return self.conversations.ending(row, state, SAVED, ctx.now, ctx.inbound.update_id,
+                                             recap)
+
+        ctx.end_by_saving = end_by_saving
         outcome = await step.receive(ctx, answer)
+        ctx.end_by_saving = None
         saved = None
-        if ctx.ending[0].committed:
-            self.conversations.ended(ctx.conversation, ctx.ending[0], ctx.now)
+        if ctx.saved:
+            self.conversations.ended(row, ctx.ending[0], ctx.now)
             saved = Ended(flow.name, state.step, state.question_id, SAVED, recap, ctx.now)
         return await self._apply(ctx, flow, state, outcome, first=False, before=before,
                                  saved=saved)
@@ -607,6 +617,7 @@ class UserTurn:
         self._ctx = ctx
         self._loaded = loaded
         self._failed = failed  # the lookup failed: only an apology can be given
+        self.given: Inbound | None = None  # the update the turn began with, before cleaning
 
     @property
     def token(self) -> str | None:
@@ -626,7 +637,7 @@ class UserTurn:
 
     async def respond(self, inbound: Inbound) -> Response:
         ctx, dispatcher, loaded = self._ctx, self._dispatcher, self._loaded
-        ctx.inbound = inbound = cleaned(inbound)
+        ctx.inbound = inbound = ctx.inbound if inbound is self.given else cleaned(inbound)
         try:
             if self._failed:
                 replies = [Reply(ctx.t(notices.APOLOGY))]
@@ -652,7 +663,7 @@ class UserTurn:
             replies = await self._refused(ctx)
         except Exception as error:
             log_failure(log, f"handling an update failed (channel={inbound.channel})", error)
-            saved = any(rider.committed for rider in ctx.ending)
+            saved = ctx.saved
             # After a save, "try again" would save twice: say it is saved instead.
             replies = [Reply(ctx.t(notices.SAVED_THEN_FAILED if saved else notices.APOLOGY))]
         return Response(replies, ctx.user, ctx.t.locale)

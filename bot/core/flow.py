@@ -84,15 +84,28 @@ class Ctx:
     # Send a message the bot starts to another user (a warning to the administrators):
     # through the outbox, to the chat they wrote from last; True once sent.
     tell: Tell = tell_nobody
-    # While an answer is read: the end of the conversation, to pass as `also=` to the
-    # repository write that saves the conversation's work, so that both are committed
-    # together (or neither: a second writer). A repeat of that answer is "already saved".
-    ending: tuple[Rider, ...] = ()
     conversation: Row | None = None  # the dispatcher's: the row version its writes must find
+    # The dispatcher's, while an answer is read: makes `ending` (built only when asked for).
+    end_by_saving: Callable[[], Rider] | None = None
+    _ending: tuple[Rider, ...] = field(default=(), init=False)
 
     @property
     def today(self) -> date:
         return self.now.date()
+
+    @property
+    def ending(self) -> tuple[Rider, ...]:
+        """The end of the conversation, to pass as `also=` to the repository write that saves
+        its work: both are committed together, or neither (a second writer). The answer that
+        saved, coming again, is then told "already saved"."""
+        if not self._ending and self.end_by_saving is not None:
+            self._ending = (self.end_by_saving(),)
+        return self._ending
+
+    @property
+    def saved(self) -> bool:
+        """Tell whether this answer's save was committed, and its conversation ended with it."""
+        return any(rider.committed for rider in self._ending)
 
 
 # Outcomes -------------------------------------------------------------------------------

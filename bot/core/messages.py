@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from bot.domain.words import fold
+
 
 @dataclass(frozen=True)
 class Choice:
@@ -75,5 +77,6 @@ class Inbound:
         if not text.startswith("/"):
             return None
         head, _, rest = text[1:].partition(" ")
-        name = head.split("@")[0].lower()  # "/help@SoChiBoBot" in a group-style mention
+        # "/help@SoChiBoBot" in a group-style mention; "/hủy" typed with its accents is /huy.
+        name = fold(head.split("@")[0])
         return (name, rest.strip()) if name else None

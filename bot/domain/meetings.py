@@ -92,6 +92,11 @@ class Roll:
         return expected_members(self.full, self.probationary, self.exempt)
 
 
+def exempt_exceeds_roll(full: int, probationary: int, exempt: int) -> bool:
+    """Tell whether more members are exempt from meetings than are on the roll at all."""
+    return exempt > full + probationary
+
+
 def expected_members(full: int, probationary: int, exempt: int) -> int:
     """Return full + probationary − exempt: exempt members are not expected (HD 12-2018)."""
     return max(0, full + probationary - exempt)
@@ -232,7 +237,7 @@ def check_roll(roll: Roll) -> ReportError | None:
     """Check that the counts of the roll are sane and leave someone to expect."""
     if not all(0 <= n <= MAX_ROLL for n in (roll.full, roll.probationary, roll.exempt)):
         return ReportError.ROLL_OUT_OF_RANGE
-    if roll.exempt > roll.full + roll.probationary:
+    if exempt_exceeds_roll(roll.full, roll.probationary, roll.exempt):
         return ReportError.EXEMPT_EXCEEDS_ROLL
     if roll.expected == 0:
         return ReportError.NO_EXPECTED_MEMBERS

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
-from bot.domain.meetings import expected_members
+from bot.domain.meetings import exempt_exceeds_roll, expected_members
 
 
 class Role(StrEnum):
@@ -108,6 +109,33 @@ class OrgCsvError(ValueError):
         self.problem = template.format(**values)
         super().__init__(f"line {line}: {self.problem}")
 
+    @property
+    def problems(self) -> tuple[OrgCsvError, ...]:
+        """Return every bad line the error stands for (this one alone)."""
+        return (self,)
+
+
+class OrgCsvErrors(OrgCsvError):
+    """Every bad line of a file, by line, reported at once; it reads as the first of them."""
+
+    def __init__(self, errors: Sequence[OrgCsvError]):
+        ordered = sorted((p for e in errors for p in e.problems), key=lambda e: e.line)
+        first = ordered[0]
+        super().__init__(first.line, first.template, **first.values)
+        self._all = tuple(ordered)
+
+    @property
+    def problems(self) -> tuple[OrgCsvError, ...]:
+        return self._all
+
+
+def raise_all(problems: Sequence[OrgCsvError]) -> None:
+    """Raise the problems found (one error for them all), if any."""
+    if len(problems) == 1:
+        raise problems[0]
+    if problems:
+        raise OrgCsvErrors(problems)
+
 
 ORG_CSV_HEADER = ("path", "code", "full_members", "probationary_members", "exempt_members")
 VALID_FROM = "valid_from"  # optional: the day the row's place in the tree holds from
@@ -115,12 +143,14 @@ MAX_CODE_LENGTH = 20
 
 
 def table_columns(
-    rows: Sequence[Sequence[str]], required: Sequence[str], optional: Sequence[str] = ()
+    rows: Sequence[Sequence[str]], required: Sequence[str], optional: Sequence[str] = (),
+    problems: list[OrgCsvError] | None = None,
 ) -> Iterator[tuple[int, dict[str, str]]]:
     """Yield (line, {column: stripped text}) for every non-empty line after the header.
 
     The columns may come in any order; the header must name every required column and may name
-    the optional ones. Raise OrgCsvError for a bad header or a line of the wrong width.
+    the optional ones. Raise OrgCsvError for a bad header; a line of the wrong width is added
+    to `problems` and left out, or without it raised.
     """
     header = [name.strip().lstrip("\ufeff").lower() for name in rows[0]] if rows else []
     while header and not header[-1]:  # Excel keeps empty columns after the last one
@@ -134,8 +164,12 @@ def table_columns(
         if not any(c.strip() for c in raw):
             continue
         if len(raw) < len(header) or any(c.strip() for c in raw[len(header):]):
-            raise OrgCsvError(line, N_("expected {expected} columns, found {found}"),
-                              expected=len(header), found=len(raw))
+            wrong = OrgCsvError(line, N_("expected {expected} columns, found {found}"),
+                                expected=len(header), found=len(raw))
+            if problems is None:
+                raise wrong
+            problems.append(wrong)
+            continue
         yield line, {name: raw[index].strip() for name, index in column.items()}
 
 
@@ -158,42 +192,72 @@ def parse_file_day(text: str) -> date | None:
 
 
 def parse_org_rows(rows: Sequence[Sequence[str]]) -> list[CellRow]:
-    """Check a whole org table (header first, any column order); raise at the first bad line.
+    """Check a whole org table (header first, any column order); raise every bad line at once
+    (OrgCsvErrors, or the one OrgCsvError).
 
     An optional valid_from column dates each row's place in the tree (empty: the import day).
     """
     cells: list[CellRow] = []
+    problems: list[OrgCsvError] = []
     codes: dict[str, int] = {}
     paths: dict[tuple[str, ...], int] = {}
-    for line, value in table_columns(rows, ORG_CSV_HEADER, (VALID_FROM,)):
-        path = tuple(part.strip() for part in value["path"].split("/"))
-        if len(path) < 2 or not all(path):
-            raise OrgCsvError(line, N_("path needs at least a unit and a cell, separated by /"))
-        code = value["code"].upper()
-        allowed = all(c.isalnum() or c in "-_" for c in code)
-        if not code or len(code) > MAX_CODE_LENGTH or not allowed:
-            raise OrgCsvError(line, N_("code must be 1-20 letters, digits, - or _"))
-        counts = []
-        for name in ORG_CSV_HEADER[2:]:
-            if not (value[name].isascii() and value[name].isdigit()) or int(value[name]) > 10_000:
-                raise OrgCsvError(line, N_("{column} must be a whole number from 0 to 10000"),
-                                  column=name)
-            counts.append(int(value[name]))
-        valid_from = None
-        if value.get(VALID_FROM):
-            valid_from = parse_file_day(value[VALID_FROM])
-            if valid_from is None:
-                raise OrgCsvError(line, N_("valid_from must be a day such as 2025-07-01 or "
-                                           "1/7/2025, or empty"))
-        if code in codes:
-            raise OrgCsvError(line, N_("code {code} already used on line {other}"),
-                              code=code, other=codes[code])
-        if path in paths:
-            raise OrgCsvError(line, N_("the same cell path is already on line {other}"),
-                              other=paths[path])
-        codes[code] = line
-        paths[path] = line
-        cells.append(CellRow(line, path, code, counts[0], counts[1], counts[2], valid_from))
+    for line, value in table_columns(rows, ORG_CSV_HEADER, (VALID_FROM,), problems):
+        try:
+            cell = _cell_row(line, value, codes, paths)
+        except OrgCsvError as bad:
+            problems.append(bad)
+            continue
+        codes[cell.code] = line
+        paths[path_key(cell.path)] = line
+        cells.append(cell)
+    raise_all(problems)
     if not cells:
         raise OrgCsvError(2, N_("the file has no cells"))
     return cells
+
+
+def _cell_row(
+    line: int, value: dict[str, str], codes: dict[str, int], paths: dict[tuple[str, ...], int]
+) -> CellRow:
+    """Read one line of an org table; raise OrgCsvError at what is wrong with it."""
+    path = tuple(part.strip() for part in value["path"].split("/"))
+    if len(path) < 2 or not all(path):
+        raise OrgCsvError(line, N_("path needs at least a unit and a cell, separated by /"))
+    code = value["code"].upper()
+    allowed = all(c.isalnum() or c in "-_" for c in code)
+    if not code or len(code) > MAX_CODE_LENGTH or not allowed:
+        raise OrgCsvError(line, N_("code must be 1-20 letters, digits, - or _"))
+    counts = []
+    for name in ORG_CSV_HEADER[2:]:
+        if not (value[name].isascii() and value[name].isdigit()) or int(value[name]) > 10_000:
+            raise OrgCsvError(line, N_("{column} must be a whole number from 0 to 10000"),
+                              column=name)
+        counts.append(int(value[name]))
+    full, probationary, exempt = counts
+    if exempt_exceeds_roll(full, probationary, exempt):
+        raise OrgCsvError(line, N_("exempt_members ({exempt}) is more than the full and "
+                                   "probationary members together ({members})"),
+                          exempt=exempt, members=full + probationary)
+    valid_from = None
+    if value.get(VALID_FROM):
+        valid_from = parse_file_day(value[VALID_FROM])
+        if valid_from is None:
+            raise OrgCsvError(line, N_("valid_from must be a day such as 2025-07-01 or "
+                                       "1/7/2025, or empty"))
+    if code in codes:
+        raise OrgCsvError(line, N_("code {code} already used on line {other}"),
+                          code=code, other=codes[code])
+    if path_key(path) in paths:
+        raise OrgCsvError(line, N_("the same cell path is already on line {other}"),
+                          other=paths[path_key(path)])
+    return CellRow(line, path, code, full, probationary, exempt, valid_from)
+
+
+def path_key(path: Sequence[str]) -> tuple[str, ...]:
+    return tuple(name_key(name) for name in path)
+
+
+def name_key(name: str) -> str:
+    """Return what two names of units are compared by: the same letters and accents, however
+    composed (Unicode NFC), upper- or lower-case, and spaced."""
+    return " ".join(unicodedata.normalize("NFC", name).casefold().split())

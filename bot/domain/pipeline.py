@@ -567,6 +567,13 @@ def roll_change(moves: Iterable[Move]) -> RollChange:
     return RollChange(sum(c.full for c in changes), sum(c.probationary for c in changes))
 
 
+def moves_roll(step_on: date, roll_set_on: date | None) -> bool:
+    """Tell whether a step dated `step_on` changes the roll: not when the roll was set as a
+    whole (an import, the secretary's correction) after that day, counting its person already.
+    """
+    return roll_set_on is None or step_on >= roll_set_on
+
+
 def applicable_change(full: int, probationary: int, change: RollChange) -> RollChange:
     """Return the part of `change` the roll can take: no count goes below zero.
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from functools import lru_cache
 
@@ -13,3 +14,14 @@ def fold(text: str) -> str:
     decomposed = unicodedata.normalize("NFD", text.casefold())
     plain = "".join(c for c in decomposed if unicodedata.category(c) != "Mn")
     return " ".join(plain.split())
+
+
+NameKey = tuple[tuple[str | int, ...], str]
+_DIGITS = re.compile(r"([0-9]{1,9})")  # a longer run is read in pieces
+
+
+def name_order(name: str) -> NameKey:
+    """Sort names as people read them: letters without their diacritics ("Long Định" before
+    "Long Trạch", "Tân Ân" before "Tân Lân"), numbers by value ("Ấp 2" before "Ấp 10")."""
+    parts = _DIGITS.split(fold(name))  # words at even places, numbers at odd ones
+    return tuple(int(part) if i % 2 else part for i, part in enumerate(parts)), name

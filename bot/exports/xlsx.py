@@ -30,6 +30,7 @@ from bot.domain.pipeline import (
 )
 from bot.domain.ratings import Scheme
 from bot.domain.summaries import CellLine, Figures, ScopeCell, Summary, share
+from bot.domain.words import NameKey, name_order
 from bot.exports.tables import Column, Kind, Sheet, Value, workbook_bytes
 from bot.i18n import Translator
 from bot.storage.ratings import RatedCell, StoredRating
@@ -288,7 +289,12 @@ def _place(cell: ScopeCell) -> list[Value]:
 
 
 def _by_place(lines: Iterable[CellLine]) -> list[CellLine]:
-    return sorted(lines, key=lambda line: (line.cell.group_name, line.cell.code, line.cell.id))
+    return sorted(lines, key=lambda line: _place_order(line.cell))
+
+
+def _place_order(cell: ScopeCell) -> tuple[NameKey, str, int]:
+    """Sort by commune as people read names ("Long Định" before "Long Trạch"), then by code."""
+    return name_order(cell.group_name), cell.code, cell.id
 
 
 # The meetings ---------------------------------------------------------------------------
@@ -319,8 +325,7 @@ def meetings_sheet(meetings: Sequence[MeetingRow], words: Words) -> Sheet:
         Column(t("Note")),
     ]
     kinds = {kind: words.kind(kind) for kind in MeetingKind}
-    ordered = sorted(meetings, key=lambda m: (m.cell.group_name, m.cell.code, m.cell.id,
-                                              m.report.held_on))
+    ordered = sorted(meetings, key=lambda m: (_place_order(m.cell), m.report.held_on))
     rows = [_meeting_row(m, kinds[m.report.kind]) for m in ordered]
     return Sheet(t("Meetings"), columns, rows, frozen_columns=3)
 
@@ -354,7 +359,7 @@ def recruitment_sheet(export: Export, words: Words) -> Sheet:
     ]
     period = export.summary.period
     people = [p for p in export.recruits if p.in_pipeline_during(period)]
-    people.sort(key=lambda p: (p.cell.group_name, p.cell.code, p.cell.id, p.history[0].on))
+    people.sort(key=lambda p: (_place_order(p.cell), p.history[0].on))
     rows = [_recruit_row(p, words) for p in people]
     return Sheet(t("Recruitment"), columns, rows, frozen_columns=4)
 
@@ -387,7 +392,7 @@ def ratings_sheet(export: Export, words: Words) -> Sheet:
         Column(t("In breach or not completing"), Kind.INTEGER),
     ]
     rated = export.rated_cells()
-    rated.sort(key=lambda pair: (pair[0].group_name, pair[0].code, pair[1].year))
+    rated.sort(key=lambda pair: (_place_order(pair[0]), pair[1].year))
     rows = [
         [*_place(cell), r.year, words.level(r.scheme, r.level), r.score, r.members.rated,
          r.members.excellent, r.members.good, r.members.satisfactory, r.members.failed]

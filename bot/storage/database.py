@@ -164,18 +164,15 @@ class Database:
         It runs at once on the loop's thread, unless another process is writing: then on
         the writer's thread, which waits for it.
         """
-        async with self._writing():  # autocommit: a single statement is atomic by itself
-            if self._here is not None:
-                try:
-                    with _translated():
-                        rows = _write_on(self._here, sql, params, also)
-                except _Busy:  # another process is writing: wait for it on the writer's thread
-                    pass
-                else:
-                    await self._checkpoint_now_and_then()
-                    for rider in also:
-                        rider.committed = True
-                    return rows
+        if self._here is not None:
+            if self._write_lock.locked():  # a transaction is open: after it
+                async with self._writing():
+                    rows = self._write_here(sql, params, also)
+            else:  # nobody writes: no await until it is done, so nobody comes in between
+                rows = self._write_here(sql, params, also)
+            if rows is not None:
+                await self._checkpoint_now_and_then()
+                return rows
         if not also:
             async with self._writing():
                 with _translated():
@@ -184,11 +181,24 @@ class Database:
             with _translated():
                 return list(await conn.execute_fetchall(sql, params))
 
+    def _write_here(self, sql: str, params: Params, also: Sequence[Rider]) -> list[Row] | None:
+        """Write on the loop's thread; None when another process is writing (do not wait)."""
+        assert self._here is not None
+        try:
+            with _translated():
+                rows = _write_on(self._here, sql, params, also)
+        except _Busy:
+            return None
+        for rider in also:
+            rider.committed = True
+        return rows
+
     async def _checkpoint_now_and_then(self) -> None:
         self._writes_here += 1
         if self._writes_here % CHECKPOINT_EVERY == 0:
-            with _translated():
-                await self._conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+            async with self._writing():
+                with _translated():
+                    await self._conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
 
     @asynccontextmanager
     async def _on_writer(self) -> AsyncIterator[aiosqlite.Connection]:

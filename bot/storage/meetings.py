@@ -175,7 +175,7 @@ class MeetingRepository:
                 async with self._db.transaction(also) as conn:
                     cursor = await conn.execute(insert, values)
                     inserted = await cursor.fetchone()
-                    await _set_roll(conn, report.cell_id, roll)
+                    await _set_roll(conn, report.cell_id, roll, at.date())
         except Conflict:
             # Someone saved the month between our check and our insert.
             existing = await self.regular_of_month(report.cell_id, report.held_on)
@@ -216,7 +216,7 @@ class MeetingRepository:
                 {**values, "id": report_id},
             )
             if roll is not None:
-                await _set_roll(conn, report.cell_id, roll)
+                await _set_roll(conn, report.cell_id, roll, at.date())
 
     async def regular_of_month(self, cell_id: int, day: date) -> StoredReport | None:
         """Return the regular meeting report of the cell for the month of `day`, if any."""
@@ -293,17 +293,18 @@ class MeetingRepository:
             for r in rows
         ]
 
-    async def update_roll(self, cell_id: int, roll: Roll) -> None:
-        """Correct the cell's roll (full, probationary, exempt members)."""
+    async def update_roll(self, cell_id: int, roll: Roll, on: date) -> None:
+        """Correct the cell's roll (full, probationary, exempt members) as of the day `on`."""
         async with self._db.transaction() as conn:
-            await _set_roll(conn, cell_id, roll)
+            await _set_roll(conn, cell_id, roll, on)
 
 
-async def _set_roll(conn: aiosqlite.Connection, cell_id: int, roll: Roll) -> None:
+async def _set_roll(conn: aiosqlite.Connection, cell_id: int, roll: Roll, on: date) -> None:
+    """Set the roll as the secretary corrected it on `on`: the steps before are in it."""
     cursor = await conn.execute(
-        "UPDATE org_units SET full_members = ?, probationary_members = ?, exempt_members = ?"
-        " WHERE id = ? AND kind = 'cell'",
-        (roll.full, roll.probationary, roll.exempt, cell_id),
+        "UPDATE org_units SET full_members = ?, probationary_members = ?, exempt_members = ?,"
+        " roll_set_on = ? WHERE id = ? AND kind = 'cell'",
+        (roll.full, roll.probationary, roll.exempt, on.isoformat(), cell_id),
     )
     if cursor.rowcount != 1:
         raise NotFound(f"no cell {cell_id}")

@@ -8,14 +8,14 @@ or a merge closes it on a day, and its reports stay where they were.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import aiosqlite
 
-from bot.domain.org import N_, CellRow, OrgCsvError, OrgUnit
+from bot.domain.org import N_, CellRow, OrgCsvError, OrgUnit, name_key, raise_all
 from bot.domain.tree import MergeRow
 from bot.storage.database import Database
 from bot.storage.roll import record_import
@@ -102,7 +102,8 @@ class OrgRepository:
         return None if row is None else _unit(row)
 
     async def by_path(self, path: Sequence[str]) -> OrgUnit | None:
-        """Find a unit by its names from the root, e.g. ("Huyện Cần Đước", "Xã Tân Lân").
+        """Find a unit by its names from the root, e.g. ("Huyện Cần Đước", "Xã Tân Lân"), in
+        any case ("huyện cần đước").
 
         The path runs along each unit's latest parent: a unit closed since is found by its
         last place.
@@ -110,10 +111,8 @@ class OrgRepository:
         unit: OrgUnit | None = None
         for name in path:
             parent, params = _parent_is(None if unit is None else unit.id)
-            row = await self._db.fetch_one(
-                f"SELECT {_COLUMNS} FROM org_units WHERE {parent} AND name = ?",
-                (*params, name.strip()),
-            )
+            row = _same_name(await self._db.fetch_all(
+                f"SELECT {_COLUMNS} FROM org_units WHERE {parent}", params), name)
             if row is None:
                 return None
             unit = _unit(row)
@@ -234,10 +233,13 @@ class OrgRepository:
         Each row holds from its valid_from (None: the day of `at`). A code that names a cell
         elsewhere moves that cell from that day, so it keeps its id and reports; a unit or
         cell closed before is opened again. A unit or cell new to the tree begins on its
-        valid_from, or without one has been there since before the bot. The file's counts are
-        the administrator's reset of the roll: each cell whose counts change says so
-        (bot.storage.roll). A new cell is tracked from the day of `at` (or its later
-        valid_from): it owes reports from then on.
+        valid_from, or without one has been there since before the bot. Units are found by
+        name in any case. The file's counts are the administrator's reset of the roll as of
+        the day of `at`: each cell whose counts change says so, and recruitment steps dated
+        before that day no longer move it (bot.storage.roll). A new cell is tracked from the
+        day of `at` (or its later valid_from): it owes reports from then on. A bad line
+        raises OrgCsvError, every bad line of the file at once (OrgCsvErrors): nothing is
+        written.
 
         `close_unnamed` reads the file as the whole tree: every unit and cell open on the
         file's latest day that it no longer names is closed on that day. Nothing is deleted.
@@ -250,50 +252,18 @@ class OrgRepository:
         on = max(cell.valid_from or today for cell in cells) if cells else today
         async with self._db.transaction() as conn:
             writer = _TreeWriter(conn)
+            problems: list[OrgCsvError] = []  # every bad line, for one answer
             for cell in cells:
-                day = cell.valid_from or today
-                parent_id: int | None = None
-                for name in cell.path[:-1]:
-                    parent_id = await writer.ensure_unit(parent_id, name, cell.line, day,
-                                                         cell.valid_from)
-                cursor = await conn.execute(
-                    "SELECT id, parent_id, full_members, probationary_members, exempt_members"
-                    " FROM org_units WHERE code = ?",
-                    (cell.code,),
-                )
-                existing = await cursor.fetchone()
-                await _refuse_namesake(conn, parent_id, cell, existing)
-                counts = (cell.full_members, cell.probationary_members, cell.exempt_members)
-                if existing is None:
-                    cursor = await conn.execute(
-                        "INSERT INTO org_units (parent_id, name, full_members,"
-                        " probationary_members, exempt_members, kind, code, tracked_from,"
-                        " valid_from) VALUES (?, ?, ?, ?, ?, 'cell', ?, ?, ?) RETURNING id",
-                        (parent_id, cell.path[-1], *counts, cell.code,
-                         max(today, day).isoformat(), _iso(cell.valid_from)),
-                    )
-                    inserted = await cursor.fetchone()
-                    assert inserted is not None
-                    await writer.link(int(inserted["id"]), parent_id, cell.valid_from)
-                    writer.named.add(int(inserted["id"]))
-                    created += 1
+                try:
+                    row = await _import_row(writer, cell, today, now)
+                except OrgCsvError as bad:
+                    problems.append(bad)
                     continue
-                cell_id = int(existing["id"])
-                writer.named.add(cell_id)
-                placed = await writer.place(cell_id, parent_id, day, cell.line, cell.path[-1])
-                if placed and existing["parent_id"] != parent_id:
-                    moved.append(cell.code)
-                await conn.execute(
-                    "UPDATE org_units SET name = ?, full_members = ?, probationary_members = ?,"
-                    " exempt_members = ? WHERE id = ?",
-                    (cell.path[-1], *counts, cell_id),
-                )
-                updated += 1
-                before = (existing["full_members"], existing["probationary_members"],
-                          existing["exempt_members"])
-                if before != counts:
-                    await record_import(conn, cell_id, before, counts, now)
-                    resets.append(RollReset(cell.code, before, counts))
+                created += row.created
+                updated += not row.created
+                moved += [cell.code] if row.moved else []
+                resets += [row.reset] if row.reset else []
+            raise_all(problems)  # nothing is written
             closed = await writer.close_unnamed(on) if close_unnamed else []
         return ImportResult(created, updated, tuple(resets), tuple(moved), tuple(closed), on)
 
@@ -351,6 +321,60 @@ class OrgRepository:
         return MergeResult(len(merged), tuple(created), moved, tuple(unplaced))
 
 
+@dataclass(frozen=True)
+class _RowImported:
+    created: bool
+    moved: bool = False
+    reset: RollReset | None = None
+
+
+async def _import_row(
+    writer: _TreeWriter, cell: CellRow, today: date, now: datetime
+) -> _RowImported:
+    """Create or update one cell of an import and its parents (in its transaction)."""
+    conn = writer.conn
+    day = cell.valid_from or today
+    parent_id: int | None = None
+    for name in cell.path[:-1]:
+        parent_id = await writer.ensure_unit(parent_id, name, cell.line, day, cell.valid_from)
+    cursor = await conn.execute(
+        "SELECT id, parent_id, full_members, probationary_members, exempt_members"
+        " FROM org_units WHERE code = ?",
+        (cell.code,),
+    )
+    existing = await cursor.fetchone()
+    await _refuse_namesake(conn, parent_id, cell, existing)
+    counts = (cell.full_members, cell.probationary_members, cell.exempt_members)
+    if existing is None:
+        cursor = await conn.execute(
+            "INSERT INTO org_units (parent_id, name, full_members, probationary_members,"
+            " exempt_members, kind, code, tracked_from, valid_from, roll_set_on)"
+            " VALUES (?, ?, ?, ?, ?, 'cell', ?, ?, ?, ?) RETURNING id",
+            (parent_id, cell.path[-1], *counts, cell.code, max(today, day).isoformat(),
+             _iso(cell.valid_from), today.isoformat()),
+        )
+        inserted = await cursor.fetchone()
+        assert inserted is not None
+        await writer.link(int(inserted["id"]), parent_id, cell.valid_from)
+        writer.named.add(int(inserted["id"]))
+        return _RowImported(created=True)
+    cell_id = int(existing["id"])
+    writer.named.add(cell_id)
+    placed = await writer.place(cell_id, parent_id, day, cell.line, cell.path[-1])
+    await conn.execute(
+        "UPDATE org_units SET name = ?, full_members = ?, probationary_members = ?,"
+        " exempt_members = ?, roll_set_on = ? WHERE id = ?",
+        (cell.path[-1], *counts, today.isoformat(), cell_id),
+    )
+    before = (existing["full_members"], existing["probationary_members"],
+              existing["exempt_members"])
+    reset = None
+    if before != counts:
+        await record_import(conn, cell_id, before, counts, now)
+        reset = RollReset(cell.code, before, counts)
+    return _RowImported(False, placed and existing["parent_id"] != parent_id, reset)
+
+
 class _TreeWriter:
     """The dated writes of one import or merge, inside its transaction."""
 
@@ -361,18 +385,14 @@ class _TreeWriter:
     async def ensure_unit(
         self, parent_id: int | None, name: str, line: int, day: date, new_from: date | None
     ) -> int:
-        """Return the unit named `name` under `parent_id` on `day` (opened again if closed),
-        or a new one there from `new_from` (None: since before the bot)."""
-        parent, params = _parent_is(parent_id)
-        cursor = await self.conn.execute(
-            f"SELECT id, kind FROM org_units WHERE {parent} AND name = ?", (*params, name)
-        )
-        row = await cursor.fetchone()
+        """Return the unit named `name` under `parent_id` (in any case) on `day` (opened again
+        if closed), or a new one there from `new_from` (None: since before the bot)."""
+        row = await _child_named(self.conn, parent_id, name)
         if row is not None:
             if row["kind"] == "cell":
                 raise OrgCsvError(line, N_("{name} is a cell and cannot hold other units"),
                                   name=name)
-            await self.place(int(row["id"]), parent_id, day, line, name)
+            await self.place(int(row["id"]), parent_id, day, line, row["name"])
             self.named.add(int(row["id"]))
             return int(row["id"])
         cursor = await self.conn.execute(
@@ -526,12 +546,7 @@ async def _refuse_namesake(
     existing: aiosqlite.Row | None,
 ) -> None:
     """Refuse a second unit of the cell's name under the same parent."""
-    parent, params = _parent_is(parent_id)
-    cursor = await conn.execute(
-        f"SELECT id, code FROM org_units WHERE {parent} AND name = ?",
-        (*params, cell.path[-1]),
-    )
-    namesake = await cursor.fetchone()
+    namesake = await _child_named(conn, parent_id, cell.path[-1])
     if namesake is None or (existing is not None and namesake["id"] == existing["id"]):
         return
     if namesake["code"] is None:
@@ -549,27 +564,45 @@ async def _refuse_crowding(
     conn: aiosqlite.Connection, parent_id: int, unit_id: int, name: str, line: int
 ) -> None:
     """Refuse to move a unit beside another of the same name (names are unique under one)."""
-    cursor = await conn.execute(
-        "SELECT p.name AS parent, o.code FROM org_units o JOIN org_units p ON p.id = o.parent_id"
-        " WHERE o.parent_id = ? AND o.name = ? AND o.id <> ?", (parent_id, name, unit_id))
-    other = await cursor.fetchone()
-    if other is not None:
+    other = await _child_named(conn, parent_id, name)
+    if other is not None and other["id"] != unit_id:
+        cursor = await conn.execute("SELECT name FROM org_units WHERE id = ?", (parent_id,))
+        parent = await cursor.fetchone()
         raise OrgCsvError(line, N_("{name} would stand beside another {name} under {unit}: "
                                    "give one of them another name in the org file first"),
-                          name=name, unit=other["parent"])
+                          name=name, unit="" if parent is None else parent["name"])
 
 
 async def _by_path(conn: aiosqlite.Connection, path: Sequence[str]) -> aiosqlite.Row | None:
     """Find a unit by its names from the root along the latest parents (in a transaction)."""
     row: aiosqlite.Row | None = None
     for name in path:
-        parent, params = _parent_is(None if row is None else int(row["id"]))
-        cursor = await conn.execute(
-            f"SELECT {_COLUMNS} FROM org_units WHERE {parent} AND name = ?", (*params, name))
-        row = await cursor.fetchone()
+        row = await _child_named(conn, None if row is None else int(row["id"]), name)
         if row is None:
             return None
     return row
+
+
+async def _child_named(
+    conn: aiosqlite.Connection, parent_id: int | None, name: str
+) -> aiosqlite.Row | None:
+    """Return the unit or cell called `name` right under `parent_id` (None: a root), in any
+    case (in a transaction)."""
+    parent, params = _parent_is(parent_id)
+    cursor = await conn.execute(f"SELECT {_COLUMNS} FROM org_units WHERE {parent}", params)
+    return _same_name(await cursor.fetchall(), name)
+
+
+def _same_name(rows: Iterable[aiosqlite.Row], name: str) -> aiosqlite.Row | None:
+    """Pick the unit called `name` among siblings: its exact spelling first, else the same
+    name in another case or Unicode composition (bot.domain.org.name_key)."""
+    key, alike = name_key(name), None
+    for row in rows:
+        if row["name"] == name.strip():
+            return row
+        if alike is None and name_key(row["name"]) == key:
+            alike = row
+    return alike
 
 
 async def _check_successor(

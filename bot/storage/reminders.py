@@ -20,6 +20,7 @@ from bot.domain.org import Grant, Role, User
 from bot.domain.pipeline import is_open
 from bot.domain.reminders import CellRef, Due, Person, Recipient
 from bot.storage.database import Database, Rider, Row, timestamp
+from bot.storage.marks import REGISTERED
 from bot.storage.recruitment import RecruitmentRepository
 from bot.storage.users import REACH_COLUMNS, REACH_OF_USER
 
@@ -84,13 +85,13 @@ class ReminderStore:
     # Who ---------------------------------------------------------------------------------
 
     async def contacts(self) -> list[Contact]:
-        """Return every user with a role, with their reach, language and choices."""
+        """Return every registered user with a role, with their reach, language and choices."""
         rows = await self._db.fetch_all(
             f"SELECT u.id, {REACH_COLUMNS}, u.locale, u.app_locale, u.display_name,"
             " u.unreachable_since, COALESCE(s.reminders, 1) AS reminders,"
             " COALESCE(s.digest, 1) AS digest, r.role, r.unit_id"
             f" FROM users u JOIN user_roles r ON r.user_id = u.id{REACH_OF_USER}"
-            " LEFT JOIN reminder_settings s ON s.user_id = u.id"
+            f" LEFT JOIN reminder_settings s ON s.user_id = u.id WHERE {REGISTERED}"
             " ORDER BY u.id, r.granted_at, r.unit_id"
         )
         by_user: dict[int, list[Row]] = {}

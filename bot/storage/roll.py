@@ -2,8 +2,10 @@
 
 The counts live in `org_units`; `roll_changes` keeps one row per change with its source and
 date. A ceremony, a confirmation or a removal changes the roll in the same transaction as the
-step (`follow_step`), and an undo of the step takes it back (`take_back`) unless an org
-import has reset the cell's counts since: the administrator's figures stand.
+step (`follow_step`), unless it is dated before the roll was last set as a whole (by an import
+or the secretary's correction: the person is counted there already), and an undo of the step
+takes it back (`take_back`) unless an org import has reset the cell's counts since: the
+administrator's figures stand.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from datetime import date, datetime
 
 import aiosqlite
 
-from bot.domain.pipeline import RollChange, Stage, applicable_change
+from bot.domain.pipeline import RollChange, Stage, applicable_change, moves_roll
 from bot.storage.database import Database, timestamp
 
 IMPORT = "IMPORT"  # the source of a change made by `org import`
@@ -68,14 +70,18 @@ async def follow_step(
     user_id: int,
     now: datetime,
 ) -> None:
-    """Apply a step's change to the person's cell roll and keep it (inside the step's write)."""
+    """Apply a step's change to the person's cell roll and keep it (inside the step's write).
+
+    A step dated before the roll was last set as a whole (an import, the secretary's
+    correction) is in those counts already: the roll stays as it was set.
+    """
     cursor = await conn.execute(
-        "SELECT o.id, o.full_members, o.probationary_members FROM org_units o"
+        "SELECT o.id, o.full_members, o.probationary_members, o.roll_set_on FROM org_units o"
         " JOIN recruits r ON r.cell_id = o.id WHERE r.id = ?",
         (recruit_id,),
     )
     cell = await cursor.fetchone()
-    if cell is None:
+    if cell is None or not moves_roll(on, _day(cell["roll_set_on"])):
         return
     applied = applicable_change(cell["full_members"], cell["probationary_members"], change)
     if not applied:
@@ -149,3 +155,7 @@ async def _shift(conn: aiosqlite.Connection, cell_id: int, change: RollChange) -
         " probationary_members = probationary_members + ? WHERE id = ?",
         (change.full, change.probationary, cell_id),
     )
+
+
+def _day(value: str | None) -> date | None:
+    return None if value is None else date.fromisoformat(value)

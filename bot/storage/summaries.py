@@ -28,6 +28,7 @@ from bot.domain.periods import Period, month_end, month_index, month_of, month_s
 from bot.domain.pipeline import Stage
 from bot.domain.summaries import CellActivity, CellSums, Note, OpenRecord, RuleSpan, ScopeCell
 from bot.storage.database import Database, Snapshot, timestamp
+from bot.storage.marks import REGISTERED
 from bot.storage.meetings import _TARGET_COLUMNS as TARGET_COLUMNS
 from bot.storage.tree import scope_sql
 
@@ -464,8 +465,9 @@ class Area:
     async def secretary_names(self) -> dict[int, list[str | None]]:
         """Return the profile names of each cell's registered secretaries (None: no name)."""
         rows = await self._reader.fetch_all(
-            """SELECT g.unit_id, u.display_name FROM user_roles g JOIN users u ON u.id = g.user_id
+            f"""SELECT g.unit_id, u.display_name FROM user_roles g JOIN users u ON u.id = g.user_id
             WHERE g.role = 'secretary' AND g.unit_id IN (SELECT id FROM scope_cells)
+              AND {REGISTERED}
             ORDER BY g.unit_id, g.granted_at, u.id""")
         names: dict[int, list[str | None]] = {}
         for row in rows:

@@ -11,6 +11,7 @@ import aiosqlite
 
 from bot.domain.org import EndedGrant, Grant, Role, User
 from bot.storage.database import Database, Rider, timestamp
+from bot.storage.marks import REGISTERED
 
 # No 0/O, 1/I/L: codes are read aloud and typed on phones.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -71,6 +72,9 @@ async def _ensure_user(
 class UserRepository:
     def __init__(self, db: Database):
         self._db = db
+        # What `find` last read of each user's last use, so that `note_use` writes only when
+        # it changes (most messages come from the chat used last, in the same language).
+        self._used: dict[int, tuple[str | None, str | None, str | None, str | None]] = {}
 
     async def find(
         self, channel: str, user_key: str, today: date | None = None
@@ -83,7 +87,8 @@ class UserRepository:
         """
         by_today = "" if today is None else " AND o.valid_to <= :today"
         rows = await self._db.lookup_all(
-            "SELECT u.id, u.locale, r.role, r.unit_id, r.told_closed_at,"
+            "SELECT u.id, u.locale, u.last_channel, u.last_user_key, u.app_locale,"
+            " u.unreachable_since, r.role, r.unit_id, r.told_closed_at,"
             f" o.valid_to IS NOT NULL{by_today} AS ended FROM users u"
             " LEFT JOIN user_roles r ON r.user_id = u.id"
             " LEFT JOIN org_units o ON o.id = r.unit_id"
@@ -93,6 +98,9 @@ class UserRepository:
         )
         if not rows:
             return None
+        first = rows[0]
+        self._used[first["id"]] = (first["last_channel"], first["last_user_key"],
+                                   first["app_locale"], first["unreachable_since"])
         roles = [r for r in rows if r["role"]]
         return User(
             id=rows[0]["id"],
@@ -157,7 +165,8 @@ class UserRepository:
         """Return every administrator, with their app's language (for a warning)."""
         rows = await self._db.fetch_all(
             "SELECT DISTINCT u.id, u.channel, u.user_key, u.locale, u.app_locale FROM users u"
-            " JOIN user_roles r ON r.user_id = u.id WHERE r.role = 'admin' ORDER BY u.id",
+            f" JOIN user_roles r ON r.user_id = u.id WHERE r.role = 'admin' AND {REGISTERED}"
+            " ORDER BY u.id",
         )
         return [(User(r["id"], r["channel"], r["user_key"], r["locale"], ()), r["app_locale"])
                 for r in rows]
@@ -166,7 +175,8 @@ class UserRepository:
         """Return the (channel, user_key) of every secretary of a cell, for reminders."""
         rows = await self._db.fetch_all(
             f"SELECT {REACH_COLUMNS} FROM users u JOIN user_roles r ON r.user_id = u.id"
-            f"{REACH_OF_USER} WHERE r.role = 'secretary' AND r.unit_id = ? ORDER BY u.id",
+            f"{REACH_OF_USER} WHERE r.role = 'secretary' AND r.unit_id = ? AND {REGISTERED}"
+            " ORDER BY u.id",
             (cell_id,),
         )
         return [(r["channel"], r["user_key"]) for r in rows]
@@ -176,6 +186,10 @@ class UserRepository:
     ) -> None:
         """Remember the chat a user wrote from last and their app's language (a write only
         when either changes); writing again also ends a mark that their chat was unreachable."""
+        used = self._used.pop(user_id, None)  # as `find` read it this turn, if it did
+        if used is not None and used[:2] == (channel, user_key) and used[3] is None \
+                and app_locale in (None, used[2]):
+            return  # nothing would change: no statement at all
         await self._db.write(
             "UPDATE users SET last_channel = :channel, last_user_key = :key,"
             " unreachable_since = NULL, app_locale = COALESCE(:locale, app_locale)"

@@ -16,6 +16,7 @@ from bot.core.dispatcher import Dispatcher
 from bot.core.flow import Ctx
 from bot.core.messages import Inbound
 from bot.domain.calendar import days_off
+from bot.domain.org import CellRow
 from bot.domain.periods import Period, PeriodKind
 from bot.domain.summaries import Summary
 from bot.exports import file_name, period_slug
@@ -25,7 +26,7 @@ from bot.storage.org import OrgRepository
 from handlers.export import workbook_file
 from handlers.summary import load_summary
 from tests.exports.area import FORMULA_NOTE, OTHER_COMMUNE, Area, seed_area
-from tests.support import Clock, World
+from tests.support import DISTRICT, Clock, World
 
 NOVEMBER = Period(PeriodKind.MONTH, 2026, 11)
 
@@ -255,3 +256,16 @@ async def test_a_day_cell_reads_back_as_that_day(dispatcher: Dispatcher, area: A
     day: Any = meetings.cell(2, 4)
     assert day.is_date and day.number_format == "dd/mm/yyyy"
     assert day.value.date() == date(2026, 11, 5)
+
+
+async def test_the_cells_are_listed_by_commune_as_names_are_read(
+    dispatcher: Dispatcher, db: Database, area: Area
+) -> None:
+    # D17: by code point "Xã Đức Lập" came after "Xã Tân Lân" ("Đ" is U+0110).
+    await OrgRepository(db).import_cells([
+        CellRow(2, (DISTRICT, "Xã Đức Lập", "Chi bộ ấp Một"), "DL-01", 10, 0, 0),
+    ], at=dispatcher.now())
+    district = await dispatcher.context_for(Inbound("test", "staff", language_code="en"))
+    whole, _ = await exported(district, area.world.district_id, NOVEMBER)
+    communes = [row["Commune"].value for row in rows_of(whole["Cells"])]
+    assert communes == ["Xã Đức Lập", OTHER_COMMUNE, "Xã Tân Lân", "Xã Tân Lân"]

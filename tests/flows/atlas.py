@@ -190,6 +190,7 @@ PATHS: dict[tuple[str, str], Path] = {
     ("chart", "cell"): Path("sec-2", ("/bieudo",)),
     ("invite", "role"): Path("admin", ("/moi",)),
     ("invite", "target"): Path("admin", ("/moi", "1")),
+    ("invite", "match"): Path("admin", ("/moi", "1", "Chi bộ ấp")),
     ("reminders", "reminders"): Path("sec-1", ("/nhacnho",)),
     ("language", "language"): Path("sec-1", ("/ngonngu",)),
 }

@@ -30,6 +30,7 @@ from bot.storage.users import UserRepository
 from handlers import standing
 from tests.channels.recording import TOKEN, FakeTelegram, RecordingRequest
 from tests.support import (
+    DISTRICT,
     VN,
     Chat,
     Clock,
@@ -587,13 +588,60 @@ async def test_several_matches_are_a_numbered_list_naming_the_commune(
     chat = Chat(dispatcher, "staff", language_code="en")
     [question] = await chat.send("/standing ap cho")
     assert question.text.startswith("2 cells match. Which one?")
-    assert [c.label for c in question.choices] == [
-        "Chi bộ ấp Chợ (Xã Tân Lân)", "Chi bộ ấp Chợ (Xã Mỹ Lệ)",
-    ] or [c.label for c in question.choices] == [
+    assert [c.label for c in question.choices] == [  # D17: by commune, then cell
         "Chi bộ ấp Chợ (Xã Mỹ Lệ)", "Chi bộ ấp Chợ (Xã Tân Lân)",
     ]
     [reply] = await chat.send("Mỹ Lệ")  # typed: a word of one label
     assert reply.text.startswith("Standing of Chi bộ ấp Chợ, Xã Mỹ Lệ,")
+    [reply] = await chat.send("/standing xa tan lan/ap cho")  # a path tells them apart
+    assert reply.text.startswith("Standing of Chi bộ ấp Chợ, Xã Tân Lân,")
+
+
+async def test_matches_and_lists_sort_by_commune_then_cell_without_diacritics_first(
+    dispatcher: Dispatcher, db: Database, world: World
+) -> None:
+    # D17: "/tinhhinh ấp 4" listed its matches by cell name, whatever their commune; and
+    # names sorted by code point put "Tân Ân" after every other "Tân", "Ấp 10" before "Ấp 2".
+    await OrgRepository(db).import_cells([
+        CellRow(2, (DISTRICT, "Xã Tân Ân", "Chi bộ ấp 4"), "TA-04", 10, 0, 0),
+        CellRow(3, (DISTRICT, "Xã Long Trạch", "Chi bộ ấp 4"), "LT-04", 10, 0, 0),
+        CellRow(4, (DISTRICT, "Xã Long Định", "Chi bộ ấp 4"), "LD-04", 10, 0, 0),
+        CellRow(5, (DISTRICT, "Xã Long Định", "Chi bộ ấp 10"), "LD-10", 10, 0, 0),
+        CellRow(6, (DISTRICT, "Xã Long Định", "Chi bộ ấp 2"), "LD-02", 10, 0, 0),
+    ])
+    chat = Chat(dispatcher, "staff", language_code="en")
+    [question] = await chat.send("/standing ấp 4")
+    assert [c.label for c in question.choices] == [
+        "Chi bộ ấp 4 (Xã Long Định)", "Chi bộ ấp 4 (Xã Long Trạch)", "Chi bộ ấp 4 (Xã Tân Ân)",
+    ]
+    [communes] = await chat.send("/standing")
+    assert [c.label for c in communes.choices] == [
+        "Xã Long Định", "Xã Long Trạch", "Xã Tân Ân", "Xã Tân Lân",
+    ]
+    [cells] = await chat.send("Long Định")
+    assert [c.label for c in cells.choices][:3] == [
+        "Chi bộ ấp 2 (LD-02)", "Chi bộ ấp 4 (LD-04)", "Chi bộ ấp 10 (LD-10)",
+    ]
+
+
+async def test_a_cell_typed_at_the_commune_question_is_found_at_once(
+    dispatcher: Dispatcher, world: World
+) -> None:
+    chat = Chat(dispatcher, "staff", language_code="en")
+    await OrgRepository(chat.dispatcher.db).import_cells([
+        CellRow(2, (DISTRICT, "Xã Mỹ Lệ", "Chi bộ ấp Một"), "ML-01", 10, 0, 0),
+    ])
+    [question] = await chat.send("/standing")
+    assert question.text.startswith("Which commune?")
+    [reply] = await chat.send("tl-02")  # as the question suggests: a code
+    assert reply.text.startswith("Standing of Chi bộ ấp Chợ, Xã Tân Lân,")
+    await chat.send("/standing")
+    [reply] = await chat.send("xom chua")
+    assert reply.text.startswith("Standing of Chi bộ ấp Xóm Chùa, Xã Tân Lân,")
+    await chat.send("/standing")
+    [reply] = await chat.send("no such place")
+    assert reply.text.startswith("I found no cell with the code or name no such place")
+    assert "Which commune?" in reply.text  # asked again
 
 
 async def test_without_a_name_an_organiser_picks_a_commune_then_a_cell_ten_at_a_time(
@@ -636,9 +684,7 @@ async def test_the_staff_help_says_how_to_name_a_cell(dispatcher: Dispatcher) ->
 async def test_the_secretary_of_two_cells_picks_one(dispatcher: Dispatcher) -> None:
     chat = Chat(dispatcher, "sec-2", language_code="en")
     [question] = await chat.send("/standing")
-    assert [c.label for c in question.choices] == ["Chi bộ ấp Chợ", "Chi bộ ấp Xóm Chùa"] or [
-        c.label for c in question.choices
-    ] == ["Chi bộ ấp Xóm Chùa", "Chi bộ ấp Chợ"]
+    assert [c.label for c in question.choices] == ["Chi bộ ấp Chợ", "Chi bộ ấp Xóm Chùa"]
     [reply] = await chat.send("Chi bộ ấp Chợ")
     assert "Standing of Chi bộ ấp Chợ" in reply.text
 

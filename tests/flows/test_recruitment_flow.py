@@ -336,7 +336,7 @@ async def test_a_step_recorded_meanwhile_by_another_secretary_wins(
     for answer in ("/recruit", "2", "1", "1", "10/3/2026"):
         await first.send(answer)
     second = Chat(dispatcher, "sec-2", language_code="en")
-    for answer in ("/recruit", "1", "2", "1", "2", "11/3/2026", "1"):  # TL-01, then dropped
+    for answer in ("/recruit", "2", "2", "1", "2", "11/3/2026", "1"):  # TL-01, then dropped
         await second.send(answer)
     assert "Saved: LTC, Left the pipeline" in second.last_text
     [reply] = await first.send("1")
@@ -451,8 +451,8 @@ async def test_a_secretary_of_two_cells_picks_the_cell_first(
     await seed(db, world, "NVA", Stage.SOURCE, date(2026, 10, 1))
     chat = Chat(dispatcher, "sec-2", language_code="en")
     [cells] = await chat.send("/recruit")
-    assert [c.label for c in cells.choices] == ["Chi bộ ấp Xóm Chùa", "Chi bộ ấp Chợ"]
-    await chat.send("2")
+    assert [c.label for c in cells.choices] == ["Chi bộ ấp Chợ", "Chi bộ ấp Xóm Chùa"]  # by name
+    await chat.send("1")
     await chat.send("3")
     assert "Nobody is in this cell's pipeline yet" in chat.last_text
 
@@ -679,7 +679,7 @@ async def test_a_ceremony_adds_to_the_roll_and_the_next_report_shows_why(
     # issue 8, defect 8: TL-01 is 18 full, 2 probationary, 1 exempt (19 expected)
     await seed(db, world, "LTC", Stage.ADMISSION_DECIDED, date(2026, 10, 9))
     chat = Chat(dispatcher, "sec-1", language_code="en")
-    for answer in ("/recruit", "2", "1", "1", "20/11/2026", "1"):
+    for answer in ("/recruit", "2", "1", "1", "27/11/2026", "1"):  # the day of the import
         await chat.send(answer)
     cell = await OrgRepository(db).get(world.cell_ids["TL-01"])
     assert cell is not None and cell.probationary_members == 3
@@ -687,12 +687,28 @@ async def test_a_ceremony_adds_to_the_roll_and_the_next_report_shows_why(
         await chat.send(answer)
     question = chat.last_text
     assert "The roll changed since the last report:" in question
-    assert "• Nov 20, 2026, Admission ceremony of LTC: probationary +1" in question
+    assert "• Nov 27, 2026, Admission ceremony of LTC: probationary +1" in question
     assert "Expected: 20 (18 full + 3 probationary − 1 exempt" in question
     await chat.send("/cancel")
     # undone, the ceremony leaves the roll as it was and the report no longer mentions it
     for answer in ("/recruit", "4", "1", "1"):
         await chat.send(answer)
+    for answer in ("/report", "21/11", "1", "95"):
+        await chat.send(answer)
+    assert "roll changed" not in chat.last_text
+    assert "Expected: 19 (18 full + 2 probationary − 1 exempt" in chat.last_text
+
+
+async def test_a_ceremony_dated_before_the_import_is_counted_once(
+    dispatcher: Dispatcher, db: Database, world: World
+) -> None:
+    # the import of 27 November counted the person (TL-01: 2 probationary members already)
+    await seed(db, world, "LTC", Stage.ADMISSION_DECIDED, date(2026, 10, 20))
+    chat = Chat(dispatcher, "sec-1", language_code="en")
+    for answer in ("/recruit", "2", "1", "1", "15/11/2026", "1"):
+        await chat.send(answer)
+    cell = await OrgRepository(db).get(world.cell_ids["TL-01"])
+    assert cell is not None and cell.probationary_members == 2
     for answer in ("/report", "21/11", "1", "95"):
         await chat.send(answer)
     assert "roll changed" not in chat.last_text

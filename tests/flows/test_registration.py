@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
 from bot.core.dispatcher import Dispatcher
 from bot.core.messages import Inbound
-from bot.domain.org import Role
+from bot.domain.org import CellRow, Role
 from bot.storage.database import Database
+from bot.storage.org import OrgRepository
 from bot.storage.users import InviteRepository, UserRepository
-from tests.support import Chat, Clock, World
+from tests.support import DISTRICT, VN, Chat, Clock, World
 
 
 async def test_a_stranger_gets_only_the_explanation_whatever_they_send(
@@ -105,12 +106,98 @@ async def test_an_admin_invites_from_chat_and_bad_answers_are_reasked(
     [reply] = await chat.send("Xã Tân Lân")  # a unit, not a cell
     assert "needs a cell code" in reply.text
     [reply] = await chat.send("NO-SUCH")
-    assert "found no unit" in reply.text
+    assert "I found no cell with the code or name NO-SUCH in your area." in reply.text
     done = await chat.send("tl-02")
     code = done[-1].text.removeprefix("/start ")
     now = chat.dispatcher.now()
     status, grant = await InviteRepository(db).redeem(code, "test", "newbie", now)
     assert status == "ok" and grant is not None and grant.unit_id == world.cell_ids["TL-02"]
+
+
+async def invited_to(db: Database, reply: str) -> int:
+    """Redeem the invite shown ("/start CODE"); return the unit it grants."""
+    code = reply.removeprefix("/start ")
+    status, grant = await InviteRepository(db).redeem(code, "test", f"new-{code}",
+                                                      datetime(2026, 11, 27, tzinfo=VN))
+    assert status == "ok" and grant is not None, status
+    return grant.unit_id
+
+
+@pytest.mark.parametrize("typed", [
+    "xa tan lan",  # B11: no diacritics, no capitals
+    "Tân Lân",  # a part of the name
+    "Huyen Can Duoc/Xa Tan Lan",  # a path, without diacritics
+    "2",  # its number in the list
+])
+async def test_an_organiser_is_invited_to_a_unit_named_as_people_type_it(
+    dispatcher: Dispatcher, db: Database, world: World, typed: str
+) -> None:
+    chat = Chat(dispatcher, "admin", language_code="en")
+    await chat.send("/invite")
+    [question] = await chat.send("2")  # an organiser
+    assert question.text.startswith("(2/2) Which unit? Tap it, or type its code")
+    assert "(for example Huyện Cần Đước/Xã Tân Lân)" in question.text
+    assert [c.label for c in question.choices] == ["Huyện Cần Đước", "Xã Tân Lân", "« Back"]
+    *_, link = await chat.send(typed)
+    assert await invited_to(db, link.text) == world.commune_id
+
+
+async def test_several_units_found_are_a_numbered_list_by_place(
+    dispatcher: Dispatcher, db: Database, world: World
+) -> None:
+    await OrgRepository(db).import_cells([
+        CellRow(2, (DISTRICT, "Xã Tân Ân", "Chi bộ ấp 1"), "TA-01", 10, 0, 0),
+        CellRow(3, (DISTRICT, "Xã Tân Trạch", "Chi bộ ấp Chợ"), "TT-01", 10, 0, 0),
+    ])
+    chat = Chat(dispatcher, "admin", language_code="en")
+    await chat.send("/invite")
+    [question] = await chat.send("2")
+    assert [c.label for c in question.choices] == [
+        "Huyện Cần Đước", "Xã Tân Ân", "Xã Tân Lân", "Xã Tân Trạch", "« Back"]
+    [found] = await chat.send("xa tan")
+    assert found.text == "3 units match. Which one?"
+    assert [c.label for c in found.choices] == [
+        "Xã Tân Ân (Huyện Cần Đước)", "Xã Tân Lân (Huyện Cần Đước)",
+        "Xã Tân Trạch (Huyện Cần Đước)", "« Back"]
+    *_, link = await chat.send("3")
+    trach = await OrgRepository(db).by_path([DISTRICT, "Xã Tân Trạch"])
+    assert trach is not None and await invited_to(db, link.text) == trach.id
+    # A secretary's cell by its name; namesakes listed by commune.
+    await chat.send("/invite")
+    [question] = await chat.send("1")
+    assert question.text.startswith("(2/2) Type the code of the cell or a part of its name")
+    *_, link = await chat.send("xom chua")
+    assert await invited_to(db, link.text) == world.cell_ids["TL-01"]
+    await chat.send("/invite")
+    await chat.send("1")
+    [found] = await chat.send("ap cho")
+    assert found.text == "2 cells match. Which one?"
+    assert [c.label for c in found.choices][:2] == [
+        "Chi bộ ấp Chợ (Xã Tân Lân)", "Chi bộ ấp Chợ (Xã Tân Trạch)"]
+    [note, again] = await chat.send("/invite")
+    assert "unfinished conversation" in note.text and again.text == found.text  # it waits
+    *_, link = await chat.send("Tân Trạch")
+    tt01 = await OrgRepository(db).by_code("TT-01")
+    assert tt01 is not None and await invited_to(db, link.text) == tt01.id
+
+
+async def test_an_admin_of_a_commune_is_offered_their_commune_and_refused_others(
+    dispatcher: Dispatcher, db: Database, world: World
+) -> None:
+    await OrgRepository(db).import_cells([
+        CellRow(2, (DISTRICT, "Xã Mỹ Lệ", "Chi bộ ấp 1"), "ML-01", 10, 0, 0),
+    ])
+    users = UserRepository(db)
+    admin = await users.ensure("test", "commune-admin", dispatcher.now())
+    await users.grant(admin, Role.ADMIN, world.commune_id, dispatcher.now())
+    chat = Chat(dispatcher, "commune-admin", language_code="en")
+    await chat.send("/invite")
+    [question] = await chat.send("2")
+    assert [c.label for c in question.choices] == ["Xã Tân Lân", "« Back"]
+    [refused] = await chat.send("Xã Mỹ Lệ")  # exactly named, but another commune
+    assert refused.text.startswith("That unit is outside your area.")
+    [refused] = await chat.send("my le")  # not found within their area
+    assert refused.text.startswith("I found no unit with the code, name or path my le in")
 
 
 async def test_back_returns_to_the_previous_question_with_its_answer_kept(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import unicodedata
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -71,6 +72,40 @@ async def test_an_import_that_fails_midway_writes_nothing(db: Database) -> None:
         await org.import_cells(bad)
     assert error.value.line == 3
     assert await org.by_code("Y-01") is None
+
+
+async def test_every_bad_line_of_an_import_is_reported_and_nothing_written(
+    db: Database,
+) -> None:
+    org = OrgRepository(db)
+    await org.import_cells([CellRow(2, ("H", "X", "Ấp 1"), "X-01", 10, 0, 0)])
+    bad = [CellRow(2, ("H", "Y", "Ấp 1"), "Y-01", 5, 0, 0),
+           CellRow(3, ("H", "X", "Ấp 1", "Tổ 1"), "X-T1", 5, 0, 0),  # under a cell
+           CellRow(4, ("H", "Z", "Ấp 2"), "Z-02", 5, 0, 0),
+           CellRow(5, ("H", "X", "ấp 1"), "X-99", 5, 0, 0)]  # X-01's name in another case
+    with pytest.raises(OrgCsvError) as error:
+        await org.import_cells(bad)
+    assert [p.line for p in error.value.problems] == [3, 5]
+    assert "X-01" in error.value.problems[1].problem
+    assert await org.by_code("Y-01") is None and await org.by_code("Z-02") is None
+
+
+async def test_an_import_finds_units_by_name_in_any_case(db: Database, world: World) -> None:
+    org = OrgRepository(db)
+    result = await org.import_cells([
+        CellRow(2, ("huyện cần đước", "XÃ TÂN LÂN", "Chi bộ ấp Mới"), "TL-09", 9, 0, 0),
+        # the same letters decomposed (NFD), as some keyboards and files write them
+        CellRow(3, (unicodedata.normalize("NFD", "Huyện Cần Đước"), "Xã  Tân Lân",
+                    "Chi bộ ấp Cũ"), "TL-10", 9, 0, 0),
+    ])
+    assert result.created == 2
+    roots = await db.fetch_all("SELECT name FROM org_units WHERE parent_id IS NULL")
+    assert [r["name"] for r in roots] == ["Huyện Cần Đước"]  # no second root
+    for code in ("TL-09", "TL-10"):
+        cell = await org.by_code(code)
+        assert cell is not None and cell.parent_id == world.commune_id
+    found = await org.by_path(["HUYỆN CẦN ĐƯỚC", "xã tân lân"])
+    assert found is not None and found.id == world.commune_id and found.name == "Xã Tân Lân"
 
 
 async def test_scopes_are_subtrees(db: Database, world: World) -> None:

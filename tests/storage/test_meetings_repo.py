@@ -155,7 +155,7 @@ async def test_the_roll_is_corrected_with_the_report_or_alone(
     unit = await org.get(cell)
     assert unit is not None
     assert (unit.full_members, unit.probationary_members, unit.exempt_members) == (17, 3, 2)
-    await repo.update_roll(cell, Roll(16, 3, 2))
+    await repo.update_roll(cell, Roll(16, 3, 2), clock().date())
     unit = await org.get(cell)
     assert unit is not None and unit.expected_members == 17
 

@@ -285,3 +285,26 @@ def test_the_migration_tracks_existing_cells_from_their_earliest_trace(tmp_path:
     today = (datetime.now(VN)).date()
     assert date.fromisoformat(got["C-1"]) in (today, today - timedelta(days=1))  # no trace
     assert got["received"] == "2025-03-10T01:00:00+00:00"
+
+
+async def test_the_shells_user_is_a_registered_secretary_only_in_the_demo(
+    db: Database, world: World
+) -> None:
+    """On a real database the one at the terminal is not the cell's secretary (nor reminded)."""
+    from bot.storage.marks import DatabaseMarks
+    from bot.storage.reminders import ReminderStore
+
+    users = UserRepository(db)
+    now = vn_time(2026, 11, 28)
+    shell = await users.ensure("console", "shell-secretary-TL-02", now)
+    await users.grant(shell, Role.SECRETARY, world.cell_ids["TL-02"], now)
+    month = Period(PeriodKind.MONTH, 2026, 11)
+    names = await SummaryRepository(db).secretary_names(world.commune_id, month)
+    assert names[world.cell_ids["TL-02"]] == [None]  # sec-2 only
+    assert shell not in [c.user_id for c in await ReminderStore(db).contacts()]
+    assert ("console", "shell-secretary-TL-02") not in await users.secretaries_of(
+        world.cell_ids["TL-02"])
+    await DatabaseMarks(db).mark_demo(now)  # the demo's terminal users are its people
+    names = await SummaryRepository(db).secretary_names(world.commune_id, month)
+    assert names[world.cell_ids["TL-02"]] == [None, None]
+    assert shell in [c.user_id for c in await ReminderStore(db).contacts()]

@@ -70,11 +70,31 @@ def test_an_org_csv_parses_any_depth_and_normalises_codes() -> None:
     ("A/B,C 1,1,0,0\n", 2, "code"),  # a space in the code
     ("A/B,C1,1,0,0\nA/C,c1,1,0,0\n", 3, "already used"),  # duplicate code
     ("A/B,C1,1,0,0\nA/B,C2,1,0,0\n", 3, "same cell path"),  # duplicate path
+    ("A/B,C1,1,0,0\na/ b ,C2,1,0,0\n", 3, "same cell path"),  # the same in another case
+    ("A/B,C1,2,0,5\n", 2, "exempt_members (5) is more than"),  # more exempt than members
 ])
 def test_a_bad_org_row_is_reported_with_its_line(body: str, line: int, problem: str) -> None:
     with pytest.raises(OrgCsvError) as error:
         parse_org_csv(HEADER + body)
     assert error.value.line == line and problem in error.value.problem
+
+
+def test_every_bad_line_of_an_org_file_is_reported_at_once() -> None:
+    with pytest.raises(OrgCsvError) as error:
+        parse_org_csv(HEADER + "A/B,C1,x,0,0\n"  # line 2: not a number
+                      "A/C,C2,9,0,0\n"  # line 3: sound
+                      "A/D,C3,9\n"  # line 4: a column missing
+                      "A/E,C4,2,1,4\n"  # line 5: more exempt than members
+                      "A/F,c2,9,0,0\n")  # line 6: C2's code again
+    assert [(p.line, p.template.split()[0]) for p in error.value.problems] == [
+        (2, "{column}"), (4, "expected"), (5, "exempt_members"), (6, "code")]
+    assert error.value.line == 2  # read alone, it is the first of them
+
+
+def test_as_many_exempt_as_members_is_a_sound_row() -> None:
+    # the chat's roll correction refuses more exempt than members, and so does the file
+    [cell] = parse_org_csv(HEADER + "A/B,C1,2,1,3\n")
+    assert (cell.full_members, cell.probationary_members, cell.exempt_members) == (2, 1, 3)
 
 
 def test_an_org_csv_needs_its_header() -> None:

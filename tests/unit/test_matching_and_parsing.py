@@ -44,6 +44,24 @@ def test_folding_strips_vietnamese_marks_and_spaces() -> None:
     assert fold("  Đảng   ủy  Xã ") == "dang uy xa"
 
 
+@pytest.mark.parametrize(("before", "after"), [
+    ("Xã Long Định", "Xã Long Trạch"),  # D17: by code point "Đ" came after "T"
+    ("Xã Tân Ân", "Xã Tân Lân"),  # and "Â" after every plain letter
+    ("xã Tân Lân", "Xã Tân Mỹ"),  # case aside
+    ("Ấp 2", "Ấp 10"),  # numbers by value
+    ("Ấp 9", "Ấp Bình"),  # a number before a word, as "9" before "b"
+    ("Chi bộ ấp Chợ", "Chi bộ ấp Chợ Mới"),  # a name before its longer namesakes
+    ("Ap 1", "Ấp 1"),  # the same letters: the marks only break the tie
+])
+def test_names_sort_by_their_letters_without_marks_and_numbers_by_value(
+    before: str, after: str
+) -> None:
+    from bot.domain.words import name_order
+
+    assert name_order(before) < name_order(after)
+    assert sorted([after, before], key=name_order) == [before, after]
+
+
 @pytest.mark.parametrize(("typed", "numbers"), [
     ("1 3", [1, 3]),
     ("1,2,3", [1, 2, 3]),
@@ -182,3 +200,14 @@ def test_digits_other_than_0_to_9_are_not_numbers(typed: str) -> None:
     assert parse_whole_number(typed) is None
     assert parse_numbers(typed) is None
     assert match_choice(typed, CHOICES) is None
+
+
+@pytest.mark.parametrize(("typed", "command"), [
+    ("/huy", ("huy", "")),  # as the menu writes it
+    ("/hủy", ("huy", "")),  # typed with its accents on a phone keyboard
+    ("/TinhHinh TL-01", ("tinhhinh", "TL-01")),  # capitals, an argument kept as typed
+    ("/tổng hợp", ("tong", "hợp")),  # the name ends at the first space
+    ("/help@SoChiBoBot", ("help", "")),  # a group-style mention
+])
+def test_a_command_name_ignores_case_and_accents(typed: str, command: tuple[str, str]) -> None:
+    assert Inbound("test", "u", text=typed).command == command
