@@ -14,6 +14,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
+from functools import cached_property
 
 FIRST_YEAR = 2000  # a typed year outside these is a typo, not a period
 LAST_YEAR = 2100
@@ -55,13 +56,16 @@ def month_end(index: int) -> date:
 
 @dataclass(frozen=True)
 class Period:
-    """A calendar month, quarter or year; `number` is the month or quarter (0 for a year)."""
+    """A calendar month, quarter or year; `number` is the month or quarter (0 for a year).
+
+    Its days and months are worked out once (a summary asks for them per cell).
+    """
 
     kind: PeriodKind
     year: int
     number: int = 0
 
-    @property
+    @cached_property
     def months(self) -> range:
         """Return the month indexes of the period."""
         if self.kind is PeriodKind.MONTH:
@@ -72,20 +76,20 @@ class Period:
             return range(first, first + 3)
         return range(self.year * 12, self.year * 12 + 12)
 
-    @property
+    @cached_property
     def first(self) -> date:
         return month_start(self.months[0])
 
-    @property
+    @cached_property
     def last(self) -> date:
         return month_end(self.months[-1])
 
-    @property
+    @cached_property
     def quarters(self) -> range:
         """Return the quarter indexes the period touches (a month touches its own quarter)."""
         return range(quarter_index(self.first), quarter_index(self.last) + 1)
 
-    @property
+    @cached_property
     def thematic_from(self) -> date:
         """Return the first day that counts for thematic coverage: the start of its quarter."""
         quarter = quarter_index(self.first)
