@@ -41,11 +41,13 @@ def _walk(
     from `first` to `end` (excluded) that the bot tracked by `tracked_by`, a row per stretch
     of days under one parent (the tree of `tree_of` for every day, if given), each marked
     with the period's months (:first to :end), the months from the quarter's start (:from),
-    whether the period counts it (tracked by :last) and whether it holds :today."""
+    whether the period counts it (tracked by :last) and whether it holds :today; numbered
+    (`stretch`) in the order of the summary's lines."""
     tree = scope_sql([unit_id], first, end, params, today=tree_of)
     params["tracked_by"] = tracked_by.isoformat()
     return f"""{tree}
-    INSERT INTO area_cells
+    INSERT INTO area_cells (id, code, name, tracked_from, tracked_month, group_id, group_name,
+        days_from, days_to, starts, ends, reach_starts, counted, today)
     SELECT c.id, c.code, c.name, c.tracked_from, substr(c.tracked_from, 1, 7),
         t.parent_id, p.name, t.starts, t.ends, {_month_from("t.starts", ":first")},
         {_month_until("t.ends", ":end")}, {_month_from("t.starts", ":from")},
@@ -53,24 +55,25 @@ def _walk(
         CASE WHEN t.starts <= :today AND t.ends > :today AND c.tracked_from <= :today
             THEN 1 ELSE 0 END
     FROM tree_cells t JOIN org_units c ON c.id = t.cell_id JOIN org_units p ON p.id = t.parent_id
-    WHERE c.tracked_from <= :tracked_by"""
+    WHERE c.tracked_from <= :tracked_by
+    ORDER BY c.code, c.id, t.starts"""
 
 
-_WHOLE = "starts = :first AND ends = :end"  # a stretch that is the whole period
 # A summary's cells, walked once: each stretch under one parent, in days, with its months in
 # the period (a month goes to the parent of its end; a stretch within one month has none),
 # and for a month after its quarter's first, from that quarter's start (thematic coverage
-# looks back to it); and whether it holds today.
+# looks back to it); and whether it holds today. Each stretch is numbered (`stretch`) in the
+# order of the summary's lines (by code): grouped by that key, the sums need no sorting.
 _TEMP_TABLES = (
     """CREATE TEMP TABLE IF NOT EXISTS area_cells (
-        id INTEGER NOT NULL, code TEXT, name TEXT NOT NULL, tracked_from TEXT NOT NULL,
-        tracked_month TEXT NOT NULL, group_id INTEGER NOT NULL, group_name TEXT NOT NULL,
-        days_from TEXT NOT NULL, days_to TEXT NOT NULL, starts TEXT NOT NULL,
-        ends TEXT NOT NULL, reach_starts TEXT NOT NULL, counted INTEGER NOT NULL,
-        today INTEGER NOT NULL)""",
+        stretch INTEGER PRIMARY KEY, id INTEGER NOT NULL, code TEXT, name TEXT NOT NULL,
+        tracked_from TEXT NOT NULL, tracked_month TEXT NOT NULL, group_id INTEGER NOT NULL,
+        group_name TEXT NOT NULL, days_from TEXT NOT NULL, days_to TEXT NOT NULL,
+        starts TEXT NOT NULL, ends TEXT NOT NULL, reach_starts TEXT NOT NULL,
+        counted INTEGER NOT NULL, today INTEGER NOT NULL)""",
     "CREATE INDEX IF NOT EXISTS temp.area_cells_cell ON area_cells (id)",
     # What the queries join: the period's stretches, those from the quarter's start, today's.
-    """CREATE TEMP VIEW IF NOT EXISTS scope_cells AS SELECT id, code, name, tracked_from,
+    """CREATE TEMP VIEW IF NOT EXISTS scope_cells AS SELECT stretch, id, code, name, tracked_from,
         tracked_month, group_id, group_name, starts, ends FROM area_cells
         WHERE counted = 1 AND starts < ends""",
     """CREATE TEMP VIEW IF NOT EXISTS reach_cells AS SELECT id, reach_starts AS starts, ends
@@ -308,7 +311,7 @@ class Area:
     async def cells(self) -> list[ScopeCell]:
         """Return the cells of the area, by code: one per stretch under one parent."""
         rows = await self._reader.fetch_all(
-            f"SELECT {_CELL} FROM scope_cells ORDER BY code, id, starts")
+            f"SELECT {_CELL} FROM scope_cells ORDER BY stretch")
         return [_cell(r) for r in rows]
 
     async def cell_sums(
@@ -320,39 +323,19 @@ class Area:
         `spans` are the meeting rules of each era from `period.thematic_from` to the end;
         `due` is each month's last on-time day, a day in `zone` where the secretaries live.
         """
-        period = self.period
-        params: dict[str, Any] = {
-            "first": period.first.isoformat(),
-            "last": period.last.isoformat(),
-            "end": (period.last + timedelta(days=1)).isoformat(),
-        }
+        params: dict[str, Any] = {}
         sql = _Sql(spans, params)
-        columns = sql.columns(period, due, zone)
+        columns = sql.columns(self.period, due, zone)
         listed = ", ".join(f"s.{c}" for c in _CELL.split(", "))
-        named = ", ".join(f"s.{c} AS {c}" for c in _CELL.split(", "))
-        # A cell under one parent the whole period (nearly all) is summed straight off the
-        # reports' (cell, day) index, in cell order, as if there were no tree through time;
-        # the stretches of cells moved within the period are summed one by one.
+        # One row per stretch, in the order of its number (the lines' order): the cell's
+        # columns depend on that key, and the reports are read off the (cell, day) index.
         rows = await self._reader.fetch_all(
-            f"""WITH sums AS (
-                SELECT r.cell_id, {columns}
-                FROM meeting_reports r JOIN (
-                    SELECT id, substr(tracked_from, 1, 7) AS tracked_month FROM org_units
-                ) s ON s.id = r.cell_id
-                WHERE r.cell_id IN (SELECT id FROM scope_cells WHERE {_WHOLE})
-                  AND r.held_on BETWEEN :first AND :last
-                GROUP BY r.cell_id
-            )
-            SELECT {named}, sums.* FROM scope_cells s LEFT JOIN sums ON sums.cell_id = s.id
-            WHERE {_WHOLE}
-            UNION ALL
-            SELECT {listed}, s.id, {columns}
+            f"""SELECT {listed}, {columns}
             FROM scope_cells s
             LEFT JOIN meeting_reports r
                 ON r.cell_id = s.id AND r.held_on >= s.starts AND r.held_on < s.ends
-            WHERE NOT ({_WHOLE})
-            GROUP BY {listed}
-            ORDER BY code, id, starts""",
+            GROUP BY s.stretch
+            ORDER BY s.stretch""",
             params,
         )
         earlier = await self._thematic_before(spans)
@@ -364,7 +347,7 @@ class Area:
             key = values[5:8]  # tracked from, the stretch's start and end
             parsed = days.get(key) or days.setdefault(key, tuple(map(date.fromisoformat, key)))
             cell = ScopeCell(values[0], values[1] or "", values[2], values[3], values[4], *parsed)
-            counts = values[9:] if values[8] is not None else (0,) * len(values[9:])
+            counts = values[8:]
             thematic = counts[width:]
             if earlier:
                 thematic = (thematic[0] + earlier.get(cell.id, 0),)  # a month: one quarter
