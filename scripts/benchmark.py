@@ -57,6 +57,7 @@ sys.path.insert(0, str(ROOT))
 from benchmark_reminders import measure_fan_out  # noqa: E402
 from benchmark_transport import TransportFigures, measure_transport  # noqa: E402
 
+from bot.app import settle  # noqa: E402
 from bot.core.dispatcher import Dispatcher  # noqa: E402
 from bot.core.messages import Inbound  # noqa: E402
 from bot.demo import CONSOLE, demo_cells, secretary_key, seed_demo  # noqa: E402
@@ -416,6 +417,7 @@ async def province_section(
     province_id, loaded, people = await seed_province(db)
     seed_s = time.perf_counter() - started
     dispatcher = Dispatcher(db, Rulebook.default(), registry(), VN, "vi", lambda: NOW)
+    settle(dispatcher.rules, NOW.date())  # as the bot does once started (App.run)
     rows = [(f"seed province (3,000 cells, {loaded:,} meetings, {people:,} recruits)",
              f"{seed_s:.0f} s", "")]
     missed = []
