@@ -36,14 +36,13 @@ from bot.domain.summaries import (
     GroupLine,
     Summary,
     cell_lines,
-    due_days,
     missing_by_group,
+    owing,
     probation_lookback,
     recruitment_figures,
     reporting_due_day,
     rule_spans,
     summarise,
-    thematic_needed,
     top_and_bottom,
     without_thematic_by_group,
 )
@@ -80,8 +79,8 @@ async def load_summary(
     today = now.date()
     tree_of = today if tree is Tree.TODAY else None
     spans = rule_spans(rules, period.thematic_from, period.last)
-    rows = await repo.cell_sums(unit_id, period, spans, due_days(period, rules),
-                                now.tzinfo or UTC, tree_of)
+    owed = owing(period, today, rules)
+    rows = await repo.cell_sums(unit_id, owed, spans, now.tzinfo or UTC, tree_of)
     admitted, confirmed = await repo.recruitment_counts(unit_id, period, tree_of)
     probationers, records = await repo.open_records(
         unit_id, today, probation_lookback(today, rules)
@@ -90,12 +89,11 @@ async def load_summary(
         admitted, confirmed, probationers, records, today, rules, holidays
     )
     notes, total = await repo.latest_notes(unit_id, period, NOTES_SHOWN, tree_of)
-    needed = thematic_needed(period, today, rules)
     merged = [] if tree is Tree.TODAY else [
         Merged(unit.name, on) for unit, on in await OrgRepository(db).merged_into(
             unit_id, period.first, period.last + timedelta(days=1))
     ]
-    return summarise(period, today, rows, recruitment, notes, total, needed, tree, merged)
+    return summarise(owed, rows, recruitment, notes, total, tree, merged)
 
 
 # Words -----------------------------------------------------------------------------------
@@ -413,10 +411,9 @@ async def show_missing(ctx: Ctx, unit_id: int, period: Period, tree: Tree) -> Ou
     repo = SummaryRepository(ctx.db)
     tree_of = tree_day(ctx, tree)
     spans = rule_spans(ctx.rules, period.thematic_from, period.last)
-    rows = await repo.cell_sums(
-        unit_id, period, spans, due_days(period, ctx.rules), ctx.now.tzinfo or UTC, tree_of
-    )
-    lines = cell_lines(period, ctx.today, rows, thematic_needed(period, ctx.today, ctx.rules))
+    owed = owing(period, ctx.today, ctx.rules)
+    rows = await repo.cell_sums(unit_id, owed, spans, ctx.now.tzinfo or UTC, tree_of)
+    lines = cell_lines(owed, rows)
     names = await repo.secretary_names(unit_id, period, tree_of)
     await ReadLog(ctx.db).record(ctx.user.id, unit_id, "missing", ctx.now)
     sections = missing_sections(ctx, unit.name, period, lines, names)

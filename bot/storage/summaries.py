@@ -10,14 +10,22 @@ of that day: old figures regrouped under today's units.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any
 
 from bot.domain.meetings import MeetingKind, MeetingRules
 from bot.domain.periods import Period, month_end, month_index, month_start
 from bot.domain.pipeline import Stage
-from bot.domain.summaries import CellActivity, CellSums, Note, OpenRecord, RuleSpan, ScopeCell
+from bot.domain.summaries import (
+    CellActivity,
+    CellSums,
+    Note,
+    OpenRecord,
+    Owing,
+    RuleSpan,
+    ScopeCell,
+)
 from bot.storage.database import Database, timestamp
 from bot.storage.marks import REGISTERED
 from bot.storage.meetings import _TARGET_COLUMNS as TARGET_COLUMNS
@@ -30,18 +38,22 @@ def _scope(
 ) -> str:
     """Return the CTEs ending in scope(id, code, name, tracked_from, tracked_month, group_id,
     group_name, starts, ends): the cells of the subtree of `unit_id` from `first` to `last`
-    that the bot tracked by `last`, a row per stretch under one parent (`by_month`: whole
-    months, a month going to the parent of its end)."""
+    that the bot tracked by `last` or that reported a meeting then, a row per stretch under
+    one parent (`by_month`: whole months, a month going to the parent of its end)."""
     tree = scope_sql([unit_id], first, last + timedelta(days=1), params, today=tree_of)
-    params["last"] = last.isoformat()
+    params.update(last=last.isoformat(), scope_first=first.isoformat())
     starts, ends = (_month_start("t.starts"), _month_start("t.ends")) if by_month else (
         "t.starts", "t.ends")
+    # A cell not yet in the bot by then counts where it reported all the same (never hidden).
     return f"""{tree},
 scope AS (
     SELECT c.id, c.code, c.name, c.tracked_from, substr(c.tracked_from, 1, 7) AS tracked_month,
            t.parent_id AS group_id, p.name AS group_name, {starts} AS starts, {ends} AS ends
     FROM tree_cells t JOIN org_units c ON c.id = t.cell_id JOIN org_units p ON p.id = t.parent_id
-    WHERE c.tracked_from <= :last AND {starts} < {ends}
+    WHERE (c.tracked_from <= :last OR EXISTS (
+        SELECT 1 FROM meeting_reports m WHERE m.cell_id = c.id
+        AND m.held_on BETWEEN :scope_first AND :last
+        AND m.held_on >= {starts} AND m.held_on < {ends})) AND {starts} < {ends}
 )"""
 
 
@@ -118,17 +130,25 @@ class _Sql:
         kinds = ", ".join(f"'{k.value}'" for k in MeetingKind if k in rules.thematic_kinds)
         return f"r.kind IN ({kinds})" if kinds else "1 = 0"
 
-    def columns(self, period: Period, due: Mapping[int, date], zone: tzinfo) -> str:
+    def columns(self, owing: Owing, zone: tzinfo) -> str:
         """Return the SELECT list: CellActivity's fields, then a count per quarter."""
-        deadlines = []
-        for i, (month, day) in enumerate(due.items()):
+        period, deadlines, open_months = owing.period, [], []
+        for i, (month, day) in enumerate(owing.due.items()):
             self.params[f"m{i}"] = month_start(month).strftime("%Y-%m")
             self.params[f"d{i}"] = _moment_after(day, zone)
             deadlines.append(f"WHEN :m{i} THEN :d{i}")
-        owed = "r.regular_month >= s.tracked_month"
+            if month in owing.open_months:
+                open_months.append(f":m{i}")
+        # A month owed: due, or before the cell entered the bot; one in progress: apart.
+        pending = (f"r.regular_month IN ({', '.join(open_months)})" if open_months
+                   else "1 = 0")
+        in_progress = f"r.regular_month >= s.tracked_month AND {pending}"
+        owed = f"r.regular_month IS NOT NULL AND NOT ({in_progress})"
         columns = [
             _sum(owed),
             _sum(f"{owed} AND r.received_at < CASE r.regular_month {' '.join(deadlines)} END"),
+            _sum("r.regular_month < s.tracked_month"),
+            _sum(in_progress),
             "COUNT(r.id)",
             "COALESCE(SUM(r.present), 0)",
             "COALESCE(SUM(r.expected), 0)",
@@ -171,18 +191,19 @@ class SummaryRepository:
     async def cell_sums(
         self,
         unit_id: int,
-        period: Period,
+        owing: Owing,
         spans: Sequence[RuleSpan],
-        due: Mapping[int, date],
         zone: tzinfo,
         tree_of: date | None = None,
     ) -> list[CellSums]:
-        """Return every cell of the scope with the sums of its meetings in the period, a row
-        per stretch under one parent.
+        """Return every cell of the scope with the sums of its meetings in the owing's period,
+        a row per stretch under one parent.
 
         `spans` are the meeting rules of each era from `period.thematic_from` to the end;
-        `due` is each month's last on-time day, a day in `zone` where the secretaries live.
+        each month's last on-time day (`owing.due`) is a day in `zone`, where the secretaries
+        live.
         """
+        period = owing.period
         params: dict[str, Any] = {
             "first": period.first.isoformat(),
             "from": period.thematic_from.isoformat(),
@@ -190,7 +211,7 @@ class SummaryRepository:
         }
         scope = _scope(unit_id, period.first, period.last, params, tree_of)
         sql = _Sql(spans, params)
-        columns = sql.columns(period, due, zone)
+        columns = sql.columns(owing, zone)
         listed = ", ".join(f"s.{c}" for c in _CELL.split(", "))
         named = ", ".join(f"s.{c} AS {c}" for c in _CELL.split(", "))
         # A cell under one parent the whole period (nearly all) is summed straight off the
