@@ -141,10 +141,12 @@ def rule_spans(rulebook: Rulebook, first: date, last: date) -> list[RuleSpan]:
 
 def due_days(period: Period, rulebook: Rulebook) -> dict[int, date]:
     """Return, per month of the period, the last day its regular report is on time."""
-    return {
-        month: report_due(month, reporting_due_day(rulebook, month_start(month)))
-        for month in period.months
-    }
+    return {month: month_due_on(month, rulebook) for month in period.months}
+
+
+def month_due_on(month: int, rulebook: Rulebook) -> date:
+    """Return the last day the regular report of month `month` (an index) is on time."""
+    return report_due(month, reporting_due_day(rulebook, month_start(month)))
 
 
 def reporting_due_day(rulebook: Rulebook, on: date) -> int:
@@ -186,8 +188,8 @@ class Owing:
 
 def owing(period: Period, today: date, rulebook: Rulebook) -> Owing:
     """Return what the cells owe in `period` as of `today`, by the rulebook of each month."""
-    quarter_due = {q: report_due(q // 4 * 12 + q % 4 * 3 + 2, reporting_due_day(
-        rulebook, month_start(q // 4 * 12 + q % 4 * 3 + 2))) for q in period.quarters}
+    quarter_due = {q: month_due_on(q // 4 * 12 + q % 4 * 3 + 2, rulebook)
+                   for q in period.quarters}
     return Owing(period, today, due_days(period, rulebook), quarter_due,
                  thematic_needed(period, today, rulebook))
 
@@ -247,6 +249,17 @@ class Figures:
     def open_reported(self) -> int:
         """Return the cell-months in progress reported so far."""
         return self.activity.not_yet_due
+
+    @property
+    def open_rate(self) -> Fraction | None:
+        """Return the share of the cell-months in progress reported so far."""
+        return share(self.activity.not_yet_due, self.months_open)
+
+    @property
+    def rate_so_far(self) -> Fraction | None:
+        """Return the reporting rate of the months due or, with none due yet, the share of
+        those in progress reported so far (how a month fills up, for ordering and charts)."""
+        return self.reporting_rate if self.expected_reports else self.open_rate
 
     @property
     def nothing_owed(self) -> bool:
@@ -418,7 +431,7 @@ def by_group(lines: Iterable[CellLine]) -> list[GroupLine]:
 
 
 def _worst_first(group: GroupLine) -> tuple[bool, Fraction, int, str]:
-    rate = group.figures.reporting_rate
+    rate = group.figures.rate_so_far
     return (rate is None, rate or Fraction(0), -group.figures.missing, group.name)
 
 
