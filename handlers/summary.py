@@ -41,6 +41,7 @@ from bot.domain.summaries import (
     missing_by_group,
     month_due_on,
     owing,
+    pending_by_group,
     probation_lookback,
     recruitment_figures,
     reporting_due_day,
@@ -342,11 +343,11 @@ def missing_sections(
     groups = missing_by_group(lines)
     count = len({line.cell.id for _, cells in groups for line in cells})
     sections = []
+    several = len(period.months) > 1
     if count:
         sections.append(t("Cells without a regular meeting report for {period} in {unit}: "
                           "{count}", period=label, unit=unit_name,
                           count=ratio(ctx.t, count, totals.cells)))
-        several = len(period.months) > 1
         sections += [group_text(ctx, name, cells, names, several) for name, cells in groups]
     elif totals.months_open and totals.expected_reports:
         sections.append(t("Every cell of {unit} has reported its regular meetings due for "
@@ -354,10 +355,12 @@ def missing_sections(
     elif not totals.months_open:
         sections.append(t("Every cell of {unit} has reported its regular meeting for {period}.",
                           unit=unit_name, period=label))
-    if totals.months_open:
+    if totals.months_open:  # the cells to remind, not missing: their reports are on time yet
         sections.append(t("Not due yet, so not missing: {months}; reported so far: {reports}",
                           months=open_months_text(ctx, open_months),
                           reports=ratio(ctx.t, totals.open_reported, totals.months_open)))
+        sections += [group_text(ctx, name, cells, names, several, pending=True)
+                     for name, cells in pending_by_group(lines)]
     if period.kind is PeriodKind.QUARTER:
         sections += thematic_sections(ctx, label, lines, names)
     return sections
@@ -382,15 +385,18 @@ def thematic_sections(
 
 def group_text(
     ctx: Ctx, name: str, cells: Sequence[CellLine], names: dict[int, list[str | None]],
-    months: bool,
+    months: bool, pending: bool = False,
 ) -> str:
+    """List a commune's cells with their secretaries and, with `months`, how many months of
+    how many lack a report: those due, or (`pending`) those not due yet."""
     lines = [f"{name} ({ctx.t.number(len(cells))})"]
     for line in cells:
         cell = f"{line.cell.code} {line.cell.name}".strip()
+        lacking, of = ((line.months_open - line.activity.not_yet_due, line.months_open)
+                       if pending else (line.months_missing, line.months_owed))
         if months:
             cell += " " + ctx.t.plural("({missing} of {n} month)", "({missing} of {n} months)",
-                                       line.months_owed,
-                                       missing=ctx.t.number(line.months_missing))
+                                       of, missing=ctx.t.number(lacking))
         lines.append(f"• {cell} — {secretaries_text(ctx, names.get(line.cell.id, []))}")
     return "\n".join(lines)
 

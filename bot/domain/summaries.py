@@ -449,6 +449,12 @@ def missing_by_group(lines: Iterable[CellLine]) -> list[tuple[str, list[CellLine
     return _grouped(line for line in lines if line.months_missing > 0)
 
 
+def pending_by_group(lines: Iterable[CellLine]) -> list[tuple[str, list[CellLine]]]:
+    """Return the cells that have not reported a month in progress yet (not missing), by
+    commune."""
+    return _grouped(line for line in lines if line.months_open > line.activity.not_yet_due)
+
+
 def without_thematic_by_group(lines: Iterable[CellLine]) -> list[tuple[str, list[CellLine]]]:
     """Return the cells that lack a thematic meeting in a quarter they owe, by commune."""
     return _grouped(line for line in lines if line.thematic_missing)
