@@ -264,3 +264,61 @@ async def test_the_standing_the_summary_and_the_workbook_count_concrete_tasks_al
     row = next(r for r in sheet.iter_rows(values_only=True) if r[1] == "TL-01")
     assert row[header.index("Resolutions adopted")] == 1
     assert row[header.index("With a concrete task")] == 1
+
+
+async def test_months_and_quarters_not_due_yet_are_never_missing_anywhere(
+    dispatcher: Dispatcher, db: Database, world: World, clock: Clock
+) -> None:
+    # A3: on 2 December, November (due by 5 December) and December were counted as missing
+    # and late, Q4 as without its thematic meeting; /tinhhinh and the workbook disagreed.
+    await OrgRepository(db).set_tracked_from(world.cell_ids["TL-01"], date(2026, 1, 1))
+    repo = MeetingRepository(db)
+    for month in range(1, 11):  # January to October, each on time; a thematic one a quarter
+        thematic = {"kind": MeetingKind.COMBINED, "topic": "Chủ đề"} if month in (2, 5, 8) else {}
+        report = sample_meeting(cell_id=world.cell_ids["TL-01"], held_on=date(2026, month, 10),
+                                **thematic)
+        await repo.save(report, regular=True, by_user=None, at=vn_time(2026, month + 1, 1))
+    clock.set(vn_time(2026, 12, 2, 9))
+    chat = Chat(dispatcher, "commune-staff", language_code="en")
+    [year] = await chat.send("/summary 2026")
+    assert "Regular meeting reports: 10/10 (100%); missing: 0" in year.text
+    assert "Received on time (by day 5 of the next month): 10/10 (100%)" in year.text
+    assert ("Not due yet: Nov 2026 (due by Dec 5, 2026), Dec 2026 (due by Jan 5, 2027); "
+            "reported so far: 0/4 (0%)") in year.text  # TL-02 entered the bot in November
+    assert "Cells with a thematic meeting in every quarter: 1/1 (100%)" in year.text
+    assert "Cells with a thematic meeting in Q4/2026 so far, not due yet: 0/2 (0%)" in year.text
+    [missing] = await chat.send("/missing Q4/2026")
+    assert missing.text.startswith(
+        "Every cell of Xã Tân Lân has reported its regular meetings due for Q4/2026.")
+    assert "Cells without" not in missing.text
+    assert "The thematic meeting of Q4/2026 is not due yet: held so far by 0/2 (0%)" \
+        in missing.text
+    [standing] = await chat.send("/standing TL-01")
+    assert "Regular meetings: 10 of 10 months" in standing.text
+    [export] = await chat.send("/export 2026")
+    assert export.attachment is not None
+    sheet = load_workbook(io.BytesIO(export.attachment.data))["Cells"]
+    header = [c.value for c in sheet[1]]
+    row = next(r for r in sheet.iter_rows(values_only=True) if r[1] == "TL-01")
+    assert [row[header.index(name)] for name in (
+        "Months owed", "Months missing", "Months not due yet",
+        "A quarter without its thematic meeting")] == [10, 0, 2, False]  # as /standing says
+
+
+async def test_a_meeting_before_the_cell_entered_the_bot_counts_in_its_month(
+    dispatcher: Dispatcher, db: Database, world: World, clock: Clock
+) -> None:
+    # A7: cells tracked from December; TL-01's meeting of 28 November vanished from
+    # /summary 11/2026 ("0 cells, 0 meetings") while the year counted it.
+    for code in ("TL-01", "TL-02"):
+        await OrgRepository(db).set_tracked_from(world.cell_ids[code], date(2026, 12, 1))
+    await save(db, "TL-01", date(2026, 11, 28))
+    clock.set(vn_time(2026, 12, 8, 9))
+    chat = Chat(dispatcher, "commune-staff", language_code="en")
+    [november] = await chat.send("/summary 11/2026")
+    assert "\n1 cell\n" in november.text
+    assert "Regular meeting reports: 1/1 (100%); missing: 0" in november.text
+    assert "Meetings held: 1" in november.text
+    [year] = await chat.send("/summary 2026")
+    assert "Regular meeting reports: 1/1 (100%); missing: 0" in year.text
+    assert "Meetings held: 1" in year.text
