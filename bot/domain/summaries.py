@@ -170,6 +170,7 @@ class Owing:
         return self.today > self.due[month]
 
     def quarter_judged(self, quarter: int) -> bool:
+        """Tell whether the quarter is due (its last month's due day has passed)."""
         return self.today > self.quarter_due[quarter]
 
     @property
