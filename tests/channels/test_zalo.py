@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import socket
 import urllib.request
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
@@ -154,6 +155,22 @@ async def test_a_secretary_registers_and_reports_a_meeting_by_typing_numbers(
     assert (saved.present, saved.excused, saved.minutes, saved.tasks) == (17, 1, 95, 3)
     assert "\n1. ☐ Hamlet board\n" in targets  # a multi-select, numbered like the others
     assert len(saved.disseminated_to) == 2 and Dissemination.HAMLET_BOARD in saved.disseminated_to
+
+
+async def test_zalo_users_are_told_to_type_never_to_tap_a_button_they_cannot_see(
+    zalo: ZaloChannel, fake: ZaloFake, db: Database, clock: Clock, world: World
+) -> None:
+    await register(fake, db, clock, world)
+    help_text = await say(fake, "/help", "/cancel stops it")
+    assert "type the number of a choice or its label" in help_text
+    await say(fake, "/report", "(1/")
+    await say(fake, "1", "What kind of meeting")
+    refused = await say(fake, "9", "Please")  # there is no ninth kind
+    assert "Please type the number of one of the choices (1 to " in refused
+    await say(fake, "1", "How long")  # the question asked again is answered as before
+    await say(fake, "/cancel", "")
+    said = [call.text for call in fake.messages_to(SECRETARY)]
+    assert [text for text in said if re.search(r"\b[Tt]ap\b|button", text)] == []
 
 
 async def test_an_organiser_registers_and_reads_the_summary_over_zalo(
