@@ -41,6 +41,16 @@ async def save(
                                      at=vn_time(2026, 11, 27))
 
 
+async def cells_row(chat: Chat, command: str, code: str) -> dict[str, object]:
+    """Export by `command` and return the cell's row of the Cells sheet, by header."""
+    [export] = await chat.send(command)
+    assert export.attachment is not None
+    sheet = load_workbook(io.BytesIO(export.attachment.data))["Cells"]
+    header = [str(c.value) for c in sheet[1]]
+    row = next(r for r in sheet.iter_rows(values_only=True) if r[1] == code)
+    return dict(zip(header, row, strict=True))
+
+
 async def test_a_commune_organiser_reads_their_commune_and_never_another(
     dispatcher: Dispatcher, db: Database, world: World, clock: Clock
 ) -> None:
@@ -257,13 +267,8 @@ async def test_the_standing_the_summary_and_the_workbook_count_concrete_tasks_al
     assert "• Resolutions with at least one concrete task: 1/1 (100%)" in standing.text
     [summary] = await chat.send("/summary 2026")
     assert "• With at least one concrete task: 1/1 (100%)" in summary.text
-    [export] = await chat.send("/export 2026")
-    assert export.attachment is not None
-    sheet = load_workbook(io.BytesIO(export.attachment.data))["Cells"]
-    header = [c.value for c in sheet[1]]
-    row = next(r for r in sheet.iter_rows(values_only=True) if r[1] == "TL-01")
-    assert row[header.index("Resolutions adopted")] == 1
-    assert row[header.index("With a concrete task")] == 1
+    row = await cells_row(chat, "/export 2026", "TL-01")
+    assert (row["Resolutions adopted"], row["With a concrete task"]) == (1, 1)
 
 
 async def test_months_and_quarters_not_due_yet_are_never_missing_anywhere(
@@ -295,12 +300,8 @@ async def test_months_and_quarters_not_due_yet_are_never_missing_anywhere(
         in missing.text
     [standing] = await chat.send("/standing TL-01")
     assert "Regular meetings: 10 of 10 months" in standing.text
-    [export] = await chat.send("/export 2026")
-    assert export.attachment is not None
-    sheet = load_workbook(io.BytesIO(export.attachment.data))["Cells"]
-    header = [c.value for c in sheet[1]]
-    row = next(r for r in sheet.iter_rows(values_only=True) if r[1] == "TL-01")
-    assert [row[header.index(name)] for name in (
+    row = await cells_row(chat, "/export 2026", "TL-01")
+    assert [row[name] for name in (
         "Months owed", "Months missing", "Months not due yet",
         "A quarter without its thematic meeting")] == [10, 0, 2, False]  # as /standing says
 
