@@ -62,17 +62,14 @@ class ShellUsers:
             return None if code is None else await self._secretary(code)
         if len(parts) == 2:
             return None
-        roots = await self.db.fetch_all(  # the top units of today's tree
-            "SELECT id, name FROM org_units WHERE parent_id IS NULL"
-            " AND (valid_to IS NULL OR valid_to > ?) ORDER BY name",
-            (self.now.date().isoformat(),))
+        roots = await OrgRepository(self.db).roots_on(self.now.date())
         if not roots:
             return None
-        names = tuple(row["name"] for row in roots)
+        names = tuple(name for _, name in roots)
         if self.demo:
             return ShellUser(STAFF_KEY if role is Role.STAFF else ADMIN_KEY, role, names)
         key = f"shell-{role.value}"
-        await self._grant(key, role, [row["id"] for row in roots])
+        await self._grant(key, role, [unit_id for unit_id, _ in roots])
         return ShellUser(key, role, names)
 
     async def _secretary(self, code: str) -> ShellUser | None:

@@ -83,10 +83,12 @@ async def ask_target(ctx: Ctx) -> str:
     units = await organiser_units(ctx)
     org = OrgRepository(ctx.db)
     example = "/".join(await org.path_names(units[-1].id)) if units else ""
-    return ctx.t(
-        "Which unit? Tap it, or type its code, a part of its name or its path (for example "
-        "{path}).", path=example,
-    )
+    return ctx.hint(
+        N_("Which unit? Tap it, or type its code, a part of its name or its path (for example "
+           "{path})."),
+        N_("Which unit? Type its number, its code, a part of its name or its path (for "
+           "example {path})."),
+        path=example)
 
 
 async def find_target(ctx: Ctx, typed: str) -> Outcome:

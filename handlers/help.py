@@ -27,9 +27,16 @@ async def tips(ctx: Ctx) -> list[str]:
     from handlers import registry
 
     lines = [
-        ctx.t("In a conversation, tap a button or type its number; /cancel stops it."),
-        ctx.t("Where a number is asked, the buttons show the number itself: typing 1 means 1, "
-              "not the first button."),
+        ctx.hint(
+            N_("In a conversation, tap a button or type its number; /cancel stops it."),
+            N_("In a conversation, type the number of a choice or its label; /cancel stops it."),
+        ),
+        ctx.hint(
+            N_("Where a number is asked, the buttons show the number itself: typing 1 means 1, "
+               "not the first button."),
+            N_("Where a number is asked, the choices are the numbers themselves: typing 1 "
+               "means 1, not the first choice."),
+        ),
     ]
     standing = registry().find("tinhhinh")
     if ctx.user.is_staff and standing is not None:

@@ -176,7 +176,7 @@ async def use_cell(ctx: Ctx, cell_id: int) -> Outcome:
 
 def ask_date(ctx: Ctx) -> str:
     return ctx.t(
-        "On which day was the meeting of {cell} held? Tap a button or type the date "
+        "On which day was the meeting of {cell} held? Choose a day or type the date "
         "(for example {example}).",
         cell=ctx.draft.get("cell_name", ""),
         example=typed_example(ctx.today),
@@ -299,9 +299,11 @@ def kept_topic(ctx: Ctx, topic: str | None) -> Outcome:
 
 
 def ask_minutes(ctx: Ctx) -> str:
-    return ctx.t(
-        "How long did the meeting last? Type the minutes (95) or the hours (2 hours, 1h30), or "
-        "tap a button: each shows the minutes themselves."
+    return ctx.hint(
+        N_("How long did the meeting last? Type the minutes (95) or the hours (2 hours, 1h30), "
+           "or tap a button: each shows the minutes themselves."),
+        N_("How long did the meeting last? Type the minutes (95) or the hours (2 hours, 1h30); "
+           "the choices below are minutes too."),
     )
 
 
@@ -336,11 +338,12 @@ class PresentStep(NumberStep):
         if answer.key == "roll" or typed.startswith(ROLL_WORDS):
             return Next(ROLL_STEPS[0], force=True)
         if roll_of(ctx).expected == 0:  # an empty roll: nobody could have been expected
-            return Invalid(ctx.t(
-                "The roll has no members to expect. Tap Correct the roll, or type \"{word}\", "
-                "first.",
-                word=ctx.t(ROLL_WORD),
-            ))
+            return Invalid(ctx.hint(
+                N_("The roll has no members to expect. Tap Correct the roll, or type "
+                   "\"{word}\", first."),
+                N_("The roll has no members to expect. Type \"{word}\" to correct the roll "
+                   "first."),
+                word=ctx.t(ROLL_WORD)))
         outcome = await super().receive(ctx, answer)
         if not isinstance(outcome, Invalid):
             return outcome
@@ -446,8 +449,8 @@ def roll_step(name: str) -> NumberStep:
 def ask_excused(ctx: Ctx) -> str:
     absent = roll_of(ctx).expected - int(ctx.draft["present"])
     return ctx.t.plural(
-        "{n} member was absent. Did they have a reason the cell accepted (excused)? Tap 1 if "
-        "so, 0 if not (unexcused).",
+        "{n} member was absent. Did they have a reason the cell accepted (excused)? Answer "
+        "1 if so, 0 if not (unexcused).",
         "{n} members were absent. How many of them had a reason the cell accepted "
         "(excused)? The others count as unexcused.",
         absent,
@@ -513,9 +516,9 @@ async def refresh_previous(ctx: Ctx) -> None:
 def ask_previous_tasks(ctx: Ctx) -> str:
     return ctx.t.plural(
         "Last month's resolution had {n} concrete task. How many of them are done? "
-        "Type or tap the number done, or Skip.",
+        "Type or choose the number done, or Skip.",
         "Last month's resolution had {n} concrete tasks. How many of them are done? "
-        "Type or tap the number done, or Skip.",
+        "Type or choose the number done, or Skip.",
         int(ctx.draft["previous_total"]),
     )
 
@@ -569,9 +572,11 @@ def target_choices(ctx: Ctx) -> list[Choice]:
 
 
 def ask_dissemination(ctx: Ctx) -> str:
-    return ctx.t(
-        "Who has the resolution been passed on to? Tap each, then Done; or type the numbers "
-        '(for example 1 3), "all", or 0 if not yet.'
+    return ctx.hint(
+        N_("Who has the resolution been passed on to? Tap each, then Done; or type the numbers "
+           '(for example 1 3), "all", or 0 if not yet.'),
+        N_("Who has the resolution been passed on to? Type the numbers (for example 1 3), "
+           '"all", or 0 if not yet.'),
     )
 
 
@@ -600,7 +605,7 @@ def parent_committee(ctx: Ctx) -> str:
 def ask_note(ctx: Ctx) -> str:
     return ctx.t(
         "Anything to tell {committee}? Type a short note (up to {most} characters) or "
-        "tap Skip. Please write no names of people, no absence reasons and no ID numbers.",
+        "choose Skip. Please write no names of people, no absence reasons and no ID numbers.",
         committee=parent_committee(ctx),
         most=ctx.t.number(MAX_NOTE_CHARS),
     )
@@ -715,13 +720,13 @@ async def save(ctx: Ctx) -> Outcome:
     if ReportError.DATE_TOO_OLD in errors:  # the draft waited for days before being saved
         return Invalid(ctx.t.plural(
             "This report can no longer be saved as it is: the meeting date is more than {n} "
-            "day ago. Tap Edit to change it, or Cancel.",
+            "day ago. Choose Edit to change it, or Cancel.",
             "This report can no longer be saved as it is: the meeting date is more than {n} "
-            "days ago. Tap Edit to change it, or Cancel.",
+            "days ago. Choose Edit to change it, or Cancel.",
             max_report_age_days(ctx.rules),
         ))
     if errors:
-        return Invalid(ctx.t("Some answers do not fit together. Tap Edit to check them."))
+        return Invalid(ctx.t("Some answers do not fit together. Choose Edit to check them."))
     repo = MeetingRepository(ctx.db)
     regular = is_regular(report, ctx.rules)
     roll = roll_of(ctx) if ctx.draft.get("roll_changed") else None

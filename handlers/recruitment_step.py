@@ -149,7 +149,10 @@ async def begin(ctx: Ctx, args: str) -> Outcome:
 
 
 def ask_person(ctx: Ctx) -> str:
-    return ctx.t("Whose step do you want to record? Tap the person, or type the alias.")
+    return ctx.hint(
+        N_("Whose step do you want to record? Tap the person, or type the alias."),
+        N_("Whose step do you want to record? Type the person's number or alias."),
+    )
 
 
 @dataclass
@@ -164,11 +167,11 @@ class PersonStep(ChoiceStep):
         found = [p for p in people if alias_key(p.alias) == typed]  # case, diacritics aside
         if len(found) == 1:
             return await received_person(ctx, str(found[0].id))
-        return Invalid(ctx.t(
-            "No open record goes by \"{typed}\". Please tap the person, or type the alias or "
-            "the number.",
-            typed=answer.text.strip(),
-        ))
+        return Invalid(ctx.hint(
+            N_("No open record goes by \"{typed}\". Please tap the person, or type the alias "
+               "or the number."),
+            N_("No open record goes by \"{typed}\". Please type the person's number or alias."),
+            typed=answer.text.strip()))
 
 
 async def person_choices(ctx: Ctx) -> list[Choice]:
@@ -305,7 +308,7 @@ def received_yes(ctx: Ctx, yes: int) -> Outcome:
         return Invalid(
             ctx.t(
                 "{yes} yes votes cannot be more than {eligible} eligible members. Type the yes "
-                "votes again, or tap « Back to correct the eligible count.",
+                "votes again, or choose « Back to correct the eligible count.",
                 yes=ctx.t.number(yes),
                 eligible=ctx.t.number(eligible),
             )

@@ -94,6 +94,16 @@ class Ctx:
         return self.now.date()
 
     @property
+    def buttons(self) -> bool:
+        """Tell whether the user can tap buttons (Telegram) or only type (Zalo, the shell)."""
+        return self.inbound.buttons
+
+    def hint(self, tap: str, type_: str, /, **values: Any) -> str:
+        """Translate a hint worded for tapping buttons (`tap`) or, where none are shown, for
+        typing (`type_`); both marked with N_."""
+        return self.t(tap if self.buttons else type_, **values)
+
+    @property
     def ending(self) -> tuple[Rider, ...]:
         """The end of the conversation, to pass as `also=` to the repository write that saves
         its work: both are committed together, or neither (a second writer). The answer that
@@ -211,8 +221,9 @@ class ChoiceStep(Step):
             key = await typed_key(ctx, answer.text, self.options)
         if key is not None:
             return await resolve(self.then(ctx, key))
-        return Invalid(ctx.t(
-            "Please tap one of the buttons or type its number (1 to {last}).",
+        return Invalid(ctx.hint(
+            N_("Please tap one of the buttons or type its number (1 to {last})."),
+            N_("Please type the number of one of the choices (1 to {last})."),
             last=ctx.t.number(len(options)),
         ))
 
@@ -276,8 +287,9 @@ class PagedChoiceStep(ChoiceStep):
         if key is None and answer.text:
             key = await typed_key(ctx, answer.text, self.options)
         if key is None:
-            return Invalid(ctx.t(
-                "Please tap one of the buttons, or type its number or a part of its name."
+            return Invalid(ctx.hint(
+                N_("Please tap one of the buttons, or type its number or a part of its name."),
+                N_("Please type the number of one of the choices, or a part of its name."),
             ))
         ctx.draft.pop(self._page_key, None)
         return await resolve(self.then(ctx, key))
@@ -404,10 +416,12 @@ class TextStep(Step):
     async def prompt(self, ctx: Ctx) -> Reply:
         typed = ctx.draft.get(self._cancel_key)
         if typed is not None:
-            return Reply(ctx.t(
-                "Did you mean to cancel? Tap Yes to cancel the conversation (nothing is saved), "
-                "or No to keep \"{text}\" as your answer.", text=typed,
-            ), tuple(yes_no_choices(ctx)))
+            return Reply(ctx.hint(
+                N_("Did you mean to cancel? Tap Yes to cancel the conversation (nothing is "
+                   "saved), or No to keep \"{text}\" as your answer."),
+                N_("Did you mean to cancel? Answer Yes to cancel the conversation (nothing is "
+                   "saved), or No to keep \"{text}\" as your answer."),
+                text=typed), tuple(yes_no_choices(ctx)))
         skip = (Choice(SKIP, ctx.t("Skip")),) if self.skippable else ()
         return Reply(await resolve(self.question(ctx)), skip)
 
@@ -542,9 +556,10 @@ class MultiChoiceStep(Step):
         typed_label = await typed_key(ctx, answer.text, self.options)  # in the other language
         if typed_label is not None:
             return await self._finish(ctx, [typed_label])
-        return Invalid(ctx.t(
-            "Tap the items and then Done, or type their numbers (for example 1 3), "
-            "\"all\" or 0 for none."
+        return Invalid(ctx.hint(
+            N_("Tap the items and then Done, or type their numbers (for example 1 3), "
+               "\"all\" or 0 for none."),
+            N_("Type the numbers of the items (for example 1 3), \"all\" or 0 for none."),
         ))
 
     async def _finish(self, ctx: Ctx, chosen: list[str]) -> Outcome:

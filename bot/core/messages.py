@@ -52,6 +52,10 @@ class InboundKind(StrEnum):
     NOTHING = "nothing"  # no message at all: the bot speaks first (a reminder)
 
 
+# Channels that show choices as numbered lines (bot/channels/text.py): nothing to tap there.
+TEXT_ONLY_CHANNELS = frozenset({"zalo", "console"})
+
+
 @dataclass(frozen=True)
 class Inbound:
     channel: str  # "telegram", "zalo", "console"
@@ -67,6 +71,11 @@ class Inbound:
     # one not above the last applied is a redelivery, answered but not applied again.
     update_id: int | None = None
     extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def buttons(self) -> bool:
+        """Tell whether the user sees buttons to tap, so a hint may say "tap"."""
+        return self.channel not in TEXT_ONLY_CHANNELS
 
     @property
     def command(self) -> tuple[str, str] | None:

@@ -31,7 +31,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -484,15 +484,6 @@ def failures_pending(history: Sequence[Move], failed: Sequence[FailedVote]) -> i
 def must_report_failures(stage: Stage, failures: int, rules: RecruitmentRules) -> bool:
     """Tell whether so many failed confirmation votes go to the upper committee (§1.3)."""
     return stage is Stage.CELL_VOTE_CONFIRM and failures >= rules.failed_confirmation_votes_report
-
-
-def can_undo(
-    recorded_at: datetime, author: str, user: str, now: datetime, policy: RecruitmentPolicy
-) -> bool:
-    """Return whether `user` may undo a move: only its author, only within the undo window."""
-    return author == user and timedelta(0) <= now - recorded_at <= timedelta(
-        hours=policy.undo_hours
-    )
 
 
 # --- entry ----------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from fractions import Fraction
 from typing import Any
 
 from bot.domain.rulebook import Rulebook, RulebookError
+from bot.domain.words import fold
 
 
 class Scheme(StrEnum):
@@ -60,6 +61,30 @@ TERMS = {
         scored=True,
     ),
 }
+
+# A level as a decision or a district's sheet writes it, folded, without "nhiệm vụ" (duty):
+# "Hoàn thành tốt nhiệm vụ", "HTT", "H.T.T" and "htt" are one level.
+LEVEL_NAMES = {
+    "hoan thanh xuat sac": "htxs",
+    "hoan thanh tot": "htt",
+    "hoan thanh": "ht",
+    "khong hoan thanh": "khtnv",
+    "trong sach vung manh tieu bieu": "tsvm_tieu_bieu",
+    "tsvm tieu bieu": "tsvm_tieu_bieu",
+    "trong sach vung manh": "tsvm",
+    "yeu kem": "yeu_kem",
+}
+
+
+_LEVEL_PUNCTUATION = re.compile(r"[.,;_\-]")
+
+
+def level_key(written: str) -> str:
+    """Return the level key of a level written as its key, its initials or its full name."""
+    words = " ".join(_LEVEL_PUNCTUATION.sub(" ", fold(written)).split())
+    words = words.removesuffix(" nhiem vu")
+    return LEVEL_NAMES.get(words, words.replace(" ", ""))  # "h t x s": initials with dots
+
 
 # Columns of a ratings file; `score` may be left out.
 REQUIRED_COLUMNS = (
@@ -229,7 +254,7 @@ def _parse_row(
         problems.append(Finding(line, "scheme", {
             "value": cell("scheme"), "schemes": ", ".join(s.value for s in Scheme),
         }))
-    level = cell("rating").lower()
+    level = level_key(cell("rating"))
     if scheme is not None and level not in TERMS[scheme].levels:
         problems.append(Finding(line, "level", {
             "value": cell("rating"), "scheme": scheme.value,

@@ -145,6 +145,15 @@ class OrgRepository:
         )
         return [r["name"] for r in rows]
 
+    async def roots_on(self, day: date) -> list[tuple[int, str]]:
+        """Return the (id, name) of the top units of the tree on `day` (a province, a district)."""
+        rows = await self._db.fetch_all(
+            "SELECT id, name FROM org_units WHERE parent_id IS NULL"
+            " AND (valid_to IS NULL OR valid_to > ?) ORDER BY name",
+            (day.isoformat(),),
+        )
+        return [(int(r["id"]), r["name"]) for r in rows]
+
     async def cells_under(self, unit_id: int, on: date) -> list[OrgUnit]:
         """Return the cells in the subtree of `unit_id` on the day `on`, by name.
 

@@ -2,23 +2,23 @@
 
 Nothing here loads reports one by one: a province's year is one pass over its meeting rows.
 "The cells of a scope in a period" comes from the dated tree (bot.storage.tree.scope_sql)
-through `_scope`. By default a cell counts under the unit it was in on the day of each report,
+through `_walk`. By default a cell counts under the unit it was in on the day of each report,
 so a year across a merger gives it a row per stretch (a month goes to the unit of the month's
 end); with `tree_of` (a day), every report goes to the cell's unit of that day: old figures
 regrouped under today's units.
 
 A summary asks several things of one scope: `SummaryRepository.area` walks the tree once into
-a temporary table (`scope_cells`, what the `scope` CTE gives) on one reader, and every query
-of the area joins that table, all in one snapshot of the database:
+a temporary table (`area_cells`, joined through its views `scope_cells`…) on one reader, and
+every query of the area joins it, all in one snapshot of the database:
 
     async with SummaryRepository(db).area(unit_id, period) as area:
-        rows = await area.cell_sums(spans, due, zone)
+        rows = await area.cell_sums(owing, spans, zone)
         notes, total = await area.latest_notes(5)
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any
@@ -26,7 +26,15 @@ from typing import Any
 from bot.domain.meetings import MeetingKind, MeetingRules
 from bot.domain.periods import Period, month_end, month_index, month_of, month_start
 from bot.domain.pipeline import Stage
-from bot.domain.summaries import CellActivity, CellSums, Note, OpenRecord, RuleSpan, ScopeCell
+from bot.domain.summaries import (
+    CellActivity,
+    CellSums,
+    Note,
+    OpenRecord,
+    Owing,
+    RuleSpan,
+    ScopeCell,
+)
 from bot.storage.database import Database, Snapshot, timestamp
 from bot.storage.marks import REGISTERED
 from bot.storage.meetings import _TARGET_COLUMNS as TARGET_COLUMNS
@@ -34,29 +42,48 @@ from bot.storage.tree import scope_sql
 
 
 def _walk(
-    unit_id: int, first: date, end: date, tracked_by: date, params: dict[str, Any],
-    tree_of: date | None,
+    unit_id: int, first: date, end: date, params: dict[str, Any], tree_of: date | None,
+    period: bool = True, today: bool = True,
 ) -> str:
     """Return the statement adding to `area_cells` the cells of the subtree of `unit_id`
-    from `first` to `end` (excluded) that the bot tracked by `tracked_by`, a row per stretch
-    of days under one parent (the tree of `tree_of` for every day, if given), each marked
-    with the period's months (:first to :end), the months from the quarter's start (:from),
-    whether the period counts it (tracked by :last) and whether it holds :today; numbered
-    (`stretch`) in the order of the summary's lines."""
+    from `first` to `end` (excluded), a row per stretch of days under one parent (the tree of
+    `tree_of` for every day, if given), numbered (`stretch`) in the order of the summary's
+    lines, each with the period's months (:first to :end) and the months from the quarter's
+    start (:from), and marked: whether the period counts it (`counted`), whether the quarter
+    from its start does (`reached`), whether it holds :today (`today`). Without `period`
+    (`today` alone), it is only marked for today; without `today`, never.
+
+    A cell counts if the bot tracked it by :last, or if it reported a meeting there all the
+    same (a report is never hidden); today's cells are those of today's scope, so too."""
     tree = scope_sql([unit_id], first, end, params, today=tree_of)
-    params["tracked_by"] = tracked_by.isoformat()
+    starts, ends = _month_from("t.starts", ":first"), _month_until("t.ends", ":end")
+    reach_starts = _month_from("t.starts", ":from")
+    counted = _tracked_or_met(":last", starts, ends) if period else "0 = 1"
+    reached = _tracked_or_met(":last", reach_starts, ends) if period else "0 = 1"
+    holds_today = (f"t.starts <= :today AND t.ends > :today AND "
+                   f"{_tracked_or_met(':today', ':today', ':tomorrow')}" if today else "0 = 1")
     return f"""{tree}
     INSERT INTO area_cells (id, code, name, tracked_from, tracked_month, group_id, group_name,
-        days_from, days_to, starts, ends, reach_starts, counted, today)
-    SELECT c.id, c.code, c.name, c.tracked_from, substr(c.tracked_from, 1, 7),
-        t.parent_id, p.name, t.starts, t.ends, {_month_from("t.starts", ":first")},
-        {_month_until("t.ends", ":end")}, {_month_from("t.starts", ":from")},
-        CASE WHEN c.tracked_from <= :last THEN 1 ELSE 0 END,
-        CASE WHEN t.starts <= :today AND t.ends > :today AND c.tracked_from <= :today
-            THEN 1 ELSE 0 END
-    FROM tree_cells t JOIN org_units c ON c.id = t.cell_id JOIN org_units p ON p.id = t.parent_id
-    WHERE c.tracked_from <= :tracked_by
-    ORDER BY c.code, c.id, t.starts"""
+        days_from, days_to, starts, ends, reach_starts, counted, reached, today)
+    SELECT * FROM (
+        SELECT c.id, c.code, c.name, c.tracked_from, substr(c.tracked_from, 1, 7),
+            t.parent_id, p.name, t.starts AS days_from, t.ends, {starts}, {ends},
+            {reach_starts}, CASE WHEN {counted} THEN 1 ELSE 0 END AS counted,
+            CASE WHEN {reached} THEN 1 ELSE 0 END AS reached,
+            CASE WHEN {holds_today} THEN 1 ELSE 0 END AS today
+        FROM tree_cells t JOIN org_units c ON c.id = t.cell_id
+        JOIN org_units p ON p.id = t.parent_id
+    ) a
+    WHERE counted = 1 OR reached = 1 OR today = 1
+    ORDER BY code, id, days_from"""
+
+
+def _tracked_or_met(by: str, starts: str, ends: str) -> str:
+    """SQL: the cell `c` was tracked by `by`, or it reported a meeting held from `starts` to
+    `ends` (excluded) all the same."""
+    return f"""(c.tracked_from <= {by} OR EXISTS (
+        SELECT 1 FROM meeting_reports m WHERE m.cell_id = c.id
+        AND m.held_on >= {starts} AND m.held_on < {ends}))"""
 
 
 # A summary's cells, walked once: each stretch under one parent, in days, with its months in
@@ -70,14 +97,14 @@ _TEMP_TABLES = (
         tracked_from TEXT NOT NULL, tracked_month TEXT NOT NULL, group_id INTEGER NOT NULL,
         group_name TEXT NOT NULL, days_from TEXT NOT NULL, days_to TEXT NOT NULL,
         starts TEXT NOT NULL, ends TEXT NOT NULL, reach_starts TEXT NOT NULL,
-        counted INTEGER NOT NULL, today INTEGER NOT NULL)""",
+        counted INTEGER NOT NULL, reached INTEGER NOT NULL, today INTEGER NOT NULL)""",
     "CREATE INDEX IF NOT EXISTS temp.area_cells_cell ON area_cells (id)",
     # What the queries join: the period's stretches, those from the quarter's start, today's.
     """CREATE TEMP VIEW IF NOT EXISTS scope_cells AS SELECT stretch, id, code, name, tracked_from,
         tracked_month, group_id, group_name, starts, ends FROM area_cells
         WHERE counted = 1 AND starts < ends""",
     """CREATE TEMP VIEW IF NOT EXISTS reach_cells AS SELECT id, reach_starts AS starts, ends
-        FROM area_cells WHERE counted = 1 AND reach_starts < ends""",
+        FROM area_cells WHERE reached = 1 AND reach_starts < ends""",
     "CREATE TEMP VIEW IF NOT EXISTS today_cells AS SELECT id FROM area_cells WHERE today = 1",
 )
 
@@ -165,17 +192,25 @@ class _Sql:
         kinds = ", ".join(f"'{k.value}'" for k in MeetingKind if k in rules.thematic_kinds)
         return f"r.kind IN ({kinds})" if kinds else "1 = 0"
 
-    def columns(self, period: Period, due: Mapping[int, date], zone: tzinfo) -> str:
+    def columns(self, owing: Owing, zone: tzinfo) -> str:
         """Return the SELECT list: CellActivity's fields, then a count per quarter."""
-        deadlines = []
-        for i, (month, day) in enumerate(due.items()):
+        period, deadlines, open_months = owing.period, [], []
+        for i, (month, day) in enumerate(owing.due.items()):
             self.params[f"m{i}"] = month_start(month).strftime("%Y-%m")
             self.params[f"d{i}"] = _moment_after(day, zone)
             deadlines.append(f"WHEN :m{i} THEN :d{i}")
-        owed = "r.regular_month >= s.tracked_month"
+            if month in owing.open_months:
+                open_months.append(f":m{i}")
+        # A month owed: due, or before the cell entered the bot; one in progress: apart.
+        pending = (f"r.regular_month IN ({', '.join(open_months)})" if open_months
+                   else "1 = 0")
+        in_progress = f"r.regular_month >= s.tracked_month AND {pending}"
+        owed = f"r.regular_month IS NOT NULL AND NOT ({in_progress})"
         columns = [
             _sum(owed),
             _sum(f"{owed} AND r.received_at < CASE r.regular_month {' '.join(deadlines)} END"),
+            _sum("r.regular_month < s.tracked_month"),
+            _sum(in_progress),
             "COUNT(r.id)",
             "COALESCE(SUM(r.present), 0)",
             "COALESCE(SUM(r.expected), 0)",
@@ -228,16 +263,15 @@ class SummaryRepository:
     async def cell_sums(
         self,
         unit_id: int,
-        period: Period,
+        owing: Owing,
         spans: Sequence[RuleSpan],
-        due: Mapping[int, date],
         zone: tzinfo,
         tree_of: date | None = None,
     ) -> list[CellSums]:
-        """Return every cell of the scope with the sums of its meetings in the period (see
-        Area.cell_sums)."""
-        async with self.area(unit_id, period, tree_of) as area:
-            return await area.cell_sums(spans, due, zone)
+        """Return every cell of the scope with the sums of its meetings in the owing's period
+        (see Area.cell_sums)."""
+        async with self.area(unit_id, owing.period, tree_of) as area:
+            return await area.cell_sums(owing, spans, zone)
 
     async def latest_notes(
         self, unit_id: int, period: Period, most: int, tree_of: date | None = None
@@ -291,21 +325,26 @@ class Area:
             "first": period.first.isoformat(), "end": end.isoformat(),
             "from": first.isoformat(), "last": period.last.isoformat(),
             "today": None if today is None else today.isoformat(),
+            "tomorrow": None if today is None else (today + timedelta(days=1)).isoformat(),
         }
         self._today = today
-        tracked_by = period.last
-        if today is not None and tree_of is None:
+        if today is None or tree_of is not None:
+            params = dict(marks)
+            await self._reader.execute(
+                _walk(self.unit_id, first, end, params, tree_of, today=False), params)
+        if today is None:
+            return
+        if tree_of is None:
             # Cutting a longer walk's stretches at the period gives the rows a walk of the
             # period alone gives; those holding today are today's.
-            first, end = min(first, today), max(end, today + timedelta(days=1))
-            tracked_by = max(tracked_by, today)
-        params = dict(marks, today=None if tree_of is not None else marks["today"])
-        await self._reader.execute(
-            _walk(self.unit_id, first, end, tracked_by, params, tree_of), params)
-        if today is not None and tree_of is not None:  # today's tree, for today only
-            params = dict(marks, last=None)
-            await self._reader.execute(
-                _walk(self.unit_id, today, today + timedelta(days=1), today, params, None),
+            params = dict(marks)
+            await self._reader.execute(_walk(
+                self.unit_id, min(first, today), max(end, today + timedelta(days=1)), params,
+                None), params)
+        else:  # today's tree, for today only
+            params = dict(marks)
+            await self._reader.execute(_walk(
+                self.unit_id, today, today + timedelta(days=1), params, None, period=False),
                 params)
 
     async def cells(self) -> list[ScopeCell]:
@@ -315,17 +354,18 @@ class Area:
         return [_cell(r) for r in rows]
 
     async def cell_sums(
-        self, spans: Sequence[RuleSpan], due: Mapping[int, date], zone: tzinfo
+        self, owing: Owing, spans: Sequence[RuleSpan], zone: tzinfo
     ) -> list[CellSums]:
-        """Return every cell of the area with the sums of its meetings in the period, a row
-        per stretch under one parent.
+        """Return every cell of the area with the sums of its meetings in the owing's period
+        (the area's), a row per stretch under one parent.
 
         `spans` are the meeting rules of each era from `period.thematic_from` to the end;
-        `due` is each month's last on-time day, a day in `zone` where the secretaries live.
+        each month's last on-time day (`owing.due`) is a day in `zone`, where the secretaries
+        live.
         """
         params: dict[str, Any] = {}
         sql = _Sql(spans, params)
-        columns = sql.columns(self.period, due, zone)
+        columns = sql.columns(owing, zone)
         listed = ", ".join(f"s.{c}" for c in _CELL.split(", "))
         # One row per stretch, in the order of its number (the lines' order): the cell's
         # columns depend on that key, and the reports are read off the (cell, day) index.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import socket
 import urllib.request
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
@@ -156,13 +157,29 @@ async def test_a_secretary_registers_and_reports_a_meeting_by_typing_numbers(
     assert len(saved.disseminated_to) == 2 and Dissemination.HAMLET_BOARD in saved.disseminated_to
 
 
+async def test_zalo_users_are_told_to_type_never_to_tap_a_button_they_cannot_see(
+    zalo: ZaloChannel, fake: ZaloFake, db: Database, clock: Clock, world: World
+) -> None:
+    await register(fake, db, clock, world)
+    help_text = await say(fake, "/help", "/cancel stops it")
+    assert "type the number of a choice or its label" in help_text
+    await say(fake, "/report", "(1/")
+    await say(fake, "1", "What kind of meeting")
+    refused = await say(fake, "9", "Please")  # there is no ninth kind
+    assert "Please type the number of one of the choices (1 to " in refused
+    await say(fake, "1", "How long")  # the question asked again is answered as before
+    await say(fake, "/cancel", "")
+    said = [call.text for call in fake.messages_to(SECRETARY)]
+    assert [text for text in said if re.search(r"\b[Tt]ap\b|button", text)] == []
+
+
 async def test_an_organiser_registers_and_reads_the_summary_over_zalo(
     zalo: ZaloChannel, fake: ZaloFake, db: Database, clock: Clock, world: World
 ) -> None:
     code = await InviteRepository(db).create(Role.STAFF, world.district_id, clock(), 7)
     await say(fake, f"/start {code}", "organiser of Huyện Cần Đước", user=OTHER)
     summary = await say(fake, "/summary", "Summary of Huyện Cần Đước", user=OTHER)
-    assert "2 cells" in summary and "missing: 2" in summary  # nothing reported yet
+    assert "2 cells" in summary and "reported so far: 0/2" in summary  # nothing reported yet
     assert all(len(c.text) <= TEXT_LIMIT for c in fake.messages_to(OTHER))
 
 

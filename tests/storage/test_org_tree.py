@@ -98,6 +98,14 @@ async def test_the_units_merged_into_a_unit_count_as_it_in_their_own_days(
     assert await org.merged_into(province, date(2026, 1, 1), date(2027, 1, 1)) == []
 
 
+async def test_the_top_units_are_those_of_the_day_a_closed_district_no_longer_one(
+    db: Database,
+) -> None:
+    org = await merged_world(db)
+    assert [name for _, name in await org.roots_on(EVE)] == [DISTRICT, PROVINCE]
+    assert [name for _, name in await org.roots_on(MERGED)] == [PROVINCE]  # closed that day
+
+
 async def test_a_cell_keeps_its_id_and_its_reports_across_the_merger(db: Database) -> None:
     org = OrgRepository(db)
     await org.import_cells(OLD, at=NOW)

@@ -9,7 +9,7 @@ from bot.domain.periods import Period, PeriodKind
 from bot.domain.pipeline import Birth, Move, Stage
 from bot.domain.ratings import Members, RatingRow, Scheme
 from bot.domain.rulebook import Rulebook
-from bot.domain.summaries import CellLine, Figures, cell_lines, due_days, rule_spans
+from bot.domain.summaries import CellLine, Figures, cell_lines, owing, rule_spans
 from bot.storage.database import Database
 from bot.storage.meetings import MeetingRepository
 from bot.storage.org import OrgRepository
@@ -58,9 +58,9 @@ async def lines(
     db: Database, unit: int, period: Period, tree_of: date | None = None
 ) -> tuple[CellLine, ...]:
     spans = rule_spans(RULES, period.thematic_from, period.last)
-    rows = await SummaryRepository(db).cell_sums(
-        unit, period, spans, due_days(period, RULES), VN, tree_of)
-    return cell_lines(period, TODAY, rows)
+    owed = owing(period, TODAY, RULES)
+    rows = await SummaryRepository(db).cell_sums(unit, owed, spans, VN, tree_of)
+    return cell_lines(owed, rows)
 
 
 def by_cell(found: tuple[CellLine, ...]) -> dict[str, tuple[str, int, int]]:

@@ -1,6 +1,6 @@
 """The recruitment pipeline (DOMAIN.md §2 and §9 items 1–6, 10–12)."""
 
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from itertools import pairwise
 
 import pytest
@@ -29,7 +29,6 @@ from bot.domain.pipeline import (
     alias_problem,
     allowed_moves,
     applicable_change,
-    can_undo,
     check_age,
     check_date,
     check_eligible,
@@ -455,26 +454,6 @@ def test_certificate_older_than_sixty_months_warns_at_the_cell_vote() -> None:
         moves, S.CELL_VOTE_ADMIT, d("2025-06-11"), TODAY, ADULT, RB, NONE, Votes(6, 8)
     )
     assert result.warnings == (MoveWarning.CERTIFICATE_EXPIRED,)
-
-
-@pytest.mark.parametrize(
-    ("author", "age", "expected"),
-    [
-        # the author within the hour
-        ("u1", timedelta(hours=1), True),
-        # the author just within a day
-        ("u1", timedelta(hours=24), True),
-        # the author after a day
-        ("u1", timedelta(hours=24, seconds=1), False),
-        # someone else, even at once
-        ("u2", timedelta(0), False),
-    ],
-)
-def test_only_the_author_can_undo_and_only_within_a_day(
-    author: str, age: timedelta, expected: bool
-) -> None:
-    now = datetime(2025, 11, 20, 9, 0)
-    assert can_undo(now - age, author, "u1", now, policy_of(RB)) is expected
 
 
 # --- failed votes ---------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from bot.domain.ratings import (
     check_rows,
     excellent_allowed,
     headline,
+    level_key,
     level_of_score,
     parse_rows,
     points,
@@ -135,6 +136,32 @@ def test_a_bad_header_is_reported_on_line_one_and_no_row_is_read(
     assert rows == []
     assert codes(findings) == [(1, "header")]
     assert (findings[0].values["missing"], findings[0].values["unknown"]) == (missing, unknown)
+
+
+@pytest.mark.parametrize(("written", "key"), [
+    ("htt", "htt"),  # the key itself
+    ("HTXS", "htxs"),  # initials in capitals, as decisions write them
+    ("H.T.X.S", "htxs"),  # initials with dots
+    ("Hoàn thành tốt nhiệm vụ", "htt"),  # the full name of the level
+    ("hoan thanh xuat sac nhiem vu", "htxs"),  # typed without diacritics
+    ("Hoàn thành nhiệm vụ", "ht"),
+    ("Không hoàn thành nhiệm vụ", "khtnv"),
+    ("Không hoàn thành", "khtnv"),  # without "nhiệm vụ"
+    ("Trong sạch, vững mạnh", "tsvm"),  # 2015's level, with the comma it is often written
+    ("TSVM tiêu biểu", "tsvm_tieu_bieu"),
+    ("tsvm_tieu_bieu", "tsvm_tieu_bieu"),  # the key with underscores
+    ("Yếu kém", "yeu_kem"),
+    ("khá", "kha"),  # not a level: left for the scheme's check to refuse
+])
+def test_a_level_is_read_as_its_key_its_initials_or_its_name(written: str, key: str) -> None:
+    assert level_key(written) == key
+
+
+def test_a_level_written_in_full_is_read_in_a_file() -> None:
+    rows, findings = parse_rows(table(
+        HEADER, "TL-01,2025,2025,Hoàn thành xuất sắc nhiệm vụ,20,3,15,2,0",
+    ))
+    assert findings == [] and [r.level for r in rows] == ["htxs"]
 
 
 def test_an_empty_file_and_a_file_with_only_a_header_are_reported() -> None:
