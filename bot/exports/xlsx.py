@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from bot.domain.meetings import MeetingEvaluation, MeetingKind, MeetingReport
 from bot.domain.periods import Period
@@ -95,14 +95,21 @@ class Export:
     summary: Summary
     meetings: Sequence[MeetingRow]
     recruits: Sequence[RecruitRow]  # everyone of the scope's cells, open or not
-    ratings: Sequence[RatedCell]  # the ratings of the period's years
+    ratings: Sequence[RatedCell]  # the ratings of the period's year, of the scope's cells
     latest_ratings: Mapping[int, StoredRating]  # per cell id: its latest rating
 
     def rated_cells(self) -> list[tuple[ScopeCell, StoredRating]]:
-        """Return the period's ratings of the scope's cells (nothing beyond the scope)."""
+        """Return the period's ratings, each with its cell as the summary places it, or, for a
+        cell the summary has no line for (not in the bot that year), as the ratings do."""
         cells = {line.cell.id: line.cell for line in self.summary.cells}
-        return [(cells[x.rating.cell_id], x.rating) for x in self.ratings
-                if x.rating.cell_id in cells]
+        return [(cells.get(x.rating.cell_id) or _rated_place(x, self.scope), x.rating)
+                for x in self.ratings]
+
+
+def _rated_place(rated: RatedCell, scope: str) -> ScopeCell:
+    """Place a rated cell under its commune (the scope itself for a cell right under it)."""
+    return ScopeCell(rated.rating.cell_id, rated.code, rated.name, 0, rated.group or scope,
+                     date.min)
 
 
 def workbook(export: Export, words: Words) -> bytes:
