@@ -323,3 +323,23 @@ async def test_a_meeting_before_the_cell_entered_the_bot_counts_in_its_month(
     [year] = await chat.send("/summary 2026")
     assert "Regular meeting reports: 1/1 (100%); missing: 0" in year.text
     assert "Meetings held: 1" in year.text
+
+
+async def test_a_year_is_read_with_the_word_for_year_by_every_command(
+    dispatcher: Dispatcher, db: Database, world: World
+) -> None:
+    # D17: "/tonghop năm 2026" was refused while "/bieudo nam 2026" was read.
+    await save(db, "TL-01", date(2026, 11, 20))
+    english = Chat(dispatcher, "commune-staff", language_code="en")
+    [typed] = await english.send("/summary year 2026")
+    assert typed.text.startswith("Summary of Xã Tân Lân, year 2026")
+    vietnamese = Chat(dispatcher, "commune-staff", language_code="vi")
+    [plain] = await vietnamese.send("/tonghop 2026")
+    for form in ("/tonghop năm 2026", "/tonghop nam 2026", "/tonghop Năm 2026 nay"):
+        [reply] = await vietnamese.send(form)
+        assert reply.text.splitlines()[0] == plain.text.splitlines()[0], form
+    [missing] = await english.send("/missing year 2026")
+    assert "I could not read the period" not in missing.text
+    [ratings] = await english.send("/ratings year 2025")
+    assert "Type a year after the command" not in ratings.text
+    assert "2025" in ratings.text
