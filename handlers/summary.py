@@ -162,9 +162,13 @@ def summary_sections(ctx: Ctx, unit_name: str, s: Summary) -> list[str]:
     ]
 
 
+def heading_line(ctx: Ctx, unit_name: str, period: Period) -> str:
+    return ctx.t("Summary of {unit}, {period}", unit=unit_name, period=period_label(ctx, period))
+
+
 def heading_text(ctx: Ctx, unit_name: str, s: Summary) -> str:
     t, totals = ctx.t, s.totals
-    lines = [t("Summary of {unit}, {period}", unit=unit_name, period=period_label(ctx, s.period))]
+    lines = [heading_line(ctx, unit_name, s.period)]
     if len(s.groups) > 1:
         lines.append(t.plural("{n} cell in {communes} communes",
                               "{n} cells in {communes} communes",
@@ -340,6 +344,8 @@ def missing_sections(
     t = ctx.t
     label = period_label(ctx, period)
     totals = Figures.of(lines)
+    if totals.nothing_owed:
+        return [nobody_expected(ctx, unit_name, period)]
     groups = missing_by_group(lines)
     count = len({line.cell.id for _, cells in groups for line in cells})
     sections = []
@@ -458,13 +464,24 @@ async def show_summary(ctx: Ctx, unit_id: int, period: Period, tree: Tree) -> Ou
     summary = await load_summary(ctx.db, ctx.rules, unit_id, period, ctx.now, holidays_for(ctx),
                                  tree)
     await ReadLog(ctx.db).record(ctx.user.id, unit_id, "summary", ctx.now)
-    sections = summary_sections(ctx, unit.name, summary)
+    nobody = summary.totals.nothing_owed and not summary.notes and not (
+        summary.recruitment.admitted or summary.recruitment.confirmed)
+    sections = ([heading_line(ctx, unit.name, period), nobody_expected(ctx, unit.name, period)]
+                if nobody else summary_sections(ctx, unit.name, summary))
     if period.kind is PeriodKind.YEAR:  # the ratings' headline (per commune: /xeploai)
         ratings = await headline_lines(ctx, [unit_id], period.year, communes=False,
                                        tree_of=tree_day(ctx, tree))
         if ratings:
-            sections.insert(-1, "\n".join(ratings))
+            sections.insert(len(sections) if nobody else -1, "\n".join(ratings))
     return Done([Reply(text) for text in pack(sections)])
+
+
+def nobody_expected(ctx: Ctx, unit_name: str, period: Period) -> str:
+    """Say that no cell owed anything in the period (none was in the bot yet, none reported):
+    rather than a page of zeros and dashes."""
+    return ctx.t("No cell of {unit} was expected to report for {period}: none was using the "
+                 "bot then, and none has reported a meeting of that time.", unit=unit_name,
+                 period=period_label(ctx, period))
 
 
 async def show_missing(ctx: Ctx, unit_id: int, period: Period, tree: Tree) -> Outcome:
