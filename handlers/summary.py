@@ -479,9 +479,8 @@ async def show_summary(ctx: Ctx, unit_id: int, period: Period, tree: Tree) -> Ou
 def nobody_expected(ctx: Ctx, unit_name: str, period: Period) -> str:
     """Say that no cell owed anything in the period (none was in the bot yet, none reported):
     rather than a page of zeros and dashes."""
-    return ctx.t("No cell of {unit} was expected to report for {period}: none was using the "
-                 "bot then, and none has reported a meeting of that time.", unit=unit_name,
-                 period=period_label(ctx, period))
+    return ctx.t("No cell of {unit} was expected to report for {period}: the area had no cell "
+                 "using the bot then.", unit=unit_name, period=period_label(ctx, period))
 
 
 async def show_missing(ctx: Ctx, unit_id: int, period: Period, tree: Tree) -> Outcome:

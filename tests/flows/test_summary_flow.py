@@ -358,8 +358,7 @@ async def test_a_period_before_any_cell_used_the_bot_says_so_and_keeps_its_ratin
     [before] = await chat.send("/summary 2019")
     assert before.text == (
         "Summary of Huyện Cần Đước, year 2019\n\nNo cell of Huyện Cần Đước was expected to "
-        "report for year 2019: none was using the bot then, and none has reported a meeting "
-        "of that time.")
+        "report for year 2019: the area had no cell using the bot then.")
     [rated] = await chat.send("/summary 2025")
     assert "No cell of Huyện Cần Đước was expected to report for year 2025" in rated.text
     assert "—" not in rated.text and "0 cells" not in rated.text
