@@ -139,6 +139,10 @@ def summary_sheet(export: Export, words: Words) -> Sheet:
     if s.in_progress:
         heading.append([t("The period is not over: figures so far, on {date}.",
                           date=t.date(s.today))])
+    if s.totals.nothing_owed:  # as /tonghop says it (C16), rather than rows of zeros alone
+        heading.append([t("No cell of {unit} was expected to report for {period}: the area had "
+                          "no cell using the bot then.", unit=export.scope,
+                          period=words.period)])
     heading.append([t("These are indicators to help the cells, not an official rating.")])
     columns = [Column(t("Indicator")), Column(t("Count"), Kind.INTEGER),
                Column(t("Out of"), Kind.INTEGER), Column(t("Share"), Kind.PERCENT)]

@@ -296,3 +296,5 @@ async def test_a_years_ratings_are_exported_though_no_cell_was_in_the_bot_that_y
                                   "good performance", 85.5, 18]
     shares = {row[0].value: [c.value for c in row[1:]] for row in book["Summary"].iter_rows()}
     assert shares["Cells rated “good performance” in 2025"] == [1, 2, 0.5]
+    assert ("No cell of Xã Tân Lân was expected to report for year 2025: the area had no cell "
+            "using the bot then.") in shares  # C16: told, as /tonghop tells it
