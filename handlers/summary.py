@@ -3,12 +3,12 @@
     start ─► (one area) ──────────────► the summary, or the cells that have not reported
           └► area (organiser of several units) ─┘
 
-A period may follow the command (2026-05, 05/2026, Q2/2026, 2026-Q2, quý 2/2026, 2026); without
-one it is this month, or last month in the days its reports are still due. The area is the tree
-of the period (a report counts for the commune of its day, and the units merged into the
-organiser's count as theirs in their own days); "nay" after the period (/tonghop 2016 nay)
-regroups the figures under today's units. Every read is recorded in data_reads. Figures are
-indicators, never an official rating (DOMAIN.md §3.4).
+A period may follow the command (2026-05, 05/2026, Q2/2026, 2026-Q2, quý 2/2026, 2026, năm 2026);
+without one it is this month, or last month in the days its reports are still due. The area is
+the tree of the period (a report counts for the commune of its day, and the units merged into
+the organiser's count as theirs in their own days); "nay" after the period (/tonghop 2016 nay)
+regroups the figures under today's units. A month not due yet is counted apart (Owing). Every
+read is recorded in data_reads. Figures are indicators, never an official rating (DOMAIN.md §3.4).
 """
 
 from __future__ import annotations
