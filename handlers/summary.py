@@ -3,12 +3,12 @@
     start ─► (one area) ──────────────► the summary, or the cells that have not reported
           └► area (organiser of several units) ─┘
 
-A period may follow the command (2026-05, 05/2026, Q2/2026, 2026-Q2, quý 2/2026, 2026); without
-one it is this month, or last month in the days its reports are still due. The area is the tree
-of the period (a report counts for the commune of its day, and the units merged into the
-organiser's count as theirs in their own days); "nay" after the period (/tonghop 2016 nay)
-regroups the figures under today's units. Every read is recorded in data_reads. Figures are
-indicators, never an official rating (DOMAIN.md §3.4).
+A period may follow the command (2026-05, 05/2026, Q2/2026, 2026-Q2, quý 2/2026, 2026, năm 2026);
+without one it is this month, or last month in the days its reports are still due. The area is
+the tree of the period (a report counts for the commune of its day, and the units merged into
+the organiser's count as theirs in their own days); "nay" after the period (/tonghop 2016 nay)
+regroups the figures under today's units. A month not due yet is counted apart (Owing). Every
+read is recorded in data_reads. Figures are indicators, never an official rating (DOMAIN.md §3.4).
 """
 
 from __future__ import annotations
@@ -160,9 +160,13 @@ def summary_sections(ctx: Ctx, unit_name: str, s: Summary) -> list[str]:
     ]
 
 
+def heading_line(ctx: Ctx, unit_name: str, period: Period) -> str:
+    return ctx.t("Summary of {unit}, {period}", unit=unit_name, period=period_label(ctx, period))
+
+
 def heading_text(ctx: Ctx, unit_name: str, s: Summary) -> str:
     t, totals = ctx.t, s.totals
-    lines = [t("Summary of {unit}, {period}", unit=unit_name, period=period_label(ctx, s.period))]
+    lines = [heading_line(ctx, unit_name, s.period)]
     if len(s.groups) > 1:
         lines.append(t.plural("{n} cell in {communes} communes",
                               "{n} cells in {communes} communes",
@@ -338,6 +342,8 @@ def missing_sections(
     t = ctx.t
     label = period_label(ctx, period)
     totals = Figures.of(lines)
+    if totals.nothing_owed:
+        return [nobody_expected(ctx, unit_name, period)]
     groups = missing_by_group(lines)
     count = len({line.cell.id for _, cells in groups for line in cells})
     sections = []
@@ -456,13 +462,23 @@ async def show_summary(ctx: Ctx, unit_id: int, period: Period, tree: Tree) -> Ou
     summary = await load_summary(ctx.db, ctx.rules, unit_id, period, ctx.now, holidays_for(ctx),
                                  tree)
     await ReadLog(ctx.db).record(ctx.user.id, unit_id, "summary", ctx.now)
-    sections = summary_sections(ctx, unit.name, summary)
+    nobody = summary.totals.nothing_owed and not summary.notes and not (
+        summary.recruitment.admitted or summary.recruitment.confirmed)
+    sections = ([heading_line(ctx, unit.name, period), nobody_expected(ctx, unit.name, period)]
+                if nobody else summary_sections(ctx, unit.name, summary))
     if period.kind is PeriodKind.YEAR:  # the ratings' headline (per commune: /xeploai)
         ratings = await headline_lines(ctx, [unit_id], period.year, communes=False,
                                        tree_of=tree_day(ctx, tree))
         if ratings:
-            sections.insert(-1, "\n".join(ratings))
+            sections.insert(len(sections) if nobody else -1, "\n".join(ratings))
     return Done([Reply(text) for text in pack(sections)])
+
+
+def nobody_expected(ctx: Ctx, unit_name: str, period: Period) -> str:
+    """Say that no cell owed anything in the period (none was in the bot yet, none reported):
+    rather than a page of zeros and dashes."""
+    return ctx.t("No cell of {unit} was expected to report for {period}: the area had no cell "
+                 "using the bot then.", unit=unit_name, period=period_label(ctx, period))
 
 
 async def show_missing(ctx: Ctx, unit_id: int, period: Period, tree: Tree) -> Outcome:

@@ -82,7 +82,7 @@ class CellActivity(NamedTuple):
     """
 
     regular_reports: int = 0  # months owed that have their regular meeting report
-    on_time: int = 0  # of those, received by the due day of the next month
+    on_time: int = 0  # of those, received by the due day of the next month (or before tracking)
     before_tracking: int = 0  # of those, months before the month the cell entered the bot
     not_yet_due: int = 0  # months in progress (due day not passed) reported already, apart
     meetings: int = 0  # meetings of any kind held in the period

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from bot.domain.meetings import MeetingEvaluation, MeetingKind, MeetingReport
 from bot.domain.periods import Period
@@ -95,14 +95,21 @@ class Export:
     summary: Summary
     meetings: Sequence[MeetingRow]
     recruits: Sequence[RecruitRow]  # everyone of the scope's cells, open or not
-    ratings: Sequence[RatedCell]  # the ratings of the period's years
+    ratings: Sequence[RatedCell]  # the ratings of the period's year, of the scope's cells
     latest_ratings: Mapping[int, StoredRating]  # per cell id: its latest rating
 
     def rated_cells(self) -> list[tuple[ScopeCell, StoredRating]]:
-        """Return the period's ratings of the scope's cells (nothing beyond the scope)."""
+        """Return the period's ratings, each with its cell as the summary places it, or, for a
+        cell the summary has no line for (not in the bot that year), as the ratings do."""
         cells = {line.cell.id: line.cell for line in self.summary.cells}
-        return [(cells[x.rating.cell_id], x.rating) for x in self.ratings
-                if x.rating.cell_id in cells]
+        return [(cells.get(x.rating.cell_id) or _rated_place(x, self.scope), x.rating)
+                for x in self.ratings]
+
+
+def _rated_place(rated: RatedCell, scope: str) -> ScopeCell:
+    """Place a rated cell under its commune (the scope itself for a cell right under it)."""
+    return ScopeCell(rated.rating.cell_id, rated.code, rated.name, 0, rated.group or scope,
+                     date.min)
 
 
 def workbook(export: Export, words: Words) -> bytes:
@@ -132,6 +139,10 @@ def summary_sheet(export: Export, words: Words) -> Sheet:
     if s.in_progress:
         heading.append([t("The period is not over: figures so far, on {date}.",
                           date=t.date(s.today))])
+    if s.totals.nothing_owed:  # as /tonghop says it (C16), rather than rows of zeros alone
+        heading.append([t("No cell of {unit} was expected to report for {period}: the area had "
+                          "no cell using the bot then.", unit=export.scope,
+                          period=words.period)])
     heading.append([t("These are indicators to help the cells, not an official rating.")])
     columns = [Column(t("Indicator")), Column(t("Count"), Kind.INTEGER),
                Column(t("Out of"), Kind.INTEGER), Column(t("Share"), Kind.PERCENT)]

@@ -208,7 +208,9 @@ class _Sql:
         owed = f"r.regular_month IS NOT NULL AND NOT ({in_progress})"
         columns = [
             _sum(owed),
-            _sum(f"{owed} AND r.received_at < CASE r.regular_month {' '.join(deadlines)} END"),
+            # A month before the cell entered the bot could not be reported on time by it.
+            _sum(f"{owed} AND (r.regular_month < s.tracked_month OR r.received_at < CASE "
+                 f"r.regular_month {' '.join(deadlines)} END)"),
             _sum("r.regular_month < s.tracked_month"),
             _sum(in_progress),
             "COUNT(r.id)",

@@ -276,3 +276,25 @@ async def test_the_cells_are_listed_by_commune_as_names_are_read(
     whole, _ = await exported(district, area.world.district_id, NOVEMBER)
     communes = [row["Commune"].value for row in rows_of(whole["Cells"])]
     assert communes == ["Xã Đức Lập", OTHER_COMMUNE, "Xã Tân Lân", "Xã Tân Lân"]
+
+
+async def test_a_years_ratings_are_exported_though_no_cell_was_in_the_bot_that_year(
+    dispatcher: Dispatcher, db: Database, area: Area
+) -> None:
+    # A8: cells that entered the bot after 2025 had their 2025 ratings dropped from /xuat 2025
+    # (no Ratings sheet, no rating figures): the ratings were kept only for the summary's cells.
+    org = OrgRepository(db)
+    for cell_id in area.world.cell_ids.values():
+        await org.set_tracked_from(cell_id, date(2026, 11, 27))
+    ctx = await organiser(dispatcher, "en")
+    book, _ = await exported(ctx, area.world.commune_id, Period(PeriodKind.YEAR, 2025))
+    assert book.sheetnames == ["Summary", "Cells", "Meetings", "Recruitment", "Ratings"]
+    rated = {str(row[1].value): [c.value for c in row] for row in book["Ratings"].iter_rows(
+        min_row=2)}
+    assert sorted(rated) == ["TL-01", "TL-02"]  # not PD-01, another commune's
+    assert rated["TL-01"][:7] == ["Xã Tân Lân", "TL-01", "Chi bộ ấp Xóm Chùa", 2025,
+                                  "good performance", 85.5, 18]
+    shares = {row[0].value: [c.value for c in row[1:]] for row in book["Summary"].iter_rows()}
+    assert shares["Cells rated “good performance” in 2025"] == [1, 2, 0.5]
+    assert ("No cell of Xã Tân Lân was expected to report for year 2025: the area had no cell "
+            "using the bot then.") in shares  # C16: told, as /tonghop tells it

@@ -18,6 +18,7 @@ from bot.storage.reads import ReadLog
 from bot.storage.recruitment import RecruitmentRepository
 from bot.storage.users import InviteRepository, UserRepository
 from handlers.summary import MESSAGE_LIMIT
+from tests.exports.area import seed_area
 from tests.support import DISTRICT, Chat, Clock, World, sample_meeting, vn_time
 
 OTHER = "Xã Phước Đông"
@@ -323,3 +324,44 @@ async def test_a_meeting_before_the_cell_entered_the_bot_counts_in_its_month(
     [year] = await chat.send("/summary 2026")
     assert "Regular meeting reports: 1/1 (100%); missing: 0" in year.text
     assert "Meetings held: 1" in year.text
+
+
+async def test_a_year_is_read_with_the_word_for_year_by_every_command(
+    dispatcher: Dispatcher, db: Database, world: World
+) -> None:
+    # D17: "/tonghop năm 2026" was refused while "/bieudo nam 2026" was read.
+    await save(db, "TL-01", date(2026, 11, 20))
+    english = Chat(dispatcher, "commune-staff", language_code="en")
+    [typed] = await english.send("/summary year 2026")
+    assert typed.text.startswith("Summary of Xã Tân Lân, year 2026")
+    vietnamese = Chat(dispatcher, "commune-staff", language_code="vi")
+    [plain] = await vietnamese.send("/tonghop 2026")
+    for form in ("/tonghop năm 2026", "/tonghop nam 2026", "/tonghop Năm 2026 nay"):
+        [reply] = await vietnamese.send(form)
+        assert reply.text.splitlines()[0] == plain.text.splitlines()[0], form
+    [missing] = await english.send("/missing year 2026")
+    assert "I could not read the period" not in missing.text
+    [ratings] = await english.send("/ratings year 2025")
+    assert "Type a year after the command" not in ratings.text
+    assert "2025" in ratings.text
+
+
+async def test_a_period_before_any_cell_used_the_bot_says_so_and_keeps_its_ratings(
+    dispatcher: Dispatcher, db: Database, world: World, clock: Clock
+) -> None:
+    # C16: /tonghop 2019 or 2025 said "0 cells" and a page of dashes (beside 2025's ratings).
+    area = await seed_area(db, clock(), world)
+    org = OrgRepository(db)
+    for cell_id in (*world.cell_ids.values(), area.other_cell):
+        await org.set_tracked_from(cell_id, date(2026, 11, 27))
+    chat = Chat(dispatcher, "staff", language_code="en")
+    [before] = await chat.send("/summary 2019")
+    assert before.text == (
+        "Summary of Huyện Cần Đước, year 2019\n\nNo cell of Huyện Cần Đước was expected to "
+        "report for year 2019: the area had no cell using the bot then.")
+    [rated] = await chat.send("/summary 2025")
+    assert "No cell of Huyện Cần Đước was expected to report for year 2025" in rated.text
+    assert "—" not in rated.text and "0 cells" not in rated.text
+    assert "good performance" in rated.text  # the year's ratings, decided by the committee
+    [missing] = await chat.send("/missing 2019")
+    assert missing.text.startswith("No cell of Huyện Cần Đước was expected to report")

@@ -160,6 +160,7 @@ async def test_reports_before_the_month_a_cell_entered_the_bot_count_in_their_mo
         activity = got[cell_id]
         assert (activity.meetings, activity.regular_reports, activity.before_tracking) == (
             1, 1, 1)
+        assert activity.on_time == 1  # the cell could not report it by then: never late
     october = await sums(db, world.commune_id, Period(PeriodKind.MONTH, 2026, 10))
     assert set(october) == {cell_id}  # TL-02 was not in the bot in October, nor reported
     september = await sums(db, world.commune_id, Period(PeriodKind.MONTH, 2026, 9))
