@@ -358,9 +358,9 @@ cells AS (
 )
 SELECT COUNT(r.id),
     SUM(CASE WHEN r.regular_month < c.since OR r.regular_month < :open THEN 1 ELSE 0 END),
-    SUM(CASE WHEN (r.regular_month < c.since OR r.regular_month < :open)
+    SUM(CASE WHEN r.regular_month < c.since OR (r.regular_month < :open
         AND r.received_at < strftime(
-        '%Y-%m-%dT17:00:00+00:00', r.regular_month || '-01', '+1 month', '+4 days')
+        '%Y-%m-%dT17:00:00+00:00', r.regular_month || '-01', '+1 month', '+4 days'))
         THEN 1 ELSE 0 END),
     SUM(CASE WHEN r.regular_month >= c.since AND r.regular_month >= :open THEN 1 ELSE 0 END),
     SUM(r.present), SUM(r.expected),
