@@ -1,4 +1,5 @@
-"""Catalogs from locales/, compiled in memory at start-up; Babel formatting per locale.
+"""Catalogs from locales/, compiled in memory at start-up (`load_catalogs`, else at their first
+use); Babel formatting per locale.
 
 Msgids are English with named {placeholders}, formatted after translation. Translate at call
 time (never at import): mark module-level strings with `N_` and pass them through `t` later.
@@ -87,6 +88,17 @@ class Translator:
 @cache
 def translator(locale: str) -> Translator:
     return Translator(locale)
+
+
+def load_catalogs() -> None:
+    """Compile every language's catalog and load its formats now, not at the first message
+    in that language (about 50 ms for Vietnamese)."""
+    for locale in SUPPORTED_LOCALES:
+        t = translator(locale)
+        t.number(1000)
+        t.percent(0.5)
+        t.date(dt.date(2000, 1, 1))
+        t.month(dt.date(2000, 1, 1))
 
 
 def choose_locale(stored: str | None, platform_code: str | None, default: str) -> str:

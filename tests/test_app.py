@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from bot import i18n
 from bot.app import App, configured_channels, open_app
-from bot.config import Settings
+from bot.config import SUPPORTED_LOCALES, Settings
 from bot.core.messages import Inbound, Reply
 from bot.core.outbound import Undeliverable
 from bot.core.port import ChannelFailed
@@ -74,17 +75,20 @@ async def test_channels_and_the_scheduler_run_side_by_side_until_stopped(app: Ap
         assert service.events == ["started", "stopped", "cleaned up"]
 
 
-async def test_what_start_up_built_is_left_out_of_the_collectors_full_passes(
+async def test_start_up_loads_the_catalogs_and_leaves_them_out_of_the_collectors_passes(
     app: App,
 ) -> None:
     channel = FakeChannel("first")
     app.add_channel(channel)
     gc.unfreeze()
+    i18n.translator.cache_clear()
+    i18n._catalog.cache_clear()
     stop = asyncio.Event()
     try:
         running = asyncio.create_task(app.run(stop))
         await asyncio.sleep(0.01)
         assert channel.events == ["started"]
+        assert i18n._catalog.cache_info().currsize == len(SUPPORTED_LOCALES)  # before anyone
         assert gc.get_freeze_count() > 0  # frozen before serving
         stop.set()
         await asyncio.wait_for(running, 1)

@@ -218,19 +218,23 @@ class Figures:
         rows = list(lines)
         if not rows:
             return cls()
-        sums = [sum(column) for column in zip(*(r.counts for r in rows), strict=True)]
-        owed, months_open, *activity = sums
+        activity = CellActivity._make(sum(column) for column in zip(
+            *(row.activity for row in rows), strict=True))
+        owed = months_open = 0
+        cells: set[int] = set()
         covered: dict[int, bool] = {}  # cell owing a quarter: covered in each of its lines
         held: dict[int, bool] = {}  # cell in a quarter in progress: held in each of its lines
-        for row in rows:
+        for row in rows:  # one pass: a province's total reads 3,000 lines
+            owed += row.months_owed
+            months_open += row.months_open
+            cell = row.cell.id
+            cells.add(cell)
             if row.quarters_owed:
-                covered[row.cell.id] = covered.get(row.cell.id, True) and not row.thematic_missing
+                covered[cell] = covered.get(cell, True) and not row.thematic_missing
             if row.quarters_open:
-                held[row.cell.id] = (held.get(row.cell.id, True)
-                                     and row.quarters_open_held == row.quarters_open)
-        cells = len({row.cell.id for row in rows})
-        return cls(cells, owed, months_open, len(covered), sum(covered.values()), len(held),
-                   sum(held.values()), CellActivity._make(activity))
+                held[cell] = held.get(cell, True) and row.quarters_open_held == row.quarters_open
+        return cls(len(cells), owed, months_open, len(covered), sum(covered.values()),
+                   len(held), sum(held.values()), activity)
 
     def __add__(self, other: Figures) -> Figures:
         """Add the figures of two sets of different cells."""
@@ -344,11 +348,6 @@ class CellLine:
     def thematic_to_hold(self) -> bool:
         """Tell whether a quarter due or in progress still lacks its thematic meeting."""
         return self.thematic_missing or self.quarters_open_held < self.quarters_open
-
-    @property
-    def counts(self) -> tuple[int, ...]:
-        """Return the additive counts: the months owed and in progress, the activity's sums."""
-        return (self.months_owed, self.months_open, *self.activity)
 
     def figures(self) -> Figures:
         return Figures.of([self])
