@@ -37,7 +37,7 @@ from bot.domain.reminders import (
     reminder_rules,
     select,
 )
-from bot.domain.summaries import CellLine, cell_lines, due_days, rule_spans, thematic_needed
+from bot.domain.summaries import CellLine, cell_lines, owing, rule_spans
 from bot.logsafe import log_failure
 from bot.storage.database import Database
 from bot.storage.reminders import Contact, ReminderStore, RoundRecord
@@ -95,12 +95,11 @@ class Rounds:
         rulebook = self.dispatcher.rules
         spans = rule_spans(rulebook, month.thematic_from, month.last)
         repo = SummaryRepository(self.db)
-        needed = thematic_needed(month, day, rulebook)
+        owed = owing(month, day, rulebook)
         lines: list[CellLine] = []
         for root in await self.store.roots():
-            rows = await repo.cell_sums(root, month, spans, due_days(month, rulebook),
-                                        self.dispatcher.timezone)
-            lines += cell_lines(month, day, rows, needed)
+            rows = await repo.cell_sums(root, owed, spans, self.dispatcher.timezone)
+            lines += cell_lines(owed, rows)
         return lines
 
     async def run(self, day: date, by_hand: bool, stop: asyncio.Event | None = None

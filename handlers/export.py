@@ -260,7 +260,7 @@ def _as_own_group(line: CellLine) -> CellLine:
 
 
 def _unit_row(group: GroupLine) -> Row:
-    return Row(group.name, group.figures.reporting_rate, group.figures.attendance_rate)
+    return Row(group.name, group.figures.rate_so_far, group.figures.attendance_rate)
 
 
 async def month_rows(
@@ -273,11 +273,11 @@ async def month_rows(
         summary = await load_summary(ctx.db, ctx.rules, unit_id, period, ctx.now,
                                      _holidays(ctx), tree)
         totals = summary.totals
-        if not totals.expected_reports:  # before its cells entered the bot
+        if not (totals.expected_reports or totals.months_open):  # before its cells entered
             continue
         label = ctx.t.month(period.first)
         if totals.activity.meetings:
-            rows.append(Row(label, totals.reporting_rate, totals.attendance_rate))
+            rows.append(Row(label, totals.rate_so_far, totals.attendance_rate))
         else:
             rows.append(Row(label, note=ctx.t("no meeting reported")))
     return rows

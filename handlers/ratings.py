@@ -20,6 +20,7 @@ from bot.core.commands import Command
 from bot.core.flow import Answer, Ctx, Done, Flow, Invalid, Next, Outcome, Step
 from bot.core.messages import Reply
 from bot.domain.org import OrgUnit, Role
+from bot.domain.periods import typed_year
 from bot.domain.ratings import (
     FIRST_YEAR,
     REQUIRED_COLUMNS,
@@ -320,11 +321,10 @@ def rating_line(t: Translator, rating: StoredRating) -> str:
 
 
 def parse_year(text: str, this_year: int) -> int | None:
-    """Return a year that can have ratings (1990 to this year), else None."""
-    text = text.strip()
-    if len(text) != 4 or not (text.isascii() and text.isdigit()):
-        return None
-    return int(text) if FIRST_YEAR <= int(text) <= this_year else None
+    """Return a year that can have ratings (1990 to this year), typed as the periods of the
+    other commands are ("2015", "năm 2015"), else None."""
+    year = typed_year(text)
+    return year if year is not None and FIRST_YEAR <= year <= this_year else None
 
 
 async def start(ctx: Ctx, args: str) -> Outcome:

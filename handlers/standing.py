@@ -44,6 +44,7 @@ from bot.domain.standing import (
     shows_past_year,
     whole_year,
 )
+from bot.domain.summaries import month_due_on
 from bot.domain.words import name_order
 from bot.i18n import N_
 from bot.storage.meetings import MeetingRepository
@@ -342,8 +343,17 @@ def months_lines(ctx: Ctx, s: PeriodStanding) -> list[str]:
     if s.missing_months:
         months = ", ".join(t.month(date(s.period.year, m, 1)) for m in s.missing_months)
         lines.append(t("  ⚠ no regular meeting reported for: {months}", months=months))
-    if s.current_month is not None and not s.current_month_reported:
-        lines.append(t("• This month's regular meeting is not reported yet."))
+    if s.reported_early:
+        months = ", ".join(t.month(date(s.period.year, m, 1)) for m in s.reported_early)
+        lines.append(t("• Reported before the due day: {months}", months=months))
+    for month in s.months_pending:
+        if month == s.current_month:
+            lines.append(t("• This month's regular meeting is not reported yet."))
+        else:  # the month just ended, in the days its report is still on time
+            lines.append(t("• The regular meeting of {month} is not reported yet: it is due by "
+                           "{date}.", month=t.month(date(s.period.year, month, 1)),
+                           date=t.date(month_due_on(s.period.year * 12 + month - 1,
+                                                    ctx.rules))))
     return lines
 
 

@@ -3,12 +3,12 @@
     start ─► (one area) ──────────────► the summary, or the cells that have not reported
           └► area (organiser of several units) ─┘
 
-A period may follow the command (2026-05, 05/2026, Q2/2026, 2026-Q2, quý 2/2026, 2026); without
-one it is this month, or last month in the days its reports are still due. The area is the tree
-of the period (a report counts for the commune of its day, and the units merged into the
-organiser's count as theirs in their own days); "nay" after the period (/tonghop 2016 nay)
-regroups the figures under today's units. Every read is recorded in data_reads. Figures are
-indicators, never an official rating (DOMAIN.md §3.4).
+A period may follow the command (2026-05, 05/2026, Q2/2026, 2026-Q2, quý 2/2026, 2026, năm 2026);
+without one it is this month, or last month in the days its reports are still due. The area is
+the tree of the period (a report counts for the commune of its day, and the units merged into
+the organiser's count as theirs in their own days); "nay" after the period (/tonghop 2016 nay)
+regroups the figures under today's units. A month not due yet is counted apart (Owing). Every
+read is recorded in data_reads. Figures are indicators, never an official rating (DOMAIN.md §3.4).
 """
 
 from __future__ import annotations
@@ -27,7 +27,9 @@ from bot.domain.periods import (
     PeriodKind,
     check_period,
     default_period,
+    month_start,
     parse_period,
+    quarter_index,
 )
 from bot.domain.rulebook import Rulebook
 from bot.domain.summaries import (
@@ -36,14 +38,15 @@ from bot.domain.summaries import (
     GroupLine,
     Summary,
     cell_lines,
-    due_days,
     missing_by_group,
+    month_due_on,
+    owing,
+    pending_by_group,
     probation_lookback,
     recruitment_figures,
     reporting_due_day,
     rule_spans,
     summarise,
-    thematic_needed,
     top_and_bottom,
     without_thematic_by_group,
 )
@@ -76,26 +79,23 @@ async def load_summary(
 ) -> Summary:
     """Compute the summary of the subtree of `unit_id` for `period`, as of `now`, in the
     tree of the period (or, Tree.TODAY, today's tree for every day)."""
-    repo = SummaryRepository(db)
     today = now.date()
     tree_of = today if tree is Tree.TODAY else None
     spans = rule_spans(rules, period.thematic_from, period.last)
-    rows = await repo.cell_sums(unit_id, period, spans, due_days(period, rules),
-                                now.tzinfo or UTC, tree_of)
-    admitted, confirmed = await repo.recruitment_counts(unit_id, period, tree_of)
-    probationers, records = await repo.open_records(
-        unit_id, today, probation_lookback(today, rules)
-    )
+    owed = owing(period, today, rules)
+    async with SummaryRepository(db).area(unit_id, period, tree_of, today) as area:
+        rows = await area.cell_sums(owed, spans, now.tzinfo or UTC)
+        admitted, confirmed = await area.recruitment_counts()
+        probationers, records = await area.open_records(probation_lookback(today, rules))
+        notes, total = await area.latest_notes(NOTES_SHOWN)
     recruitment = recruitment_figures(
         admitted, confirmed, probationers, records, today, rules, holidays
     )
-    notes, total = await repo.latest_notes(unit_id, period, NOTES_SHOWN, tree_of)
-    needed = thematic_needed(period, today, rules)
     merged = [] if tree is Tree.TODAY else [
         Merged(unit.name, on) for unit, on in await OrgRepository(db).merged_into(
             unit_id, period.first, period.last + timedelta(days=1))
     ]
-    return summarise(period, today, rows, recruitment, notes, total, needed, tree, merged)
+    return summarise(owed, rows, recruitment, notes, total, tree, merged)
 
 
 # Words -----------------------------------------------------------------------------------
@@ -160,9 +160,13 @@ def summary_sections(ctx: Ctx, unit_name: str, s: Summary) -> list[str]:
     ]
 
 
+def heading_line(ctx: Ctx, unit_name: str, period: Period) -> str:
+    return ctx.t("Summary of {unit}, {period}", unit=unit_name, period=period_label(ctx, period))
+
+
 def heading_text(ctx: Ctx, unit_name: str, s: Summary) -> str:
     t, totals = ctx.t, s.totals
-    lines = [t("Summary of {unit}, {period}", unit=unit_name, period=period_label(ctx, s.period))]
+    lines = [heading_line(ctx, unit_name, s.period)]
     if len(s.groups) > 1:
         lines.append(t.plural("{n} cell in {communes} communes",
                               "{n} cells in {communes} communes",
@@ -174,16 +178,29 @@ def heading_text(ctx: Ctx, unit_name: str, s: Summary) -> str:
                        date=t.date(s.today)))
     lines += tree_lines(ctx, unit_name, s)
     if any(line.cell.tracked_from > s.period.first for line in s.cells):
-        lines.append(t("Months before a cell entered the bot are not counted for it."))
-    lines += [
-        t("• Regular meeting reports: {reports}; missing: {missing}",
-          reports=ratio(ctx.t, totals.reports, totals.expected_reports),
-          missing=t.number(totals.missing)),
-        t("• Received on time (by day {day} of the next month): {on_time}",
-          day=t.number(reporting_due_day(ctx.rules, s.period.first)),
-          on_time=ratio(ctx.t, totals.activity.on_time, totals.expected_reports)),
-    ]
+        lines.append(t("Months before a cell entered the bot count for it only if it reported "
+                       "them."))
+    if totals.expected_reports or not totals.months_open:
+        lines += [
+            t("• Regular meeting reports: {reports}; missing: {missing}",
+              reports=ratio(ctx.t, totals.reports, totals.expected_reports),
+              missing=t.number(totals.missing)),
+            t("• Received on time (by day {day} of the next month): {on_time}",
+              day=t.number(reporting_due_day(ctx.rules, s.period.first)),
+              on_time=ratio(ctx.t, totals.activity.on_time, totals.expected_reports)),
+        ]
+    if totals.months_open:
+        lines.append(t("• Not due yet: {months}; reported so far: {reports}",
+                       months=open_months_text(ctx, s.open_months),
+                       reports=ratio(ctx.t, totals.open_reported, totals.months_open)))
     return "\n".join(lines)
+
+
+def open_months_text(ctx: Ctx, months: Sequence[int]) -> str:
+    """Name the months in progress with the day each one's report is due: "Nov 2026 (due by
+    Dec 5, 2026)"."""
+    return ", ".join(ctx.t("{month} (due by {date})", month=ctx.t.month(month_start(m)),
+                           date=ctx.t.date(month_due_on(m, ctx.rules))) for m in months)
 
 
 def tree_lines(ctx: Ctx, unit_name: str, s: Summary) -> list[str]:
@@ -217,8 +234,11 @@ def groups_text(ctx: Ctx, groups: Sequence[GroupLine], period: Period) -> str:
 
 def group_line(ctx: Ctx, group: GroupLine, period: Period) -> str:
     f = group.figures
-    return ctx.t("• {commune}: {reports}, missing {missing}",
-                 commune=group_label(ctx, group, period),
+    commune = group_label(ctx, group, period)
+    if not f.expected_reports and f.months_open:  # nothing due yet: how it fills up
+        return ctx.t("• {commune}: {reports} so far, not due yet", commune=commune,
+                     reports=ratio(ctx.t, f.open_reported, f.months_open))
+    return ctx.t("• {commune}: {reports}, missing {missing}", commune=commune,
                  reports=ratio(ctx.t, f.reports, f.expected_reports),
                  missing=ctx.t.number(f.missing))
 
@@ -253,12 +273,27 @@ def meetings_text(ctx: Ctx, s: Summary) -> str:
 
 
 def thematic_line(ctx: Ctx, s: Summary) -> str:
-    share = ratio(ctx.t, s.totals.thematic_covered, s.totals.thematic_owed)
+    f = s.totals
     if s.period.kind is PeriodKind.MONTH:  # the month's quarter, from its start to the month
-        quarter = (s.period.number - 1) // 3 + 1
+        quarter = (s.period.number - 1) // 3 + 1  # due or in progress: one of them is 0 of 0
         return ctx.t("• Cells with a thematic meeting in Q{quarter} up to this month: {share}",
-                     quarter=quarter, share=share)
-    return ctx.t("• Cells with a thematic meeting in every quarter: {share}", share=share)
+                     quarter=quarter, share=ratio(ctx.t, f.thematic_covered + f.thematic_open_held,
+                                                  f.thematic_owed + f.thematic_open))
+    lines = []
+    if f.thematic_owed or not f.thematic_open:
+        lines.append(ctx.t("• Cells with a thematic meeting in every quarter: {share}",
+                           share=ratio(ctx.t, f.thematic_covered, f.thematic_owed)))
+    if f.thematic_open:  # the quarter in progress is judged once its last month is due
+        quarters = sorted({quarter_index(month_start(m)) for m in s.open_months})
+        lines.append(ctx.t("• Cells with a thematic meeting in {quarters} so far, not due yet: "
+                           "{share}", quarters=", ".join(quarter_label(ctx, q) for q in quarters),
+                           share=ratio(ctx.t, f.thematic_open_held, f.thematic_open)))
+    return "\n".join(lines)
+
+
+def quarter_label(ctx: Ctx, quarter: int) -> str:
+    """Name a quarter (an index) as /tonghop's periods are named: "Q4/2026"."""
+    return period_label(ctx, Period(PeriodKind.QUARTER, quarter // 4, quarter % 4 + 1))
 
 
 def resolutions_text(ctx: Ctx, s: Summary) -> str:
@@ -300,42 +335,72 @@ def notes_text(ctx: Ctx, s: Summary) -> str:
 
 def missing_sections(
     ctx: Ctx, unit_name: str, period: Period, lines: Sequence[CellLine],
-    names: dict[int, list[str | None]],
+    names: dict[int, list[str | None]], open_months: Sequence[int] = (),
 ) -> list[str]:
-    """Render the cells still owing a regular report (and, for a quarter, a thematic one)."""
+    """Render the cells still owing a regular report (and, for a quarter, a thematic one);
+    the months whose report is not due yet (`open_months`) are told apart, never missing."""
     t = ctx.t
     label = period_label(ctx, period)
     totals = Figures.of(lines)
+    if totals.nothing_owed:
+        return [nobody_expected(ctx, unit_name, period)]
     groups = missing_by_group(lines)
     count = len({line.cell.id for _, cells in groups for line in cells})
+    sections = []
+    several = len(period.months) > 1
     if count:
-        sections = [t("Cells without a regular meeting report for {period} in {unit}: {count}",
-                      period=label, unit=unit_name, count=ratio(ctx.t, count, totals.cells))]
-        several = len(period.months) > 1
+        sections.append(t("Cells without a regular meeting report for {period} in {unit}: "
+                          "{count}", period=label, unit=unit_name,
+                          count=ratio(ctx.t, count, totals.cells)))
         sections += [group_text(ctx, name, cells, names, several) for name, cells in groups]
-    else:
-        sections = [t("Every cell of {unit} has reported its regular meeting for {period}.",
-                      unit=unit_name, period=label)]
+    elif totals.months_open and totals.expected_reports:
+        sections.append(t("Every cell of {unit} has reported its regular meetings due for "
+                          "{period}.", unit=unit_name, period=label))
+    elif not totals.months_open:
+        sections.append(t("Every cell of {unit} has reported its regular meeting for {period}.",
+                          unit=unit_name, period=label))
+    if totals.months_open:  # the cells to remind, not missing: their reports are on time yet
+        sections.append(t("Not due yet, so not missing: {months}; reported so far: {reports}",
+                          months=open_months_text(ctx, open_months),
+                          reports=ratio(ctx.t, totals.open_reported, totals.months_open)))
+        sections += [group_text(ctx, name, cells, names, several, pending=True)
+                     for name, cells in pending_by_group(lines)]
     if period.kind is PeriodKind.QUARTER:
-        thematic = without_thematic_by_group(lines)
-        missing = sum(len(cells) for _, cells in thematic)
-        sections.append(t("Cells without a thematic meeting in {period} so far: {count}",
-                          period=label, count=ratio(ctx.t, missing, totals.thematic_owed)))
-        sections += [group_text(ctx, name, cells, names, False) for name, cells in thematic]
+        sections += thematic_sections(ctx, label, lines, names)
     return sections
+
+
+def thematic_sections(
+    ctx: Ctx, label: str, lines: Sequence[CellLine], names: dict[int, list[str | None]]
+) -> list[str]:
+    """Render the cells whose quarter lacked its thematic meeting, or, while the quarter's
+    last report is not due, how many have held it so far."""
+    totals = Figures.of(lines)
+    if not totals.thematic_owed and totals.thematic_open:
+        return [ctx.t("The thematic meeting of {period} is not due yet: held so far by "
+                      "{share} of the cells.", period=label,
+                      share=ratio(ctx.t, totals.thematic_open_held, totals.thematic_open))]
+    thematic = without_thematic_by_group(lines)
+    missing = sum(len(cells) for _, cells in thematic)
+    return [ctx.t("Cells without a thematic meeting in {period} so far: {count}",
+                  period=label, count=ratio(ctx.t, missing, totals.thematic_owed)),
+            *(group_text(ctx, name, cells, names, False) for name, cells in thematic)]
 
 
 def group_text(
     ctx: Ctx, name: str, cells: Sequence[CellLine], names: dict[int, list[str | None]],
-    months: bool,
+    months: bool, pending: bool = False,
 ) -> str:
+    """List a commune's cells with their secretaries and, with `months`, how many months of
+    how many lack a report: those due, or (`pending`) those not due yet."""
     lines = [f"{name} ({ctx.t.number(len(cells))})"]
     for line in cells:
         cell = f"{line.cell.code} {line.cell.name}".strip()
+        lacking, of = ((line.months_open - line.activity.not_yet_due, line.months_open)
+                       if pending else (line.months_missing, line.months_owed))
         if months:
             cell += " " + ctx.t.plural("({missing} of {n} month)", "({missing} of {n} months)",
-                                       line.months_owed,
-                                       missing=ctx.t.number(line.months_missing))
+                                       of, missing=ctx.t.number(lacking))
         lines.append(f"• {cell} — {secretaries_text(ctx, names.get(line.cell.id, []))}")
     return "\n".join(lines)
 
@@ -397,29 +462,37 @@ async def show_summary(ctx: Ctx, unit_id: int, period: Period, tree: Tree) -> Ou
     summary = await load_summary(ctx.db, ctx.rules, unit_id, period, ctx.now, holidays_for(ctx),
                                  tree)
     await ReadLog(ctx.db).record(ctx.user.id, unit_id, "summary", ctx.now)
-    sections = summary_sections(ctx, unit.name, summary)
+    nobody = summary.totals.nothing_owed and not summary.notes and not (
+        summary.recruitment.admitted or summary.recruitment.confirmed)
+    sections = ([heading_line(ctx, unit.name, period), nobody_expected(ctx, unit.name, period)]
+                if nobody else summary_sections(ctx, unit.name, summary))
     if period.kind is PeriodKind.YEAR:  # the ratings' headline (per commune: /xeploai)
         ratings = await headline_lines(ctx, [unit_id], period.year, communes=False,
                                        tree_of=tree_day(ctx, tree))
         if ratings:
-            sections.insert(-1, "\n".join(ratings))
+            sections.insert(len(sections) if nobody else -1, "\n".join(ratings))
     return Done([Reply(text) for text in pack(sections)])
+
+
+def nobody_expected(ctx: Ctx, unit_name: str, period: Period) -> str:
+    """Say that no cell owed anything in the period (none was in the bot yet, none reported):
+    rather than a page of zeros and dashes."""
+    return ctx.t("No cell of {unit} was expected to report for {period}: the area had no cell "
+                 "using the bot then.", unit=unit_name, period=period_label(ctx, period))
 
 
 async def show_missing(ctx: Ctx, unit_id: int, period: Period, tree: Tree) -> Outcome:
     unit = await OrgRepository(ctx.db).get(unit_id)
     if unit is None:
         return Invalid(ctx.t("I cannot find your unit. Please ask your administrator."))
-    repo = SummaryRepository(ctx.db)
-    tree_of = tree_day(ctx, tree)
     spans = rule_spans(ctx.rules, period.thematic_from, period.last)
-    rows = await repo.cell_sums(
-        unit_id, period, spans, due_days(period, ctx.rules), ctx.now.tzinfo or UTC, tree_of
-    )
-    lines = cell_lines(period, ctx.today, rows, thematic_needed(period, ctx.today, ctx.rules))
-    names = await repo.secretary_names(unit_id, period, tree_of)
+    owed = owing(period, ctx.today, ctx.rules)
+    async with SummaryRepository(ctx.db).area(unit_id, period, tree_day(ctx, tree)) as area:
+        rows = await area.cell_sums(owed, spans, ctx.now.tzinfo or UTC)
+        names = await area.secretary_names()
+    lines = cell_lines(owed, rows)
     await ReadLog(ctx.db).record(ctx.user.id, unit_id, "missing", ctx.now)
-    sections = missing_sections(ctx, unit.name, period, lines, names)
+    sections = missing_sections(ctx, unit.name, period, lines, names, owed.open_months)
     return Done([Reply(text) for text in pack(sections)])
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 
@@ -71,6 +72,24 @@ async def test_channels_and_the_scheduler_run_side_by_side_until_stopped(app: Ap
     await asyncio.wait_for(running, 1)
     for service in (first, second, scheduler):
         assert service.events == ["started", "stopped", "cleaned up"]
+
+
+async def test_what_start_up_built_is_left_out_of_the_collectors_full_passes(
+    app: App,
+) -> None:
+    channel = FakeChannel("first")
+    app.add_channel(channel)
+    gc.unfreeze()
+    stop = asyncio.Event()
+    try:
+        running = asyncio.create_task(app.run(stop))
+        await asyncio.sleep(0.01)
+        assert channel.events == ["started"]
+        assert gc.get_freeze_count() > 0  # frozen before serving
+        stop.set()
+        await asyncio.wait_for(running, 1)
+    finally:
+        gc.unfreeze()
 
 
 async def test_a_channel_that_fails_to_start_is_named_and_the_others_stop_cleanly(

@@ -23,6 +23,7 @@ import holidays as _holidays
 from bot.domain.rulebook import CalendarSettings
 
 _SATURDAY = 5
+_ONE_DAY = timedelta(days=1)
 
 
 class DaysOff(frozenset[date]):
@@ -49,11 +50,13 @@ def add_working_days(start: date, n: int, holidays: Set[date]) -> date:
     """Return the n-th working day after `start`, counting `start` itself as day 0."""
     if n < 0:
         raise ValueError("n must not be negative")
+    # is_working_day, inlined: a province's summary counts hundreds of deadlines at once
+    worked = holidays.make_up_days if isinstance(holidays, DaysOff) else frozenset()
     day = start
     remaining = n
     while remaining:
-        day += timedelta(days=1)
-        if is_working_day(day, holidays):
+        day += _ONE_DAY
+        if day not in holidays and (day.weekday() < _SATURDAY or day in worked):
             remaining -= 1
     return day
 

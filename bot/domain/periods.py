@@ -14,6 +14,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
+from functools import cached_property
 
 FIRST_YEAR = 2000  # a typed year outside these is a typo, not a period
 LAST_YEAR = 2100
@@ -55,13 +56,16 @@ def month_end(index: int) -> date:
 
 @dataclass(frozen=True)
 class Period:
-    """A calendar month, quarter or year; `number` is the month or quarter (0 for a year)."""
+    """A calendar month, quarter or year; `number` is the month or quarter (0 for a year).
+
+    Its days and months are worked out once (a summary asks for them per cell).
+    """
 
     kind: PeriodKind
     year: int
     number: int = 0
 
-    @property
+    @cached_property
     def months(self) -> range:
         """Return the month indexes of the period."""
         if self.kind is PeriodKind.MONTH:
@@ -72,20 +76,20 @@ class Period:
             return range(first, first + 3)
         return range(self.year * 12, self.year * 12 + 12)
 
-    @property
+    @cached_property
     def first(self) -> date:
         return month_start(self.months[0])
 
-    @property
+    @cached_property
     def last(self) -> date:
         return month_end(self.months[-1])
 
-    @property
+    @cached_property
     def quarters(self) -> range:
         """Return the quarter indexes the period touches (a month touches its own quarter)."""
         return range(quarter_index(self.first), quarter_index(self.last) + 1)
 
-    @property
+    @cached_property
     def thematic_from(self) -> date:
         """Return the first day that counts for thematic coverage: the start of its quarter."""
         quarter = quarter_index(self.first)
@@ -115,6 +119,7 @@ def check_period(period: Period, today: date) -> PeriodError | None:
 
 _ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4}
 _YEAR = r"(\d{4})"
+_YEAR_FORM = re.compile(rf"^(?:nam|year)?\s*{_YEAR}$")  # 2016, năm 2016, year 2016
 _MONTH_FORMS = (
     re.compile(rf"^{_YEAR}-(\d{{1,2}})$"),  # 2016-05
     re.compile(rf"^(?:thang|month)?\s*(\d{{1,2}})\s*[/.-]\s*{_YEAR}$"),  # 05/2016, tháng 5/2016
@@ -132,12 +137,19 @@ def _fold(text: str) -> str:
     return re.sub(r"\s+", " ", plain)
 
 
+def typed_year(text: str) -> int | None:
+    """Read a typed year, with or without the word before it: 2016, năm 2016, year 2016."""
+    match = _YEAR_FORM.match(_fold(text))
+    return int(match.group(1)) if match else None
+
+
 def parse_period(text: str) -> Period | None:
-    """Read a typed period: 2016-05 or 05/2016, Q2/2016, 2016-Q2 or quý 2/2016, or 2016."""
+    """Read a typed period: 2016-05 or 05/2016, Q2/2016, 2016-Q2 or quý 2/2016, or 2016
+    (năm 2016): every command's periods."""
     folded = _fold(text)
     found: Period | None = None
-    if re.fullmatch(_YEAR, folded):
-        found = Period(PeriodKind.YEAR, int(folded))
+    if (whole := typed_year(folded)) is not None:
+        found = Period(PeriodKind.YEAR, whole)
     for number, form in enumerate(_MONTH_FORMS):
         if match := form.match(folded):
             year, month = match.groups() if number == 0 else reversed(match.groups())

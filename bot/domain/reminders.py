@@ -324,7 +324,7 @@ def _cell_reminders(
     if _thematic_window(today, rules):
         quarter = Period(PeriodKind.QUARTER, today.year, (today.month - 1) // 3 + 1)
         for line in months.get(this_month, ()):
-            if line.thematic_missing:
+            if line.thematic_to_hold:
                 yield Due(ReminderKind.THEMATIC, 0, f"cell:{line.cell.id}", _label(quarter),
                           quarter.last, cell=_ref(line), month=quarter)
 
@@ -333,7 +333,7 @@ def _missing(
     lines: Iterable[CellLine], kind: ReminderKind, month: Period, due: date
 ) -> Iterable[Due]:
     for line in lines:
-        if line.months_missing > 0:
+        if line.months_to_report > 0:  # not yet due: the reminder comes before the due day
             yield Due(kind, 0, f"cell:{line.cell.id}", _label(month), due, cell=_ref(line),
                       month=month)
 

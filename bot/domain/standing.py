@@ -6,7 +6,9 @@ a human decision of the upper standing committee.
 Reports come in the order they were saved. For the monthly regular meeting only the latest
 report of a month counts; an earlier one it replaced is history. Each meeting is judged by the
 rules of its own date, so a period spanning a rule change mixes eras correctly. A month or a
-quarter counts as missing once it has ended: on 5 January, last December is judged too.
+quarter is judged once its report is due (`bot.domain.summaries.Owing`, the organisers' rule
+too): December's regular meeting, due by 5 January, is missing from 6 January on; before, it is
+in progress. A month reported before the cell entered the bot is judged, and met.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from bot.domain.meetings import (
 )
 from bot.domain.periods import Period, PeriodKind, first_owed_month
 from bot.domain.rulebook import Rulebook
+from bot.domain.summaries import month_due_on
 
 
 def month_numbers(period: Period) -> list[int]:
@@ -85,15 +88,17 @@ class PeriodStanding:
     period: Period
     today: date
     tracked_from: int  # the first month (1..12) of the period that is judged; 13: none
-    months_due: int  # months that had to have a regular meeting so far
+    months_due: int  # months whose report is due (its due day has passed), judged
     months_with_regular: tuple[int, ...]  # 1..12, only months that are due
-    missing_months: tuple[int, ...]  # ended months without a regular meeting report
+    missing_months: tuple[int, ...]  # due months without a regular meeting report
+    months_pending: tuple[int, ...]  # begun, tracked, not due yet and not reported yet
+    reported_early: tuple[int, ...]  # begun, not due yet, and reported already
     current_month: int | None  # today's month when it lies in the period
     current_month_reported: bool
     current_quarter: int | None  # today's quarter when it lies in the period
     thematic_this_quarter: int
     thematic_expected: int
-    quarters_without_thematic: tuple[int, ...]  # ended quarters without a thematic meeting
+    quarters_without_thematic: tuple[int, ...]  # due quarters without a thematic meeting
     meetings: int  # meetings counted, after replaced reports are dropped
     attendance_rate: Fraction | None  # Σ present / Σ expected over the period's meetings
     meeting_attendance: Share  # meetings that met the criterion / meetings judged by one
@@ -174,20 +179,22 @@ def period_standing(
     )
     inside = [r for r in own if period.first <= r.held_on <= period.last]
     first_month = tracked_from_month(period, tracked_since)
-    judged = [m for m in month_numbers(period) if m >= first_month]
-
     regulars = [r.held_on.month for r in inside if is_regular(r, rulebook)]
-    held = {m for m in judged if regulars.count(m) >= _regular_needed(period.year, m, rulebook)}
-    ended = [m for m in judged if month_end(period.year, m) < today]
+    held = {m for m in month_numbers(period)
+            if regulars.count(m) >= _regular_needed(period.year, m, rulebook)}
+    # A month before the cell entered the bot is judged only when reported: never invisible.
+    judged = [m for m in month_numbers(period) if m >= first_month or m in held]
+    begun = [m for m in judged if date(period.year, m, 1) <= today]
+    due = [m for m in begun if _is_due(period.year, m, today, rulebook)]
+    open_ = [m for m in begun if m not in due]
     in_period = period.in_progress(today)
     current = today.month if in_period else None
     current_reported = current is not None and current in held
-    due = [*ended, *([current] if current_reported and current is not None else [])]
 
     thematic = [quarter_of(r.held_on) for r in inside if is_thematic(r, rulebook)]
     # A quarter in which tracking started midway is still judged: one meeting in it is enough.
     quarters = [q for q in whole_quarters(period) if quarter_months(q)[-1] >= first_month]
-    ended_quarters = [q for q in quarters if month_end(period.year, q * 3) < today]
+    ended_quarters = [q for q in quarters if _is_due(period.year, q * 3, today, rulebook)]
     quarter = quarter_of(today) if in_period and quarter_of(today) in quarters else None
 
     evaluations = [evaluate(r, rulebook) for r in inside]
@@ -199,7 +206,9 @@ def period_standing(
         tracked_from=first_month,
         months_due=len(due),
         months_with_regular=tuple(m for m in sorted(held) if m in due),
-        missing_months=tuple(m for m in ended if m not in held),
+        missing_months=tuple(m for m in due if m not in held),
+        months_pending=tuple(m for m in open_ if m not in held),
+        reported_early=tuple(m for m in open_ if m in held),
         current_month=current,
         current_month_reported=current_reported,
         current_quarter=quarter,
@@ -222,6 +231,11 @@ def period_standing(
         ),
         with_upper_guest=share_of(r.upper_guest for r in inside),
     )
+
+
+def _is_due(year: int, month: int, today: date, rulebook: Rulebook) -> bool:
+    """Tell whether the month's regular report is due on `today` (its due day has passed)."""
+    return month_due_on(year * 12 + month - 1, rulebook) < today
 
 
 def _regular_needed(year: int, month: int, rulebook: Rulebook) -> int:

@@ -4,6 +4,13 @@ The figures are built from per-cell sums that storage computes with SQL `GROUP B
 `CellSums` row per cell, never one object per report), then added up here per commune and
 for the whole scope. Everything is a count; shares are `Fraction`s, `None` for 0 of 0.
 
+What a cell owes (`Owing`, one rule for the summaries, the cell's standing and the reminders):
+a month's regular report is owed once its due day has passed (the rulebook's day of the next
+month), from the month the cell entered the bot; before, the month is in progress ("k of n
+reported so far"), counted apart, never missing or late. A month reported before the cell
+entered the bot is owed and met: a report is never invisible. Quarters and their thematic
+meetings follow the same rule, a quarter being due with its last month.
+
 Reusing it (the Excel export, charts, ratings headline, reminder digest): one call loads it,
 
     summary = await handlers.summary.load_summary(db, rules, unit_id, period, now, holidays)
@@ -12,7 +19,7 @@ Reusing it (the Excel export, charts, ratings headline, reminder digest): one ca
     for line in summary.cells: ...         # per cell: line.figures(), line.months_missing
     missing_by_group(summary.cells)        # the cells that still owe a regular report
 
-or, without the recruitment and notes, `cell_lines(period, today, await SummaryRepository(db)
+or, without the recruitment and notes, `cell_lines(owing, await SummaryRepository(db)
 .cell_sums(...))` as /chuabaocao does. `Figures` adds up with `+` and `Figures.of(lines)`, so
 any grouping (by commune, by district, several periods) is a sum of cell lines. Nothing here
 formats or translates: `handlers.summary.ratio` writes "2/25 (8%)" and "—" for 0 of 0.
@@ -34,6 +41,7 @@ from bot.domain.periods import (
     expected_quarters,
     month_end,
     month_start,
+    quarter_index,
     report_due,
 )
 from bot.domain.pipeline import DeadlineKind, Move, Stage, next_deadline, policy_of
@@ -69,12 +77,14 @@ class ScopeCell(NamedTuple):
 class CellActivity(NamedTuple):
     """Sums over one cell's meetings of a period, as one SQL GROUP BY row gives them.
 
-    Regular reports count only in the months the cell owes; every other figure counts every
-    meeting held in the period. Each meeting is judged by the rules of its own date.
+    Every figure counts every meeting held in the period (regular reports: one a month), each
+    judged by the rules of its own date.
     """
 
     regular_reports: int = 0  # months owed that have their regular meeting report
-    on_time: int = 0  # of those, received by the due day of the next month
+    on_time: int = 0  # of those, received by the due day of the next month (or before tracking)
+    before_tracking: int = 0  # of those, months before the month the cell entered the bot
+    not_yet_due: int = 0  # months in progress (due day not passed) reported already, apart
     meetings: int = 0  # meetings of any kind held in the period
     present: int = 0  # Σ present
     expected: int = 0  # Σ expected (on roll minus exempt)
@@ -131,15 +141,58 @@ def rule_spans(rulebook: Rulebook, first: date, last: date) -> list[RuleSpan]:
 
 def due_days(period: Period, rulebook: Rulebook) -> dict[int, date]:
     """Return, per month of the period, the last day its regular report is on time."""
-    return {
-        month: report_due(month, reporting_due_day(rulebook, month_start(month)))
-        for month in period.months
-    }
+    return {month: month_due_on(month, rulebook) for month in period.months}
+
+
+def month_due_on(month: int, rulebook: Rulebook) -> date:
+    """Return the last day the regular report of month `month` (an index) is on time."""
+    return report_due(month, reporting_due_day(rulebook, month_start(month)))
 
 
 def reporting_due_day(rulebook: Rulebook, on: date) -> int:
     """Return the day of the next month by which a month's regular report is on time."""
     return int(rulebook.value("reporting", "report_due_day", on))
+
+
+@dataclass(frozen=True)
+class Owing:
+    """What the cells owe in a period as of `today`: each month's due day, each quarter's
+    (its last month's) and the thematic meetings each quarter needs."""
+
+    period: Period
+    today: date
+    due: Mapping[int, date]  # per month of the period: the last day its report is on time
+    quarter_due: Mapping[int, date]  # per quarter the period touches: its last month's
+    needed: Mapping[int, int]  # per quarter: the thematic meetings it needs
+
+    def month_due(self, month: int) -> bool:
+        """Tell whether the month's report is due (its due day has passed): it is judged."""
+        return self.today > self.due[month]
+
+    def quarter_judged(self, quarter: int) -> bool:
+        """Tell whether the quarter is due (its last month's due day has passed)."""
+        return self.today > self.quarter_due[quarter]
+
+    @property
+    def open_months(self) -> tuple[int, ...]:
+        """Return the months of the period, begun by today, whose report is not due yet."""
+        return tuple(m for m in self.period.months
+                     if month_start(m) <= self.today and not self.month_due(m))
+
+    def months(self, tracked_from: date) -> tuple[range, range]:
+        """Return the months a cell tracked from `tracked_from` owes: those due, and those
+        in progress (expected, not due yet)."""
+        expected = expected_months(self.period, tracked_from, self.today)
+        split = next((m for m in expected if not self.month_due(m)), expected.stop)
+        return range(expected.start, split), range(split, expected.stop)
+
+
+def owing(period: Period, today: date, rulebook: Rulebook) -> Owing:
+    """Return what the cells owe in `period` as of `today`, by the rulebook of each month."""
+    quarter_due = {q: month_due_on(q // 4 * 12 + q % 4 * 3 + 2, rulebook)
+                   for q in period.quarters}
+    return Owing(period, today, due_days(period, rulebook), quarter_due,
+                 thematic_needed(period, today, rulebook))
 
 
 # Figures --------------------------------------------------------------------------------
@@ -150,9 +203,12 @@ class Figures:
     """The summary figures of one unit (a cell, a commune, the whole scope)."""
 
     cells: int = 0
-    expected_reports: int = 0  # cell-months owed
+    expected_reports: int = 0  # cell-months owed: due, or reported before being tracked
+    months_open: int = 0  # cell-months in progress: expected, not due yet
     thematic_owed: int = 0  # cells owing at least one thematic quarter in the period
     thematic_covered: int = 0  # of those, cells with a thematic meeting in every such quarter
+    thematic_open: int = 0  # cells in a quarter in progress (expected, not due yet)
+    thematic_open_held: int = 0  # of those, cells that have held its thematic meeting(s)
     activity: CellActivity = field(default_factory=CellActivity)
 
     @classmethod
@@ -163,14 +219,18 @@ class Figures:
         if not rows:
             return cls()
         sums = [sum(column) for column in zip(*(r.counts for r in rows), strict=True)]
-        owed, *activity = sums
+        owed, months_open, *activity = sums
         covered: dict[int, bool] = {}  # cell owing a quarter: covered in each of its lines
+        held: dict[int, bool] = {}  # cell in a quarter in progress: held in each of its lines
         for row in rows:
             if row.quarters_owed:
                 covered[row.cell.id] = covered.get(row.cell.id, True) and not row.thematic_missing
+            if row.quarters_open:
+                held[row.cell.id] = (held.get(row.cell.id, True)
+                                     and row.quarters_open_held == row.quarters_open)
         cells = len({row.cell.id for row in rows})
-        return cls(cells, owed, len(covered), sum(covered.values()),
-                   CellActivity._make(activity))
+        return cls(cells, owed, months_open, len(covered), sum(covered.values()), len(held),
+                   sum(held.values()), CellActivity._make(activity))
 
     def __add__(self, other: Figures) -> Figures:
         """Add the figures of two sets of different cells."""
@@ -178,10 +238,35 @@ class Figures:
         return Figures(
             self.cells + other.cells,
             self.expected_reports + other.expected_reports,
+            self.months_open + other.months_open,
             self.thematic_owed + other.thematic_owed,
             self.thematic_covered + other.thematic_covered,
+            self.thematic_open + other.thematic_open,
+            self.thematic_open_held + other.thematic_open_held,
             CellActivity._make(a + b for a, b in zip(mine, theirs, strict=True)),
         )
+
+    @property
+    def open_reported(self) -> int:
+        """Return the cell-months in progress reported so far."""
+        return self.activity.not_yet_due
+
+    @property
+    def open_rate(self) -> Fraction | None:
+        """Return the share of the cell-months in progress reported so far."""
+        return share(self.activity.not_yet_due, self.months_open)
+
+    @property
+    def rate_so_far(self) -> Fraction | None:
+        """Return the reporting rate of the months due or, with none due yet, the share of
+        those in progress reported so far (how a month fills up, for ordering and charts)."""
+        return self.reporting_rate if self.expected_reports else self.open_rate
+
+    @property
+    def nothing_owed(self) -> bool:
+        """Tell whether no cell owed or reported anything in the period (none was expected)."""
+        return not (self.expected_reports or self.months_open or self.thematic_owed
+                    or self.thematic_open or self.activity.meetings)
 
     @property
     def reports(self) -> int:
@@ -189,7 +274,7 @@ class Figures:
 
     @property
     def missing(self) -> int:
-        """Return the cell-months still without a regular meeting report."""
+        """Return the cell-months due and still without a regular meeting report."""
         return self.expected_reports - self.activity.regular_reports
 
     @property
@@ -232,24 +317,38 @@ class CellLine:
     """One cell's part of a summary: what it owed in the period and what it did."""
 
     cell: ScopeCell
-    months_owed: int
-    quarters_owed: int
-    quarters_short: int  # quarters owed with fewer thematic meetings than the rules ask
+    months_owed: int  # months due (from the month it entered the bot), and earlier reported
+    quarters_owed: int  # quarters due, and earlier ones whose thematic meetings were held
+    quarters_short: int  # quarters due with fewer thematic meetings than the rules ask
     activity: CellActivity
+    months_open: int = 0  # months it is expected to report whose due day has not passed
+    quarters_open: int = 0  # quarters in progress it is expected to hold a thematic meeting in
+    quarters_open_held: int = 0  # of those, quarters whose thematic meetings were held
 
     @property
     def months_missing(self) -> int:
+        """Return the months due without a regular meeting report."""
         return self.months_owed - self.activity.regular_reports
 
     @property
+    def months_to_report(self) -> int:
+        """Return the months it is expected to report and has not: due, or in progress."""
+        return self.months_missing + self.months_open - self.activity.not_yet_due
+
+    @property
     def thematic_missing(self) -> bool:
-        """Tell whether a quarter it owed (so far) lacked its thematic meeting."""
+        """Tell whether a quarter due lacked its thematic meeting."""
         return self.quarters_short > 0
 
     @property
+    def thematic_to_hold(self) -> bool:
+        """Tell whether a quarter due or in progress still lacks its thematic meeting."""
+        return self.thematic_missing or self.quarters_open_held < self.quarters_open
+
+    @property
     def counts(self) -> tuple[int, ...]:
-        """Return the additive counts: the months owed, then the activity's sums."""
-        return (self.months_owed, *self.activity)
+        """Return the additive counts: the months owed and in progress, the activity's sums."""
+        return (self.months_owed, self.months_open, *self.activity)
 
     def figures(self) -> Figures:
         return Figures.of([self])
@@ -265,34 +364,47 @@ def thematic_needed(period: Period, today: date, rulebook: Rulebook) -> dict[int
     return needed
 
 
-def cell_lines(
-    period: Period,
-    today: date,
-    rows: Iterable[CellSums],
-    needed: Mapping[int, int] | None = None,
-) -> tuple[CellLine, ...]:
-    """Return each cell's line: the months and quarters it owes in its stretch next to what
-    it did there.
+class _Owed(NamedTuple):
+    """What cells of one tracked day and stretch owe (many cells share it)."""
 
-    `needed` is thematic_needed(…); without it, one thematic meeting a quarter.
-    """
+    months_due: int
+    months_open: int
+    quarters: range  # the quarters of the period in the stretch, up to today's
+    expected: range  # of those, the quarters expected
+
+
+def cell_lines(owing: Owing, rows: Iterable[CellSums]) -> tuple[CellLine, ...]:
+    """Return each cell's line: the months and quarters it owes in its stretch next to what
+    it did there (see `Owing`)."""
+    period, today = owing.period, owing.today
     first_quarter = period.quarters[0]
-    owed: dict[tuple[date, date, date], tuple[int, range]] = {}  # many cells share these
+    known: dict[tuple[date, date, date], _Owed] = {}
     lines = []
     for cell, activity, thematic in rows:
         days = (cell.tracked_from, cell.starts, cell.ends)
-        if days not in owed:
-            owed[days] = (
-                len(overlap(expected_months(period, cell.tracked_from, today),
-                            month_stretch(cell.starts, cell.ends))),
-                overlap(expected_quarters(period, cell.tracked_from, today),
-                        quarter_stretch(cell.starts, cell.ends)),
-            )
-        months, quarters = owed[days]
-        short = sum(
-            thematic[q - first_quarter] < (needed[q] if needed else 1) for q in quarters
-        )
-        lines.append(CellLine(cell, months, len(quarters), short, activity))
+        owed = known.get(days)
+        if owed is None:
+            due, pending = owing.months(cell.tracked_from)
+            months = month_stretch(cell.starts, cell.ends)
+            quarters = overlap(period.quarters, quarter_stretch(cell.starts, cell.ends))
+            quarters = overlap(quarters, range(quarters.start, quarter_index(today) + 1))
+            owed = known[days] = _Owed(
+                len(overlap(due, months)), len(overlap(pending, months)), quarters,
+                overlap(expected_quarters(period, cell.tracked_from, today), quarters))
+        months_owed = owed.months_due + activity.before_tracking
+        quarters_owed = short = open_ = held_open = 0
+        for q in owed.quarters:
+            held = thematic[q - first_quarter] >= owing.needed[q]
+            if q not in owed.expected:  # before it entered the bot: owed once held
+                quarters_owed += held
+            elif owing.quarter_judged(q):
+                quarters_owed += 1
+                short += not held
+            else:  # in progress: counted apart
+                open_ += 1
+                held_open += held
+        lines.append(CellLine(cell, months_owed, quarters_owed, short, activity,
+                              owed.months_open, open_, held_open))
     return tuple(lines)
 
 
@@ -320,7 +432,7 @@ def by_group(lines: Iterable[CellLine]) -> list[GroupLine]:
 
 
 def _worst_first(group: GroupLine) -> tuple[bool, Fraction, int, str]:
-    rate = group.figures.reporting_rate
+    rate = group.figures.rate_so_far
     return (rate is None, rate or Fraction(0), -group.figures.missing, group.name)
 
 
@@ -336,6 +448,12 @@ def top_and_bottom(
 def missing_by_group(lines: Iterable[CellLine]) -> list[tuple[str, list[CellLine]]]:
     """Return the cells that lack a regular report for a month they owe, by commune."""
     return _grouped(line for line in lines if line.months_missing > 0)
+
+
+def pending_by_group(lines: Iterable[CellLine]) -> list[tuple[str, list[CellLine]]]:
+    """Return the cells that have not reported a month in progress yet (not missing), by
+    commune."""
+    return _grouped(line for line in lines if line.months_open > line.activity.not_yet_due)
 
 
 def without_thematic_by_group(lines: Iterable[CellLine]) -> list[tuple[str, list[CellLine]]]:
@@ -427,6 +545,7 @@ class Summary:
 
     period: Period
     today: date
+    open_months: tuple[int, ...]  # months of the period in progress: their reports not due
     totals: Figures
     groups: tuple[GroupLine, ...]  # per commune, lowest reporting rate first
     cells: tuple[CellLine, ...]
@@ -448,21 +567,20 @@ class Summary:
 
 
 def summarise(
-    period: Period,
-    today: date,
+    owing: Owing,
     rows: Iterable[CellSums],
     recruitment: RecruitmentFigures,
     notes: Sequence[Note] = (),
     total_notes: int = 0,
-    needed: Mapping[int, int] | None = None,
     tree: Tree = Tree.THEN,
     merged: Sequence[Merged] = (),
 ) -> Summary:
-    """Build the summary of a scope from its per-cell sums (`needed`: see cell_lines)."""
-    lines = cell_lines(period, today, rows, needed)
+    """Build the summary of a scope from its per-cell sums."""
+    lines = cell_lines(owing, rows)
     return Summary(
-        period=period,
-        today=today,
+        period=owing.period,
+        today=owing.today,
+        open_months=owing.open_months,
         totals=Figures.of(lines),
         groups=tuple(by_group(lines)),
         cells=lines,

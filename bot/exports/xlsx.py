@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from bot.domain.meetings import MeetingEvaluation, MeetingKind, MeetingReport
 from bot.domain.periods import Period
@@ -95,14 +95,21 @@ class Export:
     summary: Summary
     meetings: Sequence[MeetingRow]
     recruits: Sequence[RecruitRow]  # everyone of the scope's cells, open or not
-    ratings: Sequence[RatedCell]  # the ratings of the period's years
+    ratings: Sequence[RatedCell]  # the ratings of the period's year, of the scope's cells
     latest_ratings: Mapping[int, StoredRating]  # per cell id: its latest rating
 
     def rated_cells(self) -> list[tuple[ScopeCell, StoredRating]]:
-        """Return the period's ratings of the scope's cells (nothing beyond the scope)."""
+        """Return the period's ratings, each with its cell as the summary places it, or, for a
+        cell the summary has no line for (not in the bot that year), as the ratings do."""
         cells = {line.cell.id: line.cell for line in self.summary.cells}
-        return [(cells[x.rating.cell_id], x.rating) for x in self.ratings
-                if x.rating.cell_id in cells]
+        return [(cells.get(x.rating.cell_id) or _rated_place(x, self.scope), x.rating)
+                for x in self.ratings]
+
+
+def _rated_place(rated: RatedCell, scope: str) -> ScopeCell:
+    """Place a rated cell under its commune (the scope itself for a cell right under it)."""
+    return ScopeCell(rated.rating.cell_id, rated.code, rated.name, 0, rated.group or scope,
+                     date.min)
 
 
 def workbook(export: Export, words: Words) -> bytes:
@@ -132,6 +139,10 @@ def summary_sheet(export: Export, words: Words) -> Sheet:
     if s.in_progress:
         heading.append([t("The period is not over: figures so far, on {date}.",
                           date=t.date(s.today))])
+    if s.totals.nothing_owed:  # as /tonghop says it (C16), rather than rows of zeros alone
+        heading.append([t("No cell of {unit} was expected to report for {period}: the area had "
+                          "no cell using the bot then.", unit=export.scope,
+                          period=words.period)])
     heading.append([t("These are indicators to help the cells, not an official rating.")])
     columns = [Column(t("Indicator")), Column(t("Count"), Kind.INTEGER),
                Column(t("Out of"), Kind.INTEGER), Column(t("Share"), Kind.PERCENT)]
@@ -155,6 +166,8 @@ def summary_rows(export: Export, words: Words) -> list[list[Value]]:
         of(t("Regular meeting reports"), f.reports, f.expected_reports),
         count(t("Regular meeting reports missing"), f.missing),
         of(t("Received on time"), a.on_time, f.expected_reports),
+        of(t("Regular meeting reports not due yet, received so far"), f.open_reported,
+           f.months_open),
         count(t("Meetings held"), a.meetings),
         of(t("Attendance (present of expected)"), a.present, a.expected),
         of(t("Meetings meeting the attendance criterion"), a.met_attendance,
@@ -162,6 +175,8 @@ def summary_rows(export: Export, words: Words) -> list[list[Value]]:
         count(t("Meetings with an unexcused absence"), a.with_unexcused),
         count(t("Meetings shorter than the minimum for their kind"), a.too_short),
         of(t("Cells with their thematic meetings"), f.thematic_covered, f.thematic_owed),
+        of(t("Cells with the thematic meetings not due yet, held so far"), f.thematic_open_held,
+           f.thematic_open),
         count(t("Resolutions adopted"), a.resolutions),
         of(t("Resolutions passed on to everyone they must reach"), a.disseminated_to_all,
            a.resolutions),
@@ -228,6 +243,8 @@ def cells_sheet(export: Export, words: Words) -> Sheet:
         Column(t("Months missing"), Kind.INTEGER),
         Column(t("Received on time"), Kind.INTEGER),
         Column(t("Reporting rate"), Kind.PERCENT),
+        Column(t("Months not due yet"), Kind.INTEGER),
+        Column(t("Reported before the due day"), Kind.INTEGER),
         Column(t("Meetings held"), Kind.INTEGER),
         Column(t("Present"), Kind.INTEGER),
         Column(t("Expected"), Kind.INTEGER),
@@ -268,6 +285,7 @@ def _cell_row(line: CellLine, thematic: int, recruits: CellRecruitment,
     return [
         *_place(line.cell),
         line.months_owed, a.regular_reports, line.months_missing, a.on_time, f.reporting_rate,
+        line.months_open, a.not_yet_due,
         a.meetings, a.present, a.expected, f.attendance_rate, a.attendance_judged,
         a.met_attendance, a.with_unexcused, a.too_short,
         thematic, line.quarters_owed, line.thematic_missing if line.quarters_owed else None,

@@ -7,6 +7,8 @@
                      holds the database's write lock, so the bot never waits for it; with
                      riders (`also=`), in one BEGIN IMMEDIATE … COMMIT with them, there too
     fetch_*()     ── reader connections on their own threads, for anything that scans
+    snapshot()    ── one reader held for several queries: one state of the database, and
+                     temporary tables of its own to share what they have in common
     lookup*()     ── a query by key (a handful of rows by an index) on the event loop's thread
 
 WAL lets every reader see only committed data: one user's read never sees another's open
@@ -281,6 +283,32 @@ class Database:
             await copy.close()
 
     @asynccontextmanager
+    async def snapshot(self, temp_tables: Sequence[str] = ()) -> AsyncIterator[Snapshot]:
+        """Hold one reader for several queries that see one state of the database.
+
+        `temp_tables` are `CREATE TEMP TABLE IF NOT EXISTS …` statements: the queries may
+        fill those tables (a scope walked once, then joined by each), and whatever they put
+        there is gone at the end, with the read transaction, rolled back.
+        """
+        async with contextlib.AsyncExitStack() as stack:
+            if not self._readers:  # in memory, the writer is the only connection: hold it
+                await stack.enter_async_context(self._writing())
+            conn = await stack.enter_async_context(self._reading())
+            with _translated():
+                for statement in temp_tables:  # before BEGIN: created once per connection
+                    await conn.execute(statement)
+                await conn.execute("BEGIN")
+            try:
+                yield Snapshot(conn)
+            finally:
+                await asyncio.shield(self._end_snapshot(conn))
+
+    @staticmethod
+    async def _end_snapshot(conn: aiosqlite.Connection) -> None:
+        with contextlib.suppress(aiosqlite.OperationalError):  # SQLite ended it already
+            await conn.execute("ROLLBACK")
+
+    @asynccontextmanager
     async def _reading(self) -> AsyncIterator[aiosqlite.Connection]:
         if not self._readers:
             yield self._conn
@@ -292,14 +320,43 @@ class Database:
             self._idle.put_nowait(reader)
 
 
+class Snapshot:
+    """Queries on one reader inside one read transaction (`Database.snapshot`)."""
+
+    def __init__(self, conn: aiosqlite.Connection):
+        self._conn = conn
+
+    async def execute(self, sql: str, params: Params = ()) -> None:
+        """Run a statement that fills a temporary table (the database itself is read-only)."""
+        with _translated():
+            await self._conn.execute(sql, params)
+
+    async def fetch_all(self, sql: str, params: Params = ()) -> list[Row]:
+        with _translated():
+            return list(await self._conn.execute_fetchall(sql, params))
+
+    async def fetch_one(self, sql: str, params: Params = ()) -> Row | None:
+        rows = await self.fetch_all(sql, params)
+        return rows[0] if rows else None
+
+
 async def _connect(path: Path | str, read_only: bool = False) -> aiosqlite.Connection:
-    conn = await aiosqlite.connect(str(path), isolation_level=None)
+    """Open a connection; a reader opens the file read-only (it may still keep temporary
+    tables, which live apart from the file)."""
+    if read_only:
+        conn = await aiosqlite.connect(_read_only_uri(path), uri=True, isolation_level=None)
+    else:
+        conn = await aiosqlite.connect(str(path), isolation_level=None)
     conn.row_factory = aiosqlite.Row
     await conn.execute("PRAGMA foreign_keys = ON")
     await conn.execute("PRAGMA busy_timeout = 5000")
     if read_only:
-        await conn.execute("PRAGMA query_only = ON")
+        await conn.execute("PRAGMA temp_store = MEMORY")
     return conn
+
+
+def _read_only_uri(path: Path | str) -> str:
+    return f"{Path(path).absolute().as_uri()}?mode=ro"
 
 
 WAL_TRIES = 100  # 10 s: as long as another process may take to apply a migration

@@ -2,55 +2,129 @@
 
 Nothing here loads reports one by one: a province's year is one pass over its meeting rows.
 "The cells of a scope in a period" comes from the dated tree (bot.storage.tree.scope_sql)
-through `_scope`, used by every query here. By default a cell counts under the unit it was in
-on the day of each report, so a year across a merger gives it a row per stretch (a month goes
-to the unit of the month's end); with `tree_of` (a day), every report goes to the cell's unit
-of that day: old figures regrouped under today's units.
+through `_walk`. By default a cell counts under the unit it was in on the day of each report,
+so a year across a merger gives it a row per stretch (a month goes to the unit of the month's
+end); with `tree_of` (a day), every report goes to the cell's unit of that day: old figures
+regrouped under today's units.
+
+A summary asks several things of one scope: `SummaryRepository.area` walks the tree once into
+a temporary table (`area_cells`, joined through its views `scope_cells`…) on one reader, and
+every query of the area joins it, all in one snapshot of the database:
+
+    async with SummaryRepository(db).area(unit_id, period) as area:
+        rows = await area.cell_sums(owing, spans, zone)
+        notes, total = await area.latest_notes(5)
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
 from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any
 
 from bot.domain.meetings import MeetingKind, MeetingRules
-from bot.domain.periods import Period, month_end, month_index, month_start
+from bot.domain.periods import Period, month_end, month_index, month_of, month_start
 from bot.domain.pipeline import Stage
-from bot.domain.summaries import CellActivity, CellSums, Note, OpenRecord, RuleSpan, ScopeCell
-from bot.storage.database import Database, timestamp
+from bot.domain.summaries import (
+    CellActivity,
+    CellSums,
+    Note,
+    OpenRecord,
+    Owing,
+    RuleSpan,
+    ScopeCell,
+)
+from bot.storage.database import Database, Snapshot, timestamp
 from bot.storage.marks import REGISTERED
 from bot.storage.meetings import _TARGET_COLUMNS as TARGET_COLUMNS
 from bot.storage.tree import scope_sql
 
 
-def _scope(
-    unit_id: int, first: date, last: date, params: dict[str, Any], tree_of: date | None,
-    by_month: bool = True,
+def _walk(
+    unit_id: int, first: date, end: date, params: dict[str, Any], tree_of: date | None,
+    period: bool = True, today: bool = True,
 ) -> str:
-    """Return the CTEs ending in scope(id, code, name, tracked_from, tracked_month, group_id,
-    group_name, starts, ends): the cells of the subtree of `unit_id` from `first` to `last`
-    that the bot tracked by `last`, a row per stretch under one parent (`by_month`: whole
-    months, a month going to the parent of its end)."""
-    tree = scope_sql([unit_id], first, last + timedelta(days=1), params, today=tree_of)
-    params["last"] = last.isoformat()
-    starts, ends = (_month_start("t.starts"), _month_start("t.ends")) if by_month else (
-        "t.starts", "t.ends")
-    return f"""{tree},
-scope AS (
-    SELECT c.id, c.code, c.name, c.tracked_from, substr(c.tracked_from, 1, 7) AS tracked_month,
-           t.parent_id AS group_id, p.name AS group_name, {starts} AS starts, {ends} AS ends
-    FROM tree_cells t JOIN org_units c ON c.id = t.cell_id JOIN org_units p ON p.id = t.parent_id
-    WHERE c.tracked_from <= :last AND {starts} < {ends}
-)"""
+    """Return the statement adding to `area_cells` the cells of the subtree of `unit_id`
+    from `first` to `end` (excluded), a row per stretch of days under one parent (the tree of
+    `tree_of` for every day, if given), numbered (`stretch`) in the order of the summary's
+    lines, each with the period's months (:first to :end) and the months from the quarter's
+    start (:from), and marked: whether the period counts it (`counted`), whether the quarter
+    from its start does (`reached`), whether it holds :today (`today`). Without `period`
+    (`today` alone), it is only marked for today; without `today`, never.
+
+    A cell counts if the bot tracked it by :last, or if it reported a meeting there all the
+    same (a report is never hidden); today's cells are those of today's scope, so too."""
+    tree = scope_sql([unit_id], first, end, params, today=tree_of)
+    starts, ends = _month_from("t.starts", ":first"), _month_until("t.ends", ":end")
+    reach_starts = _month_from("t.starts", ":from")
+    counted = _tracked_or_met(":last", starts, ends) if period else "0 = 1"
+    reached = _tracked_or_met(":last", reach_starts, ends) if period else "0 = 1"
+    holds_today = (f"t.starts <= :today AND t.ends > :today AND "
+                   f"{_tracked_or_met(':today', ':today', ':tomorrow')}" if today else "0 = 1")
+    return f"""{tree}
+    INSERT INTO area_cells (id, code, name, tracked_from, tracked_month, group_id, group_name,
+        days_from, days_to, starts, ends, reach_starts, counted, reached, today)
+    SELECT * FROM (
+        SELECT c.id, c.code, c.name, c.tracked_from, substr(c.tracked_from, 1, 7),
+            t.parent_id, p.name, t.starts AS days_from, t.ends, {starts}, {ends},
+            {reach_starts}, CASE WHEN {counted} THEN 1 ELSE 0 END AS counted,
+            CASE WHEN {reached} THEN 1 ELSE 0 END AS reached,
+            CASE WHEN {holds_today} THEN 1 ELSE 0 END AS today
+        FROM tree_cells t JOIN org_units c ON c.id = t.cell_id
+        JOIN org_units p ON p.id = t.parent_id
+    ) a
+    WHERE counted = 1 OR reached = 1 OR today = 1
+    ORDER BY code, id, days_from"""
 
 
-_WHOLE = "starts = :first AND ends = :end"  # a stretch that is the whole period
+def _tracked_or_met(by: str, starts: str, ends: str) -> str:
+    """SQL: the cell `c` was tracked by `by`, or it reported a meeting held from `starts` to
+    `ends` (excluded) all the same."""
+    return f"""(c.tracked_from <= {by} OR EXISTS (
+        SELECT 1 FROM meeting_reports m WHERE m.cell_id = c.id
+        AND m.held_on >= {starts} AND m.held_on < {ends}))"""
+
+
+# A summary's cells, walked once: each stretch under one parent, in days, with its months in
+# the period (a month goes to the parent of its end; a stretch within one month has none),
+# and for a month after its quarter's first, from that quarter's start (thematic coverage
+# looks back to it); and whether it holds today. Each stretch is numbered (`stretch`) in the
+# order of the summary's lines (by code): grouped by that key, the sums need no sorting.
+_TEMP_TABLES = (
+    """CREATE TEMP TABLE IF NOT EXISTS area_cells (
+        stretch INTEGER PRIMARY KEY, id INTEGER NOT NULL, code TEXT, name TEXT NOT NULL,
+        tracked_from TEXT NOT NULL, tracked_month TEXT NOT NULL, group_id INTEGER NOT NULL,
+        group_name TEXT NOT NULL, days_from TEXT NOT NULL, days_to TEXT NOT NULL,
+        starts TEXT NOT NULL, ends TEXT NOT NULL, reach_starts TEXT NOT NULL,
+        counted INTEGER NOT NULL, reached INTEGER NOT NULL, today INTEGER NOT NULL)""",
+    "CREATE INDEX IF NOT EXISTS temp.area_cells_cell ON area_cells (id)",
+    # What the queries join: the period's stretches, those from the quarter's start, today's.
+    """CREATE TEMP VIEW IF NOT EXISTS scope_cells AS SELECT stretch, id, code, name, tracked_from,
+        tracked_month, group_id, group_name, starts, ends FROM area_cells
+        WHERE counted = 1 AND starts < ends""",
+    """CREATE TEMP VIEW IF NOT EXISTS reach_cells AS SELECT id, reach_starts AS starts, ends
+        FROM area_cells WHERE reached = 1 AND reach_starts < ends""",
+    "CREATE TEMP VIEW IF NOT EXISTS today_cells AS SELECT id FROM area_cells WHERE today = 1",
+)
 
 
 def _month_start(column: str) -> str:
     """SQL for the first day of the month of an ISO day column."""
     return f"(substr({column}, 1, 8) || '01')"
+
+
+def _month_from(day: str, first: str) -> str:
+    """SQL for the first day of the month of `day`, or `first` (a month's first) if later:
+    the stretch from `day`, cut at `first`, in whole months. (Most stretches begin before
+    `first`: compared first, and only the others cut to their month.)"""
+    return f"CASE WHEN {day} <= {first} THEN {first} ELSE {_month_start(day)} END"
+
+
+def _month_until(day: str, end: str) -> str:
+    """SQL for the first day of the month of `day`, or `end` (a month's first) if earlier:
+    a month goes to the stretch that holds its last day."""
+    return f"CASE WHEN {day} >= {end} THEN {end} ELSE {_month_start(day)} END"
 
 
 def _sum(condition: str, value: str = "1") -> str:
@@ -118,17 +192,27 @@ class _Sql:
         kinds = ", ".join(f"'{k.value}'" for k in MeetingKind if k in rules.thematic_kinds)
         return f"r.kind IN ({kinds})" if kinds else "1 = 0"
 
-    def columns(self, period: Period, due: Mapping[int, date], zone: tzinfo) -> str:
+    def columns(self, owing: Owing, zone: tzinfo) -> str:
         """Return the SELECT list: CellActivity's fields, then a count per quarter."""
-        deadlines = []
-        for i, (month, day) in enumerate(due.items()):
+        period, deadlines, open_months = owing.period, [], []
+        for i, (month, day) in enumerate(owing.due.items()):
             self.params[f"m{i}"] = month_start(month).strftime("%Y-%m")
             self.params[f"d{i}"] = _moment_after(day, zone)
             deadlines.append(f"WHEN :m{i} THEN :d{i}")
-        owed = "r.regular_month >= s.tracked_month"
+            if month in owing.open_months:
+                open_months.append(f":m{i}")
+        # A month owed: due, or before the cell entered the bot; one in progress: apart.
+        pending = (f"r.regular_month IN ({', '.join(open_months)})" if open_months
+                   else "1 = 0")
+        in_progress = f"r.regular_month >= s.tracked_month AND {pending}"
+        owed = f"r.regular_month IS NOT NULL AND NOT ({in_progress})"
         columns = [
             _sum(owed),
-            _sum(f"{owed} AND r.received_at < CASE r.regular_month {' '.join(deadlines)} END"),
+            # A month before the cell entered the bot could not be reported on time by it.
+            _sum(f"{owed} AND (r.regular_month < s.tracked_month OR r.received_at < CASE "
+                 f"r.regular_month {' '.join(deadlines)} END)"),
+            _sum("r.regular_month < s.tracked_month"),
+            _sum(in_progress),
             "COUNT(r.id)",
             "COALESCE(SUM(r.present), 0)",
             "COALESCE(SUM(r.expected), 0)",
@@ -157,84 +241,146 @@ class SummaryRepository:
     def __init__(self, db: Database):
         self._db = db
 
+    @asynccontextmanager
+    async def area(
+        self, unit_id: int, period: Period, tree_of: date | None = None,
+        today: date | None = None,
+    ) -> AsyncIterator[Area]:
+        """Walk the cells of the subtree of `unit_id` in the period once, for the queries of
+        the returned area (all in one snapshot of the database); with `today`, today's cells
+        too (for its probationers)."""
+        async with self._db.snapshot(_TEMP_TABLES) as reader:
+            area = Area(reader, unit_id, period)
+            await area.walk(tree_of, today)
+            yield area
+
     async def cells_in_scope(
         self, unit_id: int, period: Period, tree_of: date | None = None
     ) -> list[ScopeCell]:
         """Return the cells of the subtree of `unit_id` that the period covers, by code: one
         per stretch of the period under one parent."""
-        params: dict[str, Any] = {}
-        scope = _scope(unit_id, period.first, period.last, params, tree_of)
-        rows = await self._db.fetch_all(
-            f"{scope} SELECT {_CELL} FROM scope ORDER BY code, id, starts", params)
-        return [_cell(r) for r in rows]
+        async with self.area(unit_id, period, tree_of) as area:
+            return await area.cells()
 
     async def cell_sums(
         self,
         unit_id: int,
-        period: Period,
+        owing: Owing,
         spans: Sequence[RuleSpan],
-        due: Mapping[int, date],
         zone: tzinfo,
         tree_of: date | None = None,
     ) -> list[CellSums]:
-        """Return every cell of the scope with the sums of its meetings in the period, a row
-        per stretch under one parent.
+        """Return every cell of the scope with the sums of its meetings in the owing's period
+        (see Area.cell_sums)."""
+        async with self.area(unit_id, owing.period, tree_of) as area:
+            return await area.cell_sums(owing, spans, zone)
+
+    async def latest_notes(
+        self, unit_id: int, period: Period, most: int, tree_of: date | None = None
+    ) -> tuple[list[Note], int]:
+        """Return the latest `most` secretaries' notes of the period and how many there are."""
+        async with self.area(unit_id, period, tree_of) as area:
+            return await area.latest_notes(most)
+
+    async def recruitment_counts(
+        self, unit_id: int, period: Period, tree_of: date | None = None
+    ) -> tuple[int, int]:
+        """Return (ceremonies, confirmations) recorded for dates in the period."""
+        async with self.area(unit_id, period, tree_of) as area:
+            return await area.recruitment_counts()
+
+    async def open_records(
+        self, unit_id: int, today: date, admitted_by: date
+    ) -> tuple[int, list[OpenRecord]]:
+        """Return today's probationers in the scope, and the people at a stage with a
+        deadline (see Area.open_records)."""
+        async with self.area(unit_id, month_of(today), today=today) as area:
+            return await area.open_records(admitted_by)
+
+    async def secretary_names(
+        self, unit_id: int, period: Period, tree_of: date | None = None
+    ) -> dict[int, list[str | None]]:
+        """Return the profile names of each cell's registered secretaries (None: no name)."""
+        async with self.area(unit_id, period, tree_of) as area:
+            return await area.secretary_names()
+
+
+class Area:
+    """The cells of a scope in a period, walked once into `scope_cells` (a row per stretch
+    under one parent, whole months), and the queries that join them."""
+
+    def __init__(self, reader: Snapshot, unit_id: int, period: Period):
+        self._reader = reader
+        self.unit_id = unit_id
+        self.period = period
+        # A month after its quarter's first looks back to the quarter's start for thematic
+        # meetings, where the cell was in the scope then: those stretches are `reach_cells`.
+        self._reaches_back = period.thematic_from < period.first
+        self._today: date | None = None  # the day `today_cells` holds, if any
+
+    async def walk(self, tree_of: date | None, today: date | None) -> None:
+        """Fill `area_cells` from one walk of the dated tree (two with `tree_of` and `today`:
+        today's probationers are those of today's own tree)."""
+        period = self.period
+        first, end = period.thematic_from, period.last + timedelta(days=1)
+        marks: dict[str, Any] = {
+            "first": period.first.isoformat(), "end": end.isoformat(),
+            "from": first.isoformat(), "last": period.last.isoformat(),
+            "today": None if today is None else today.isoformat(),
+            "tomorrow": None if today is None else (today + timedelta(days=1)).isoformat(),
+        }
+        self._today = today
+        if today is None or tree_of is not None:
+            params = dict(marks)
+            await self._reader.execute(
+                _walk(self.unit_id, first, end, params, tree_of, today=False), params)
+        if today is None:
+            return
+        if tree_of is None:
+            # Cutting a longer walk's stretches at the period gives the rows a walk of the
+            # period alone gives; those holding today are today's.
+            params = dict(marks)
+            await self._reader.execute(_walk(
+                self.unit_id, min(first, today), max(end, today + timedelta(days=1)), params,
+                None), params)
+        else:  # today's tree, for today only
+            params = dict(marks)
+            await self._reader.execute(_walk(
+                self.unit_id, today, today + timedelta(days=1), params, None, period=False),
+                params)
+
+    async def cells(self) -> list[ScopeCell]:
+        """Return the cells of the area, by code: one per stretch under one parent."""
+        rows = await self._reader.fetch_all(
+            f"SELECT {_CELL} FROM scope_cells ORDER BY stretch")
+        return [_cell(r) for r in rows]
+
+    async def cell_sums(
+        self, owing: Owing, spans: Sequence[RuleSpan], zone: tzinfo
+    ) -> list[CellSums]:
+        """Return every cell of the area with the sums of its meetings in the owing's period
+        (the area's), a row per stretch under one parent.
 
         `spans` are the meeting rules of each era from `period.thematic_from` to the end;
-        `due` is each month's last on-time day, a day in `zone` where the secretaries live.
+        each month's last on-time day (`owing.due`) is a day in `zone`, where the secretaries
+        live.
         """
-        params: dict[str, Any] = {
-            "first": period.first.isoformat(),
-            "from": period.thematic_from.isoformat(),
-            "end": (period.last + timedelta(days=1)).isoformat(),
-        }
-        scope = _scope(unit_id, period.first, period.last, params, tree_of)
+        params: dict[str, Any] = {}
         sql = _Sql(spans, params)
-        columns = sql.columns(period, due, zone)
+        columns = sql.columns(owing, zone)
         listed = ", ".join(f"s.{c}" for c in _CELL.split(", "))
-        named = ", ".join(f"s.{c} AS {c}" for c in _CELL.split(", "))
-        # A cell under one parent the whole period (nearly all) is summed straight off the
-        # reports' (cell, day) index, in cell order, as if there were no tree through time;
-        # the stretches of cells moved within the period are summed one by one.
-        rows = await self._db.fetch_all(
-            f"""{scope},
-            sums AS (
-                SELECT r.cell_id, {columns}
-                FROM meeting_reports r JOIN (
-                    SELECT id, substr(tracked_from, 1, 7) AS tracked_month FROM org_units
-                ) s ON s.id = r.cell_id
-                WHERE r.cell_id IN (SELECT id FROM scope WHERE {_WHOLE})
-                  AND r.held_on BETWEEN :first AND :last
-                GROUP BY r.cell_id
-            )
-            SELECT {named}, sums.* FROM scope s LEFT JOIN sums ON sums.cell_id = s.id
-            WHERE {_WHOLE}
-            UNION ALL
-            SELECT {listed}, s.id, {columns}
-            FROM scope s
+        # One row per stretch, in the order of its number (the lines' order): the cell's
+        # columns depend on that key, and the reports are read off the (cell, day) index.
+        rows = await self._reader.fetch_all(
+            f"""SELECT {listed}, {columns}
+            FROM scope_cells s
             LEFT JOIN meeting_reports r
                 ON r.cell_id = s.id AND r.held_on >= s.starts AND r.held_on < s.ends
-            WHERE NOT ({_WHOLE})
-            GROUP BY {listed}
-            ORDER BY code, id, starts""",
+            GROUP BY s.stretch
+            ORDER BY s.stretch""",
             params,
         )
-        # A month's thematic coverage looks back to the start of its quarter; a month is one
-        # stretch of a cell, and the meetings before count where the cell was in the scope.
-        earlier: dict[int, int] = {}
-        if period.thematic_from < period.first:
-            before: dict[str, Any] = {"from": period.thematic_from.isoformat(),
-                                      "first": period.first.isoformat()}
-            earlier_sql = _Sql(spans, before)
-            earlier = {r[0]: r[1] for r in await self._db.fetch_all(
-                f"""{_scope(unit_id, period.thematic_from, period.last, before, tree_of)}
-                SELECT r.cell_id, COUNT(*) FROM meeting_reports r
-                JOIN scope s ON s.id = r.cell_id AND r.held_on >= s.starts AND r.held_on < s.ends
-                WHERE r.held_on >= :from AND r.held_on < :first
-                  AND {earlier_sql.by_era(earlier_sql.thematic)}
-                GROUP BY r.cell_id""",
-                before,
-            )}
+        earlier = await self._thematic_before(spans)
         width = len(CellActivity._fields)
         days: dict[tuple[str, ...], tuple[date, ...]] = {}  # most cells share them: parse once
         sums = []
@@ -243,27 +389,42 @@ class SummaryRepository:
             key = values[5:8]  # tracked from, the stretch's start and end
             parsed = days.get(key) or days.setdefault(key, tuple(map(date.fromisoformat, key)))
             cell = ScopeCell(values[0], values[1] or "", values[2], values[3], values[4], *parsed)
-            counts = values[9:] if values[8] is not None else (0,) * len(values[9:])
+            counts = values[8:]
             thematic = counts[width:]
             if earlier:
                 thematic = (thematic[0] + earlier.get(cell.id, 0),)  # a month: one quarter
             sums.append(CellSums(cell, CellActivity._make(counts[:width]), thematic))
         return sums
 
-    async def latest_notes(
-        self, unit_id: int, period: Period, most: int, tree_of: date | None = None
-    ) -> tuple[list[Note], int]:
+    async def _thematic_before(self, spans: Sequence[RuleSpan]) -> dict[int, int]:
+        """Return, per cell, the thematic meetings from the quarter's start to the period's,
+        where the cell was in the scope then (a month's coverage looks back to them)."""
+        if not self._reaches_back:
+            return {}
+        params: dict[str, Any] = {"from": self.period.thematic_from.isoformat(),
+                                  "first": self.period.first.isoformat()}
+        sql = _Sql(spans, params)
+        rows = await self._reader.fetch_all(
+            f"""SELECT r.cell_id, COUNT(*) FROM meeting_reports r
+            JOIN reach_cells s ON s.id = r.cell_id AND r.held_on >= s.starts
+                AND r.held_on < s.ends
+            WHERE r.held_on >= :from AND r.held_on < :first AND {sql.by_era(sql.thematic)}
+            GROUP BY r.cell_id""",
+            params,
+        )
+        return {r[0]: r[1] for r in rows}
+
+    async def latest_notes(self, most: int) -> tuple[list[Note], int]:
         """Return the latest `most` secretaries' notes of the period and how many there are."""
-        params: dict[str, Any] = {"first": period.first.isoformat(), "most": most}
-        scope = _scope(unit_id, period.first, period.last, params, tree_of)
-        rows = await self._db.fetch_all(
-            f"""{scope}
-            , noted AS MATERIALIZED (  -- few reports have a note: find them first
+        params: dict[str, Any] = {"first": self.period.first.isoformat(),
+                                  "last": self.period.last.isoformat(), "most": most}
+        rows = await self._reader.fetch_all(
+            """WITH noted AS MATERIALIZED (  -- few reports have a note: find them first
                 SELECT r.id, r.cell_id, r.held_on, r.note FROM meeting_reports r
                 WHERE r.held_on BETWEEN :first AND :last AND r.note IS NOT NULL AND r.note <> ''
             )
             SELECT s.code, s.name, n.held_on, n.note, COUNT(*) OVER () AS total
-            FROM noted n JOIN scope s
+            FROM noted n JOIN scope_cells s
                 ON s.id = n.cell_id AND n.held_on >= s.starts AND n.held_on < s.ends
             ORDER BY n.held_on DESC, n.id DESC LIMIT :most""",
             params,
@@ -272,22 +433,19 @@ class SummaryRepository:
                  for r in rows]
         return notes, int(rows[0]["total"]) if rows else 0
 
-    async def recruitment_counts(
-        self, unit_id: int, period: Period, tree_of: date | None = None
-    ) -> tuple[int, int]:
+    async def recruitment_counts(self) -> tuple[int, int]:
         """Return (ceremonies, confirmations) recorded for dates in the period."""
-        params: dict[str, Any] = {"first": period.first.isoformat()}
-        scope = _scope(unit_id, period.first, period.last, params, tree_of)
-        row = await self._db.fetch_one(
-            f"""{scope}
-            , moved AS MATERIALIZED (  -- the period's steps first, then their cells' stretch
+        params: dict[str, Any] = {"first": self.period.first.isoformat(),
+                                  "last": self.period.last.isoformat()}
+        row = await self._reader.fetch_one(
+            f"""WITH moved AS MATERIALIZED (  -- the period's steps first, then their stretch
                 SELECT p.cell_id, m.stage, m.on_date
                 FROM recruits p JOIN recruit_moves m ON m.recruit_id = p.id
                 WHERE m.undone_at IS NULL AND m.failed = 0
                   AND m.stage IN ('CEREMONY', 'CONFIRMED') AND m.on_date BETWEEN :first AND :last
             )
             SELECT {_ADMITTED} AS admitted, {_CONFIRMED} AS confirmed
-            FROM moved m JOIN scope s
+            FROM moved m JOIN scope_cells s
                 ON s.id = m.cell_id AND m.on_date >= s.starts AND m.on_date < s.ends""",
             params,
         )
@@ -295,21 +453,18 @@ class SummaryRepository:
             return 0, 0
         return int(row["admitted"] or 0), int(row["confirmed"] or 0)
 
-    async def open_records(
-        self, unit_id: int, today: date, admitted_by: date
-    ) -> tuple[int, list[OpenRecord]]:
-        """Return today's probationers in the scope, and the people at a stage with a
-        deadline (decided to confirmation vote), probationers admitted after `admitted_by`
-        left out."""
+    async def open_records(self, admitted_by: date) -> tuple[int, list[OpenRecord]]:
+        """Return today's probationers in today's cells of the unit (whatever the period),
+        and the people at a stage with a deadline (decided to confirmation vote),
+        probationers admitted after `admitted_by` left out."""
+        if self._today is None:
+            raise ValueError("the area was walked without today")
         stages = ", ".join(f"'{s.value}'" for s in _DEADLINE_STAGES)
-        params: dict[str, Any] = {}
-        scope = _scope(unit_id, today, today, params, None, by_month=False)
-        rows = await self._db.fetch_all(
-            f"""{scope},
-            latest AS (
+        rows = await self._reader.fetch_all(
+            f"""WITH latest AS (
                 SELECT (SELECT MAX(l.id) FROM recruit_moves l WHERE l.recruit_id = p.id
                         AND l.undone_at IS NULL AND l.failed = 0) AS move_id
-                FROM recruits p WHERE p.cell_id IN (SELECT id FROM scope)
+                FROM recruits p WHERE p.cell_id IN (SELECT id FROM today_cells)
             ),
             positions AS (
                 SELECT m.stage, m.on_date, m.received_on,
@@ -322,7 +477,6 @@ class SummaryRepository:
             SELECT stage, on_date, received_on, ceremony,
                    {_sum("stage IN ('CEREMONY', 'PROBATION')")} OVER () AS probationers
             FROM positions""",
-            params,
         )
         records = [
             OpenRecord(Stage(r["stage"]), date.fromisoformat(r["on_date"]),
@@ -333,19 +487,13 @@ class SummaryRepository:
         ]
         return (int(rows[0]["probationers"]) if rows else 0), records
 
-    async def secretary_names(
-        self, unit_id: int, period: Period, tree_of: date | None = None
-    ) -> dict[int, list[str | None]]:
+    async def secretary_names(self) -> dict[int, list[str | None]]:
         """Return the profile names of each cell's registered secretaries (None: no name)."""
-        params: dict[str, Any] = {}
-        scope = _scope(unit_id, period.first, period.last, params, tree_of)
-        rows = await self._db.fetch_all(
-            f"""{scope}
-            SELECT g.unit_id, u.display_name FROM user_roles g JOIN users u ON u.id = g.user_id
-            WHERE g.role = 'secretary' AND g.unit_id IN (SELECT id FROM scope) AND {REGISTERED}
-            ORDER BY g.unit_id, g.granted_at, u.id""",
-            params,
-        )
+        rows = await self._reader.fetch_all(
+            f"""SELECT g.unit_id, u.display_name FROM user_roles g JOIN users u ON u.id = g.user_id
+            WHERE g.role = 'secretary' AND g.unit_id IN (SELECT id FROM scope_cells)
+              AND {REGISTERED}
+            ORDER BY g.unit_id, g.granted_at, u.id""")
         names: dict[int, list[str | None]] = {}
         for row in rows:
             names.setdefault(row["unit_id"], []).append(row["display_name"])

@@ -105,8 +105,11 @@ async def test_the_summary_sheet_gives_the_summarys_figures_with_their_types(
     f, a, r = s.totals, s.totals.activity, s.recruitment
     expected = {
         "Number of cells": [2, None, None],  # PD-01 is another commune's
-        "Regular meeting reports": [f.reports, f.expected_reports, 0.5],
-        "Regular meeting reports missing": [1, None, None],
+        # A3: on 27 November, November's reports are not due yet (by 5 December): none owed,
+        # none missing; they are counted apart, as received so far
+        "Regular meeting reports": [f.reports, f.expected_reports, None],
+        "Regular meeting reports missing": [0, None, None],
+        "Regular meeting reports not due yet, received so far": [1, 2, 0.5],
         "Meetings held": [a.meetings, None, None],
         "Attendance (present of expected)": [36, 38, 36 / 38],
         "Meetings meeting the attendance criterion": [1, 2, 0.5],  # an unexcused absence
@@ -132,25 +135,29 @@ async def test_the_cells_sheet_has_a_row_a_cell_with_numbers_shares_and_the_late
     ws = book["Cells"]
     rows = table(ws)
     assert sorted(rows) == ["TL-01", "TL-02"]
-    assert ws.freeze_panes == "D2" and ws.auto_filter.ref == f"A1:AE{len(rows) + 1}"
+    assert ws.freeze_panes == "D2" and ws.auto_filter.ref == f"A1:AG{len(rows) + 1}"
     lines = {line.cell.code: line for line in s.cells}
     for code, row in rows.items():
         line, activity = lines[code], lines[code].activity
         assert values(row, "Commune", "Cell") == [line.cell.group_name, line.cell.name]
         assert values(row, "Months owed", "Regular reports", "Months missing", "Meetings held",
                       "Present", "Expected", "Attendance criterion met",
-                      "Shorter than the minimum") == [
+                      "Shorter than the minimum", "Months not due yet",
+                      "Reported before the due day") == [
             line.months_owed, activity.regular_reports, line.months_missing, activity.meetings,
-            activity.present, activity.expected, activity.met_attendance, activity.too_short]
+            activity.present, activity.expected, activity.met_attendance, activity.too_short,
+            line.months_open, activity.not_yet_due]
+        # A3: November is not due on 27 November: neither owed nor missing, but in progress
+        assert values(row, "Months owed", "Months missing", "Months not due yet") == [0, 0, 1]
     tl01, tl02 = rows["TL-01"], rows["TL-02"]
-    assert values(tl01, "Regular reports", "Meetings held", "Present", "Expected",
+    assert values(tl01, "Reported before the due day", "Meetings held", "Present", "Expected",
                   "Thematic meetings", "Admitted in the period", "On probation today") == \
         [1, 2, 36, 38, 1, 1, 1]
     assert tl01["Attendance rate"].value == pytest.approx(36 / 38)
     assert tl01["Attendance rate"].number_format == "0.0%"
-    assert tl01["Reporting rate"].value == 1 and tl02["Reporting rate"].value == 0
+    assert tl01["Reporting rate"].value is None  # nothing due: nothing to divide
     assert tl02["Attendance rate"].value is None  # no meeting: nothing to divide, not 0 %
-    assert values(tl02, "Months missing", "Before admission today") == [1, 1]  # Bạn B
+    assert values(tl02, "Reported before the due day", "Before admission today") == [0, 1]
     assert values(tl01, "Latest rating", "Rating year", "Score") == \
         ["good performance", 2025, 85.5]
     assert isinstance(tl01["Rating year"].value, int) and tl01["Score"].data_type == "n"
@@ -269,3 +276,25 @@ async def test_the_cells_are_listed_by_commune_as_names_are_read(
     whole, _ = await exported(district, area.world.district_id, NOVEMBER)
     communes = [row["Commune"].value for row in rows_of(whole["Cells"])]
     assert communes == ["Xã Đức Lập", OTHER_COMMUNE, "Xã Tân Lân", "Xã Tân Lân"]
+
+
+async def test_a_years_ratings_are_exported_though_no_cell_was_in_the_bot_that_year(
+    dispatcher: Dispatcher, db: Database, area: Area
+) -> None:
+    # A8: cells that entered the bot after 2025 had their 2025 ratings dropped from /xuat 2025
+    # (no Ratings sheet, no rating figures): the ratings were kept only for the summary's cells.
+    org = OrgRepository(db)
+    for cell_id in area.world.cell_ids.values():
+        await org.set_tracked_from(cell_id, date(2026, 11, 27))
+    ctx = await organiser(dispatcher, "en")
+    book, _ = await exported(ctx, area.world.commune_id, Period(PeriodKind.YEAR, 2025))
+    assert book.sheetnames == ["Summary", "Cells", "Meetings", "Recruitment", "Ratings"]
+    rated = {str(row[1].value): [c.value for c in row] for row in book["Ratings"].iter_rows(
+        min_row=2)}
+    assert sorted(rated) == ["TL-01", "TL-02"]  # not PD-01, another commune's
+    assert rated["TL-01"][:7] == ["Xã Tân Lân", "TL-01", "Chi bộ ấp Xóm Chùa", 2025,
+                                  "good performance", 85.5, 18]
+    shares = {row[0].value: [c.value for c in row[1:]] for row in book["Summary"].iter_rows()}
+    assert shares["Cells rated “good performance” in 2025"] == [1, 2, 0.5]
+    assert ("No cell of Xã Tân Lân was expected to report for year 2025: the area had no cell "
+            "using the bot then.") in shares  # C16: told, as /tonghop tells it

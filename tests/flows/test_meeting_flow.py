@@ -294,7 +294,7 @@ async def test_a_second_regular_report_of_the_month_replaces_the_first_with_hist
     assert "This replaces the earlier report of Nov 2026." in second.last_text
     replies = await second.tap("save")
     assert "was replaced and kept in the history" in replies[0].text
-    assert "Regular meetings: 1 of 1 month" in replies[0].text
+    assert "Reported before the due day: Nov 2026" in replies[0].text  # due by 5 December
     [current] = await reports_of(db, world)
     assert current.held_on == date(2026, 11, 25) and current.kind is MeetingKind.COMBINED
     stored = await MeetingRepository(db).regular_of_month(
@@ -487,8 +487,9 @@ async def test_the_standing_counts_the_year_in_english_and_vietnamese(
         "shorter than the 120 minutes required",
         "Resolution not yet passed on to: Hamlet board, Hamlet Front work committee, "
         "Women's Union, Farmers' Union, Veterans' Association, Youth Union",
-        "Regular meetings: 2 of 3 months",  # tracked since the September report
+        "Regular meetings: 1 of 2 months",  # tracked since the September report
         "no regular meeting reported for: Oct 2026",
+        "Reported before the due day: Nov 2026",  # due by 5 December: not counted yet
         "Thematic meetings this quarter (quarter 4): 1, at least 1 expected",
         "Average attendance: 92.1%",  # 35 of 38
         "Meetings that met the attendance criterion: 1/2 (50%)",
@@ -500,7 +501,7 @@ async def test_the_standing_counts_the_year_in_english_and_vietnamese(
     for line in (
         "Buổi sinh hoạt gần nhất: Thường kỳ kết hợp chuyên đề, ngày 05/11/2026",
         "Dự họp: 18/19 (94,7%)",
-        "Sinh hoạt thường kỳ: 2/3 tháng",
+        "Sinh hoạt thường kỳ: 1/2 tháng",
         "chưa có báo cáo sinh hoạt thường kỳ các tháng: 10/2026",
         "Tỷ lệ dự họp bình quân: 92,1%",
         "đạt tiêu chí dự họp: 1/2 (50%)",
@@ -527,7 +528,14 @@ async def test_in_january_the_standing_still_judges_last_year_whole(
     for month in range(1, 12):  # January to November 2025, no thematic meeting in Q4
         await repo.save(report(world, date(2025, month, 10)), regular=True, by_user=None,
                         at=clock())
-    clock.set(vn_time(2026, 1, 5))
+    clock.set(vn_time(2026, 1, 5))  # December's report is still on time today
+    [reply] = await Chat(dispatcher, "sec-1", language_code="en").send("/standing")
+    last_year = reply.text.split("Last year (2025):")[1].split("\n\n")[0]
+    assert "Regular meetings: 11 of 11 months" in last_year
+    assert ("The regular meeting of Dec 2025 is not reported yet: it is due by Jan 5, 2026."
+            in last_year)
+    assert "quarters without a thematic meeting: 1, 2, 3\n" in last_year + "\n"
+    clock.set(vn_time(2026, 1, 6))
     [reply] = await Chat(dispatcher, "sec-1", language_code="en").send("/standing")
     last_year = reply.text.split("Last year (2025):")[1].split("\n\n")[0]
     assert "Regular meetings: 11 of 12 months" in last_year
@@ -1286,7 +1294,7 @@ async def test_after_a_save_the_reply_is_short_and_the_standing_one_command_away
     await say(chat, "/report", *REGULAR)
     [reply] = await chat.tap("save")
     assert reply.text.startswith("Saved. Thank you, comrade.\n\nThis meeting (Nov 20, 2026):")
-    assert "• Regular meetings: 1 of 1 month" in reply.text  # the year's months held
+    assert "• Reported before the due day: Nov 2026" in reply.text  # the year's months held
     assert reply.text.endswith("The whole standing: /standing")
     for long_part in ("Latest meeting", "Average attendance", "not an official rating",
                       "full members: from 9"):

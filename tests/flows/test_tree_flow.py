@@ -47,7 +47,8 @@ async def test_an_organiser_of_a_merged_commune_is_told_and_loses_access(
     district_staff = Chat(dispatcher, "staff", language_code="en")
     [summary] = await district_staff.send("/summary")  # the district is still open
     assert summary.text.startswith("Summary of Huyện Cần Đước")
-    assert "0 cells" in summary.text  # its commune's cells are in the province now
+    # its commune's cells are in the province now: none to report (C16: said, not "0 cells")
+    assert "No cell of Huyện Cần Đước was expected to report for Nov 2026" in summary.text
 
 
 async def test_a_user_with_another_role_is_told_once_and_keeps_the_other(

@@ -15,7 +15,7 @@ from bot.domain.org import CellRow, Role
 from bot.domain.periods import Period, PeriodKind, quarter_index
 from bot.domain.pipeline import Birth, Move, Stage
 from bot.domain.rulebook import Rulebook
-from bot.domain.summaries import CellActivity, CellSums, due_days, rule_spans
+from bot.domain.summaries import CellActivity, CellSums, owing, rule_spans
 from bot.storage.database import Database, _migrations
 from bot.storage.meetings import MeetingRepository
 from bot.storage.org import OrgRepository
@@ -28,16 +28,22 @@ RULES = Rulebook.default()
 BIRTH = Birth(1995, 4)
 
 
-async def sums_of(db: Database, unit_id: int, period: Period) -> dict[int, CellSums]:
+LATER = date(2030, 1, 1)  # every month of the periods below is due by then
+
+
+async def sums_of(
+    db: Database, unit_id: int, period: Period, today: date = LATER
+) -> dict[int, CellSums]:
     spans = rule_spans(RULES, period.thematic_from, period.last)
-    rows = await SummaryRepository(db).cell_sums(
-        unit_id, period, spans, due_days(period, RULES), VN
-    )
+    rows = await SummaryRepository(db).cell_sums(unit_id, owing(period, today, RULES), spans, VN)
     return {row.cell.id: row for row in rows}
 
 
-async def sums(db: Database, unit_id: int, period: Period) -> dict[int, CellActivity]:
-    return {cell_id: row.activity for cell_id, row in (await sums_of(db, unit_id, period)).items()}
+async def sums(
+    db: Database, unit_id: int, period: Period, today: date = LATER
+) -> dict[int, CellActivity]:
+    return {cell_id: row.activity
+            for cell_id, row in (await sums_of(db, unit_id, period, today)).items()}
 
 
 @pytest.mark.parametrize(
@@ -140,19 +146,36 @@ async def test_a_correction_after_the_due_day_keeps_the_report_on_time(
     assert got[cell_id].on_time == 1
 
 
-async def test_reports_before_the_month_a_cell_entered_the_bot_owe_nothing(
+async def test_reports_before_the_month_a_cell_entered_the_bot_count_in_their_month(
     db: Database, world: World
 ) -> None:
-    """The world's cells entered on 27 November 2026; an October meeting still counts as a
-    meeting held, but not as a report owed."""
+    """The world's cells entered on 27 November 2026; an October meeting reported counts as
+    owed and met, in the year and in October alike (never invisible in its own month)."""
     repo = MeetingRepository(db)
     cell_id = world.cell_ids["TL-01"]
     await repo.save(sample_meeting(cell_id=cell_id, held_on=date(2026, 10, 10)), regular=True,
                     by_user=None, at=vn_time(2026, 11, 27))
-    got = await sums(db, world.commune_id, Period(PeriodKind.YEAR, 2026))
-    assert (got[cell_id].meetings, got[cell_id].regular_reports) == (1, 0)
+    for period in (Period(PeriodKind.YEAR, 2026), Period(PeriodKind.MONTH, 2026, 10)):
+        got = await sums(db, world.commune_id, period)
+        activity = got[cell_id]
+        assert (activity.meetings, activity.regular_reports, activity.before_tracking) == (
+            1, 1, 1)
+        assert activity.on_time == 1  # the cell could not report it by then: never late
     october = await sums(db, world.commune_id, Period(PeriodKind.MONTH, 2026, 10))
-    assert october == {}  # no cell of the scope was in the bot in October
+    assert set(october) == {cell_id}  # TL-02 was not in the bot in October, nor reported
+    september = await sums(db, world.commune_id, Period(PeriodKind.MONTH, 2026, 9))
+    assert september == {}
+
+
+async def test_a_month_in_progress_counts_its_reports_apart(db: Database, world: World) -> None:
+    cell_id = world.cell_ids["TL-01"]
+    await MeetingRepository(db).save(sample_meeting(cell_id=cell_id, held_on=date(2026, 11, 20)),
+                                     regular=True, by_user=None, at=vn_time(2026, 11, 27))
+    november = Period(PeriodKind.MONTH, 2026, 11)
+    in_progress = await sums(db, world.commune_id, november, today=date(2026, 12, 5))
+    assert (in_progress[cell_id].regular_reports, in_progress[cell_id].not_yet_due) == (0, 1)
+    due = await sums(db, world.commune_id, november, today=date(2026, 12, 6))
+    assert (due[cell_id].regular_reports, due[cell_id].not_yet_due) == (1, 0)
 
 
 async def test_a_month_counts_its_own_meetings_and_its_quarter_so_far_for_thematic_ones(

@@ -6,14 +6,17 @@ from __future__ import annotations
 from datetime import date
 
 from bot.domain.periods import Period, PeriodKind
+from bot.domain.pipeline import Birth, Move, Stage
 from bot.domain.ratings import Members, RatingRow, Scheme
 from bot.domain.rulebook import Rulebook
-from bot.domain.summaries import CellLine, Figures, cell_lines, due_days, rule_spans
+from bot.domain.summaries import CellLine, Figures, cell_lines, owing, rule_spans
 from bot.storage.database import Database
 from bot.storage.meetings import MeetingRepository
 from bot.storage.org import OrgRepository
 from bot.storage.ratings import RatingRepository
+from bot.storage.recruitment import RecruitmentRepository
 from bot.storage.summaries import SummaryRepository
+from bot.storage.users import UserRepository
 from tests.storage.test_org_tree import (
     DISTRICT,
     PHUOC_DONG,
@@ -55,9 +58,9 @@ async def lines(
     db: Database, unit: int, period: Period, tree_of: date | None = None
 ) -> tuple[CellLine, ...]:
     spans = rule_spans(RULES, period.thematic_from, period.last)
-    rows = await SummaryRepository(db).cell_sums(
-        unit, period, spans, due_days(period, RULES), VN, tree_of)
-    return cell_lines(period, TODAY, rows)
+    owed = owing(period, TODAY, RULES)
+    rows = await SummaryRepository(db).cell_sums(unit, owed, spans, VN, tree_of)
+    return cell_lines(owed, rows)
 
 
 def by_cell(found: tuple[CellLine, ...]) -> dict[str, tuple[str, int, int]]:
@@ -145,3 +148,37 @@ async def test_a_years_ratings_fall_under_the_tree_of_its_last_day(db: Database)
                                                        2)]
     assert await repo.level_counts([await unit_id(org, DISTRICT)], 2025) == []  # gone by then
     assert await repo.rated_years([province]) == [2025, 2024]
+
+
+async def test_todays_probationers_are_those_of_todays_tree_whatever_the_period(
+    db: Database,
+) -> None:
+    """One walk gives the period's cells and today's: a past period, today's tree, a
+    commune gone since, each gets the probationers of its unit's cells of today."""
+    org = await world_with_reports(db)
+    by = await UserRepository(db).ensure("test", "sec", vn_time(2026, 1, 1))
+    recruits = RecruitmentRepository(db)
+    for code, ceremony in (("TL-01", date(2026, 3, 2)), ("PD-01", date(2026, 5, 4))):
+        cell = await org.by_code(code)
+        assert cell is not None
+        await recruits.add(cell.id, f"Người {code}", Birth(1995, 4),
+                           [Move(Stage.CEREMONY, ceremony), Move(Stage.PROBATION, ceremony)],
+                           by, vn_time(2026, 6, 1))
+    summaries = SummaryRepository(db)
+
+    async def probationers(unit: int, period: Period, tree_of: date | None = None) -> int:
+        async with summaries.area(unit, period, tree_of, TODAY) as area:
+            count, records = await area.open_records(admitted_by=TODAY)
+        assert len(records) == count  # every probationer's deadline is looked at
+        return count
+
+    new_tan_lan = await unit_id(org, PROVINCE, TAN_LAN)
+    old_phuoc_dong = await unit_id(org, DISTRICT, PHUOC_DONG)
+    this_month = Period(PeriodKind.MONTH, 2026, 11)
+    assert await probationers(new_tan_lan, this_month) == 2
+    assert await probationers(new_tan_lan, YEAR_2016) == 2  # 2016 read as the old communes
+    assert await probationers(new_tan_lan, YEAR_2016, tree_of=TODAY) == 2
+    assert await probationers(old_phuoc_dong, JUNE) == 0  # PD-01 is the new xã's today
+    assert await probationers(await unit_id(org, PROVINCE), JULY) == 2
+    assert await summaries.open_records(new_tan_lan, TODAY, TODAY) == (
+        2, (await summaries.open_records(await unit_id(org, PROVINCE), TODAY, TODAY))[1])

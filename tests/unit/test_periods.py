@@ -38,6 +38,9 @@ MONTH, QUARTER, YEAR = PeriodKind.MONTH, PeriodKind.QUARTER, PeriodKind.YEAR
         ("Quý IV/2016", Period(QUARTER, 2016, 4)),  # Roman numerals as on documents
         ("2016", Period(YEAR, 2016)),
         ("  2016 ", Period(YEAR, 2016)),  # spaces around are ignored
+        ("năm 2016", Period(YEAR, 2016)),  # D17: with the word for year, as /bieudo reads it
+        ("Nam 2016", Period(YEAR, 2016)),  # typed without diacritics
+        ("year 2016", Period(YEAR, 2016)),
     ],
 )
 def test_every_typed_form_of_a_period_is_read(typed: str, period: Period) -> None:
@@ -55,6 +58,8 @@ def test_every_typed_form_of_a_period_is_read(typed: str, period: Period) -> Non
         "1999",  # before the bot could exist: a typo
         "2016-05-20",  # a day is not a period
         "16",  # a two-digit year
+        "năm",  # the word for year alone
+        "năm 2016 2017",  # two years
     ],
 )
 def test_anything_else_is_not_a_period(typed: str) -> None:

@@ -25,7 +25,7 @@ from bot.domain.reminders import (
     select,
 )
 from bot.domain.rulebook import Rulebook, RulebookError
-from bot.domain.summaries import CellActivity, CellLine, CellSums, ScopeCell, cell_lines
+from bot.domain.summaries import CellActivity, CellLine, CellSums, ScopeCell, cell_lines, owing
 
 RULES = Rulebook.default()
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -41,8 +41,10 @@ def lines(today: date, month: Period, reports: int = 0, thematic: int = 0,
           tracked: date = LONG_AGO) -> list[CellLine]:
     """The cell's line for `month` as the summaries compute it, as seen on `today`."""
     cell = ScopeCell(CELL.id, CELL.code, CELL.name, 3, "Xã Một", tracked)
-    activity = CellActivity(regular_reports=reports, on_time=reports)
-    return list(cell_lines(month, today, [CellSums(cell, activity, (thematic,))]))
+    owed = owing(month, today, RULES)
+    in_progress = reports if owed.open_months else 0  # as storage counts them
+    activity = CellActivity(regular_reports=reports, on_time=reports, not_yet_due=in_progress)
+    return list(cell_lines(owed, [CellSums(cell, activity, (thematic,))]))
 
 
 def month(year: int, number: int) -> Period:

@@ -64,22 +64,28 @@ def thematic(month: int, day: int = 20, **changes: Any) -> MeetingReport:
 
 
 @pytest.mark.parametrize(
-    ("months", "today", "due", "held", "missing", "current"),
+    ("months", "today", "due", "held", "missing", "current", "pending", "early"),
     [
-        ([1, 2, 3], date(2026, 4, 5), 3, (1, 2, 3), (), False),  # April not over: not missing
-        ([1, 3, 4], date(2026, 4, 15), 4, (1, 3, 4), (2,), True),  # February missing
-        ([], date(2026, 1, 15), 0, (), (), False),  # early January: nothing due yet
-        ([], date(2026, 12, 31), 11, (), tuple(range(1, 12)), False),  # nothing reported
-        ([1, 2], date(2026, 2, 1), 2, (1, 2), (), True),  # the current month already reported
+        # 5 April: March is due that day, not judged yet; April not over: neither is missing
+        ([1, 2], date(2026, 4, 5), 2, (1, 2), (), False, (3, 4), ()),
+        # 15 April: February missing; March judged and held; April reported before its day
+        ([1, 3, 4], date(2026, 4, 15), 3, (1, 3), (2,), True, (), (4,)),
+        ([], date(2026, 1, 15), 0, (), (), False, (1,), ()),  # early January: nothing due yet
+        # 31 December: January to November due, none reported; December in progress
+        ([], date(2026, 12, 31), 11, (), tuple(range(1, 12)), False, (12,), ()),
+        # 1 February: January and February reported before they were due
+        ([1, 2], date(2026, 2, 1), 0, (), (), True, (), (1, 2)),
     ],
 )
-def test_each_ended_month_without_a_regular_meeting_is_missing(
+def test_each_month_due_without_a_regular_meeting_is_missing(
     months: list[int],
     today: date,
     due: int,
     held: tuple[int, ...],
     missing: tuple[int, ...],
     current: bool,
+    pending: tuple[int, ...],
+    early: tuple[int, ...],
 ) -> None:
     reports = [meeting(m, day=1) for m in months]
     standing = year_standing(CELL, reports, today, RULES)
@@ -87,6 +93,7 @@ def test_each_ended_month_without_a_regular_meeting_is_missing(
     assert standing.months_with_regular == held
     assert standing.missing_months == missing
     assert standing.current_month_reported is current
+    assert (standing.months_pending, standing.reported_early) == (pending, early)
 
 
 @pytest.mark.parametrize(
@@ -117,7 +124,8 @@ def test_only_regular_or_combined_meetings_of_this_cell_and_year_fill_a_month(
 def test_months_before_the_cell_was_tracked_are_not_due(
     since: date | None, due: int, missing: tuple[int, ...]
 ) -> None:
-    standing = year_standing(CELL, [], date(2026, 10, 5), RULES, tracked_since=since)
+    # 6 October: September's report, due by the 5th, is judged
+    standing = year_standing(CELL, [], date(2026, 10, 6), RULES, tracked_since=since)
     assert standing.months_due == due
     assert standing.missing_months == missing
 
@@ -196,7 +204,8 @@ def test_each_meeting_of_the_year_is_judged_by_its_own_era() -> None:
                 "meetings": [
                     {**shipped, "effective_from": date(2012, 1, 1), "attendance_threshold": 0.8},
                     {"effective_from": date(2026, 3, 1), "attendance_threshold": 0.9},
-                ]
+                ],
+                "reporting": [{"effective_from": date(2012, 1, 1), "report_due_day": 5}],
             }
         ]
     )
@@ -272,7 +281,8 @@ def jan_to_nov_2025() -> list[MeetingReport]:
 @pytest.mark.parametrize(
     ("today", "shown", "missing", "quarters"),
     [
-        (date(2026, 1, 5), True, (12,), (4,)),  # §9.13, 14: December and Q4 2025 are missing
+        (date(2026, 1, 5), True, (), ()),  # December's report is due by 5 January: not yet
+        (date(2026, 1, 6), True, (12,), (4,)),  # §9.13, 14: December and Q4 2025 are missing
         (date(2026, 1, 31), True, (12,), (4,)),  # still shown on the last day of January
         (date(2026, 2, 1), False, None, None),  # later the past year is not shown any more
     ],
@@ -285,11 +295,12 @@ def test_in_the_first_weeks_of_a_year_the_past_year_is_judged_whole(
     if standing.past_year is not None:
         assert standing.past_year.missing_months == missing
         assert standing.past_year.quarters_without_thematic == quarters
-        assert standing.past_year.months_due == 12
+        assert standing.past_year.months_due == 11 + (missing == (12,))
+        assert standing.past_year.months_pending == (() if missing else (12,))
         assert standing.past_year.current_month is None  # no "this month" in a past year
         assert not standing.past_year.thematic_due
     assert standing.year.period == whole_year(2026)
-    assert standing.year.missing_months == (() if today.month == 1 else (1,))
+    assert standing.year.missing_months == ()  # January 2026 is due by 5 February
 
 
 def test_the_past_year_of_a_cell_tracked_only_since_this_year_is_not_shown() -> None:
