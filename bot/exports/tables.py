@@ -1,4 +1,4 @@
-"""Typed tables written as an Excel workbook with openpyxl, streamed (write-only mode).
+"""Typed tables written as an Excel workbook with XlsxWriter, row by row (constant memory).
 
 Each column has a kind, so numbers stay numbers, shares are Excel percentages and dates are
 dates: an organiser can sort, filter and add them up. Every sheet has its header row frozen
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import math
+import re
 import textwrap
 import unicodedata
 from collections.abc import Callable, Sequence
@@ -20,12 +21,9 @@ from decimal import Decimal
 from enum import Enum, auto
 from fractions import Fraction
 
-from openpyxl import Workbook
-from openpyxl.cell import Cell, WriteOnlyCell
-from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Alignment, Font
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
+from xlsxwriter import Workbook
+from xlsxwriter.format import Format
+from xlsxwriter.worksheet import Worksheet
 
 Value = str | int | float | Fraction | Decimal | date | datetime | bool | None
 
@@ -34,6 +32,8 @@ MAX_WIDTH = 60
 HEADER_WRAP = 16  # a header longer than this wraps onto more lines instead of widening
 LINE_POINTS = 15  # the height of a line of text in a row
 SHEET_TITLE_CHARACTERS = 31  # Excel's limit
+# Control characters a cell cannot show: dropped (XlsxWriter would write them escaped).
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 class Kind(Enum):
@@ -48,7 +48,7 @@ class Kind(Enum):
     BOOLEAN = auto()
 
 
-# Whole numbers keep Excel's default format: they show as they are, and write fastest.
+# Whole numbers keep Excel's default format: they show as they are.
 NUMBER_FORMATS = {Kind.DECIMAL: "0.0#", Kind.PERCENT: "0.0%"}
 
 
@@ -71,78 +71,106 @@ class Sheet:
 
 def workbook_bytes(sheets: Sequence[Sheet], date_format: str) -> bytes:
     """Write the sheets into an .xlsx file and return its bytes."""
-    book = Workbook(write_only=True)
-    for sheet in sheets:
-        _write_sheet(book.create_sheet(_sheet_title(sheet.title)), sheet, date_format)
     buffer = io.BytesIO()
-    book.save(buffer)
+    # Constant memory: each row goes to a temporary file as it is written, so a province's
+    # year costs a row's memory, not the workbook's. Strings are never read as formulas,
+    # numbers or links; an aware time is written as its wall-clock time.
+    book = Workbook(buffer, {
+        "constant_memory": True, "strings_to_formulas": False, "strings_to_numbers": False,
+        "strings_to_urls": False, "remove_timezone": True, "nan_inf_to_errors": True,
+    })
+    formats = Formats(book, date_format)
+    for sheet in sheets:
+        _write_sheet(book.add_worksheet(_sheet_title(sheet.title)), sheet, formats)
+    book.close()
     return buffer.getvalue()
 
 
-def _write_sheet(ws: Worksheet, sheet: Sheet, date_format: str) -> None:
-    """Stream one sheet. `ws` is write-only: typed as a Worksheet, whose column widths,
-    freeze panes and filter it shares (the type stubs leave them out)."""
-    formats = [_number_format(c.kind, date_format) for c in sheet.columns]
+class Formats:
+    """The workbook's cell formats, made once: one per number format, and the header's."""
+
+    def __init__(self, book: Workbook, date_format: str):
+        self._book = book
+        self.date_format = date_format
+        self._made: dict[str, Format] = {}
+        self.header = book.add_format({"bold": True, "text_wrap": True, "valign": "top"})
+
+    def of(self, number_format: str) -> Format | None:
+        if number_format == "General":
+            return None
+        if number_format not in self._made:
+            self._made[number_format] = self._book.add_format({"num_format": number_format})
+        return self._made[number_format]
+
+
+def _write_sheet(ws: Worksheet, sheet: Sheet, formats: Formats) -> None:
+    """Write one sheet: widths and panes first, then the heading, the header and the rows."""
+    number_formats = [_number_format(c.kind, formats.date_format) for c in sheet.columns]
     columns = list(zip(*sheet.rows, strict=True)) or [() for _ in sheet.columns]
-    widths = [_width(c, values, f) for c, values, f in zip(sheet.columns, columns, formats,
-                                                           strict=True)]
-    for index, width in enumerate(widths, start=1):
-        ws.column_dimensions[get_column_letter(index)].width = width  # before any row
-    header_row = len(sheet.heading) + (2 if sheet.heading else 1)  # a blank line between
+    widths = [_width(c, values, f) for c, values, f in zip(sheet.columns, columns,
+                                                           number_formats, strict=True)]
+    for index, width in enumerate(widths):
+        ws.set_column(index, index, width)
+    header_row = len(sheet.heading) + (1 if sheet.heading else 0)  # a blank line between
     lines = max((len(textwrap.wrap(c.header, int(w) - 2)) for c, w in zip(
         sheet.columns, widths, strict=True)), default=1)
-    ws.row_dimensions[header_row].height = LINE_POINTS * lines  # the wrapped headers show
-    ws.freeze_panes = f"{get_column_letter(sheet.frozen_columns + 1)}{header_row + 1}"
-    for line in sheet.heading:
-        ws.append([_writer(ws, _format_of(value, date_format))(value) for value in line])
-    if sheet.heading:
-        ws.append([])
-    bold, wrapped = Font(bold=True), Alignment(wrap_text=True, vertical="top")
-    header = []
-    for column in sheet.columns:
-        cell = WriteOnlyCell(ws, value=column.header)
-        cell.font, cell.alignment = bold, wrapped
-        header.append(cell)
-    ws.append(header)
-    writers = [_writer(ws, f, c.kind is Kind.TEXT) for c, f in zip(sheet.columns, formats,
-                                                                  strict=True)]
-    for row in sheet.rows:
-        ws.append([write(value) for write, value in zip(writers, row, strict=True)])
-    last = f"{get_column_letter(len(sheet.columns))}{header_row + len(sheet.rows)}"
-    ws.auto_filter.ref = f"A{header_row}:{last}"
+    ws.freeze_panes(header_row + 1, sheet.frozen_columns)
+    for row, line in enumerate(sheet.heading):
+        for col, value in enumerate(line):
+            _write(ws, row, col, value, formats.of(_format_of(value, formats.date_format)))
+    ws.set_row(header_row, LINE_POINTS * lines)  # the wrapped headers show
+    for col, column in enumerate(sheet.columns):
+        ws.write_string(header_row, col, _text(column.header), formats.header)
+    writers = [_writer(ws, formats.of(f), c.kind is Kind.TEXT) for c, f in zip(
+        sheet.columns, number_formats, strict=True)]
+    for row, values in enumerate(sheet.rows, start=header_row + 1):
+        for col, value in enumerate(values):
+            if value is not None:
+                writers[col](row, col, value)
+    ws.autofilter(header_row, 0, header_row + len(sheet.rows), len(sheet.columns) - 1)
 
 
-Writer = Callable[[Value], Cell | Value]
+Writer = Callable[[int, int, Value], None]
 
 
-def _writer(ws: Worksheet, number_format: str, text: bool = False) -> Writer:
-    """Return how a column's values are appended: as they are where Excel's default suits
-    them (the writer's fast path), or as cells that carry a number format or a text type."""
+def _text(value: str) -> str:
+    """Return the text without control characters (checked first: nearly all have none)."""
+    return value if value.isprintable() else CONTROL_CHARACTERS.sub("", value)
 
-    def as_text(value: Value) -> Cell | Value:
-        if not isinstance(value, str):
-            return value
-        value = ILLEGAL_CHARACTERS_RE.sub("", value)
-        if not value.startswith("=") and value not in ERROR_CODES:
-            return value
-        cell = WriteOnlyCell(ws, value=value)
-        cell.data_type = "s"  # text, never a formula or an error: a note stays as typed
-        return cell
 
-    styled = WriteOnlyCell(ws)
-    styled.number_format = number_format
+def _write(ws: Worksheet, row: int, col: int, value: Value, number_format: Format | None,
+           ) -> None:
+    """Write one value by its type: text as text, numbers, dates and booleans as themselves."""
+    if value is None:
+        return
+    if isinstance(value, str):
+        ws.write_string(row, col, _text(value), number_format)
+    elif isinstance(value, bool):
+        ws.write_boolean(row, col, value, number_format)
+    elif isinstance(value, date):  # a datetime too
+        ws.write_datetime(row, col, value, number_format)
+    else:
+        ws.write_number(row, col, float(value), number_format)
 
-    def formatted(value: Value) -> Cell | Value:
-        # One cell a column, filled anew for each row: a write-only sheet writes a row out
-        # as it is appended, and a styled cell is the costly part of writing a province.
-        if value is None:
-            return None
-        styled.value = float(value) if isinstance(value, Fraction | Decimal) else value
-        return styled
 
-    if text or number_format == "General":
-        return as_text
-    return formatted
+def _writer(ws: Worksheet, number_format: Format | None, text: bool) -> Writer:
+    """Return how a column's values are written: the type its kind expects at once (most of
+    a province's 800,000 cells), any other by its type."""
+    write_string, write_number = ws.write_string, ws.write_number
+
+    def as_text(row: int, col: int, value: Value) -> None:
+        if type(value) is str:
+            write_string(row, col, _text(value))
+        else:
+            _write(ws, row, col, value, None)
+
+    def as_number(row: int, col: int, value: Value) -> None:
+        if type(value) is int or type(value) is float:  # not a bool: a bool is not its type
+            write_number(row, col, value, number_format)
+        else:
+            _write(ws, row, col, value, number_format)
+
+    return as_text if text else as_number
 
 
 def _number_format(kind: Kind, date_format: str) -> str:
