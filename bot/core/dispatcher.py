@@ -69,6 +69,9 @@ ANSWER_KEY = "_answer"
 # Draft key of a conversation a save handed over to (another step?): that save, until the
 # next answer, so that a failed send or a repeat of the save is answered "already saved".
 JUST_SAVED = "_just_saved"
+# Draft key of a conversation a menu handed over to: the menu's question as it was asked, so
+# that « Back on the first question returns to it (a wrong item tapped costs no restart).
+CAME_FROM = "_came_from"
 
 
 def json_copy(value: Any) -> Any:
@@ -482,6 +485,11 @@ class Dispatcher:
             state.ask_anew()
             await self._save(ctx, state)
             return await self._ask(ctx, flow, state, edit=False)
+        if answer.key == BACK and (came_from := self._came_from(state)) is not None:
+            menu_flow, menu = came_from
+            menu.ask_anew()
+            await self._save(ctx, menu)
+            return await self._ask(ctx, menu_flow, menu, edit=False)
         before = json_copy(state.draft)
         # Whatever this answer saves ends the conversation in the save's own transaction.
         recap = {key: state.draft[key] for key in flow.recap if key in state.draft}
@@ -514,7 +522,7 @@ class Dispatcher:
         saved: Ended | None = None,
     ) -> list[Reply]:
         if isinstance(outcome, Handover):
-            return await self._hand_over(ctx, state, outcome, saved)
+            return await self._hand_over(ctx, state, outcome, saved, before)
         if isinstance(outcome, Done):
             if not first:
                 await self._end(ctx, state, CLOSED)  # nothing to do if the save ended it
@@ -557,11 +565,13 @@ class Dispatcher:
         return await self._prompt(ctx, flow, state)
 
     async def _hand_over(
-        self, ctx: Ctx, old: ConversationState, handover: Handover, saved: Ended | None = None
+        self, ctx: Ctx, old: ConversationState, handover: Handover, saved: Ended | None = None,
+        before: dict[str, Any] | None = None,
     ) -> list[Reply]:
         """Replace the user's conversation by the flow handed to, begun from its draft.
 
-        After a save (`saved`), the new conversation keeps it until its first answer.
+        After a save (`saved`), the new conversation keeps it until its first answer; else
+        it keeps the question that handed over (`before`: its draft when asked), for « Back.
         """
         flow = self.registry.flow(handover.flow)
         if flow is None:
@@ -574,9 +584,24 @@ class Dispatcher:
             state.draft[JUST_SAVED] = {"flow": saved.flow, "step": saved.step,
                                        "question": saved.question_id, "recap": saved.recap,
                                        "at": saved.at.isoformat()}
+        elif before is not None:
+            state.draft[CAME_FROM] = {"flow": old.flow, "step": old.step, "draft": before,
+                                      "history": old.history}
         if isinstance(outcome, Done | Invalid):  # nothing to ask: the conversation ends here
             await self._end(ctx, ending, CLOSED)  # (already ended by a save that handed over)
         return await self._apply(ctx, flow, state, outcome, first=True)
+
+    def _came_from(self, state: ConversationState) -> tuple[Flow, ConversationState] | None:
+        """Return the menu question this conversation was handed over from, on its first
+        question only, while that flow still has that step (an upgrade may remove it)."""
+        came = state.draft.get(CAME_FROM)
+        if state.history or not isinstance(came, dict):
+            return None
+        flow = self.registry.flow(str(came.get("flow")))
+        if flow is None or came.get("step") not in {step.name for step in flow.steps}:
+            return None
+        return flow, ConversationState(flow.name, str(came["step"]), json_copy(came["draft"]),
+                                       json_copy(came.get("history", [])))
 
     async def _prompt(self, ctx: Ctx, flow: Flow, state: ConversationState) -> Reply:
         ctx.draft = state.draft
@@ -587,7 +612,7 @@ class Dispatcher:
         if position is not None:
             text = f"({position[0]}/{position[1]}) {text}"
         choices = reply.choices
-        if state.history:
+        if state.history or self._came_from(state) is not None:
             choices = (*choices, Choice(BACK, ctx.t(BACK_LABEL)))
         token = question_token(state)
         prompt = Reply(text, choices, reply.multi, reply.selected, token, reply.attachment,

@@ -64,13 +64,28 @@ async def test_the_flow_handed_to_begins_from_the_draft_and_numbers_its_own_ques
     await chat.send("/menu")
     [first] = await chat.tap("name")
     assert first.text == "(1/2) First name? (handed name)"
-    assert first.choices == ()  # its first question: nothing to go back to
+    assert [c.key for c in first.choices] == ["back"]  # to the menu that handed over
     [last] = await chat.send("Ba")
     assert last.text == "(2/2) Last name?" and [c.key for c in last.choices] == ["back"]
     [done] = await chat.send("Tư")
     assert done.text == "Named Ba Tư, from name"
     [after] = await chat.send("hello")
     assert "/help" in after.text  # the conversation ended with the flow handed to
+
+
+async def test_back_on_the_first_question_handed_to_asks_the_menu_again(
+    handing: Dispatcher,
+) -> None:
+    chat = Chat(handing, "sec-1", language_code="en")
+    await chat.send("/menu")
+    await chat.tap("name")
+    [last] = await chat.send("Ba")
+    [first] = await chat.tap("back")  # within the flow handed to first
+    assert first.text.startswith("(1/2) First name?")
+    [menu] = await chat.tap("back")  # then out of it, to the menu as it was asked
+    assert menu.text == "Pick" and [c.key for c in menu.choices][:1] == ["name"]
+    [again] = await chat.tap("name")
+    assert again.text == "(1/2) First name? (handed name)"  # handed over anew, from the draft
 
 
 async def test_a_restart_between_keeps_the_flow_handed_to(

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.core.dispatcher import Dispatcher
+from bot.core.flow import BACK
 from bot.core.messages import Inbound
 from bot.domain.pipeline import Birth, FailedVote, Move, Stage, Votes, moves_for
 from bot.domain.rulebook import Rulebook
@@ -19,7 +20,7 @@ from bot.storage.users import UserRepository
 from handlers import registry
 from handlers.recruitment_texts import STAGE_LABELS
 from handlers.recruitment_view import recruitment_section
-from tests.support import VN, Chat, Clock, World, vn_time
+from tests.support import VN, Chat, Clock, World, make_dispatcher, vn_time
 
 # The clock fixture stands at Friday 27 Nov 2026, 20:30 in Vietnam.
 
@@ -386,7 +387,7 @@ async def test_undo_of_an_added_person_withdraws_the_record_and_expires_after_a_
     await chat.send("/recruit")
     [choices] = await chat.send("4")
     assert [c.label for c in choices.choices] == [
-        "Cô Năm: added (Candidate pool (source), Nov 28, 2026)"
+        "Cô Năm: added (Candidate pool (source), Nov 28, 2026)", "« Back"  # to the menu
     ]
     [confirm] = await chat.send("1")
     assert "Undo adding Cô Năm? The record leaves the list." in confirm.text
@@ -455,6 +456,49 @@ async def test_a_secretary_of_two_cells_picks_the_cell_first(
     await chat.send("1")
     await chat.send("3")
     assert "Nobody is in this cell's pipeline yet" in chat.last_text
+
+
+async def test_back_on_a_tasks_first_question_returns_to_the_menu_even_after_a_restart(
+    dispatcher: Dispatcher, db: Database, world: World, clock: Clock
+) -> None:
+    chat = Chat(dispatcher, "sec-2", language_code="en")
+    await chat.send("/recruit")
+    [menu] = await chat.send("2")  # Chi bộ ấp Xóm Chùa, then its menu
+    assert [c.key for c in menu.choices] == ["add", "step", "list", "undo", BACK]
+    [alias] = await chat.send("1")  # "add" by mistake: the menu handed over to adding
+    assert alias.choices[-1].key == BACK
+    restarted = Chat(make_dispatcher(db, clock, locale="en"), "sec-2", language_code="en")
+    restarted.replies = chat.replies
+    [again] = await restarted.tap(BACK)  # the process restarted meanwhile: nothing is lost
+    assert [c.key for c in again.choices] == ["add", "step", "list", "undo", BACK]
+    assert "Recruitment of Chi bộ ấp Xóm Chùa" in again.text
+    [cells] = await restarted.tap(BACK)  # and Back again: the cell question before it
+    assert [c.label for c in cells.choices][:2] == ["Chi bộ ấp Chợ", "Chi bộ ấp Xóm Chùa"]
+    await restarted.send("2")
+    await restarted.send("3")  # the list, as if "add" had never been tapped
+    assert "Nobody is in this cell's pipeline yet" in restarted.last_text
+    assert await RecruitmentRepository(db).of_cell(world.cell_ids["TL-01"]) == []
+
+
+async def test_after_a_saved_step_back_leads_to_no_saved_question(
+    dispatcher: Dispatcher, db: Database, world: World
+) -> None:
+    await seed(db, world, "NVA", Stage.SOURCE, date(2026, 10, 1))
+    chat = Chat(dispatcher, "sec-1", language_code="en")
+    await chat.send("/recruit")
+    [person] = await chat.send("2")  # record a step: the person question, from the menu
+    assert person.choices[-1].key == BACK
+    for answer in ("1", "1", "27/11/2026"):  # NVA, the next stage, today
+        await chat.send(answer)
+    [saved] = await chat.send("1")  # Save
+    assert [c.key for c in saved.choices] == ["another", "done"]  # the step is saved: no Back
+    [again] = await chat.tap("another")
+    assert again.choices[-1].key == BACK  # back to "another step or done?", not into the save
+    [question] = await chat.tap(BACK)
+    assert [c.key for c in question.choices] == ["another", "done"]
+    await chat.tap("done")
+    [record] = await RecruitmentRepository(db).of_cell(world.cell_ids["TL-01"])
+    assert record.stage is Stage.SYMPATHISER and len(record.history) == 2  # saved once
 
 
 async def test_staff_cannot_use_the_secretary_command(dispatcher: Dispatcher) -> None:
