@@ -80,6 +80,7 @@ async def test_back_on_the_first_question_handed_to_asks_the_menu_again(
     await chat.send("/menu")
     await chat.tap("name")
     [last] = await chat.send("Ba")
+    assert last.text == "(2/2) Last name?"
     [first] = await chat.tap("back")  # within the flow handed to first
     assert first.text.startswith("(1/2) First name?")
     [menu] = await chat.tap("back")  # then out of it, to the menu as it was asked
