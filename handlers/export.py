@@ -49,10 +49,14 @@ from handlers.scope import may_see, organiser_units
 from handlers.standing import KIND_LABELS
 from handlers.summary import (
     area_choices,
+    area_flow,
     ask_area,
+    draft_period,
+    draft_tree,
     load_summary,
     period_label,
     read_period,
+    stored_period,
     tree_day,
 )
 
@@ -348,35 +352,6 @@ async def send_chart(
 # The commands ---------------------------------------------------------------------------
 
 
-def _stored(period: Period) -> list[int | str]:
-    return [period.kind.value, period.year, period.number]
-
-
-def _period(draft: list[int | str]) -> Period:
-    kind, year, number = draft
-    return Period(PeriodKind(str(kind)), int(year), int(number))
-
-
-async def start_export(ctx: Ctx, args: str) -> Outcome:
-    typed, tree = split_tree(args)
-    period = read_period(ctx, typed)
-    if isinstance(period, Invalid):
-        return period
-    units = organiser_units(ctx)  # never empty: only organisers have the command
-    if len(units) > 1:
-        ctx.draft.update(period=_stored(period), tree=tree.value)
-        return Next("area")
-    return await send_workbook(ctx, units[0], period, tree)
-
-
-def _tree(ctx: Ctx) -> Tree:
-    return Tree(ctx.draft.get("tree", Tree.THEN))
-
-
-async def export_area(ctx: Ctx, key: str) -> Outcome:
-    return await send_workbook(ctx, int(key), _period(ctx.draft["period"]), _tree(ctx))
-
-
 async def start_chart(ctx: Ctx, args: str) -> Outcome:
     """Read "[CODE] [nam] [period] [nay]" and draw the chart it asks for."""
     typed, tree = split_tree(args)
@@ -399,7 +374,7 @@ async def start_chart(ctx: Ctx, args: str) -> Outcome:
         return Invalid(ctx.t("After “{word}”, type a year, for example {example}.",
                              word=YEAR_WORDS[0] if ctx.t.locale == "vi" else YEAR_WORDS[1],
                              example=f"{YEAR_WORDS[0]} {ctx.today.year}"))
-    ctx.draft.update(period=_stored(period), by_month=by_month, tree=tree.value)
+    ctx.draft.update(period=stored_period(period), by_month=by_month, tree=tree.value)
     if cell is not None:
         return await send_chart(ctx, cell.id, period, by_month, tree)
     units = organiser_units(ctx)
@@ -412,20 +387,15 @@ async def start_chart(ctx: Ctx, args: str) -> Outcome:
 
 
 async def chart_cell(ctx: Ctx, cell_id: int) -> Outcome:
-    return await send_chart(ctx, cell_id, _period(ctx.draft["period"]), False, _tree(ctx))
+    return await send_chart(ctx, cell_id, draft_period(ctx), False, draft_tree(ctx))
 
 
 async def chart_area(ctx: Ctx, key: str) -> Outcome:
-    return await send_chart(ctx, int(key), _period(ctx.draft["period"]),
-                            bool(ctx.draft["by_month"]), _tree(ctx))
+    return await send_chart(ctx, int(key), draft_period(ctx), bool(ctx.draft["by_month"]),
+                            draft_tree(ctx))
 
 
-EXPORT_FLOW = Flow(
-    "export",
-    [ChoiceStep("area", ask_area, area_choices, export_area, counted=False)],
-    start=start_export,
-    disposable=True,  # only a choice of area: another command may replace it
-)
+EXPORT_FLOW = area_flow("export", send_workbook)
 CHART_FLOW = Flow(
     "chart",
     [ChoiceStep("area", ask_area, area_choices, chart_area, counted=False),

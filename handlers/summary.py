@@ -496,6 +496,21 @@ async def show_missing(ctx: Ctx, unit_id: int, period: Period, tree: Tree) -> Ou
     return Done([Reply(text) for text in pack(sections)])
 
 
+def stored_period(period: Period) -> list[int | str]:
+    """Return the period as a draft keeps it (JSON values)."""
+    return [period.kind.value, period.year, period.number]
+
+
+def draft_period(ctx: Ctx) -> Period:
+    """Return the period the draft keeps (see stored_period)."""
+    kind, year, number = ctx.draft["period"]
+    return Period(PeriodKind(str(kind)), int(year), int(number))
+
+
+def draft_tree(ctx: Ctx) -> Tree:
+    return Tree(ctx.draft.get("tree", Tree.THEN))
+
+
 async def _begin(ctx: Ctx, args: str, show: Show) -> Outcome:
     typed, tree = split_tree(args)
     period = read_period(ctx, typed)
@@ -503,8 +518,7 @@ async def _begin(ctx: Ctx, args: str, show: Show) -> Outcome:
         return period
     units = organiser_units(ctx)  # never empty: only organisers have the commands
     if len(units) > 1:
-        ctx.draft["period"] = [period.kind.value, period.year, period.number]
-        ctx.draft["tree"] = tree.value
+        ctx.draft.update(period=stored_period(period), tree=tree.value)
         return Next("area")
     return await show(ctx, units[0], period, tree)
 
@@ -519,14 +533,14 @@ def ask_area(ctx: Ctx) -> str:
     return ctx.t("Which area?")
 
 
-def _flow(name: str, show: Show) -> Flow:
+def area_flow(name: str, show: Show) -> Flow:
+    """Return the flow of an organiser's command "[period] [nay]": shown at once for one
+    area, else after the user picks which of theirs."""
     async def start(ctx: Ctx, args: str) -> Outcome:
         return await _begin(ctx, args, show)
 
     async def received_area(ctx: Ctx, key: str) -> Outcome:
-        kind, year, number = ctx.draft["period"]
-        tree = Tree(ctx.draft.get("tree", Tree.THEN))
-        return await show(ctx, int(key), Period(PeriodKind(kind), year, number), tree)
+        return await show(ctx, int(key), draft_period(ctx), draft_tree(ctx))
 
     return Flow(
         name,
@@ -543,12 +557,12 @@ COMMANDS = [
         ("tonghop", "summary"),
         N_("Summary of your area: reports, meetings, recruitment"),
         roles=ORGANISERS,
-        flow=_flow("summary", show_summary),
+        flow=area_flow("summary", show_summary),
     ),
     Command(
         ("chuabaocao", "missing"),
         N_("Cells that have not reported their regular meeting"),
         roles=ORGANISERS,
-        flow=_flow("missing", show_missing),
+        flow=area_flow("missing", show_missing),
     ),
 ]
