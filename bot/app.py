@@ -25,6 +25,7 @@ from bot.domain.calendar import days_off
 from bot.domain.rulebook import Rulebook
 from bot.i18n import load_catalogs
 from bot.storage.database import Database
+from bot.storage.sums import sync as sync_sums
 from bot.storage.users import UserRepository
 from handlers import registry
 
@@ -64,6 +65,8 @@ class App:
         if dropped:
             log.info("dropped %d unfinished conversations left unanswered too long", dropped)
         settle(self.dispatcher.rules, self.now().date())
+        if await sync_sums(self.db):  # before the first summary (a province: seconds)
+            log.info("rebuilt the summaries' sums: the rules or the time zone changed")
         failures: list[ChannelFailed] = []
 
         async def serve(service: Service) -> None:

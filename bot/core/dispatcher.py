@@ -54,6 +54,7 @@ from bot.storage.conversations import (
 )
 from bot.storage.database import Database, Rider
 from bot.storage.errors import Stale
+from bot.storage.sums import judge_with
 from bot.storage.users import UserRepository
 
 log = logging.getLogger(__name__)
@@ -139,6 +140,7 @@ class Dispatcher:
         self._clock = clock or (lambda: datetime.now(self.timezone))
         self.users = UserRepository(db)
         self.conversations = ConversationStore(db)
+        judge_with(db, rules, timezone)  # the summaries' sums judged by these rules and zone
         self.outbox = outbox or Outbox()  # the running channels' senders, for `ctx.say`
         # The question last asked of each user (a restart forgets it: it is asked anew).
         self._asked: OrderedDict[int, Reply] = OrderedDict()

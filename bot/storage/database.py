@@ -455,6 +455,18 @@ def _migrations() -> list[tuple[int, str]]:
 
 
 def _split_sql(script: str) -> list[str]:
-    """Split a migration into statements: migrations hold no triggers and no `;` in strings."""
+    """Split a migration into statements at each `;` (migrations hold none in strings nor
+    comments), a trigger's body with its trigger (it ends with END)."""
     lines = [line for line in script.splitlines() if not line.strip().startswith("--")]
-    return [s.strip() for s in "\n".join(lines).split(";") if s.strip()]
+    statements: list[str] = []
+    for piece in "\n".join(lines).split(";"):
+        if statements and _open_trigger(statements[-1]):
+            statements[-1] += ";" + piece
+        elif piece.strip():
+            statements.append(piece)
+    return [s.strip() for s in statements if s.strip()]
+
+
+def _open_trigger(statement: str) -> bool:
+    words = statement.split()
+    return words[:2] == ["CREATE", "TRIGGER"] and words[-1] != "END"

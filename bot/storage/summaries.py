@@ -18,13 +18,12 @@ every query of the area joins it, all in one snapshot of the database:
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from datetime import date, datetime, time, timedelta, tzinfo
+from datetime import date, timedelta, tzinfo
 from typing import Any
 
-from bot.domain.meetings import MeetingKind, MeetingRules
-from bot.domain.periods import Period, month_end, month_index, month_of, month_start
+from bot.domain.periods import Period, month_of
 from bot.domain.pipeline import Stage
 from bot.domain.summaries import (
     CellActivity,
@@ -35,9 +34,9 @@ from bot.domain.summaries import (
     RuleSpan,
     ScopeCell,
 )
-from bot.storage.database import Database, Snapshot, timestamp
+from bot.storage.database import Database, Snapshot
 from bot.storage.marks import REGISTERED
-from bot.storage.meetings import _TARGET_COLUMNS as TARGET_COLUMNS
+from bot.storage.sums import Window, check, judged, month_key, sync, sync_window
 from bot.storage.tree import scope_sql
 
 
@@ -135,104 +134,42 @@ _ADMITTED = _sum("m.stage = 'CEREMONY'")
 _CONFIRMED = _sum("m.stage = 'CONFIRMED'")
 _DEADLINE_STAGES = (Stage.ADMISSION_DECIDED, Stage.CEREMONY, Stage.PROBATION,
                     Stage.CELL_VOTE_CONFIRM)
-_UNEXCUSED = "r.expected - r.present - r.excused > 0"
 
 
-class _Sql:
-    """Builds the per-cell sums of a period: one pass, each era's rules written in."""
+def _columns(owing: Owing, params: dict[str, Any]) -> str:
+    """Return the SELECT list over a stretch's months `m`: CellActivity's fields, then a
+    count per quarter. What depends on today and on the cell's first month is decided here;
+    the rest was judged as each report was written (bot.storage.sums)."""
+    before = "m.month < s.tracked_month"  # the cell could not report it on time: never late
+    # A month in progress (its report not due yet): counted apart, unless before tracking.
+    for i, month in enumerate(owing.open_months):
+        params[f"open{i}"] = month_key(month)
+    marks = ", ".join(f":open{i}" for i in range(len(owing.open_months)))
+    pending = f"m.month IN ({marks}) AND m.month >= s.tracked_month" if marks else None
+    not_yet_due = _sum(pending, "m.regular") if pending else "0"
+    on_time = (f"CASE WHEN {before} THEN m.regular "
+               f"{f'WHEN {pending} THEN 0 ' if pending else ''}ELSE m.on_time END")
+    columns = [
+        f"{_total('m.regular')} - {not_yet_due}",
+        _total(on_time),
+        _sum(before, "m.regular"),
+        not_yet_due,
+        *(_total(f"m.{c}") for c in CellActivity._fields[4:]),
+    ]
+    quarters = owing.period.quarters
+    if len(quarters) == 1:
+        columns.append(_total("m.thematic"))
+    else:
+        for j, quarter in enumerate(quarters):
+            first = quarter // 4 * 12 + quarter % 4 * 3
+            params[f"q{j}_first"], params[f"q{j}_last"] = month_key(first), month_key(first + 2)
+            columns.append(_sum(f"m.month BETWEEN :q{j}_first AND :q{j}_last", "m.thematic"))
+    return ",\n    ".join(columns)
 
-    def __init__(self, spans: Sequence[RuleSpan], params: dict[str, Any]):
-        self.spans = spans
-        self.params = params
 
-    def by_era(self, version: Callable[[MeetingRules, str], str]) -> str:
-        """Return SQL applying each era's version of a condition to the meeting's date."""
-        if len(self.spans) == 1:
-            return version(self.spans[0].rules, "e0")
-        branches = []
-        for i, span in enumerate(self.spans[:-1]):
-            self.params[f"e{i}_last"] = span.last.isoformat()
-            branches.append(f"WHEN r.held_on <= :e{i}_last THEN ({version(span.rules, f'e{i}')})")
-        last = version(self.spans[-1].rules, f"e{len(self.spans) - 1}")
-        return f"(CASE {' '.join(branches)} ELSE ({last}) END)"
-
-    def judged(self, rules: MeetingRules, _: str) -> str:
-        return "1 = 1" if rules.attendance_threshold is not None else "1 = 0"
-
-    def count_judged(self) -> str:
-        """Count the meetings of eras with an attendance criterion (every or no era: cheap)."""
-        criteria = {span.rules.attendance_threshold is not None for span in self.spans}
-        if criteria == {True}:
-            return "COUNT(r.id)"
-        if criteria == {False}:
-            return "0"
-        return _sum(f"r.id IS NOT NULL AND {self.by_era(self.judged)}")
-
-    def met(self, rules: MeetingRules, era: str) -> str:
-        threshold = rules.attendance_threshold
-        if threshold is None:
-            return "1 = 0"
-        self.params[f"{era}_num"] = threshold.numerator
-        self.params[f"{era}_den"] = threshold.denominator
-        met = f"r.present * :{era}_den > r.expected * :{era}_num"
-        return f"{met} AND NOT ({_UNEXCUSED})" if rules.unexcused_absence_fails else met
-
-    def too_short(self, rules: MeetingRules, era: str) -> str:
-        for kind in MeetingKind:
-            self.params[f"{era}_{kind.value}"] = rules.min_minutes(kind) or 0
-        branches = " ".join(f"WHEN '{k.value}' THEN :{era}_{k.value}" for k in MeetingKind)
-        return f"r.minutes < CASE r.kind {branches} END"
-
-    def reached_all(self, rules: MeetingRules, _: str) -> str:
-        targets = [t for t in TARGET_COLUMNS if t in rules.disseminate_to]
-        needed = [f"r.{TARGET_COLUMNS[t]} = 1" for t in targets]
-        return " AND ".join(needed) or "1 = 1"
-
-    def thematic(self, rules: MeetingRules, _: str) -> str:
-        kinds = ", ".join(f"'{k.value}'" for k in MeetingKind if k in rules.thematic_kinds)
-        return f"r.kind IN ({kinds})" if kinds else "1 = 0"
-
-    def columns(self, owing: Owing, zone: tzinfo) -> str:
-        """Return the SELECT list: CellActivity's fields, then a count per quarter."""
-        period, deadlines, open_months = owing.period, [], []
-        for i, (month, day) in enumerate(owing.due.items()):
-            self.params[f"m{i}"] = month_start(month).strftime("%Y-%m")
-            self.params[f"d{i}"] = _moment_after(day, zone)
-            deadlines.append(f"WHEN :m{i} THEN :d{i}")
-            if month in owing.open_months:
-                open_months.append(f":m{i}")
-        # A month owed: due, or before the cell entered the bot; one in progress: apart.
-        pending = (f"r.regular_month IN ({', '.join(open_months)})" if open_months
-                   else "1 = 0")
-        in_progress = f"r.regular_month >= s.tracked_month AND {pending}"
-        owed = f"r.regular_month IS NOT NULL AND NOT ({in_progress})"
-        columns = [
-            _sum(owed),
-            # A month before the cell entered the bot could not be reported on time by it.
-            _sum(f"{owed} AND (r.regular_month < s.tracked_month OR r.received_at < CASE "
-                 f"r.regular_month {' '.join(deadlines)} END)"),
-            _sum("r.regular_month < s.tracked_month"),
-            _sum(in_progress),
-            "COUNT(r.id)",
-            "COALESCE(SUM(r.present), 0)",
-            "COALESCE(SUM(r.expected), 0)",
-            self.count_judged(),
-            _sum(self.by_era(self.met)),
-            _sum(_UNEXCUSED),
-            _sum(self.by_era(self.too_short)),
-            "COALESCE(SUM(r.resolution_adopted), 0)",
-            _sum(f"r.resolution_adopted = 1 AND {self.by_era(self.reached_all)}"),
-            _sum("r.resolution_adopted = 1 AND r.tasks > 0"),
-            "COALESCE(SUM(r.previous_tasks_done), 0)",
-            _sum("r.previous_tasks_done IS NOT NULL", "COALESCE(r.previous_tasks_total, 0)"),
-        ]
-        thematic = self.by_era(self.thematic)
-        for j, quarter in enumerate(period.quarters):
-            first = month_start(quarter // 4 * 12 + quarter % 4 * 3)
-            self.params[f"q{j}_first"] = first.isoformat()
-            self.params[f"q{j}_last"] = month_end(month_index(first) + 2).isoformat()
-            columns.append(_sum(f"{thematic} AND r.held_on BETWEEN :q{j}_first AND :q{j}_last"))
-        return ",\n    ".join(columns)
+def _total(value: str) -> str:
+    """SQL: the sum of a value over a stretch's months (0 when it has none)."""
+    return f"COALESCE(SUM({value}), 0)"
 
 
 class SummaryRepository:
@@ -249,6 +186,7 @@ class SummaryRepository:
         """Walk the cells of the subtree of `unit_id` in the period once, for the queries of
         the returned area (all in one snapshot of the database); with `today`, today's cells
         too (for its probationers)."""
+        await sync(self._db)  # sums judged by the database's Dispatcher, before the snapshot
         async with self._db.snapshot(_TEMP_TABLES) as reader:
             area = Area(reader, unit_id, period)
             await area.walk(tree_of, today)
@@ -271,7 +209,10 @@ class SummaryRepository:
         tree_of: date | None = None,
     ) -> list[CellSums]:
         """Return every cell of the scope with the sums of its meetings in the owing's period
-        (see Area.cell_sums)."""
+        (see Area.cell_sums); without a Dispatcher's judging of the database, judged by the
+        spans' rules and the owing's deadlines."""
+        if not judged(self._db):
+            await sync_window(self._db, Window.of(spans, owing.due, zone))
         async with self.area(unit_id, owing.period, tree_of) as area:
             return await area.cell_sums(owing, spans, zone)
 
@@ -365,22 +306,22 @@ class Area:
         each month's last on-time day (`owing.due`) is a day in `zone`, where the secretaries
         live.
         """
+        window = Window.of(spans, owing.due, zone)
+        await check(self._reader.fetch_all, window)
         params: dict[str, Any] = {}
-        sql = _Sql(spans, params)
-        columns = sql.columns(owing, zone)
         listed = ", ".join(f"s.{c}" for c in _CELL.split(", "))
         # One row per stretch, in the order of its number (the lines' order): the cell's
-        # columns depend on that key, and the reports are read off the (cell, day) index.
+        # columns depend on that key, and its months are read off the (cell, month) key.
         rows = await self._reader.fetch_all(
-            f"""SELECT {listed}, {columns}
+            f"""SELECT {listed}, {_columns(owing, params)}
             FROM scope_cells s
-            LEFT JOIN meeting_reports r
-                ON r.cell_id = s.id AND r.held_on >= s.starts AND r.held_on < s.ends
+            LEFT JOIN cell_month_sums m ON m.cell_id = s.id
+                AND m.month >= substr(s.starts, 1, 7) AND m.month < substr(s.ends, 1, 7)
             GROUP BY s.stretch
             ORDER BY s.stretch""",
             params,
         )
-        earlier = await self._thematic_before(spans)
+        earlier = await self._thematic_before()
         width = len(CellActivity._fields)
         days: dict[tuple[str, ...], tuple[date, ...]] = {}  # most cells share them: parse once
         sums = []
@@ -396,21 +337,19 @@ class Area:
             sums.append(CellSums(cell, CellActivity._make(counts[:width]), thematic))
         return sums
 
-    async def _thematic_before(self, spans: Sequence[RuleSpan]) -> dict[int, int]:
+    async def _thematic_before(self) -> dict[int, int]:
         """Return, per cell, the thematic meetings from the quarter's start to the period's,
         where the cell was in the scope then (a month's coverage looks back to them)."""
         if not self._reaches_back:
             return {}
-        params: dict[str, Any] = {"from": self.period.thematic_from.isoformat(),
-                                  "first": self.period.first.isoformat()}
-        sql = _Sql(spans, params)
         rows = await self._reader.fetch_all(
-            f"""SELECT r.cell_id, COUNT(*) FROM meeting_reports r
-            JOIN reach_cells s ON s.id = r.cell_id AND r.held_on >= s.starts
-                AND r.held_on < s.ends
-            WHERE r.held_on >= :from AND r.held_on < :first AND {sql.by_era(sql.thematic)}
-            GROUP BY r.cell_id""",
-            params,
+            """SELECT m.cell_id, SUM(m.thematic) FROM reach_cells s
+            JOIN cell_month_sums m ON m.cell_id = s.id
+                AND m.month >= substr(s.starts, 1, 7) AND m.month < substr(s.ends, 1, 7)
+            WHERE m.month >= :from AND m.month < :first
+            GROUP BY m.cell_id""",
+            {"from": self.period.thematic_from.strftime("%Y-%m"),
+             "first": self.period.first.strftime("%Y-%m")},
         )
         return {r[0]: r[1] for r in rows}
 
@@ -511,8 +450,3 @@ def _cell(row: Any) -> ScopeCell:
 
 def _day(value: str | None) -> date | None:
     return None if value is None else date.fromisoformat(value)
-
-
-def _moment_after(day: date, zone: tzinfo) -> str:
-    """Return the stored timestamp of the first moment after `day` ends in `zone`."""
-    return timestamp(datetime.combine(day + timedelta(days=1), time(), tzinfo=zone))
