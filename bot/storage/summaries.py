@@ -1,6 +1,8 @@
-"""Per-cell sums for organisers' summaries, computed by SQL GROUP BY over a scope and period.
+"""Per-cell sums for organisers' summaries, computed by SQL over a scope and period.
 
-Nothing here loads reports one by one: a province's year is one pass over its meeting rows.
+Nothing here loads reports one by one, nor judges them: each meeting was judged into its
+cell's month as it was written (`cell_month_sums`, bot.storage.sums), and a summary adds up
+the months of each cell's stretches (a province's month is a row per cell, its year twelve).
 "The cells of a scope in a period" comes from the dated tree (bot.storage.tree.scope_sql)
 through `_walk`. By default a cell counts under the unit it was in on the day of each report,
 so a year across a merger gives it a row per stretch (a month goes to the unit of the month's
@@ -136,40 +138,56 @@ _DEADLINE_STAGES = (Stage.ADMISSION_DECIDED, Stage.CEREMONY, Stage.PROBATION,
                     Stage.CELL_VOTE_CONFIRM)
 
 
-def _columns(owing: Owing, params: dict[str, Any]) -> str:
-    """Return the SELECT list over a stretch's months `m`: CellActivity's fields, then a
-    count per quarter. What depends on today and on the cell's first month is decided here;
-    the rest was judged as each report was written (bot.storage.sums)."""
+def _stretch_sums(owing: Owing, params: dict[str, Any]) -> str:
+    """Return the query of every stretch's cell and sums over its months `m`: CellActivity's
+    fields, then a count per quarter. What depends on today and on the cell's first month is
+    decided here; the rest was judged as each report was written (bot.storage.sums).
+
+    A month's stretches are that month: its row is read as it is, not summed."""
+    period = owing.period
+    one_month = len(period.months) == 1
+    def add(value: str) -> str:
+        return f"COALESCE({value}, 0)" if one_month else f"COALESCE(SUM({value}), 0)"
+
+    def add_if(condition: str, value: str) -> str:
+        return add(f"CASE WHEN {condition} THEN {value} ELSE 0 END")
+
     before = "m.month < s.tracked_month"  # the cell could not report it on time: never late
     # A month in progress (its report not due yet): counted apart, unless before tracking.
     for i, month in enumerate(owing.open_months):
         params[f"open{i}"] = month_key(month)
     marks = ", ".join(f":open{i}" for i in range(len(owing.open_months)))
     pending = f"m.month IN ({marks}) AND m.month >= s.tracked_month" if marks else None
-    not_yet_due = _sum(pending, "m.regular") if pending else "0"
+    not_yet_due = add_if(pending, "m.regular") if pending else "0"
     on_time = (f"CASE WHEN {before} THEN m.regular "
                f"{f'WHEN {pending} THEN 0 ' if pending else ''}ELSE m.on_time END")
     columns = [
-        f"{_total('m.regular')} - {not_yet_due}",
-        _total(on_time),
-        _sum(before, "m.regular"),
+        f"{add('m.regular')} - {not_yet_due}",
+        add(on_time),
+        add_if(before, "m.regular"),
         not_yet_due,
-        *(_total(f"m.{c}") for c in CellActivity._fields[4:]),
+        *(add(f"m.{c}") for c in CellActivity._fields[4:]),
     ]
-    quarters = owing.period.quarters
-    if len(quarters) == 1:
-        columns.append(_total("m.thematic"))
+    if len(period.quarters) == 1:
+        columns.append(add("m.thematic"))
     else:
-        for j, quarter in enumerate(quarters):
+        for j, quarter in enumerate(period.quarters):
             first = quarter // 4 * 12 + quarter % 4 * 3
             params[f"q{j}_first"], params[f"q{j}_last"] = month_key(first), month_key(first + 2)
-            columns.append(_sum(f"m.month BETWEEN :q{j}_first AND :q{j}_last", "m.thematic"))
-    return ",\n    ".join(columns)
-
-
-def _total(value: str) -> str:
-    """SQL: the sum of a value over a stretch's months (0 when it has none)."""
-    return f"COALESCE(SUM({value}), 0)"
+            columns.append(add_if(f"m.month BETWEEN :q{j}_first AND :q{j}_last", "m.thematic"))
+    listed = ", ".join(f"COALESCE(s.{c}, '')" if c == "code" else f"s.{c}"
+                       for c in _CELL.split(", "))
+    # One row per stretch, in the order of its number (the lines' order): the cell's
+    # columns depend on that key, and its months are read off the (cell, month) key.
+    if one_month:
+        params["month"] = month_key(period.months[0])
+        months, grouped = "m.month = :month", ""
+    else:
+        months = "m.month >= substr(s.starts, 1, 7) AND m.month < substr(s.ends, 1, 7)"
+        grouped = "GROUP BY s.stretch"
+    return f"""SELECT {listed}, {", ".join(columns)}
+        FROM scope_cells s LEFT JOIN cell_month_sums m ON m.cell_id = s.id AND {months}
+        {grouped} ORDER BY s.stretch"""
 
 
 class SummaryRepository:
@@ -309,32 +327,22 @@ class Area:
         window = Window.of(spans, owing.due, zone)
         await check(self._reader.fetch_all, window)
         params: dict[str, Any] = {}
-        listed = ", ".join(f"s.{c}" for c in _CELL.split(", "))
-        # One row per stretch, in the order of its number (the lines' order): the cell's
-        # columns depend on that key, and its months are read off the (cell, month) key.
-        rows = await self._reader.fetch_all(
-            f"""SELECT {listed}, {_columns(owing, params)}
-            FROM scope_cells s
-            LEFT JOIN cell_month_sums m ON m.cell_id = s.id
-                AND m.month >= substr(s.starts, 1, 7) AND m.month < substr(s.ends, 1, 7)
-            GROUP BY s.stretch
-            ORDER BY s.stretch""",
-            params,
-        )
+        rows = await self._reader.fetch_all(_stretch_sums(owing, params), params)
         earlier = await self._thematic_before()
-        width = len(CellActivity._fields)
+        end = 8 + len(CellActivity._fields)  # the cell's 8 columns, then its activity
         days: dict[tuple[str, ...], tuple[date, ...]] = {}  # most cells share them: parse once
-        sums = []
-        for row in rows:
-            values = tuple(row)
-            key = values[5:8]  # tracked from, the stretch's start and end
-            parsed = days.get(key) or days.setdefault(key, tuple(map(date.fromisoformat, key)))
-            cell = ScopeCell(values[0], values[1] or "", values[2], values[3], values[4], *parsed)
-            counts = values[8:]
-            thematic = counts[width:]
+        sums: list[CellSums] = []
+        append = sums.append
+        for row in rows:  # 3,000 rows for a province: tuples made as they come (no checks)
+            key = row[5:8]  # tracked from, the stretch's start and end
+            parsed = days.get(key)
+            if parsed is None:
+                parsed = days[key] = tuple(map(date.fromisoformat, key))
+            cell = _new(ScopeCell, (*row[:5], *parsed))
+            thematic = row[end:]
             if earlier:
                 thematic = (thematic[0] + earlier.get(cell.id, 0),)  # a month: one quarter
-            sums.append(CellSums(cell, CellActivity._make(counts[:width]), thematic))
+            append(_new(CellSums, (cell, _new(CellActivity, row[8:end]), thematic)))
         return sums
 
     async def _thematic_before(self) -> dict[int, int]:
@@ -343,10 +351,13 @@ class Area:
         if not self._reaches_back:
             return {}
         rows = await self._reader.fetch_all(
-            """SELECT m.cell_id, SUM(m.thematic) FROM reach_cells s
-            JOIN cell_month_sums m ON m.cell_id = s.id
+            # The months with a thematic meeting first (CROSS JOIN keeps that order), by the
+            # index of those alone; then whether the cell was in the scope then.
+            """SELECT m.cell_id, SUM(m.thematic)
+            FROM cell_month_sums m INDEXED BY cell_month_sums_thematic CROSS JOIN reach_cells s
+            WHERE m.thematic > 0 AND m.month >= :from AND m.month < :first
+                AND s.id = m.cell_id
                 AND m.month >= substr(s.starts, 1, 7) AND m.month < substr(s.ends, 1, 7)
-            WHERE m.month >= :from AND m.month < :first
             GROUP BY m.cell_id""",
             {"from": self.period.thematic_from.strftime("%Y-%m"),
              "first": self.period.first.strftime("%Y-%m")},
@@ -446,6 +457,9 @@ def _cell(row: Any) -> ScopeCell:
     return ScopeCell(row["id"], row["code"] or "", row["name"], row["group_id"],
                      row["group_name"], date.fromisoformat(row["tracked_from"]),
                      date.fromisoformat(row["starts"]), date.fromisoformat(row["ends"]))
+
+
+_new = tuple.__new__  # a NamedTuple of known values, without its constructor's call
 
 
 def _day(value: str | None) -> date | None:

@@ -87,6 +87,9 @@ CREATE TABLE cell_month_sums (
     thematic INTEGER NOT NULL,
     PRIMARY KEY (cell_id, month)
 ) WITHOUT ROWID;
+-- A month's thematic coverage looks back to its quarter's first months: the few months with a
+-- thematic meeting are found by month, not among every cell's.
+CREATE INDEX cell_month_sums_thematic ON cell_month_sums(month, cell_id) WHERE thematic > 0;
 
 -- A report's judgement added to its month after it is written, taken away before it is
 -- deleted (a month left with no meeting has no row, as a rebuild would give).
