@@ -65,9 +65,16 @@ class App:
         if dropped:
             log.info("dropped %d unfinished conversations left unanswered too long", dropped)
         settle(self.dispatcher.rules, self.now().date())
-        if await sync_sums(self.db):  # before the first summary (a province: seconds)
-            log.info("rebuilt the summaries' sums: the rules or the time zone changed")
         failures: list[ChannelFailed] = []
+
+        async def judge_sums() -> None:
+            """Rebuild the summaries' sums if the rules or the zone changed (a province: a few
+            seconds) while the channels start; a summary meanwhile waits for it."""
+            try:
+                if await sync_sums(self.db):
+                    log.info("rebuilt the summaries' sums: the rules or the time zone changed")
+            except Exception as error:  # each summary judges them again before it reads
+                log.error("the summaries' sums were not rebuilt (%s)", type(error).__name__)
 
         async def serve(service: Service) -> None:
             try:
@@ -79,6 +86,7 @@ class App:
                 stop.set()  # one has ended (failed, or its user quit): the others stop too
 
         async with asyncio.TaskGroup() as group:
+            group.create_task(judge_sums(), name="summaries' sums")
             for service in services:
                 group.create_task(serve(service), name=service.name)
         if failures:

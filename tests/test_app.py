@@ -156,3 +156,16 @@ async def test_a_notice_ahead_of_an_answer_goes_to_the_chat_the_message_came_fro
     elsewhere = await app.dispatcher.context_for(Inbound("zalo", "z-9"))
     await elsewhere.say([Reply("?")])  # no Zalo channel running: dropped, the answer still comes
     assert telegram.sent == [("t-7", ["Đang chuẩn bị…"])]
+
+
+async def test_the_start_judges_the_summaries_sums_by_the_bots_rules_and_zone(app: App) -> None:
+    from bot.storage.sums import Judging, judged_with
+
+    assert await judged_with(app.db) is None  # a new database: never judged
+    app.add_channel(FakeChannel("first"))
+    stop = asyncio.Event()
+    running = asyncio.create_task(app.run(stop))
+    stop.set()
+    await asyncio.wait_for(running, 5)
+    assert await judged_with(app.db) == Judging.of(
+        app.dispatcher.rules, app.settings.timezone).fingerprint
