@@ -91,106 +91,56 @@ CREATE TABLE cell_month_sums (
 -- thematic meeting are found by month, not among every cell's.
 CREATE INDEX cell_month_sums_thematic ON cell_month_sums(month, cell_id) WHERE thematic > 0;
 
--- A report's judgement added to its month after it is written, taken away before it is
--- deleted (a month left with no meeting has no row, as a rebuild would give).
+-- A report's judgement added to its month's sums (sign 1) or taken away (sign -1): inserting
+-- (report_id, sign) here does it (a month left with no meeting has no row, as a rebuild gives).
+CREATE VIEW sums_changes AS SELECT 0 AS report_id, 0 AS sign WHERE 0;
+CREATE TRIGGER sums_change INSTEAD OF INSERT ON sums_changes BEGIN
+    INSERT INTO cell_month_sums
+    SELECT cell_id, month, NEW.sign * regular, NEW.sign * on_time, NEW.sign * meetings,
+        NEW.sign * present, NEW.sign * expected, NEW.sign * attendance_judged,
+        NEW.sign * met_attendance, NEW.sign * with_unexcused, NEW.sign * too_short,
+        NEW.sign * resolutions, NEW.sign * disseminated_to_all, NEW.sign * with_tasks,
+        NEW.sign * previous_tasks_done, NEW.sign * previous_tasks_total, NEW.sign * thematic
+    FROM judged_meetings WHERE id = NEW.report_id
+    ON CONFLICT (cell_id, month) DO UPDATE SET
+        regular = regular + excluded.regular, on_time = on_time + excluded.on_time,
+        meetings = meetings + excluded.meetings, present = present + excluded.present,
+        expected = expected + excluded.expected,
+        attendance_judged = attendance_judged + excluded.attendance_judged,
+        met_attendance = met_attendance + excluded.met_attendance,
+        with_unexcused = with_unexcused + excluded.with_unexcused,
+        too_short = too_short + excluded.too_short,
+        resolutions = resolutions + excluded.resolutions,
+        disseminated_to_all = disseminated_to_all + excluded.disseminated_to_all,
+        with_tasks = with_tasks + excluded.with_tasks,
+        previous_tasks_done = previous_tasks_done + excluded.previous_tasks_done,
+        previous_tasks_total = previous_tasks_total + excluded.previous_tasks_total,
+        thematic = thematic + excluded.thematic;
+    DELETE FROM cell_month_sums WHERE NEW.sign < 0 AND meetings = 0
+        AND (cell_id, month) = (SELECT cell_id, month FROM judged_meetings
+                                WHERE id = NEW.report_id);
+END;
+
+-- Every write to meeting_reports, in its own transaction: a report added after it is written,
+-- taken away before it is deleted; a correction taken away before and added after (an update
+-- of the note alone, or of who reported it, changes no sum).
 CREATE TRIGGER meeting_reports_sums_insert AFTER INSERT ON meeting_reports BEGIN
-    INSERT INTO cell_month_sums
-    SELECT cell_id, month, regular, on_time, meetings, present, expected, attendance_judged,
-        met_attendance, with_unexcused, too_short, resolutions, disseminated_to_all,
-        with_tasks, previous_tasks_done, previous_tasks_total, thematic
-    FROM judged_meetings WHERE id = NEW.id
-    ON CONFLICT (cell_id, month) DO UPDATE SET
-        regular = regular + excluded.regular, on_time = on_time + excluded.on_time,
-        meetings = meetings + excluded.meetings, present = present + excluded.present,
-        expected = expected + excluded.expected,
-        attendance_judged = attendance_judged + excluded.attendance_judged,
-        met_attendance = met_attendance + excluded.met_attendance,
-        with_unexcused = with_unexcused + excluded.with_unexcused,
-        too_short = too_short + excluded.too_short,
-        resolutions = resolutions + excluded.resolutions,
-        disseminated_to_all = disseminated_to_all + excluded.disseminated_to_all,
-        with_tasks = with_tasks + excluded.with_tasks,
-        previous_tasks_done = previous_tasks_done + excluded.previous_tasks_done,
-        previous_tasks_total = previous_tasks_total + excluded.previous_tasks_total,
-        thematic = thematic + excluded.thematic;
+    INSERT INTO sums_changes (report_id, sign) VALUES (NEW.id, 1);
 END;
-
 CREATE TRIGGER meeting_reports_sums_delete BEFORE DELETE ON meeting_reports BEGIN
-    INSERT INTO cell_month_sums
-    SELECT cell_id, month, -regular, -on_time, -meetings, -present, -expected,
-        -attendance_judged, -met_attendance, -with_unexcused, -too_short, -resolutions,
-        -disseminated_to_all, -with_tasks, -previous_tasks_done, -previous_tasks_total,
-        -thematic
-    FROM judged_meetings WHERE id = OLD.id
-    ON CONFLICT (cell_id, month) DO UPDATE SET
-        regular = regular + excluded.regular, on_time = on_time + excluded.on_time,
-        meetings = meetings + excluded.meetings, present = present + excluded.present,
-        expected = expected + excluded.expected,
-        attendance_judged = attendance_judged + excluded.attendance_judged,
-        met_attendance = met_attendance + excluded.met_attendance,
-        with_unexcused = with_unexcused + excluded.with_unexcused,
-        too_short = too_short + excluded.too_short,
-        resolutions = resolutions + excluded.resolutions,
-        disseminated_to_all = disseminated_to_all + excluded.disseminated_to_all,
-        with_tasks = with_tasks + excluded.with_tasks,
-        previous_tasks_done = previous_tasks_done + excluded.previous_tasks_done,
-        previous_tasks_total = previous_tasks_total + excluded.previous_tasks_total,
-        thematic = thematic + excluded.thematic;
-    DELETE FROM cell_month_sums WHERE cell_id = OLD.cell_id
-        AND month = substr(OLD.held_on, 1, 7) AND meetings = 0;
+    INSERT INTO sums_changes (report_id, sign) VALUES (OLD.id, -1);
 END;
-
--- A correction: the old version taken away before, the new one added after (an update of
--- the note alone, or of who reported it, changes no sum).
-CREATE TRIGGER meeting_reports_sums_unsay BEFORE UPDATE OF cell_id, held_on, kind, regular_month,
-    minutes, expected, present, excused, resolution_adopted, tasks, to_hamlet_board,
-    to_fatherland_front, to_womens_union, to_farmers_union, to_veterans, to_youth_union,
-    previous_tasks_done, previous_tasks_total, received_at ON meeting_reports BEGIN
-    INSERT INTO cell_month_sums
-    SELECT cell_id, month, -regular, -on_time, -meetings, -present, -expected,
-        -attendance_judged, -met_attendance, -with_unexcused, -too_short, -resolutions,
-        -disseminated_to_all, -with_tasks, -previous_tasks_done, -previous_tasks_total,
-        -thematic
-    FROM judged_meetings WHERE id = OLD.id
-    ON CONFLICT (cell_id, month) DO UPDATE SET
-        regular = regular + excluded.regular, on_time = on_time + excluded.on_time,
-        meetings = meetings + excluded.meetings, present = present + excluded.present,
-        expected = expected + excluded.expected,
-        attendance_judged = attendance_judged + excluded.attendance_judged,
-        met_attendance = met_attendance + excluded.met_attendance,
-        with_unexcused = with_unexcused + excluded.with_unexcused,
-        too_short = too_short + excluded.too_short,
-        resolutions = resolutions + excluded.resolutions,
-        disseminated_to_all = disseminated_to_all + excluded.disseminated_to_all,
-        with_tasks = with_tasks + excluded.with_tasks,
-        previous_tasks_done = previous_tasks_done + excluded.previous_tasks_done,
-        previous_tasks_total = previous_tasks_total + excluded.previous_tasks_total,
-        thematic = thematic + excluded.thematic;
-    DELETE FROM cell_month_sums WHERE cell_id = OLD.cell_id
-        AND month = substr(OLD.held_on, 1, 7) AND meetings = 0;
+CREATE TRIGGER meeting_reports_sums_unsay BEFORE UPDATE OF
+    cell_id, held_on, kind, regular_month, minutes, expected, present, excused,
+    resolution_adopted, tasks, to_hamlet_board, to_fatherland_front, to_womens_union,
+    to_farmers_union, to_veterans, to_youth_union, previous_tasks_done, previous_tasks_total,
+    received_at ON meeting_reports BEGIN
+    INSERT INTO sums_changes (report_id, sign) VALUES (OLD.id, -1);
 END;
-
-CREATE TRIGGER meeting_reports_sums_say AFTER UPDATE OF cell_id, held_on, kind, regular_month,
-    minutes, expected, present, excused, resolution_adopted, tasks, to_hamlet_board,
-    to_fatherland_front, to_womens_union, to_farmers_union, to_veterans, to_youth_union,
-    previous_tasks_done, previous_tasks_total, received_at ON meeting_reports BEGIN
-    INSERT INTO cell_month_sums
-    SELECT cell_id, month, regular, on_time, meetings, present, expected, attendance_judged,
-        met_attendance, with_unexcused, too_short, resolutions, disseminated_to_all,
-        with_tasks, previous_tasks_done, previous_tasks_total, thematic
-    FROM judged_meetings WHERE id = NEW.id
-    ON CONFLICT (cell_id, month) DO UPDATE SET
-        regular = regular + excluded.regular, on_time = on_time + excluded.on_time,
-        meetings = meetings + excluded.meetings, present = present + excluded.present,
-        expected = expected + excluded.expected,
-        attendance_judged = attendance_judged + excluded.attendance_judged,
-        met_attendance = met_attendance + excluded.met_attendance,
-        with_unexcused = with_unexcused + excluded.with_unexcused,
-        too_short = too_short + excluded.too_short,
-        resolutions = resolutions + excluded.resolutions,
-        disseminated_to_all = disseminated_to_all + excluded.disseminated_to_all,
-        with_tasks = with_tasks + excluded.with_tasks,
-        previous_tasks_done = previous_tasks_done + excluded.previous_tasks_done,
-        previous_tasks_total = previous_tasks_total + excluded.previous_tasks_total,
-        thematic = thematic + excluded.thematic;
+CREATE TRIGGER meeting_reports_sums_say AFTER UPDATE OF
+    cell_id, held_on, kind, regular_month, minutes, expected, present, excused,
+    resolution_adopted, tasks, to_hamlet_board, to_fatherland_front, to_womens_union,
+    to_farmers_union, to_veterans, to_youth_union, previous_tasks_done, previous_tasks_total,
+    received_at ON meeting_reports BEGIN
+    INSERT INTO sums_changes (report_id, sign) VALUES (NEW.id, 1);
 END;
