@@ -119,9 +119,9 @@ async def walked(
     rows = await db.fetch_all(
         f"{scope_sql([unit_id], first, end, params, today=day)} SELECT * FROM tree_cells",
         params)
-    found = {tuple(r) for r in rows}
+    found: set[Row] = {(r[0], r[1], r[2], r[3], r[4]) for r in rows}
     assert len(found) == len(rows)  # a set: no stretch twice
-    return found  # type: ignore[return-value]
+    return found
 
 
 PERIODS = [  # (first, end): ten years, a year, the months around the changes, single days
