@@ -15,7 +15,6 @@ recorded in data_reads. The same workbook comes from `python -m bot export`.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -260,7 +259,7 @@ def unit_rows(ctx: Ctx, summary: Summary) -> tuple[list[Row], str]:
 def _as_own_group(line: CellLine) -> CellLine:
     """Make a cell its own group, so that cells are ordered the way communes are."""
     cell = line.cell._replace(group_id=line.cell.id, group_name=line.cell.name)
-    return dataclasses.replace(line, cell=cell)
+    return line._replace(cell=cell)
 
 
 def _unit_row(group: GroupLine) -> Row:

@@ -177,7 +177,8 @@ def heading_text(ctx: Ctx, unit_name: str, s: Summary) -> str:
         lines.append(t("The period is not over: figures so far, on {date}.",
                        date=t.date(s.today)))
     lines += tree_lines(ctx, unit_name, s)
-    if any(line.cell.tracked_from > s.period.first for line in s.cells):
+    first = s.period.first
+    if any(line.cell.tracked_from > first for line in s.cells):
         lines.append(t("Months before a cell entered the bot count for it only if it reported "
                        "them."))
     if totals.expected_reports or not totals.months_open:
@@ -248,14 +249,14 @@ def group_label(ctx: Ctx, group: GroupLine, period: Period) -> str:
     t = ctx.t
     began = group.starts > period.first
     ended = group.ends <= period.last
+    if not (began or ended):  # most communes: no dates to format
+        return group.name
     since, until = t.month(group.starts), t.month(group.ends - timedelta(days=1))
     if began and ended:
         return t("{commune} ({since} to {until})", commune=group.name, since=since, until=until)
     if began:
         return t("{commune} (from {since})", commune=group.name, since=since)
-    if ended:
-        return t("{commune} (until {until})", commune=group.name, until=until)
-    return group.name
+    return t("{commune} (until {until})", commune=group.name, until=until)
 
 
 def meetings_text(ctx: Ctx, s: Summary) -> str:

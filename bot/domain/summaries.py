@@ -27,10 +27,12 @@ formats or translates: `handlers.summary.ratio` writes "2/25 (8%)" and "—" for
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from fractions import Fraction
+from itertools import compress
 from typing import NamedTuple
 
 from bot.domain.calendar import add_months
@@ -198,6 +200,11 @@ def owing(period: Period, today: date, rulebook: Rulebook) -> Owing:
 # Figures --------------------------------------------------------------------------------
 
 
+def _count_cells(ids: Iterable[int], flags: Iterable[object]) -> int:
+    """Count the cells flagged in any of their lines (`ids` and `flags` line by line)."""
+    return len(set(compress(ids, flags)))
+
+
 @dataclass(frozen=True)
 class Figures:
     """The summary figures of one unit (a cell, a commune, the whole scope)."""
@@ -218,37 +225,42 @@ class Figures:
         rows = list(lines)
         if not rows:
             return cls()
-        activity = CellActivity._make(sum(column) for column in zip(
-            *(row.activity for row in rows), strict=True))
-        owed = months_open = 0
-        cells: set[int] = set()
-        covered: dict[int, bool] = {}  # cell owing a quarter: covered in each of its lines
-        held: dict[int, bool] = {}  # cell in a quarter in progress: held in each of its lines
-        for row in rows:  # one pass: a province's total reads 3,000 lines
-            owed += row.months_owed
-            months_open += row.months_open
-            cell = row.cell.id
-            cells.add(cell)
-            if row.quarters_owed:
-                covered[cell] = covered.get(cell, True) and not row.thematic_missing
-            if row.quarters_open:
-                held[cell] = held.get(cell, True) and row.quarters_open_held == row.quarters_open
-        return cls(len(cells), owed, months_open, len(covered), sum(covered.values()),
-                   len(held), sum(held.values()), activity)
+        # Column by column: a province's total reads 3,000 lines, its communes as many.
+        cells, months_owed, quarters_owed, quarters_short, activities, months_open, \
+            quarters_open, quarters_open_held = zip(*rows, strict=True)
+        ids = [cell.id for cell in cells]
+        owing, in_progress = _count_cells(ids, quarters_owed), _count_cells(ids, quarters_open)
+        return cls(
+            len(set(ids)),
+            sum(months_owed),
+            sum(months_open),
+            owing,
+            owing - _count_cells(ids, quarters_short),  # a quarter short is a quarter owed
+            in_progress,
+            in_progress - _count_cells(ids, map(operator.lt, quarters_open_held, quarters_open)),
+            CellActivity._make(map(sum, zip(*activities, strict=True))),
+        )
+
+    @classmethod
+    def total(cls, parts: Iterable[Figures]) -> Figures:
+        """Add up the figures of sets of different cells (what `+` does, in one go)."""
+        rows = list(parts)
+        if not rows:
+            return cls()
+        return cls(
+            sum(row.cells for row in rows),
+            sum(row.expected_reports for row in rows),
+            sum(row.months_open for row in rows),
+            sum(row.thematic_owed for row in rows),
+            sum(row.thematic_covered for row in rows),
+            sum(row.thematic_open for row in rows),
+            sum(row.thematic_open_held for row in rows),
+            CellActivity._make(map(sum, zip(*(row.activity for row in rows), strict=True))),
+        )
 
     def __add__(self, other: Figures) -> Figures:
         """Add the figures of two sets of different cells."""
-        mine, theirs = self.activity, other.activity
-        return Figures(
-            self.cells + other.cells,
-            self.expected_reports + other.expected_reports,
-            self.months_open + other.months_open,
-            self.thematic_owed + other.thematic_owed,
-            self.thematic_covered + other.thematic_covered,
-            self.thematic_open + other.thematic_open,
-            self.thematic_open_held + other.thematic_open_held,
-            CellActivity._make(a + b for a, b in zip(mine, theirs, strict=True)),
-        )
+        return Figures.total([self, other])
 
     @property
     def open_reported(self) -> int:
@@ -316,9 +328,9 @@ class Figures:
         return share(self.activity.with_tasks, self.activity.resolutions)
 
 
-@dataclass(frozen=True)
-class CellLine:
-    """One cell's part of a summary: what it owed in the period and what it did."""
+class CellLine(NamedTuple):
+    """One cell's part of a summary: what it owed in the period and what it did (a tuple:
+    a province builds 3,000 of them per summary)."""
 
     cell: ScopeCell
     months_owed: int  # months due (from the month it entered the bot), and earlier reported
@@ -363,7 +375,7 @@ def thematic_needed(period: Period, today: date, rulebook: Rulebook) -> dict[int
     return needed
 
 
-class _Owed(NamedTuple):
+class _Stretch(NamedTuple):
     """What cells of one tracked day and stretch owe (many cells share it)."""
 
     months_due: int
@@ -372,39 +384,65 @@ class _Owed(NamedTuple):
     expected: range  # of those, the quarters expected
 
 
+class _Owed(NamedTuple):
+    """What cells of one stretch and the same thematic meetings per quarter owe."""
+
+    months_due: int  # without the months reported before tracking (a cell's own)
+    months_open: int
+    quarters_owed: int
+    quarters_short: int
+    quarters_open: int
+    quarters_open_held: int
+
+
 def cell_lines(owing: Owing, rows: Iterable[CellSums]) -> tuple[CellLine, ...]:
     """Return each cell's line: the months and quarters it owes in its stretch next to what
     it did there (see `Owing`)."""
-    period, today = owing.period, owing.today
-    first_quarter = period.quarters[0]
-    known: dict[tuple[date, date, date], _Owed] = {}
+    stretches: dict[tuple[date, date, date], _Stretch] = {}
+    known: dict[tuple[date, date, date, tuple[int, ...]], _Owed] = {}
     lines = []
-    for cell, activity, thematic in rows:
-        days = (cell.tracked_from, cell.starts, cell.ends)
-        owed = known.get(days)
+    for cell, activity, thematic in rows:  # a province: 3,000 cells sharing a few keys
+        key = (cell.tracked_from, cell.starts, cell.ends, thematic)
+        owed = known.get(key)
         if owed is None:
-            due, pending = owing.months(cell.tracked_from)
-            months = month_stretch(cell.starts, cell.ends)
-            quarters = overlap(period.quarters, quarter_stretch(cell.starts, cell.ends))
-            quarters = overlap(quarters, range(quarters.start, quarter_index(today) + 1))
-            owed = known[days] = _Owed(
-                len(overlap(due, months)), len(overlap(pending, months)), quarters,
-                overlap(expected_quarters(period, cell.tracked_from, today), quarters))
-        months_owed = owed.months_due + activity.before_tracking
-        quarters_owed = short = open_ = held_open = 0
-        for q in owed.quarters:
-            held = thematic[q - first_quarter] >= owing.needed[q]
-            if q not in owed.expected:  # before it entered the bot: owed once held
-                quarters_owed += held
-            elif owing.quarter_judged(q):
-                quarters_owed += 1
-                short += not held
-            else:  # in progress: counted apart
-                open_ += 1
-                held_open += held
-        lines.append(CellLine(cell, months_owed, quarters_owed, short, activity,
-                              owed.months_open, open_, held_open))
+            days = key[:3]
+            stretch = stretches.get(days)
+            if stretch is None:
+                stretch = stretches[days] = _stretch(owing, cell)
+            owed = known[key] = _owed(owing, stretch, thematic)
+        lines.append(CellLine(cell, owed.months_due + activity.before_tracking,
+                              owed.quarters_owed, owed.quarters_short, activity,
+                              owed.months_open, owed.quarters_open, owed.quarters_open_held))
     return tuple(lines)
+
+
+def _stretch(owing: Owing, cell: ScopeCell) -> _Stretch:
+    """Return the months and quarters a cell owes in its stretch of the period."""
+    period, today = owing.period, owing.today
+    due, pending = owing.months(cell.tracked_from)
+    months = month_stretch(cell.starts, cell.ends)
+    quarters = overlap(period.quarters, quarter_stretch(cell.starts, cell.ends))
+    quarters = overlap(quarters, range(quarters.start, quarter_index(today) + 1))
+    return _Stretch(len(overlap(due, months)), len(overlap(pending, months)), quarters,
+                    overlap(expected_quarters(period, cell.tracked_from, today), quarters))
+
+
+def _owed(owing: Owing, stretch: _Stretch, thematic: tuple[int, ...]) -> _Owed:
+    """Judge the quarters of a stretch by the thematic meetings held in each."""
+    first_quarter = owing.period.quarters[0]
+    quarters_owed = short = open_ = held_open = 0
+    for q in stretch.quarters:
+        held = thematic[q - first_quarter] >= owing.needed[q]
+        if q not in stretch.expected:  # before it entered the bot: owed once held
+            quarters_owed += held
+        elif owing.quarter_judged(q):
+            quarters_owed += 1
+            short += not held
+        else:  # in progress: counted apart
+            open_ += 1
+            held_open += held
+    return _Owed(stretch.months_due, stretch.months_open, quarters_owed, short, open_,
+                 held_open)
 
 
 @dataclass(frozen=True)
@@ -418,13 +456,16 @@ class GroupLine:
     ends: date = date.max  # the day after the last (both a month's first day)
 
 
+_starts, _ends = operator.attrgetter("cell.starts"), operator.attrgetter("cell.ends")
+
+
 def by_group(lines: Iterable[CellLine]) -> list[GroupLine]:
     """Add up the cell lines per commune, lowest reporting rate first (then most missing)."""
     groups: dict[int, list[CellLine]] = {}
     for line in lines:
         groups.setdefault(line.cell.group_id, []).append(line)
     result = [GroupLine(gid, members[0].cell.group_name, Figures.of(members),
-                        min(m.cell.starts for m in members), max(m.cell.ends for m in members))
+                        min(map(_starts, members)), max(map(_ends, members)))
               for gid, members in groups.items()]
     result.sort(key=_worst_first)
     return result
@@ -576,12 +617,15 @@ def summarise(
 ) -> Summary:
     """Build the summary of a scope from its per-cell sums."""
     lines = cell_lines(owing, rows)
+    groups = by_group(lines)
+    # A cell that moved between communes in the period is in both, but counts once in all.
+    moved = sum(g.figures.cells for g in groups) > len({line.cell.id for line in lines})
     return Summary(
         period=owing.period,
         today=owing.today,
         open_months=owing.open_months,
-        totals=Figures.of(lines),
-        groups=tuple(by_group(lines)),
+        totals=Figures.of(lines) if moved else Figures.total(g.figures for g in groups),
+        groups=tuple(groups),
         cells=lines,
         recruitment=recruitment,
         notes=tuple(notes),

@@ -339,3 +339,75 @@ def test_a_period_before_any_cell_was_expected_owes_nothing() -> None:
     [line] = lines_of(NOVEMBER, [row(cell(1, tracked=date(2026, 12, 1)), reported(0))])
     assert line.figures().nothing_owed
     assert not lines_of(NOVEMBER, [row(cell(1), reported(0))])[0].figures().nothing_owed
+
+
+def moved(n: int, group: int, starts: date, ends: date) -> ScopeCell:
+    """Cell n's stretch of 2026 under commune `group` (a cell moved in the year)."""
+    return cell(n, group)._replace(starts=starts, ends=ends)
+
+
+JULY = date(2026, 7, 1)
+FIRST_HALF = (date(2026, 1, 1), JULY)  # Q1 and Q2
+SECOND_HALF = (JULY, date(2027, 1, 1))  # Q3 and Q4 (in progress on 2 December)
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "owed", "covered", "in_progress", "held"),
+    [
+        # a thematic meeting in every quarter, before and after the move: covered once
+        ((1, 1, 0, 0), (0, 0, 1, 1), 1, 1, 1, 1),
+        # Q2 lacked it under the old commune: not covered, though the new one held Q3
+        ((1, 0, 0, 0), (0, 0, 1, 0), 1, 0, 1, 0),
+        # Q3 held after the move, Q4 not yet: owed and covered, in progress and not held
+        ((1, 1, 0, 0), (0, 0, 1, 0), 1, 1, 1, 0),
+    ],
+)
+def test_a_cell_moved_in_the_period_counts_once_with_the_quarters_of_both_stretches(
+    first: tuple[int, ...], second: tuple[int, ...], owed: int, covered: int,
+    in_progress: int, held: int,
+) -> None:
+    rows = [row(moved(1, 1, *FIRST_HALF), reported(6), first),
+            row(moved(1, 2, *SECOND_HALF), reported(4), second),
+            row(cell(2, group=2), reported(10), (1, 1, 1, 1))]  # stayed: covered, held
+    summary = summarise(owing(YEAR, ON_2_DECEMBER, RULES), rows,
+                        recruitment_figures(0, 0, 0, (), NOV_27, RULES, set()))
+    totals = summary.totals
+    assert (totals.cells, totals.expected_reports, totals.reports) == (2, 20, 20)
+    assert (totals.thematic_owed, totals.thematic_covered) == (owed + 1, covered + 1)
+    assert (totals.thematic_open, totals.thematic_open_held) == (in_progress + 1, held + 1)
+    assert sum(g.figures.cells for g in summary.groups) == 3  # once in each commune
+    assert totals == Figures.of(summary.cells)
+
+
+def test_the_totals_are_the_communes_added_up_when_no_cell_moved() -> None:
+    rows = [
+        row(cell(1, group=1), reported(10, not_yet_due=1, meetings=11, present=90,
+                                       expected=99), (1, 1, 1, 1)),  # covered and held
+        row(cell(2, group=1), reported(9, meetings=9), (1, 0, 1, 0)),  # Q2 short, Q4 not held
+        row(cell(3, group=2, tracked=date(2026, 8, 1)), reported(3), (0, 0, 1, 1)),  # from Q3
+        row(cell(4, group=3), reported(0), (0, 0, 0, 0)),  # nothing at all
+    ]
+    summary = summarise(owing(YEAR, ON_2_DECEMBER, RULES), rows,
+                        recruitment_figures(0, 0, 0, (), NOV_27, RULES, set()))
+    added = summary.groups[0].figures
+    for group in summary.groups[1:]:
+        added = added + group.figures
+    assert summary.totals == added == Figures.of(summary.cells)
+    totals = summary.totals
+    assert (totals.cells, totals.expected_reports, totals.reports) == (4, 33, 22)
+    assert (totals.thematic_owed, totals.thematic_covered) == (4, 2)  # cells 1 and 3
+    assert (totals.thematic_open, totals.thematic_open_held) == (4, 2)
+    assert (totals.months_open, totals.open_reported) == (8, 1)  # November, December each
+    assert totals.attendance_rate == Fraction(90, 99)
+
+
+def test_cells_of_one_stretch_are_judged_by_their_own_thematic_meetings() -> None:
+    """Cells sharing a tracked day and stretch share what they owe, not what they held."""
+    rows = [row(cell(1), reported(10), (1, 1, 1, 0)),
+            row(cell(2), reported(10), (1, 0, 1, 1)),
+            row(cell(3), reported(10), (1, 1, 1, 0))]
+    lines = lines_of(YEAR, rows, ON_2_DECEMBER)
+    assert [(line.quarters_owed, line.quarters_short) for line in lines] == [
+        (3, 0), (3, 1), (3, 0)]  # Q1–Q3 are due; cell 2 lacked Q2
+    assert [(line.quarters_open, line.quarters_open_held) for line in lines] == [
+        (1, 0), (1, 1), (1, 0)]  # Q4 in progress: only cell 2 has held it
