@@ -28,6 +28,7 @@ formats or translates: `handlers.summary.ratio` writes "2/25 (8%)" and "—" for
 from __future__ import annotations
 
 import operator
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -558,7 +559,8 @@ def recruitment_figures(
     window = policy_of(rulebook).probation_ending_soon_days
     horizon = today + timedelta(days=window)
     ceremonies = confirmations = ending = 0
-    for record in records:
+    # Once per distinct record: a province's probationers share their ceremonies' days.
+    for record, count in Counter(records).items():
         history = [Move(record.stage, record.since, record.received)]
         if record.ceremony is not None and record.stage is not Stage.CEREMONY:
             history.insert(0, Move(Stage.CEREMONY, record.ceremony))
@@ -566,11 +568,11 @@ def recruitment_figures(
         if deadline is None:
             continue
         if deadline.overdue and deadline.kind is DeadlineKind.CEREMONY_DUE:
-            ceremonies += 1
+            ceremonies += count
         if deadline.overdue and deadline.kind in _CONFIRMATION_DUE:
-            confirmations += 1
+            confirmations += count
         if deadline.kind is DeadlineKind.PROBATION_ENDS and deadline.due <= horizon:
-            ending += 1
+            ending += count
     return RecruitmentFigures(
         admitted, confirmed, in_probation, ceremonies, confirmations, ending, window
     )

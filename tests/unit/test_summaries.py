@@ -411,3 +411,14 @@ def test_cells_of_one_stretch_are_judged_by_their_own_thematic_meetings() -> Non
         (3, 0), (3, 1), (3, 0)]  # Q1–Q3 are due; cell 2 lacked Q2
     assert [(line.quarters_open, line.quarters_open_held) for line in lines] == [
         (1, 0), (1, 1), (1, 0)]  # Q4 in progress: only cell 2 has held it
+
+
+def test_people_standing_alike_each_count_for_their_deadline() -> None:
+    """Probationers of one ceremony, decisions received the same day: one deadline each."""
+    overdue_ceremony = OpenRecord(Stage.ADMISSION_DECIDED, date(2026, 9, 1), None)
+    ending = OpenRecord(Stage.PROBATION, date(2025, 12, 20), date(2025, 12, 20))
+    overdue_vote = OpenRecord(Stage.PROBATION, date(2025, 9, 1), date(2025, 9, 1))
+    records = [overdue_ceremony, ending, overdue_vote, ending, overdue_vote, ending]
+    figures = recruitment_figures(0, 0, 5, records, NOV_27, RULES, set())
+    assert (figures.overdue_ceremonies, figures.probations_ending_soon,
+            figures.overdue_confirmations) == (1, 3, 2)
