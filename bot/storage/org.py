@@ -527,7 +527,8 @@ class _TreeWriter:
         """Close on `on` every unit and cell of that day's tree the file does not name."""
         params: dict[str, Any] = {}
         tree = scope_sql(None, on, on + timedelta(days=1), params, today=on)
-        cursor = await self.conn.execute(f"{tree} SELECT DISTINCT id FROM tree_down", params)
+        cursor = await self.conn.execute(
+            f"{tree} SELECT id FROM tree_down UNION SELECT cell_id FROM tree_leaves", params)
         closing = {int(r["id"]) for r in await cursor.fetchall()} - self.named
         closed = []
         for unit_id in sorted(closing):

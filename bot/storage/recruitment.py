@@ -122,6 +122,7 @@ class RecruitmentRepository:
                 assert inserted is not None
                 recruit_id = int(inserted["id"])
                 await _insert_moves(conn, recruit_id, 1, moves, None, user_id, now)
+                await _refresh_standing(conn, recruit_id)
         except AliasInUse:
             raise
         except Conflict as clash:  # the index caught what the check could not (a lost race)
@@ -147,6 +148,7 @@ class RecruitmentRepository:
             if last != expected_batch or last == 0:
                 raise StaleRecord(recruit_id)
             await _insert_moves(conn, recruit_id, last + 1, moves, votes, user_id, now)
+            await _refresh_standing(conn, recruit_id)
             if moves[-1].stage in TERMINAL:  # a closed record frees its alias
                 await conn.execute(
                     "UPDATE recruits SET open_alias = NULL WHERE id = ?", (recruit_id,)
@@ -267,6 +269,7 @@ class RecruitmentRepository:
                 if cursor.rowcount == 0:
                     raise _NothingToUndo()
                 await take_back(conn, recruit_id, batch, now)
+                await _refresh_standing(conn, recruit_id)
                 await _refresh_open_alias(conn, recruit_id)
         except _NothingToUndo:
             return False
@@ -332,12 +335,23 @@ async def _open_keys(conn: aiosqlite.Connection, cell_id: int) -> set[str]:
     return {alias_key(row["alias"]) for row in await cursor.fetchall()}
 
 
+async def _refresh_standing(conn: aiosqlite.Connection, recruit_id: int) -> None:
+    """Keep on the person's row their latest move in force and its stage (migration 120):
+    after every move and undo (a failed vote is no move)."""
+    await conn.execute(
+        "UPDATE recruits SET (standing_move_id, standing_stage) = ("
+        "   SELECT m.id, m.stage FROM recruit_moves m"
+        "   WHERE m.recruit_id = recruits.id AND m.undone_at IS NULL AND m.failed = 0"
+        "   ORDER BY m.id DESC LIMIT 1) WHERE id = ?",
+        (recruit_id,),
+    )
+
+
 async def _refresh_open_alias(conn: aiosqlite.Connection, recruit_id: int) -> None:
-    """After an undo, let the record hold its alias key exactly while it is open."""
+    """After an undo (its standing refreshed), let the record hold its alias key exactly while
+    it is open."""
     cursor = await conn.execute(
-        "SELECT r.cell_id, r.alias, r.open_alias, (SELECT m.stage FROM recruit_moves m"
-        "   WHERE m.recruit_id = r.id AND m.undone_at IS NULL AND m.failed = 0"
-        "   ORDER BY m.id DESC LIMIT 1) AS stage FROM recruits r WHERE r.id = ?",
+        "SELECT cell_id, alias, open_alias, standing_stage AS stage FROM recruits WHERE id = ?",
         (recruit_id,),
     )
     row = await cursor.fetchone()

@@ -137,6 +137,17 @@ _CONFIRMED = _sum("m.stage = 'CONFIRMED'")
 _DEADLINE_STAGES = (Stage.ADMISSION_DECIDED, Stage.CEREMONY, Stage.PROBATION,
                     Stage.CELL_VOTE_CONFIRM)
 
+# Where today's people with a deadline stand: found by the index on their standing (the latest
+# move in force, kept on their row), not by seeking each one's latest move.
+_OPEN_RECORDS = f"""SELECT m.stage, m.on_date, m.received_on,
+        (SELECT MIN(c.on_date) FROM recruit_moves c
+         WHERE c.recruit_id = p.id AND c.stage = 'CEREMONY'
+           AND c.undone_at IS NULL AND c.failed = 0) AS ceremony,
+        {_sum("m.stage IN ('CEREMONY', 'PROBATION')")} OVER () AS probationers
+    FROM recruits p JOIN recruit_moves m ON m.id = p.standing_move_id
+    WHERE p.standing_stage IN ({", ".join(f"'{s.value}'" for s in _DEADLINE_STAGES)})
+      AND p.cell_id IN (SELECT id FROM today_cells)"""
+
 
 def _stretch_sums(owing: Owing, params: dict[str, Any]) -> str:
     """Return the query of every stretch's cell and sums over its months `m`: CellActivity's
@@ -409,25 +420,7 @@ class Area:
         probationers admitted after `admitted_by` left out."""
         if self._today is None:
             raise ValueError("the area was walked without today")
-        stages = ", ".join(f"'{s.value}'" for s in _DEADLINE_STAGES)
-        rows = await self._reader.fetch_all(
-            f"""WITH latest AS (
-                SELECT (SELECT MAX(l.id) FROM recruit_moves l WHERE l.recruit_id = p.id
-                        AND l.undone_at IS NULL AND l.failed = 0) AS move_id
-                FROM recruits p WHERE p.cell_id IN (SELECT id FROM today_cells)
-            ),
-            positions AS (
-                SELECT m.stage, m.on_date, m.received_on,
-                    (SELECT MIN(c.on_date) FROM recruit_moves c
-                     WHERE c.recruit_id = m.recruit_id AND c.stage = 'CEREMONY'
-                       AND c.undone_at IS NULL AND c.failed = 0) AS ceremony
-                FROM latest JOIN recruit_moves m ON m.id = latest.move_id
-                WHERE m.stage IN ({stages})
-            )
-            SELECT stage, on_date, received_on, ceremony,
-                   {_sum("stage IN ('CEREMONY', 'PROBATION')")} OVER () AS probationers
-            FROM positions""",
-        )
+        rows = await self._reader.fetch_all(_OPEN_RECORDS)
         records = [
             OpenRecord(Stage(r["stage"]), date.fromisoformat(r["on_date"]),
                        _day(r["ceremony"]), _day(r["received_on"]))

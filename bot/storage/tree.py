@@ -57,6 +57,11 @@ def scope_sql(
     cell right under it), `starts`/`ends` the stretch as ISO days. With `today`, the tree of
     that day (TODAY), and every stretch is the whole [first, end). Adds its parameters to
     `params` (named, prefixed tree_); the caller may append more CTEs after a comma.
+
+    On the way: tree_down (the units walked, and the scope's own units whatever their kind)
+    and tree_leaves (the cells reached, each stretch under one parent, before TODAY adds the
+    cells merged into them). Only units recurse: the cells, most of the rows, are one join
+    below them (a recursion costs per row).
     """
     if today is None:
         params.update(tree_first=first.isoformat(), tree_end=end.isoformat())
@@ -82,22 +87,28 @@ def scope_sql(
     down = f"""
     tree_down(id, kind, parent_id, branch_id, starts, ends) AS ({seed}
         UNION
-        SELECT l.unit_id, c.kind, l.parent_id,
-            COALESCE(d.branch_id, CASE WHEN c.kind = 'unit' THEN l.unit_id END),
+        SELECT l.unit_id, c.kind, l.parent_id, COALESCE(d.branch_id, l.unit_id),
             {later('l.valid_from', 'd.starts')}, {earlier('l.valid_to', 'd.ends')}
         FROM tree_down d JOIN org_links l ON l.parent_id = d.id
         JOIN org_units c ON c.id = l.unit_id
-        WHERE d.kind = 'unit' AND {overlaps('l', 'd.starts', 'd.ends')}
+        WHERE d.kind = 'unit' AND c.kind = 'unit' AND {overlaps('l', 'd.starts', 'd.ends')}
+    ),
+    tree_leaves(cell_id, parent_id, branch_id, starts, ends) AS (
+        SELECT id, parent_id, branch_id, starts, ends FROM tree_down WHERE kind = 'cell'
+        UNION
+        SELECT l.unit_id, l.parent_id, d.branch_id,
+            {later('l.valid_from', 'd.starts')}, {earlier('l.valid_to', 'd.ends')}
+        FROM tree_down d JOIN org_links l ON l.parent_id = d.id
+        JOIN org_units c ON c.id = l.unit_id
+        WHERE d.kind = 'unit' AND c.kind = 'cell' AND {overlaps('l', 'd.starts', 'd.ends')}
     ),"""
     if today is None:
         cells = """
-    tree_cells(cell_id, parent_id, branch_id, starts, ends) AS (
-        SELECT id, parent_id, branch_id, starts, ends FROM tree_down WHERE kind = 'cell'
-    )"""
+    tree_cells(cell_id, parent_id, branch_id, starts, ends) AS (SELECT * FROM tree_leaves)"""
     else:  # every day under today's parent; a cell merged into one of them goes with it
         cells = """
     tree_today(cell_id, parent_id, branch_id) AS (
-        SELECT id, parent_id, branch_id FROM tree_down WHERE kind = 'cell'
+        SELECT cell_id, parent_id, branch_id FROM tree_leaves
         UNION
         SELECT s.unit_id, t.parent_id, t.branch_id
         FROM org_successors s JOIN tree_today t ON s.successor_id = t.cell_id

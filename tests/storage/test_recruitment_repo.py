@@ -297,3 +297,81 @@ async def test_open_aliases_shared_before_the_constraint_keep_the_oldest_one_gua
         assert await repo.alias_in_use(1, "Nva") and not await repo.alias_in_use(1, "TTB")
     finally:
         await upgraded.close()
+
+
+FRESH_STANDING = """SELECT r.id, (
+        SELECT m.id FROM recruit_moves m
+        WHERE m.recruit_id = r.id AND m.undone_at IS NULL AND m.failed = 0
+        ORDER BY m.id DESC LIMIT 1) AS move_id
+    FROM recruits r ORDER BY r.id"""
+
+
+async def standings(db: Database) -> list[tuple[int, int | None, str | None]]:
+    """Each person's standing as kept on their row: (id, move id, stage)."""
+    rows = await db.fetch_all(
+        "SELECT id, standing_move_id, standing_stage FROM recruits ORDER BY id")
+    return [(r[0], r[1], r[2]) for r in rows]
+
+
+async def assert_standings_are_fresh(db: Database, repo: RecruitmentRepository) -> None:
+    """The kept standing is the latest move in force, the stage the repository reads."""
+    fresh = {r["id"]: r["move_id"] for r in await db.fetch_all(FRESH_STANDING)}
+    for recruit_id, move_id, stage in await standings(db):
+        assert move_id == fresh[recruit_id]
+        found = await repo.get(recruit_id)
+        assert stage == (found.stage.value if found and found.history else None)
+
+
+async def test_each_persons_standing_is_kept_through_moves_failed_votes_and_undos(
+    repo: RecruitmentRepository, db: Database
+) -> None:
+    voted = await repo.add(CELL, "NVA", BIRTH, [Move(Stage.DOSSIER, date(2025, 3, 1))], A, NOW)
+    await assert_standings_are_fresh(db, repo)
+    await repo.record(voted, [Move(Stage.CELL_VOTE_ADMIT, date(2025, 4, 2))], A, NOW, 1,
+                      votes=Votes(6, 8))
+    before = await standings(db)
+    # a vote below the share is no move: the person stays where they stood
+    await repo.record_failed_vote(
+        voted, FailedVote(Stage.BASE_COMMITTEE_VOTE, date(2025, 5, 2), Votes(3, 8)), A, NOW, 2)
+    assert await standings(db) == before and before[0][2] == "CELL_VOTE_ADMIT"
+    await repo.record(voted, [Move(Stage.BASE_COMMITTEE_VOTE, date(2025, 6, 2))], A, NOW, 3,
+                      votes=Votes(7, 8))
+    await repo.record(voted, list(moves_for(Stage.CEREMONY, date(2025, 7, 1))), A, NOW, 4)
+    assert (await standings(db))[0][2] == "PROBATION"
+    assert await repo.undo(voted, 5, A, NOW, NOW - DAY)  # the ceremony's batch, both moves
+    assert (await standings(db))[0][2] == "BASE_COMMITTEE_VOTE"
+    withdrawn = await repo.add(CELL, "TTB", BIRTH, [Move(Stage.SOURCE, date(2025, 1, 1))], A,
+                               NOW)
+    closed = await repo.add(OTHER, "LVC", BIRTH, [Move(Stage.CONFIRMED, date(2024, 5, 4))], B,
+                            NOW)
+    assert await repo.undo(withdrawn, 1, A, NOW, NOW - DAY)  # nothing in force: no standing
+    await assert_standings_are_fresh(db, repo)
+    assert [s[2] for s in await standings(db)] == ["BASE_COMMITTEE_VOTE", None, "CONFIRMED"]
+    assert [s[0] for s in await standings(db)] == [voted, withdrawn, closed]
+
+
+async def test_the_standing_of_people_stored_before_it_was_kept_is_their_latest_move(
+    tmp_path: Path,
+) -> None:
+    # migration 120 on a database an older release left: an undone step, a failed vote, a
+    # person withdrawn (their only batch undone)
+    old = database_at_version(tmp_path / "old.sqlite3", 119)
+    old.executescript(
+        "INSERT INTO org_units (id, kind, name) VALUES (1, 'cell', 'C');"
+        "INSERT INTO users (id, channel, user_key, created_at) VALUES (1, 't', 'u', 'x');"
+        "INSERT INTO recruits (id, cell_id, alias, birth_year, birth_month, created_by,"
+        " created_at) VALUES (1, 1, 'NVA', 1995, 4, 1, 'x'), (2, 1, 'TTB', 1995, 4, 1, 'x');"
+        "INSERT INTO recruit_moves (id, recruit_id, batch, stage, on_date, recorded_by,"
+        " recorded_at, undone_at, failed) VALUES"
+        " (1, 1, 1, 'DOSSIER', '2025-01-01', 1, 'x', NULL, 0),"
+        " (2, 1, 2, 'CELL_VOTE_ADMIT', '2025-02-01', 1, 'x', NULL, 0),"
+        " (3, 1, 3, 'BASE_COMMITTEE_VOTE', '2025-03-01', 1, 'x', NULL, 1),"
+        " (4, 1, 3, 'BASE_COMMITTEE_VOTE', '2025-04-01', 1, 'x', 'y', 0),"
+        " (5, 2, 1, 'SOURCE', '2025-01-01', 1, 'x', 'y', 0);"
+    )
+    old.close()
+    upgraded = await Database.open(tmp_path / "old.sqlite3")
+    try:
+        assert await standings(upgraded) == [(1, 2, "CELL_VOTE_ADMIT"), (2, None, None)]
+    finally:
+        await upgraded.close()

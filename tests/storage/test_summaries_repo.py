@@ -20,7 +20,7 @@ from bot.storage.database import Database, _migrations
 from bot.storage.meetings import MeetingRepository
 from bot.storage.org import OrgRepository
 from bot.storage.recruitment import RecruitmentRepository
-from bot.storage.summaries import SummaryRepository
+from bot.storage.summaries import _OPEN_RECORDS, _TEMP_TABLES, SummaryRepository
 from bot.storage.users import InviteRepository, UserRepository
 from tests.support import COMMUNE, DISTRICT, VN, World, sample_meeting, vn_time
 
@@ -254,6 +254,15 @@ async def test_recruitment_counts_the_period_and_today_of_the_scope(
     _, later = await summaries.open_records(
         world.commune_id, date(2026, 11, 27), admitted_by=date(2026, 3, 1))
     assert [r.stage for r in later] == [Stage.ADMISSION_DECIDED]  # probation ends too late
+
+
+async def test_todays_people_with_a_deadline_are_found_by_the_index_on_their_standing(
+    db: Database, world: World
+) -> None:
+    async with db.snapshot(_TEMP_TABLES) as reader:
+        plan = await reader.fetch_all(f"EXPLAIN QUERY PLAN {_OPEN_RECORDS}")
+    steps = " / ".join(row["detail"] for row in plan)
+    assert "recruits_standing" in steps and "SCAN p" not in steps, steps
 
 
 async def test_secretaries_profile_names_are_kept_at_registration(
