@@ -137,6 +137,28 @@ _DEADLINE_STAGES = (Stage.ADMISSION_DECIDED, Stage.CEREMONY, Stage.PROBATION,
                     Stage.CELL_VOTE_CONFIRM)
 _UNEXCUSED = "r.expected - r.present - r.excused > 0"
 
+# The period's ceremonies and confirmations in force, by the index of steps by day, then the
+# stretch of the cell each counts for.
+_RECRUITMENT_COUNTS = f"""WITH moved AS MATERIALIZED (
+        SELECT p.cell_id, m.stage, m.on_date
+        FROM recruits p JOIN recruit_moves m ON m.recruit_id = p.id
+        WHERE m.undone_at IS NULL AND m.failed = 0
+          AND m.stage IN ('CEREMONY', 'CONFIRMED') AND m.on_date BETWEEN :first AND :last
+    )
+    SELECT {_ADMITTED} AS admitted, {_CONFIRMED} AS confirmed
+    FROM moved m JOIN scope_cells s
+        ON s.id = m.cell_id AND m.on_date >= s.starts AND m.on_date < s.ends"""
+
+# The latest notes of the period in the area, read in order off the index of noted reports
+# until there are enough; how many there are, off the index of their days and cells.
+_NOTED = "r.held_on BETWEEN :first AND :last AND r.note IS NOT NULL AND r.note <> ''"
+_IN_SCOPE = ("JOIN scope_cells s"
+             " ON s.id = r.cell_id AND r.held_on >= s.starts AND r.held_on < s.ends")
+_LATEST_NOTES = f"""SELECT s.code, s.name, r.held_on, r.note,
+        (SELECT COUNT(*) FROM meeting_reports r {_IN_SCOPE} WHERE {_NOTED}) AS total
+    FROM meeting_reports r {_IN_SCOPE} WHERE {_NOTED}
+    ORDER BY r.held_on DESC, r.id DESC LIMIT :most"""
+
 # Where today's people with a deadline stand: found by the index on their standing (the latest
 # move in force, kept on their row), not by seeking each one's latest move.
 _OPEN_RECORDS = f"""SELECT m.stage, m.on_date, m.received_on,
@@ -429,17 +451,7 @@ class Area:
         """Return the latest `most` secretaries' notes of the period and how many there are."""
         params: dict[str, Any] = {"first": self.period.first.isoformat(),
                                   "last": self.period.last.isoformat(), "most": most}
-        rows = await self._reader.fetch_all(
-            """WITH noted AS MATERIALIZED (  -- few reports have a note: find them first
-                SELECT r.id, r.cell_id, r.held_on, r.note FROM meeting_reports r
-                WHERE r.held_on BETWEEN :first AND :last AND r.note IS NOT NULL AND r.note <> ''
-            )
-            SELECT s.code, s.name, n.held_on, n.note, COUNT(*) OVER () AS total
-            FROM noted n JOIN scope_cells s
-                ON s.id = n.cell_id AND n.held_on >= s.starts AND n.held_on < s.ends
-            ORDER BY n.held_on DESC, n.id DESC LIMIT :most""",
-            params,
-        )
+        rows = await self._reader.fetch_all(_LATEST_NOTES, params)
         notes = [Note(r["code"], r["name"], date.fromisoformat(r["held_on"]), r["note"])
                  for r in rows]
         return notes, int(rows[0]["total"]) if rows else 0
@@ -448,18 +460,7 @@ class Area:
         """Return (ceremonies, confirmations) recorded for dates in the period."""
         params: dict[str, Any] = {"first": self.period.first.isoformat(),
                                   "last": self.period.last.isoformat()}
-        row = await self._reader.fetch_one(
-            f"""WITH moved AS MATERIALIZED (  -- the period's steps first, then their stretch
-                SELECT p.cell_id, m.stage, m.on_date
-                FROM recruits p JOIN recruit_moves m ON m.recruit_id = p.id
-                WHERE m.undone_at IS NULL AND m.failed = 0
-                  AND m.stage IN ('CEREMONY', 'CONFIRMED') AND m.on_date BETWEEN :first AND :last
-            )
-            SELECT {_ADMITTED} AS admitted, {_CONFIRMED} AS confirmed
-            FROM moved m JOIN scope_cells s
-                ON s.id = m.cell_id AND m.on_date >= s.starts AND m.on_date < s.ends""",
-            params,
-        )
+        row = await self._reader.fetch_one(_RECRUITMENT_COUNTS, params)
         if row is None:
             return 0, 0
         return int(row["admitted"] or 0), int(row["confirmed"] or 0)

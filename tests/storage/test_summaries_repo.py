@@ -20,7 +20,13 @@ from bot.storage.database import Database, _migrations
 from bot.storage.meetings import MeetingRepository
 from bot.storage.org import OrgRepository
 from bot.storage.recruitment import RecruitmentRepository
-from bot.storage.summaries import _OPEN_RECORDS, _TEMP_TABLES, SummaryRepository
+from bot.storage.summaries import (
+    _LATEST_NOTES,
+    _OPEN_RECORDS,
+    _RECRUITMENT_COUNTS,
+    _TEMP_TABLES,
+    SummaryRepository,
+)
 from bot.storage.users import InviteRepository, UserRepository
 from tests.support import COMMUNE, DISTRICT, VN, World, sample_meeting, vn_time
 
@@ -256,13 +262,39 @@ async def test_recruitment_counts_the_period_and_today_of_the_scope(
     assert [r.stage for r in later] == [Stage.ADMISSION_DECIDED]  # probation ends too late
 
 
+async def plan_of(db: Database, sql: str) -> str:
+    """Return the query plan of an area's query, its steps joined by " / "."""
+    params = {"first": "2026-01-01", "last": "2026-12-31", "most": 5}
+    async with db.snapshot(_TEMP_TABLES) as reader:
+        plan = await reader.fetch_all(f"EXPLAIN QUERY PLAN {sql}", params if ":" in sql else ())
+    return " / ".join(row["detail"] for row in plan)
+
+
 async def test_todays_people_with_a_deadline_are_found_by_the_index_on_their_standing(
     db: Database, world: World
 ) -> None:
-    async with db.snapshot(_TEMP_TABLES) as reader:
-        plan = await reader.fetch_all(f"EXPLAIN QUERY PLAN {_OPEN_RECORDS}")
-    steps = " / ".join(row["detail"] for row in plan)
+    steps = await plan_of(db, _OPEN_RECORDS)
     assert "recruits_standing" in steps and "SCAN p" not in steps, steps
+    # each one's ceremony among their own steps (an index by stage would read everyone's)
+    assert "SEARCH c USING COVERING INDEX recruit_moves_standing (recruit_id=?" in steps, steps
+
+
+async def test_the_periods_ceremonies_and_confirmations_are_found_by_their_day(
+    db: Database, world: World
+) -> None:
+    steps = await plan_of(db, _RECRUITMENT_COUNTS)
+    assert "INDEX recruit_moves_admissions (on_date>? AND on_date<?)" in steps, steps
+    assert "SCAN m USING COVERING INDEX" not in steps, steps
+
+
+async def test_the_latest_notes_come_in_order_and_their_count_off_one_index(
+    db: Database, world: World
+) -> None:
+    steps = await plan_of(db, _LATEST_NOTES)
+    assert "SEARCH r USING INDEX meeting_reports_noted" in steps, steps
+    # the count's only column read is the index's own (the report's row is never sought)
+    assert "SEARCH r USING INDEX meeting_reports_notes_by_cell" in steps, steps
+    assert "TEMP B-TREE FOR ORDER BY" not in steps, steps  # no sorting every note
 
 
 async def test_secretaries_profile_names_are_kept_at_registration(
