@@ -159,16 +159,24 @@ _LATEST_NOTES = f"""SELECT s.code, s.name, r.held_on, r.note,
     FROM meeting_reports r {_IN_SCOPE} WHERE {_NOTED}
     ORDER BY r.held_on DESC, r.id DESC LIMIT :most"""
 
-# Where today's people with a deadline stand: found by the index on their standing (the latest
-# move in force, kept on their row), not by seeking each one's latest move.
-_OPEN_RECORDS = f"""SELECT m.stage, m.on_date, m.received_on,
-        (SELECT MIN(c.on_date) FROM recruit_moves c
-         WHERE c.recruit_id = p.id AND c.stage = 'CEREMONY'
-           AND c.undone_at IS NULL AND c.failed = 0) AS ceremony,
-        {_sum("m.stage IN ('CEREMONY', 'PROBATION')")} OVER () AS probationers
-    FROM recruits p JOIN recruit_moves m ON m.id = p.standing_move_id
-    WHERE p.standing_stage IN ({", ".join(f"'{s.value}'" for s in _DEADLINE_STAGES)})
-      AND p.cell_id IN (SELECT id FROM today_cells)"""
+# Where today's people with a deadline stand, found by the index on their standing (the latest
+# move in force, kept on their row), not by seeking each one's latest move; probationers
+# admitted after :admitted_by left out (nothing of theirs is due), but counted. One row at
+# least: the count, with no person when none is left.
+_OPEN_RECORDS = f"""WITH positions AS (
+        SELECT m.stage, m.on_date, m.received_on,
+            (SELECT MIN(c.on_date) FROM recruit_moves c
+             WHERE c.recruit_id = p.id AND c.stage = 'CEREMONY'
+               AND c.undone_at IS NULL AND c.failed = 0) AS ceremony
+        FROM recruits p JOIN recruit_moves m ON m.id = p.standing_move_id
+        WHERE p.standing_stage IN ({", ".join(f"'{s.value}'" for s in _DEADLINE_STAGES)})
+          AND p.cell_id IN (SELECT id FROM today_cells)
+    )
+    SELECT n.probationers, r.stage, r.on_date, r.received_on, r.ceremony
+    FROM (SELECT COUNT(*) AS probationers FROM positions
+          WHERE stage IN ('CEREMONY', 'PROBATION')) n
+    LEFT JOIN positions r ON r.stage NOT IN ('CEREMONY', 'PROBATION')
+        OR COALESCE(r.ceremony, r.on_date) <= :admitted_by"""
 
 
 class _Sql:
@@ -471,15 +479,12 @@ class Area:
         probationers admitted after `admitted_by` left out."""
         if self._today is None:
             raise ValueError("the area was walked without today")
-        rows = await self._reader.fetch_all(_OPEN_RECORDS)
-        records = [
-            OpenRecord(Stage(r["stage"]), date.fromisoformat(r["on_date"]),
-                       _day(r["ceremony"]), _day(r["received_on"]))
-            for r in rows
-            if r["stage"] not in ("CEREMONY", "PROBATION")
-            or (r["ceremony"] or r["on_date"]) <= admitted_by.isoformat()
-        ]
-        return (int(rows[0]["probationers"]) if rows else 0), records
+        rows = await self._reader.fetch_all(
+            _OPEN_RECORDS, {"admitted_by": admitted_by.isoformat()})
+        records = [OpenRecord(Stage(r["stage"]), date.fromisoformat(r["on_date"]),
+                              _day(r["ceremony"]), _day(r["received_on"]))
+                   for r in rows if r["stage"] is not None]
+        return int(rows[0]["probationers"]), records
 
     async def secretary_names(self) -> dict[int, list[str | None]]:
         """Return the profile names of each cell's registered secretaries (None: no name)."""
