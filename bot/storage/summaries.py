@@ -137,16 +137,46 @@ _CONFIRMED = _sum("m.stage = 'CONFIRMED'")
 _DEADLINE_STAGES = (Stage.ADMISSION_DECIDED, Stage.CEREMONY, Stage.PROBATION,
                     Stage.CELL_VOTE_CONFIRM)
 
-# Where today's people with a deadline stand: found by the index on their standing (the latest
-# move in force, kept on their row), not by seeking each one's latest move.
-_OPEN_RECORDS = f"""SELECT m.stage, m.on_date, m.received_on,
-        (SELECT MIN(c.on_date) FROM recruit_moves c
-         WHERE c.recruit_id = p.id AND c.stage = 'CEREMONY'
-           AND c.undone_at IS NULL AND c.failed = 0) AS ceremony,
-        {_sum("m.stage IN ('CEREMONY', 'PROBATION')")} OVER () AS probationers
-    FROM recruits p JOIN recruit_moves m ON m.id = p.standing_move_id
-    WHERE p.standing_stage IN ({", ".join(f"'{s.value}'" for s in _DEADLINE_STAGES)})
-      AND p.cell_id IN (SELECT id FROM today_cells)"""
+# The period's ceremonies and confirmations in force, by the index of steps by day, then the
+# stretch of the cell each counts for.
+_RECRUITMENT_COUNTS = f"""WITH moved AS MATERIALIZED (
+        SELECT p.cell_id, m.stage, m.on_date
+        FROM recruits p JOIN recruit_moves m ON m.recruit_id = p.id
+        WHERE m.undone_at IS NULL AND m.failed = 0
+          AND m.stage IN ('CEREMONY', 'CONFIRMED') AND m.on_date BETWEEN :first AND :last
+    )
+    SELECT {_ADMITTED} AS admitted, {_CONFIRMED} AS confirmed
+    FROM moved m JOIN scope_cells s
+        ON s.id = m.cell_id AND m.on_date >= s.starts AND m.on_date < s.ends"""
+
+# The latest notes of the period in the area, read in order off the index of noted reports
+# until there are enough; how many there are, off the index of their days and cells.
+_NOTED = "r.held_on BETWEEN :first AND :last AND r.note IS NOT NULL AND r.note <> ''"
+_IN_SCOPE = ("JOIN scope_cells s"
+             " ON s.id = r.cell_id AND r.held_on >= s.starts AND r.held_on < s.ends")
+_LATEST_NOTES = f"""SELECT s.code, s.name, r.held_on, r.note,
+        (SELECT COUNT(*) FROM meeting_reports r {_IN_SCOPE} WHERE {_NOTED}) AS total
+    FROM meeting_reports r {_IN_SCOPE} WHERE {_NOTED}
+    ORDER BY r.held_on DESC, r.id DESC LIMIT :most"""
+
+# Where today's people with a deadline stand, found by the index on their standing (the latest
+# move in force, kept on their row), not by seeking each one's latest move; probationers
+# admitted after :admitted_by left out (nothing of theirs is due), but counted. One row at
+# least: the count, with no person when none is left.
+_OPEN_RECORDS = f"""WITH positions AS (
+        SELECT m.stage, m.on_date, m.received_on,
+            (SELECT MIN(c.on_date) FROM recruit_moves c
+             WHERE c.recruit_id = p.id AND c.stage = 'CEREMONY'
+               AND c.undone_at IS NULL AND c.failed = 0) AS ceremony
+        FROM recruits p JOIN recruit_moves m ON m.id = p.standing_move_id
+        WHERE p.standing_stage IN ({", ".join(f"'{s.value}'" for s in _DEADLINE_STAGES)})
+          AND p.cell_id IN (SELECT id FROM today_cells)
+    )
+    SELECT n.probationers, r.stage, r.on_date, r.received_on, r.ceremony
+    FROM (SELECT COUNT(*) AS probationers FROM positions
+          WHERE stage IN ('CEREMONY', 'PROBATION')) n
+    LEFT JOIN positions r ON r.stage NOT IN ('CEREMONY', 'PROBATION')
+        OR COALESCE(r.ceremony, r.on_date) <= :admitted_by"""
 
 
 def _stretch_sums(owing: Owing, params: dict[str, Any]) -> str:
@@ -379,17 +409,7 @@ class Area:
         """Return the latest `most` secretaries' notes of the period and how many there are."""
         params: dict[str, Any] = {"first": self.period.first.isoformat(),
                                   "last": self.period.last.isoformat(), "most": most}
-        rows = await self._reader.fetch_all(
-            """WITH noted AS MATERIALIZED (  -- few reports have a note: find them first
-                SELECT r.id, r.cell_id, r.held_on, r.note FROM meeting_reports r
-                WHERE r.held_on BETWEEN :first AND :last AND r.note IS NOT NULL AND r.note <> ''
-            )
-            SELECT s.code, s.name, n.held_on, n.note, COUNT(*) OVER () AS total
-            FROM noted n JOIN scope_cells s
-                ON s.id = n.cell_id AND n.held_on >= s.starts AND n.held_on < s.ends
-            ORDER BY n.held_on DESC, n.id DESC LIMIT :most""",
-            params,
-        )
+        rows = await self._reader.fetch_all(_LATEST_NOTES, params)
         notes = [Note(r["code"], r["name"], date.fromisoformat(r["held_on"]), r["note"])
                  for r in rows]
         return notes, int(rows[0]["total"]) if rows else 0
@@ -398,18 +418,7 @@ class Area:
         """Return (ceremonies, confirmations) recorded for dates in the period."""
         params: dict[str, Any] = {"first": self.period.first.isoformat(),
                                   "last": self.period.last.isoformat()}
-        row = await self._reader.fetch_one(
-            f"""WITH moved AS MATERIALIZED (  -- the period's steps first, then their stretch
-                SELECT p.cell_id, m.stage, m.on_date
-                FROM recruits p JOIN recruit_moves m ON m.recruit_id = p.id
-                WHERE m.undone_at IS NULL AND m.failed = 0
-                  AND m.stage IN ('CEREMONY', 'CONFIRMED') AND m.on_date BETWEEN :first AND :last
-            )
-            SELECT {_ADMITTED} AS admitted, {_CONFIRMED} AS confirmed
-            FROM moved m JOIN scope_cells s
-                ON s.id = m.cell_id AND m.on_date >= s.starts AND m.on_date < s.ends""",
-            params,
-        )
+        row = await self._reader.fetch_one(_RECRUITMENT_COUNTS, params)
         if row is None:
             return 0, 0
         return int(row["admitted"] or 0), int(row["confirmed"] or 0)
@@ -420,15 +429,12 @@ class Area:
         probationers admitted after `admitted_by` left out."""
         if self._today is None:
             raise ValueError("the area was walked without today")
-        rows = await self._reader.fetch_all(_OPEN_RECORDS)
-        records = [
-            OpenRecord(Stage(r["stage"]), date.fromisoformat(r["on_date"]),
-                       _day(r["ceremony"]), _day(r["received_on"]))
-            for r in rows
-            if r["stage"] not in ("CEREMONY", "PROBATION")
-            or (r["ceremony"] or r["on_date"]) <= admitted_by.isoformat()
-        ]
-        return (int(rows[0]["probationers"]) if rows else 0), records
+        rows = await self._reader.fetch_all(
+            _OPEN_RECORDS, {"admitted_by": admitted_by.isoformat()})
+        records = [OpenRecord(Stage(r["stage"]), date.fromisoformat(r["on_date"]),
+                              _day(r["ceremony"]), _day(r["received_on"]))
+                   for r in rows if r["stage"] is not None]
+        return int(rows[0]["probationers"]), records
 
     async def secretary_names(self) -> dict[int, list[str | None]]:
         """Return the profile names of each cell's registered secretaries (None: no name)."""

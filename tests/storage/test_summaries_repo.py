@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import re
 import sqlite3
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -20,7 +21,13 @@ from bot.storage.database import Database, _migrations
 from bot.storage.meetings import MeetingRepository
 from bot.storage.org import OrgRepository
 from bot.storage.recruitment import RecruitmentRepository
-from bot.storage.summaries import _OPEN_RECORDS, _TEMP_TABLES, SummaryRepository
+from bot.storage.summaries import (
+    _LATEST_NOTES,
+    _OPEN_RECORDS,
+    _RECRUITMENT_COUNTS,
+    _TEMP_TABLES,
+    SummaryRepository,
+)
 from bot.storage.users import InviteRepository, UserRepository
 from tests.support import COMMUNE, DISTRICT, VN, World, sample_meeting, vn_time
 
@@ -256,13 +263,60 @@ async def test_recruitment_counts_the_period_and_today_of_the_scope(
     assert [r.stage for r in later] == [Stage.ADMISSION_DECIDED]  # probation ends too late
 
 
+async def plan_of(db: Database, sql: str) -> str:
+    """Return the query plan of an area's query, its steps joined by " / "."""
+    values = {"first": "2026-01-01", "last": "2026-12-31", "most": 5, "admitted_by": "2026-01-01"}
+    params = {name: value for name, value in values.items() if f":{name}" in sql}
+    async with db.snapshot(_TEMP_TABLES) as reader:
+        plan = await reader.fetch_all(f"EXPLAIN QUERY PLAN {sql}", params)
+    return " / ".join(row["detail"] for row in plan)
+
+
 async def test_todays_people_with_a_deadline_are_found_by_the_index_on_their_standing(
     db: Database, world: World
 ) -> None:
-    async with db.snapshot(_TEMP_TABLES) as reader:
-        plan = await reader.fetch_all(f"EXPLAIN QUERY PLAN {_OPEN_RECORDS}")
-    steps = " / ".join(row["detail"] for row in plan)
-    assert "recruits_standing" in steps and "SCAN p" not in steps, steps
+    steps = await plan_of(db, _OPEN_RECORDS)
+    assert "recruits_standing" in steps and not re.search(r"\bSCAN p\b", steps), steps
+    # each one's ceremony among their own steps (an index by stage would read everyone's)
+    assert "SEARCH c USING COVERING INDEX recruit_moves_standing (recruit_id=?" in steps, steps
+
+
+async def test_the_periods_ceremonies_and_confirmations_are_found_by_their_day(
+    db: Database, world: World
+) -> None:
+    steps = await plan_of(db, _RECRUITMENT_COUNTS)
+    assert "INDEX recruit_moves_admissions (on_date>? AND on_date<?)" in steps, steps
+    assert "SCAN m USING COVERING INDEX" not in steps, steps
+
+
+async def test_the_latest_notes_come_in_order_and_their_count_off_one_index(
+    db: Database, world: World
+) -> None:
+    steps = await plan_of(db, _LATEST_NOTES)
+    assert "SEARCH r USING INDEX meeting_reports_noted" in steps, steps
+    # the count's only column read is the index's own (the report's row is never sought)
+    assert "SEARCH r USING INDEX meeting_reports_notes_by_cell" in steps, steps
+    assert "TEMP B-TREE FOR ORDER BY" not in steps, steps  # no sorting every note
+
+
+async def test_probationers_whose_probation_ends_too_late_still_count_as_probationers(
+    db: Database, world: World
+) -> None:
+    by = await UserRepository(db).ensure("test", "sec-1", vn_time(2026, 1, 1))
+    repo = RecruitmentRepository(db)
+    for alias, day in (("Anh Ba", date(2026, 3, 2)), ("Chị Tư", date(2026, 6, 1))):
+        await repo.add(world.cell_ids["TL-01"], alias, BIRTH,
+                       [Move(Stage.CEREMONY, day), Move(Stage.PROBATION, day)], by,
+                       vn_time(2026, 11, 27))
+    summaries = SummaryRepository(db)
+    # no record left to look at, and both counted all the same
+    assert await summaries.open_records(
+        world.commune_id, date(2026, 11, 27), admitted_by=date(2026, 3, 1)) == (2, [])
+    assert await summaries.open_records(
+        world.cell_ids["TL-02"], date(2026, 11, 27), admitted_by=date(2026, 3, 1)) == (0, [])
+    count, [record] = await summaries.open_records(
+        world.commune_id, date(2026, 11, 27), admitted_by=date(2026, 5, 31))
+    assert (count, record.stage, record.ceremony) == (2, Stage.PROBATION, date(2026, 3, 2))
 
 
 async def test_secretaries_profile_names_are_kept_at_registration(
