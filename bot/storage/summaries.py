@@ -25,7 +25,7 @@ from contextlib import asynccontextmanager
 from datetime import date, timedelta, tzinfo
 from typing import Any
 
-from bot.domain.periods import Period, PeriodKind, month_of
+from bot.domain.periods import Period, month_of
 from bot.domain.pipeline import Stage
 from bot.domain.summaries import (
     CellActivity,
@@ -179,75 +179,56 @@ _OPEN_RECORDS = f"""WITH positions AS (
         OR COALESCE(r.ceremony, r.on_date) <= :admitted_by"""
 
 
-def _stretch_sums(period: Period, params: dict[str, Any]) -> str:
-    """Return the query of every stretch (its number and cell) with the plain sums of its
-    months, as each meeting was judged into them when written (bot.storage.sums): the months'
-    regular reports and those on time by the deadline alone, CellActivity's fields from
-    `meetings` on, then the thematic meetings of each quarter.
+def _stretch_sums(owing: Owing, params: dict[str, Any]) -> str:
+    """Return the query of every stretch's cell and sums over its months `m`: CellActivity's
+    fields, then a count per quarter. What depends on today and on the cell's first month is
+    decided here; the rest was judged as each report was written (bot.storage.sums).
 
-    A month's stretches are that month: its row as it is. A stretch over a whole year is its
-    cell's row of that year; another (a cell moved or merged in the year, a quarter) sums its
-    months, looked up month by month."""
-    months = [month_key(m) for m in period.months]
-    params.update({f"m{i}": month for i, month in enumerate(months)})
-    in_period = ", ".join(f":m{i}" for i in range(len(months)))
-    in_stretch = "m.month >= substr(s.starts, 1, 7) AND m.month < substr(s.ends, 1, 7)"
-    quarters = [quarter % 4 for quarter in period.quarters]  # 0 for the first of a year
-    if len(months) == 1:
-        joins = "LEFT JOIN cell_month_sums m ON m.month = :m0 AND m.cell_id = s.id"
-        sums = [f"COALESCE(m.{c}, 0)" for c in _PLAIN]
-        thematic = ["COALESCE(m.thematic, 0)"]
-    elif period.kind is PeriodKind.YEAR:
-        params.update(year=str(period.year), first=period.first.isoformat(),
-                      end=(period.last + timedelta(days=1)).isoformat())
-        whole = "s.starts = :first AND s.ends = :end"
-        joins = f"""LEFT JOIN cell_year_sums y ON y.year = :year AND y.cell_id = s.id AND {whole}
-            LEFT JOIN cell_month_sums m ON NOT ({whole})
-                AND m.month IN ({in_period}) AND m.cell_id = s.id AND {in_stretch}"""
-        sums = [f"COALESCE(SUM(COALESCE(y.{c}, m.{c})), 0)" for c in _PLAIN]
-        thematic = [f"COALESCE(SUM(COALESCE(y.thematic_q{q + 1}, CASE WHEN m.month BETWEEN "
-                    f":m{q * 3} AND :m{q * 3 + 2} THEN m.thematic END)), 0)" for q in quarters]
-    else:  # a quarter
-        joins = f"""LEFT JOIN cell_month_sums m
-            ON m.month IN ({in_period}) AND m.cell_id = s.id AND {in_stretch}"""
-        sums = [f"COALESCE(SUM(m.{c}), 0)" for c in _PLAIN]
-        thematic = ["COALESCE(SUM(m.thematic), 0)"]
+    A month's stretches are that month: its row is read as it is, not summed."""
+    period = owing.period
+    one_month = len(period.months) == 1
+    def add(value: str) -> str:
+        return f"COALESCE({value}, 0)" if one_month else f"COALESCE(SUM({value}), 0)"
+
+    def add_if(condition: str, value: str) -> str:
+        return add(f"CASE WHEN {condition} THEN {value} ELSE 0 END")
+
+    before = "m.month < s.tracked_month"  # the cell could not report it on time: never late
+    # A month in progress (its report not due yet): counted apart, unless before tracking.
+    for i, month in enumerate(owing.open_months):
+        params[f"open{i}"] = month_key(month)
+    marks = ", ".join(f":open{i}" for i in range(len(owing.open_months)))
+    pending = f"m.month IN ({marks}) AND m.month >= s.tracked_month" if marks else None
+    not_yet_due = add_if(pending, "m.regular") if pending else "0"
+    on_time = (f"CASE WHEN {before} THEN m.regular "
+               f"{f'WHEN {pending} THEN 0 ' if pending else ''}ELSE m.on_time END")
+    columns = [
+        f"{add('m.regular')} - {not_yet_due}",
+        add(on_time),
+        add_if(before, "m.regular"),
+        not_yet_due,
+        *(add(f"m.{c}") for c in CellActivity._fields[4:]),
+    ]
+    if len(period.quarters) == 1:
+        columns.append(add("m.thematic"))
+    else:
+        for j, quarter in enumerate(period.quarters):
+            first = quarter // 4 * 12 + quarter % 4 * 3
+            params[f"q{j}_first"], params[f"q{j}_last"] = month_key(first), month_key(first + 2)
+            columns.append(add_if(f"m.month BETWEEN :q{j}_first AND :q{j}_last", "m.thematic"))
     listed = ", ".join(f"COALESCE(s.{c}, '')" if c == "code" else f"s.{c}"
                        for c in _CELL.split(", "))
-    # In the order of the stretches' numbers (the lines' order), so grouped by that key the
-    # sums need no sorting.
-    return f"""SELECT s.stretch, {listed}, {", ".join(sums + thematic)}
-        FROM scope_cells s {joins}
-        {"" if len(months) == 1 else "GROUP BY s.stretch"} ORDER BY s.stretch"""
-
-
-# The plain sums of a stretch's months: its regular reports, those on time by the deadline,
-# then what CellActivity counts of every meeting.
-_PLAIN = ("regular", "on_time", *CellActivity._fields[4:])
-
-
-def _apart_queries(period: Period, open_months: Sequence[int],
-                   params: dict[str, Any]) -> tuple[str, str | None]:
-    """Return the queries of the regular reports (and those on time) of the months a
-    stretch counts apart, per stretch: those before the cell entered the bot (owed, never
-    late), and those in progress (their report not due yet), if any, after it entered."""
-    months = [month_key(m) for m in period.months]
-    opened = [month_key(m) for m in open_months]
-    params.update({f"a{i}": month for i, month in enumerate(months)})
-    params.update({f"o{i}": month for i, month in enumerate(opened)})
-
-    def apart(listed: str, which: str) -> str:
-        return f"""SELECT s.stretch, SUM(m.regular), SUM(m.on_time) FROM scope_cells s
-            JOIN cell_month_sums m ON m.month IN ({listed}) AND m.cell_id = s.id
-            WHERE {which}
-                AND m.month >= substr(s.starts, 1, 7) AND m.month < substr(s.ends, 1, 7)
-            GROUP BY s.stretch"""
-
-    before = apart(", ".join(f":a{i}" for i in range(len(months))),
-                   "s.tracked_month > substr(s.starts, 1, 7) AND m.month < s.tracked_month")
-    pending = apart(", ".join(f":o{i}" for i in range(len(opened))),
-                    "m.month >= s.tracked_month") if opened else None
-    return before, pending
+    # One row per stretch, in the order of its number (the lines' order): the cell's
+    # columns depend on that key, and its months are read off the (cell, month) key.
+    if one_month:
+        params["month"] = month_key(period.months[0])
+        months, grouped = "m.month = :month", ""
+    else:
+        months = "m.month >= substr(s.starts, 1, 7) AND m.month < substr(s.ends, 1, 7)"
+        grouped = "GROUP BY s.stretch"
+    return f"""SELECT {listed}, {", ".join(columns)}
+        FROM scope_cells s LEFT JOIN cell_month_sums m ON m.cell_id = s.id AND {months}
+        {grouped} ORDER BY s.stretch"""
 
 
 class SummaryRepository:
@@ -387,41 +368,23 @@ class Area:
         window = Window.of(spans, owing.due, zone)
         await check(self._reader.fetch_all, window)
         params: dict[str, Any] = {}
-        rows = await self._reader.fetch_all(_stretch_sums(owing.period, params), params)
-        apart = await self._apart(owing)
+        rows = await self._reader.fetch_all(_stretch_sums(owing, params), params)
         earlier = await self._thematic_before()
-        end = 9 + len(_PLAIN)  # the stretch, the cell's 8 columns, the plain sums
+        end = 8 + len(CellActivity._fields)  # the cell's 8 columns, then its activity
         days: dict[tuple[str, ...], tuple[date, ...]] = {}  # most cells share them: parse once
         sums: list[CellSums] = []
         append = sums.append
         for row in rows:  # 3,000 rows for a province: tuples made as they come (no checks)
-            key = row[6:9]  # tracked from, the stretch's start and end
+            key = row[5:8]  # tracked from, the stretch's start and end
             parsed = days.get(key)
             if parsed is None:
                 parsed = days[key] = tuple(map(date.fromisoformat, key))
-            cell = _new(ScopeCell, (*row[1:6], *parsed))
-            regular, on_time = row[9], row[10]
-            before, before_on_time, pending, pending_on_time = apart.get(row[0], _NONE_APART)
-            # A month before the cell entered the bot is owed and met (it could not report on
-            # time); one in progress is not owed yet.
-            activity = (regular - pending, on_time - before_on_time + before - pending_on_time,
-                        before, pending, *row[11:end])
+            cell = _new(ScopeCell, (*row[:5], *parsed))
             thematic = row[end:]
             if earlier:
                 thematic = (thematic[0] + earlier.get(cell.id, 0),)  # a month: one quarter
-            append(_new(CellSums, (cell, _new(CellActivity, activity), thematic)))
+            append(_new(CellSums, (cell, _new(CellActivity, row[8:end]), thematic)))
         return sums
-
-    async def _apart(self, owing: Owing) -> dict[int, tuple[int, int, int, int]]:
-        """Return, per stretch with any, the regular reports and those on time of its months
-        before the cell entered the bot, then of its months in progress."""
-        params: dict[str, Any] = {}
-        before_sql, pending_sql = _apart_queries(owing.period, owing.open_months, params)
-        before = {r[0]: (r[1], r[2]) for r in await self._reader.fetch_all(before_sql, params)}
-        pending = {} if pending_sql is None else {
-            r[0]: (r[1], r[2]) for r in await self._reader.fetch_all(pending_sql, params)}
-        return {stretch: (*before.get(stretch, (0, 0)), *pending.get(stretch, (0, 0)))
-                for stretch in before.keys() | pending.keys()}
 
     async def _thematic_before(self) -> dict[int, int]:
         """Return, per cell, the thematic meetings from the quarter's start to the period's,
@@ -429,10 +392,11 @@ class Area:
         if not self._reaches_back:
             return {}
         rows = await self._reader.fetch_all(
-            # The months with a thematic meeting first, read by month (CROSS JOIN keeps that
-            # order); then whether the cell was in the scope then.
-            """SELECT m.cell_id, SUM(m.thematic) FROM cell_month_sums m CROSS JOIN reach_cells s
-            WHERE m.month >= :from AND m.month < :first AND m.thematic > 0
+            # The months with a thematic meeting first (CROSS JOIN keeps that order), by the
+            # index of those alone; then whether the cell was in the scope then.
+            """SELECT m.cell_id, SUM(m.thematic)
+            FROM cell_month_sums m INDEXED BY cell_month_sums_thematic CROSS JOIN reach_cells s
+            WHERE m.thematic > 0 AND m.month >= :from AND m.month < :first
                 AND s.id = m.cell_id
                 AND m.month >= substr(s.starts, 1, 7) AND m.month < substr(s.ends, 1, 7)
             GROUP BY m.cell_id""",
@@ -495,7 +459,6 @@ def _cell(row: Any) -> ScopeCell:
 
 
 _new = tuple.__new__  # a NamedTuple of known values, without its constructor's call
-_NONE_APART = (0, 0, 0, 0)
 
 
 def _day(value: str | None) -> date | None:

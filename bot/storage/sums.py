@@ -1,7 +1,6 @@
-"""Each cell's meetings summed per month and per year (`cell_month_sums`, `cell_year_sums`),
-kept as reports are written.
+"""Each cell's meetings summed per month (`cell_month_sums`), kept as reports are written.
 
-Triggers (migrations 110, 111) add and take away a report's judgement in the transaction of every
+Triggers (migration 110) add and take away a report's judgement in the transaction of every
 write to meeting_reports, whatever the write path. They judge each meeting by the rules of its
 own date and its month's deadline, as the bot wrote them into `sums_rules` and
 `sums_deadlines`: the *judging*, made from the rulebook and the time zone. The summaries must
@@ -15,7 +14,7 @@ read sums judged as they would judge them, so:
   Dispatcher's judging (storage alone) judges the sums by its own period's rules
   (`sync_window`).
 
-A later migration that changes how a meeting is judged or summed must clear `sums_judged`:
+A later migration that changes how a meeting is judged (the view) must clear `sums_judged`:
 the next sync then rebuilds the sums.
 """
 
@@ -37,8 +36,7 @@ from bot.storage.database import Database, Params, Row, timestamp
 from bot.storage.errors import StorageError
 from bot.storage.meetings import _TARGET_COLUMNS as TARGET_COLUMNS
 
-# What the summaries add up, per cell and month (the columns of cell_month_sums after its key;
-# a year's have the thematic meetings per quarter).
+# What the summaries add up, per cell and month (the columns of cell_month_sums after its key).
 SUMS = ("regular", "on_time", "meetings", "present", "expected", "attendance_judged",
         "met_attendance", "with_unexcused", "too_short", "resolutions", "disseminated_to_all",
         "with_tasks", "previous_tasks_done", "previous_tasks_total", "thematic")
@@ -186,18 +184,9 @@ def _stored_eras(rows: Iterable[Row]) -> list[Era]:
 
 # Judging the sums --------------------------------------------------------------------------
 
-_QUARTERS = [f"SUM(thematic * (substr(month, 6, 2) BETWEEN '{q * 3 - 2:02d}' AND '{q * 3:02d}'))"
-             for q in (1, 2, 3, 4)]
-_REBUILD = (
-    f"""INSERT INTO cell_month_sums (month, cell_id, {', '.join(SUMS)})
-    SELECT month, cell_id, {', '.join(f'SUM({c})' for c in SUMS)} FROM judged_meetings
-    GROUP BY month, cell_id""",
-    f"""INSERT INTO cell_year_sums (year, cell_id, {', '.join(SUMS[:-1])},
-        thematic_q1, thematic_q2, thematic_q3, thematic_q4)
-    SELECT substr(month, 1, 4), cell_id, {', '.join(f'SUM({c})' for c in SUMS[:-1])},
-        {', '.join(_QUARTERS)}
-    FROM cell_month_sums GROUP BY substr(month, 1, 4), cell_id""",
-)
+_REBUILD = f"""INSERT INTO cell_month_sums (cell_id, month, {', '.join(SUMS)})
+    SELECT cell_id, month, {', '.join(f'SUM({c})' for c in SUMS)} FROM judged_meetings
+    GROUP BY cell_id, month"""
 
 
 async def rejudge(db: Database, judging: Judging) -> None:
@@ -208,15 +197,13 @@ async def rejudge(db: Database, judging: Judging) -> None:
         cursor = await conn.execute("SELECT fingerprint FROM sums_judged")
         if (await cursor.fetchone() or [None])[0] == judging.fingerprint:
             return  # another task or process did it meanwhile
-        for table in ("sums_rules", "sums_deadlines", "sums_judged", "cell_month_sums",
-                      "cell_year_sums"):
+        for table in ("sums_rules", "sums_deadlines", "sums_judged", "cell_month_sums"):
             await conn.execute(f"DELETE FROM {table}")
         await conn.executemany(
             f"INSERT INTO sums_rules ({', '.join(_RULE_COLUMNS)}) VALUES ({marks})", rules)
         await conn.executemany("INSERT INTO sums_deadlines (month, deadline) VALUES (?, ?)",
                                judging.deadlines.items())
-        for rebuild in _REBUILD:
-            await conn.execute(rebuild)
+        await conn.execute(_REBUILD)
         await conn.execute("INSERT INTO sums_judged (id, fingerprint) VALUES (1, ?)",
                            (judging.fingerprint,))
 
