@@ -25,7 +25,7 @@ from contextlib import asynccontextmanager
 from datetime import date, timedelta, tzinfo
 from typing import Any
 
-from bot.domain.periods import Period, month_of
+from bot.domain.periods import Period, PeriodKind, month_of
 from bot.domain.pipeline import Stage
 from bot.domain.summaries import (
     CellActivity,
@@ -180,11 +180,54 @@ _OPEN_RECORDS = f"""WITH positions AS (
 
 
 def _stretch_sums(owing: Owing, params: dict[str, Any]) -> str:
-    """Return the query of every stretch's cell and sums over its months `m`: CellActivity's
-    fields, then a count per quarter. What depends on today and on the cell's first month is
-    decided here; the rest was judged as each report was written (bot.storage.sums).
+    """Return the query of every stretch's cell and sums over its months `m`: its number, its
+    cell, CellActivity's fields, then a count per quarter. What depends on today and on the
+    cell's first month is decided here; the rest was judged as each report was written
+    (bot.storage.sums).
 
-    A month's stretches are that month: its row is read as it is, not summed."""
+    A month's stretches are that month: its row is read as it is, not summed. A year's
+    stretches over the whole year, of cells tracked by its first month, read the year's row
+    (cell_year_sums), less its months in progress; only the others add up their months."""
+    period = owing.period
+    for i, month in enumerate(owing.open_months):
+        params[f"open{i}"] = month_key(month)
+    if period.kind is not PeriodKind.YEAR:
+        return f"{_month_sums(owing, params)} ORDER BY s.stretch"
+    params["year"], params["year_month"] = str(period.year), month_key(period.months[0])
+    params["year_first"] = period.first.isoformat()
+    params["year_end"] = (period.last + timedelta(days=1)).isoformat()
+    whole = ("s.starts = :year_first AND s.ends = :year_end"
+             " AND s.tracked_month <= :year_month")
+    return f"""{_year_sums(owing, whole)} UNION ALL
+        {_month_sums(owing, params, f"NOT ({whole})")} ORDER BY 1"""
+
+
+def _year_sums(owing: Owing, whole: str) -> str:
+    """Return the query of the year's stretches `whole` from their year's row `y`: a month in
+    progress (open, its report not due) taken off the reports and the on-time ones, and
+    counted apart (the cell was tracked before it)."""
+    opened = range(len(owing.open_months))
+    joins = "".join(f" LEFT JOIN cell_month_sums o{i} ON o{i}.cell_id = s.id"
+                    f" AND o{i}.month = :open{i}" for i in opened)
+
+    def pending(column: str) -> str:
+        return " + ".join(f"COALESCE(o{i}.{column}, 0)" for i in opened) or "0"
+
+    columns = [
+        f"COALESCE(y.regular, 0) - ({pending('regular')})",
+        f"COALESCE(y.on_time, 0) - ({pending('on_time')})",
+        "0",
+        pending("regular"),
+        *(f"COALESCE(y.{c}, 0)" for c in CellActivity._fields[4:]),
+        *(f"COALESCE(y.thematic_q{q}, 0)" for q in range(1, 5)),
+    ]
+    return f"""SELECT s.stretch, {_LISTED}, {", ".join(columns)}
+        FROM scope_cells s LEFT JOIN cell_year_sums y ON y.cell_id = s.id AND y.year = :year
+        {joins} WHERE {whole}"""
+
+
+def _month_sums(owing: Owing, params: dict[str, Any], which: str = "1 = 1") -> str:
+    """Return the query of the stretches `which` from their months' rows `m`."""
     period = owing.period
     one_month = len(period.months) == 1
     def add(value: str) -> str:
@@ -195,8 +238,6 @@ def _stretch_sums(owing: Owing, params: dict[str, Any]) -> str:
 
     before = "m.month < s.tracked_month"  # the cell could not report it on time: never late
     # A month in progress (its report not due yet): counted apart, unless before tracking.
-    for i, month in enumerate(owing.open_months):
-        params[f"open{i}"] = month_key(month)
     marks = ", ".join(f":open{i}" for i in range(len(owing.open_months)))
     pending = f"m.month IN ({marks}) AND m.month >= s.tracked_month" if marks else None
     not_yet_due = add_if(pending, "m.regular") if pending else "0"
@@ -216,8 +257,6 @@ def _stretch_sums(owing: Owing, params: dict[str, Any]) -> str:
             first = quarter // 4 * 12 + quarter % 4 * 3
             params[f"q{j}_first"], params[f"q{j}_last"] = month_key(first), month_key(first + 2)
             columns.append(add_if(f"m.month BETWEEN :q{j}_first AND :q{j}_last", "m.thematic"))
-    listed = ", ".join(f"COALESCE(s.{c}, '')" if c == "code" else f"s.{c}"
-                       for c in _CELL.split(", "))
     # One row per stretch, in the order of its number (the lines' order): the cell's
     # columns depend on that key, and its months are read off the (cell, month) key.
     if one_month:
@@ -226,9 +265,9 @@ def _stretch_sums(owing: Owing, params: dict[str, Any]) -> str:
     else:
         months = "m.month >= substr(s.starts, 1, 7) AND m.month < substr(s.ends, 1, 7)"
         grouped = "GROUP BY s.stretch"
-    return f"""SELECT {listed}, {", ".join(columns)}
+    return f"""SELECT s.stretch, {_LISTED}, {", ".join(columns)}
         FROM scope_cells s LEFT JOIN cell_month_sums m ON m.cell_id = s.id AND {months}
-        {grouped} ORDER BY s.stretch"""
+        WHERE {which} {grouped}"""
 
 
 class SummaryRepository:
@@ -370,20 +409,20 @@ class Area:
         params: dict[str, Any] = {}
         rows = await self._reader.fetch_all(_stretch_sums(owing, params), params)
         earlier = await self._thematic_before()
-        end = 8 + len(CellActivity._fields)  # the cell's 8 columns, then its activity
+        end = 9 + len(CellActivity._fields)  # its number, the cell's 8 columns, its activity
         days: dict[tuple[str, ...], tuple[date, ...]] = {}  # most cells share them: parse once
         sums: list[CellSums] = []
         append = sums.append
         for row in rows:  # 3,000 rows for a province: tuples made as they come (no checks)
-            key = row[5:8]  # tracked from, the stretch's start and end
+            key = row[6:9]  # tracked from, the stretch's start and end
             parsed = days.get(key)
             if parsed is None:
                 parsed = days[key] = tuple(map(date.fromisoformat, key))
-            cell = _new(ScopeCell, (*row[:5], *parsed))
+            cell = _new(ScopeCell, (*row[1:6], *parsed))
             thematic = row[end:]
             if earlier:
                 thematic = (thematic[0] + earlier.get(cell.id, 0),)  # a month: one quarter
-            append(_new(CellSums, (cell, _new(CellActivity, row[8:end]), thematic)))
+            append(_new(CellSums, (cell, _new(CellActivity, row[9:end]), thematic)))
         return sums
 
     async def _thematic_before(self) -> dict[int, int]:
@@ -450,6 +489,7 @@ class Area:
 
 
 _CELL = "id, code, name, group_id, group_name, tracked_from, starts, ends"
+_LISTED = ", ".join(f"COALESCE(s.{c}, '')" if c == "code" else f"s.{c}" for c in _CELL.split(", "))
 
 
 def _cell(row: Any) -> ScopeCell:
