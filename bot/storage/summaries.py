@@ -38,7 +38,7 @@ from bot.domain.summaries import (
 )
 from bot.storage.database import Database, Snapshot
 from bot.storage.marks import REGISTERED
-from bot.storage.sums import Window, check, judged, month_key, sync, sync_window
+from bot.storage.sums import SUMS, Window, check, judged, month_key, sync, sync_window
 from bot.storage.tree import scope_sql
 
 
@@ -180,14 +180,14 @@ _OPEN_RECORDS = f"""WITH positions AS (
 
 
 def _stretch_sums(owing: Owing, params: dict[str, Any]) -> str:
-    """Return the query of every stretch's cell and sums over its months `m`: its number, its
-    cell, CellActivity's fields, then a count per quarter. What depends on today and on the
-    cell's first month is decided here; the rest was judged as each report was written
-    (bot.storage.sums).
+    """Return the query of every stretch's cell and sums over its months `m` in a quarter or a
+    year: its number, its cell, CellActivity's fields, then a count per quarter. What depends
+    on today and on the cell's first month is decided here; the rest was judged as each
+    report was written (bot.storage.sums).
 
-    A month's stretches are that month: its row is read as it is, not summed. A year's
-    stretches over the whole year, of cells tracked by its first month, read the year's row
-    (cell_year_sums), less its months in progress; only the others add up their months."""
+    A year's stretches over the whole year, of cells tracked by its first month, read the
+    year's row (cell_year_sums), less its months in progress; only the others add up their
+    months."""
     period = owing.period
     for i, month in enumerate(owing.open_months):
         params[f"open{i}"] = month_key(month)
@@ -200,6 +200,16 @@ def _stretch_sums(owing: Owing, params: dict[str, Any]) -> str:
              " AND s.tracked_month <= :year_month")
     return f"""{_year_sums(owing, whole)} UNION ALL
         {_month_sums(owing, params, f"NOT ({whole})")} ORDER BY 1"""
+
+
+# A month's stretches are that month: each with its month's row `m` as kept (NULL: no
+# meeting), in the order of the stretches' numbers (the lines' order). Its columns from the
+# 7th are CellActivity's fields as most cells count them (none before, none not yet due),
+# then the thematic meetings.
+_ONE_MONTH = f"""SELECT s.id, COALESCE(s.code, ''), s.name, s.group_id, s.group_name,
+        s.tracked_from, m.regular, m.on_time, 0, 0, {", ".join(f"m.{c}" for c in SUMS[2:])}
+    FROM scope_cells s LEFT JOIN cell_month_sums m ON m.cell_id = s.id AND m.month = :month
+    ORDER BY s.stretch"""
 
 
 def _year_sums(owing: Owing, whole: str) -> str:
@@ -229,9 +239,8 @@ def _year_sums(owing: Owing, whole: str) -> str:
 def _month_sums(owing: Owing, params: dict[str, Any], which: str = "1 = 1") -> str:
     """Return the query of the stretches `which` from their months' rows `m`."""
     period = owing.period
-    one_month = len(period.months) == 1
     def add(value: str) -> str:
-        return f"COALESCE({value}, 0)" if one_month else f"COALESCE(SUM({value}), 0)"
+        return f"COALESCE(SUM({value}), 0)"
 
     def add_if(condition: str, value: str) -> str:
         return add(f"CASE WHEN {condition} THEN {value} ELSE 0 END")
@@ -259,15 +268,10 @@ def _month_sums(owing: Owing, params: dict[str, Any], which: str = "1 = 1") -> s
             columns.append(add_if(f"m.month BETWEEN :q{j}_first AND :q{j}_last", "m.thematic"))
     # One row per stretch, in the order of its number (the lines' order): the cell's
     # columns depend on that key, and its months are read off the (cell, month) key.
-    if one_month:
-        params["month"] = month_key(period.months[0])
-        months, grouped = "m.month = :month", ""
-    else:
-        months = "m.month >= substr(s.starts, 1, 7) AND m.month < substr(s.ends, 1, 7)"
-        grouped = "GROUP BY s.stretch"
     return f"""SELECT s.stretch, {_LISTED}, {", ".join(columns)}
-        FROM scope_cells s LEFT JOIN cell_month_sums m ON m.cell_id = s.id AND {months}
-        WHERE {which} {grouped}"""
+        FROM scope_cells s LEFT JOIN cell_month_sums m ON m.cell_id = s.id
+            AND m.month >= substr(s.starts, 1, 7) AND m.month < substr(s.ends, 1, 7)
+        WHERE {which} GROUP BY s.stretch"""
 
 
 class SummaryRepository:
@@ -406,9 +410,12 @@ class Area:
         """
         window = Window.of(spans, owing.due, zone)
         await check(self._reader.fetch_all, window)
+        if self.period.kind is PeriodKind.MONTH:
+            month = self.period.months[0]
+            rows = await self._reader.fetch_all(_ONE_MONTH, {"month": month_key(month)})
+            return _one_month(rows, owing, await self._thematic_before())
         params: dict[str, Any] = {}
         rows = await self._reader.fetch_all(_stretch_sums(owing, params), params)
-        earlier = await self._thematic_before()
         end = 9 + len(CellActivity._fields)  # its number, the cell's 8 columns, its activity
         days: dict[tuple[str, ...], tuple[date, ...]] = {}  # most cells share them: parse once
         sums: list[CellSums] = []
@@ -419,10 +426,7 @@ class Area:
             if parsed is None:
                 parsed = days[key] = tuple(map(date.fromisoformat, key))
             cell = _new(ScopeCell, (*row[1:6], *parsed))
-            thematic = row[end:]
-            if earlier:
-                thematic = (thematic[0] + earlier.get(cell.id, 0),)  # a month: one quarter
-            append(_new(CellSums, (cell, _new(CellActivity, row[9:end]), thematic)))
+            append(_new(CellSums, (cell, _new(CellActivity, row[9:end]), row[end:])))
         return sums
 
     async def _thematic_before(self) -> dict[int, int]:
@@ -499,6 +503,40 @@ def _cell(row: Any) -> ScopeCell:
 
 
 _new = tuple.__new__  # a NamedTuple of known values, without its constructor's call
+_NOTHING = CellActivity()
+_DUE, _BEFORE, _PENDING = range(3)  # how a cell's month counts (see _one_month)
+
+
+def _one_month(rows: Sequence[Any], owing: Owing, earlier: dict[int, int]) -> list[CellSums]:
+    """Return the CellSums of a month's rows (_ONE_MONTH), with the thematic meetings of its
+    quarter `earlier`. A month before the cell was tracked could not be reported on time: its
+    report counts as on time, and apart; one in progress (its report not due yet) counts
+    apart, not as a report; else the report and whether it was on time are as kept."""
+    period = owing.period
+    month = month_key(period.months[0])
+    is_open = bool(owing.open_months)
+    first, end = period.first, period.last + timedelta(days=1)
+    cells: dict[str, tuple[tuple[date, date, date], int]] = {}  # most share their first day
+    sums: list[CellSums] = []
+    append = sums.append
+    for row in rows:  # 3,000 rows for a province: tuples made as they come (no checks)
+        tracked = row[5]
+        known = cells.get(tracked)
+        if known is None:
+            how = _BEFORE if tracked[:7] > month else _PENDING if is_open else _DUE
+            known = cells[tracked] = ((date.fromisoformat(tracked), first, end), how)
+        cell = _new(ScopeCell, row[:5] + known[0])
+        regular = row[6]
+        if regular is None:  # no meeting in the month
+            activity, thematic = _NOTHING, earlier.get(row[0], 0)
+        else:
+            how = known[1]
+            activity = _new(CellActivity, row[6:22] if how == _DUE else
+                            (regular, regular, regular, 0, *row[10:22]) if how == _BEFORE
+                            else (0, 0, 0, regular, *row[10:22]))
+            thematic = row[22] + earlier.get(row[0], 0)
+        append(_new(CellSums, (cell, activity, (thematic,))))
+    return sums
 
 
 def _day(value: str | None) -> date | None:
