@@ -1,8 +1,9 @@
 """Per-cell sums for organisers' summaries, computed by SQL over a scope and period.
 
 Nothing here loads reports one by one, nor judges them: each meeting was judged into its
-cell's month as it was written (`cell_month_sums`, bot.storage.sums), and a summary adds up
-the months of each cell's stretches (a province's month is a row per cell, its year twelve).
+cell's month and year as it was written (`cell_month_sums`, `cell_year_sums`,
+bot.storage.sums), and a summary adds up the months of each cell's stretches (a province's
+month is a row per cell; its year too, but for cells moved or tracked within it).
 "The cells of a scope in a period" comes from the dated tree (bot.storage.tree.scope_sql)
 through `_walk`. By default a cell counts under the unit it was in on the day of each report,
 so a year across a merger gives it a row per stretch (a month goes to the unit of the month's
