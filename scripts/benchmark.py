@@ -296,7 +296,8 @@ def province_reports(cell_ids: list[int], rng: random.Random) -> Iterator[
     for step in range(HISTORY_MONTHS):
         year, month0 = divmod(first.year * 12 + first.month - 1 + step, 12)
         for cell_id in cell_ids:
-            held = date(year, month0 + 1, rng.randint(1, 28))
+            # never after "now": the bot refuses a meeting in the future
+            held = min(date(year, month0 + 1, rng.randint(1, 28)), NOW.date())
             present = rng.randint(15, 21)
             combined = month0 % 3 == 2 and rng.random() < 0.8
             report = MeetingReport(
@@ -309,8 +310,8 @@ def province_reports(cell_ids: list[int], rng: random.Random) -> Iterator[
                 note="Ghi chú" if rng.random() < 0.05 else None,
                 previous_tasks_done=rng.randint(0, 2), previous_tasks_total=2,
             )
-            received = datetime.combine(held, datetime.min.time(), VN) + timedelta(
-                days=rng.randint(0, 20))
+            received = min(NOW, datetime.combine(held, datetime.min.time(), VN) + timedelta(
+                days=rng.randint(0, 20)))
             yield report, True, received
 
 

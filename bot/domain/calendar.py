@@ -14,6 +14,7 @@ any vote held in 11/2025, whatever the day of birth.
 from __future__ import annotations
 
 import calendar as _stdlib_calendar
+from bisect import bisect_right
 from collections.abc import Iterable, Set
 from datetime import date, timedelta
 from functools import lru_cache
@@ -50,15 +51,45 @@ def add_working_days(start: date, n: int, holidays: Set[date]) -> date:
     """Return the n-th working day after `start`, counting `start` itself as day 0."""
     if n < 0:
         raise ValueError("n must not be negative")
-    # is_working_day, inlined: a province's summary counts hundreds of deadlines at once
     worked = holidays.make_up_days if isinstance(holidays, DaysOff) else frozenset()
     day = start
     remaining = n
-    while remaining:
+    if isinstance(holidays, frozenset):  # a province's summary counts hundreds at once
+        offs, extra = _sorted_days(holidays), _weekends_worked(worked, holidays)
+        while remaining >= 10:  # whole weeks: five weekdays each, less days off, plus make-ups
+            weeks = remaining // 5 - 1
+            end = day + timedelta(weeks=weeks)
+            gained = 5 * weeks - _weekdays_between(offs, day, end) + _between(extra, day, end)
+            if gained >= remaining:  # the n-th lies inside: found by the steps below
+                break
+            day, remaining = end, remaining - gained
+    while remaining:  # is_working_day, inlined
         day += _ONE_DAY
         if day not in holidays and (day.weekday() < _SATURDAY or day in worked):
             remaining -= 1
     return day
+
+
+@lru_cache(maxsize=64)
+def _sorted_days(days: frozenset[date]) -> tuple[date, ...]:
+    return tuple(sorted(days))
+
+
+@lru_cache(maxsize=64)
+def _weekends_worked(worked: frozenset[date], holidays: frozenset[date]) -> tuple[date, ...]:
+    """Return the make-up days that add a working day: weekend days, not also days off."""
+    return tuple(sorted(d for d in worked if d.weekday() >= _SATURDAY and d not in holidays))
+
+
+def _between(days: tuple[date, ...], after: date, until: date) -> int:
+    """Count the sorted days later than `after` and not later than `until`."""
+    return bisect_right(days, until) - bisect_right(days, after)
+
+
+def _weekdays_between(days: tuple[date, ...], after: date, until: date) -> int:
+    """Count the sorted days, Monday to Friday, later than `after` up to `until`."""
+    inside = days[bisect_right(days, after):bisect_right(days, until)]
+    return sum(1 for day in inside if day.weekday() < _SATURDAY)
 
 
 def add_months(day: date, n: int) -> date:

@@ -1,8 +1,9 @@
 """Per-cell sums for organisers' summaries, computed by SQL over a scope and period.
 
 Nothing here loads reports one by one, nor judges them: each meeting was judged into its
-cell's month as it was written (`cell_month_sums`, bot.storage.sums), and a summary adds up
-the months of each cell's stretches (a province's month is a row per cell, its year twelve).
+cell's month and year as it was written (`cell_month_sums`, `cell_year_sums`,
+bot.storage.sums), and a summary adds up the months of each cell's stretches (a province's
+month is a row per cell; its year too, but for cells moved or tracked within it).
 "The cells of a scope in a period" comes from the dated tree (bot.storage.tree.scope_sql)
 through `_walk`. By default a cell counts under the unit it was in on the day of each report,
 so a year across a merger gives it a row per stretch (a month goes to the unit of the month's
@@ -25,7 +26,7 @@ from contextlib import asynccontextmanager
 from datetime import date, timedelta, tzinfo
 from typing import Any
 
-from bot.domain.periods import Period, month_of
+from bot.domain.periods import Period, PeriodKind, month_of
 from bot.domain.pipeline import Stage
 from bot.domain.summaries import (
     CellActivity,
@@ -38,7 +39,7 @@ from bot.domain.summaries import (
 )
 from bot.storage.database import Database, Snapshot
 from bot.storage.marks import REGISTERED
-from bot.storage.sums import Window, check, judged, month_key, sync, sync_window
+from bot.storage.sums import SUMS, Window, check, judged, month_key, sync, sync_window
 from bot.storage.tree import scope_sql
 
 
@@ -180,23 +181,73 @@ _OPEN_RECORDS = f"""WITH positions AS (
 
 
 def _stretch_sums(owing: Owing, params: dict[str, Any]) -> str:
-    """Return the query of every stretch's cell and sums over its months `m`: CellActivity's
-    fields, then a count per quarter. What depends on today and on the cell's first month is
-    decided here; the rest was judged as each report was written (bot.storage.sums).
+    """Return the query of every stretch's cell and sums over its months `m` in a quarter or a
+    year: its number, its cell, CellActivity's fields, then a count per quarter. What depends
+    on today and on the cell's first month is decided here; the rest was judged as each
+    report was written (bot.storage.sums).
 
-    A month's stretches are that month: its row is read as it is, not summed."""
+    A year's stretches over the whole year, of cells tracked by its first month, read the
+    year's row (cell_year_sums), less its months in progress; only the others add up their
+    months."""
     period = owing.period
-    one_month = len(period.months) == 1
+    for i, month in enumerate(owing.open_months):
+        params[f"open{i}"] = month_key(month)
+    if period.kind is not PeriodKind.YEAR:
+        return f"{_month_sums(owing, params)} ORDER BY s.stretch"
+    params["year"], params["year_month"] = str(period.year), month_key(period.months[0])
+    params["year_first"] = period.first.isoformat()
+    params["year_end"] = (period.last + timedelta(days=1)).isoformat()
+    whole = ("s.starts = :year_first AND s.ends = :year_end"
+             " AND s.tracked_month <= :year_month")
+    return f"""{_year_sums(owing, whole)} UNION ALL
+        {_month_sums(owing, params, f"NOT ({whole})")} ORDER BY 1"""
+
+
+# A month's stretches are that month: each with its month's row `m` as kept (NULL: no
+# meeting), in the order of the stretches' numbers (the lines' order). Its columns from the
+# 7th are CellActivity's fields as most cells count them (none before, none not yet due),
+# then the thematic meetings.
+_ONE_MONTH = f"""SELECT s.id, COALESCE(s.code, ''), s.name, s.group_id, s.group_name,
+        s.tracked_from, m.regular, m.on_time, 0, 0, {", ".join(f"m.{c}" for c in SUMS[2:])}
+    FROM scope_cells s LEFT JOIN cell_month_sums m ON m.cell_id = s.id AND m.month = :month
+    ORDER BY s.stretch"""
+
+
+def _year_sums(owing: Owing, whole: str) -> str:
+    """Return the query of the year's stretches `whole` from their year's row `y`: a month in
+    progress (open, its report not due) taken off the reports and the on-time ones, and
+    counted apart (the cell was tracked before it)."""
+    opened = range(len(owing.open_months))
+    joins = "".join(f" LEFT JOIN cell_month_sums o{i} ON o{i}.cell_id = s.id"
+                    f" AND o{i}.month = :open{i}" for i in opened)
+
+    def pending(column: str) -> str:
+        return " + ".join(f"COALESCE(o{i}.{column}, 0)" for i in opened) or "0"
+
+    columns = [
+        f"COALESCE(y.regular, 0) - ({pending('regular')})",
+        f"COALESCE(y.on_time, 0) - ({pending('on_time')})",
+        "0",
+        pending("regular"),
+        *(f"COALESCE(y.{c}, 0)" for c in CellActivity._fields[4:]),
+        *(f"COALESCE(y.thematic_q{q}, 0)" for q in range(1, 5)),
+    ]
+    return f"""SELECT s.stretch, {_LISTED}, {", ".join(columns)}
+        FROM scope_cells s LEFT JOIN cell_year_sums y ON y.cell_id = s.id AND y.year = :year
+        {joins} WHERE {whole}"""
+
+
+def _month_sums(owing: Owing, params: dict[str, Any], which: str = "1 = 1") -> str:
+    """Return the query of the stretches `which` from their months' rows `m`."""
+    period = owing.period
     def add(value: str) -> str:
-        return f"COALESCE({value}, 0)" if one_month else f"COALESCE(SUM({value}), 0)"
+        return f"COALESCE(SUM({value}), 0)"
 
     def add_if(condition: str, value: str) -> str:
         return add(f"CASE WHEN {condition} THEN {value} ELSE 0 END")
 
     before = "m.month < s.tracked_month"  # the cell could not report it on time: never late
     # A month in progress (its report not due yet): counted apart, unless before tracking.
-    for i, month in enumerate(owing.open_months):
-        params[f"open{i}"] = month_key(month)
     marks = ", ".join(f":open{i}" for i in range(len(owing.open_months)))
     pending = f"m.month IN ({marks}) AND m.month >= s.tracked_month" if marks else None
     not_yet_due = add_if(pending, "m.regular") if pending else "0"
@@ -216,19 +267,12 @@ def _stretch_sums(owing: Owing, params: dict[str, Any]) -> str:
             first = quarter // 4 * 12 + quarter % 4 * 3
             params[f"q{j}_first"], params[f"q{j}_last"] = month_key(first), month_key(first + 2)
             columns.append(add_if(f"m.month BETWEEN :q{j}_first AND :q{j}_last", "m.thematic"))
-    listed = ", ".join(f"COALESCE(s.{c}, '')" if c == "code" else f"s.{c}"
-                       for c in _CELL.split(", "))
     # One row per stretch, in the order of its number (the lines' order): the cell's
     # columns depend on that key, and its months are read off the (cell, month) key.
-    if one_month:
-        params["month"] = month_key(period.months[0])
-        months, grouped = "m.month = :month", ""
-    else:
-        months = "m.month >= substr(s.starts, 1, 7) AND m.month < substr(s.ends, 1, 7)"
-        grouped = "GROUP BY s.stretch"
-    return f"""SELECT {listed}, {", ".join(columns)}
-        FROM scope_cells s LEFT JOIN cell_month_sums m ON m.cell_id = s.id AND {months}
-        {grouped} ORDER BY s.stretch"""
+    return f"""SELECT s.stretch, {_LISTED}, {", ".join(columns)}
+        FROM scope_cells s LEFT JOIN cell_month_sums m ON m.cell_id = s.id
+            AND m.month >= substr(s.starts, 1, 7) AND m.month < substr(s.ends, 1, 7)
+        WHERE {which} GROUP BY s.stretch"""
 
 
 class SummaryRepository:
@@ -367,23 +411,23 @@ class Area:
         """
         window = Window.of(spans, owing.due, zone)
         await check(self._reader.fetch_all, window)
+        if self.period.kind is PeriodKind.MONTH:
+            month = self.period.months[0]
+            rows = await self._reader.fetch_all(_ONE_MONTH, {"month": month_key(month)})
+            return _one_month(rows, owing, await self._thematic_before())
         params: dict[str, Any] = {}
         rows = await self._reader.fetch_all(_stretch_sums(owing, params), params)
-        earlier = await self._thematic_before()
-        end = 8 + len(CellActivity._fields)  # the cell's 8 columns, then its activity
+        end = 9 + len(CellActivity._fields)  # its number, the cell's 8 columns, its activity
         days: dict[tuple[str, ...], tuple[date, ...]] = {}  # most cells share them: parse once
         sums: list[CellSums] = []
         append = sums.append
         for row in rows:  # 3,000 rows for a province: tuples made as they come (no checks)
-            key = row[5:8]  # tracked from, the stretch's start and end
+            key = row[6:9]  # tracked from, the stretch's start and end
             parsed = days.get(key)
             if parsed is None:
                 parsed = days[key] = tuple(map(date.fromisoformat, key))
-            cell = _new(ScopeCell, (*row[:5], *parsed))
-            thematic = row[end:]
-            if earlier:
-                thematic = (thematic[0] + earlier.get(cell.id, 0),)  # a month: one quarter
-            append(_new(CellSums, (cell, _new(CellActivity, row[8:end]), thematic)))
+            cell = _new(ScopeCell, (*row[1:6], *parsed))
+            append(_new(CellSums, (cell, _new(CellActivity, row[9:end]), row[end:])))
         return sums
 
     async def _thematic_before(self) -> dict[int, int]:
@@ -450,6 +494,7 @@ class Area:
 
 
 _CELL = "id, code, name, group_id, group_name, tracked_from, starts, ends"
+_LISTED = ", ".join(f"COALESCE(s.{c}, '')" if c == "code" else f"s.{c}" for c in _CELL.split(", "))
 
 
 def _cell(row: Any) -> ScopeCell:
@@ -459,6 +504,40 @@ def _cell(row: Any) -> ScopeCell:
 
 
 _new = tuple.__new__  # a NamedTuple of known values, without its constructor's call
+_NOTHING = CellActivity()
+_DUE, _BEFORE, _PENDING = range(3)  # how a cell's month counts (see _one_month)
+
+
+def _one_month(rows: Sequence[Any], owing: Owing, earlier: dict[int, int]) -> list[CellSums]:
+    """Return the CellSums of a month's rows (_ONE_MONTH), with the thematic meetings of its
+    quarter `earlier`. A month before the cell was tracked could not be reported on time: its
+    report counts as on time, and apart; one in progress (its report not due yet) counts
+    apart, not as a report; else the report and whether it was on time are as kept."""
+    period = owing.period
+    month = month_key(period.months[0])
+    is_open = bool(owing.open_months)
+    first, end = period.first, period.last + timedelta(days=1)
+    cells: dict[str, tuple[tuple[date, date, date], int]] = {}  # most share their first day
+    sums: list[CellSums] = []
+    append = sums.append
+    for row in rows:  # 3,000 rows for a province: tuples made as they come (no checks)
+        tracked = row[5]
+        known = cells.get(tracked)
+        if known is None:
+            how = _BEFORE if tracked[:7] > month else _PENDING if is_open else _DUE
+            known = cells[tracked] = ((date.fromisoformat(tracked), first, end), how)
+        cell = _new(ScopeCell, row[:5] + known[0])
+        regular = row[6]
+        if regular is None:  # no meeting in the month
+            activity, thematic = _NOTHING, earlier.get(row[0], 0)
+        else:
+            how = known[1]
+            activity = _new(CellActivity, row[6:22] if how == _DUE else
+                            (regular, regular, regular, 0, *row[10:22]) if how == _BEFORE
+                            else (0, 0, 0, regular, *row[10:22]))
+            thematic = row[22] + earlier.get(row[0], 0)
+        append(_new(CellSums, (cell, activity, (thematic,))))
+    return sums
 
 
 def _day(value: str | None) -> date | None:

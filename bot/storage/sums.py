@@ -1,6 +1,7 @@
-"""Each cell's meetings summed per month (`cell_month_sums`), kept as reports are written.
+"""Each cell's meetings summed per month (`cell_month_sums`) and per year (`cell_year_sums`),
+kept as reports are written.
 
-Triggers (migration 110) add and take away a report's judgement in the transaction of every
+Triggers (migrations 110, 130) add and take away a report's judgement in the transaction of every
 write to meeting_reports, whatever the write path. They judge each meeting by the rules of its
 own date and its month's deadline, as the bot wrote them into `sums_rules` and
 `sums_deadlines`: the *judging*, made from the rulebook and the time zone. The summaries must
@@ -187,6 +188,13 @@ def _stored_eras(rows: Iterable[Row]) -> list[Era]:
 _REBUILD = f"""INSERT INTO cell_month_sums (cell_id, month, {', '.join(SUMS)})
     SELECT cell_id, month, {', '.join(f'SUM({c})' for c in SUMS)} FROM judged_meetings
     GROUP BY cell_id, month"""
+# The years added up from the months, the thematic meetings per quarter (months 01-03…).
+_QUARTERS = ("<= '03'", "BETWEEN '04' AND '06'", "BETWEEN '07' AND '09'", ">= '10'")
+_REBUILD_YEARS = f"""INSERT INTO cell_year_sums
+    SELECT cell_id, substr(month, 1, 4), {', '.join(f'SUM({c})' for c in SUMS[:-1])},
+        {', '.join(f"SUM(CASE WHEN substr(month, 6, 2) {q} THEN thematic ELSE 0 END)"
+                   for q in _QUARTERS)}
+    FROM cell_month_sums GROUP BY cell_id, substr(month, 1, 4)"""
 
 
 async def rejudge(db: Database, judging: Judging) -> None:
@@ -197,13 +205,15 @@ async def rejudge(db: Database, judging: Judging) -> None:
         cursor = await conn.execute("SELECT fingerprint FROM sums_judged")
         if (await cursor.fetchone() or [None])[0] == judging.fingerprint:
             return  # another task or process did it meanwhile
-        for table in ("sums_rules", "sums_deadlines", "sums_judged", "cell_month_sums"):
+        for table in ("sums_rules", "sums_deadlines", "sums_judged", "cell_month_sums",
+                      "cell_year_sums"):
             await conn.execute(f"DELETE FROM {table}")
         await conn.executemany(
             f"INSERT INTO sums_rules ({', '.join(_RULE_COLUMNS)}) VALUES ({marks})", rules)
         await conn.executemany("INSERT INTO sums_deadlines (month, deadline) VALUES (?, ?)",
                                judging.deadlines.items())
         await conn.execute(_REBUILD)
+        await conn.execute(_REBUILD_YEARS)
         await conn.execute("INSERT INTO sums_judged (id, fingerprint) VALUES (1, ?)",
                            (judging.fingerprint,))
 

@@ -200,6 +200,24 @@ async def test_a_month_counts_its_own_meetings_and_its_quarter_so_far_for_themat
     assert november[cell_id].thematic == (1,)  # but it is Q4's thematic meeting
 
 
+async def test_a_months_thematic_count_adds_its_own_meetings_to_its_quarters_earlier_ones(
+    db: Database, world: World
+) -> None:
+    cell_id = world.cell_ids["TL-01"]
+    await OrgRepository(db).set_tracked_from(cell_id, date(2026, 1, 1))
+    meetings = MeetingRepository(db)
+    for held_on, kind in ((date(2026, 10, 8), MeetingKind.COMBINED),
+                          (date(2026, 11, 8), MeetingKind.REGULAR),
+                          (date(2026, 11, 20), MeetingKind.THEMATIC)):
+        await meetings.save(
+            sample_meeting(cell_id=cell_id, held_on=held_on, kind=kind,
+                           topic=None if kind is MeetingKind.REGULAR else "Chủ đề"),
+            regular=kind is not MeetingKind.THEMATIC, by_user=None, at=vn_time(2026, 12, 1))
+    november = await sums_of(db, world.commune_id, Period(PeriodKind.MONTH, 2026, 11))
+    assert november[cell_id].activity.meetings == 2
+    assert november[cell_id].thematic == (2,)  # November's own, and October's
+
+
 async def test_the_scope_is_the_subtree_and_never_another_commune(
     db: Database, world: World
 ) -> None:

@@ -7,6 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.domain.calendar import (
+    DaysOff,
     add_months,
     add_working_days,
     age_in_months,
@@ -112,17 +113,22 @@ def test_age_in_months_counts_from_the_first_of_the_birth_month(
 
 
 days = st.dates(min_value=date(2016, 1, 1), max_value=date(2030, 12, 31))
-holiday_sets = st.frozensets(days, max_size=30)
+# Plain sets of days off, and calendars with make-up working days (weekend days or not, some
+# also days off: only a weekend day that is not a day off adds a working day).
+holiday_sets = st.one_of(
+    st.frozensets(days, max_size=30),
+    st.builds(DaysOff, st.frozensets(days, max_size=30), st.frozensets(days, max_size=10)),
+)
 
 
-@given(days, st.integers(min_value=1, max_value=120), holiday_sets)
+@given(days, st.integers(min_value=1, max_value=400), holiday_sets)
 def test_add_working_days_never_lands_on_a_weekend_or_holiday(
     start: date, n: int, holidays: frozenset[date]
 ) -> None:
     assert is_working_day(add_working_days(start, n, holidays), holidays)
 
 
-@given(days, st.integers(min_value=0, max_value=120), holiday_sets)
+@given(days, st.integers(min_value=0, max_value=400), holiday_sets)
 def test_add_working_days_counts_exactly_n_working_days_after_the_start(
     start: date, n: int, holidays: frozenset[date]
 ) -> None:
@@ -131,7 +137,7 @@ def test_add_working_days_counts_exactly_n_working_days_after_the_start(
     assert sum(is_working_day(d, holidays) for d in between) == n
 
 
-@given(days, st.integers(min_value=0, max_value=120), holiday_sets)
+@given(days, st.integers(min_value=0, max_value=400), holiday_sets)
 def test_add_working_days_is_strictly_increasing_in_n(
     start: date, n: int, holidays: frozenset[date]
 ) -> None:
