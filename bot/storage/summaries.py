@@ -268,9 +268,12 @@ def _month_sums(owing: Owing, params: dict[str, Any], which: str = "1 = 1") -> s
             params[f"q{j}_first"], params[f"q{j}_last"] = month_key(first), month_key(first + 2)
             columns.append(add_if(f"m.month BETWEEN :q{j}_first AND :q{j}_last", "m.thematic"))
     # One row per stretch, in the order of its number (the lines' order): the cell's
-    # columns depend on that key, and its months are read off the (cell, month) key.
+    # columns depend on that key, and each of its months is looked up by (month, cell).
+    months = ", ".join(f":month{i}" for i in range(len(period.months)))
+    params.update({f"month{i}": month_key(m) for i, m in enumerate(period.months)})
     return f"""SELECT s.stretch, {_LISTED}, {", ".join(columns)}
-        FROM scope_cells s LEFT JOIN cell_month_sums m ON m.cell_id = s.id
+        FROM scope_cells s LEFT JOIN cell_month_sums m ON m.month IN ({months})
+            AND m.cell_id = s.id
             AND m.month >= substr(s.starts, 1, 7) AND m.month < substr(s.ends, 1, 7)
         WHERE {which} GROUP BY s.stretch"""
 

@@ -25,7 +25,15 @@ from bot.storage.org import OrgRepository
 from bot.storage.summaries import SummaryRepository
 from handlers import registry
 from handlers.summary import load_summary
-from tests.support import VN, Clock, World, make_dispatcher, sample_meeting, vn_time
+from tests.support import (
+    VN,
+    Clock,
+    World,
+    make_dispatcher,
+    sample_meeting,
+    seed_world,
+    vn_time,
+)
 
 RULES = Rulebook.default()
 LATER = date(2030, 1, 1)  # every month below is due by then
@@ -295,3 +303,59 @@ def test_the_judging_of_a_rulebook_covers_every_day_and_each_month_a_period_may_
     assert sums.Judging.of(RULES, UTC).fingerprint != judging.fingerprint
     assert sums.Judging.of(Rulebook.default(), VN).fingerprint == judging.fingerprint
     assert datetime.fromisoformat(judging.deadlines["2026-11"]).tzinfo is not None
+
+
+async def test_the_month_sums_keep_their_rows_and_judging_when_stored_by_month(
+    tmp_path: Path,
+) -> None:
+    """Migration 111 moves the month sums of a judged database into month order: the same
+    rows, still judged (no rebuild), and kept as before."""
+    path = tmp_path / "judged.sqlite3"
+    db = await Database.open(path)
+    try:
+        world = await seed_world(db, vn_time(2026, 11, 27))
+        sums.judge_with(db, RULES, VN)
+        await sums.sync(db)
+        repo = MeetingRepository(db)
+        for cell_id in world.cell_ids.values():
+            for month in (9, 10, 11):
+                await repo.save(sample_meeting(cell_id=cell_id, held_on=date(2026, month, 9)),
+                                regular=True, by_user=None, at=vn_time(2026, month, 10))
+        before = await kept(db)
+    finally:
+        await db.close()
+    conn = sqlite3.connect(path)  # as it was before migration 111: by cell, then month
+    conn.executescript("""
+        CREATE TABLE old_sums AS SELECT * FROM cell_month_sums;
+        DROP TABLE cell_month_sums;
+        CREATE TABLE cell_month_sums (cell_id INTEGER NOT NULL, month TEXT NOT NULL,
+            regular INTEGER NOT NULL, on_time INTEGER NOT NULL, meetings INTEGER NOT NULL,
+            present INTEGER NOT NULL, expected INTEGER NOT NULL,
+            attendance_judged INTEGER NOT NULL, met_attendance INTEGER NOT NULL,
+            with_unexcused INTEGER NOT NULL, too_short INTEGER NOT NULL,
+            resolutions INTEGER NOT NULL, disseminated_to_all INTEGER NOT NULL,
+            with_tasks INTEGER NOT NULL, previous_tasks_done INTEGER NOT NULL,
+            previous_tasks_total INTEGER NOT NULL, thematic INTEGER NOT NULL,
+            PRIMARY KEY (cell_id, month)) WITHOUT ROWID;
+        INSERT INTO cell_month_sums SELECT * FROM old_sums;
+        DROP TABLE old_sums;
+        DELETE FROM schema_migrations WHERE number = 111;
+    """)
+    conn.commit()
+    conn.close()
+    db = await Database.open(path)
+    try:
+        key = await db.fetch_all(
+            "SELECT name FROM pragma_index_xinfo('sqlite_autoindex_cell_month_sums_1')"
+            " WHERE key = 1 ORDER BY seqno")
+        assert [r[0] for r in key] == ["month", "cell_id"]
+        assert await kept(db) == before
+        sums.judge_with(db, RULES, VN)
+        assert not await sums.sync(db)  # still judged as it was
+        await MeetingRepository(db).save(
+            sample_meeting(cell_id=world.cell_ids["TL-01"], held_on=date(2026, 11, 20),
+                           kind=MeetingKind.THEMATIC, topic="Chủ đề"),
+            regular=False, by_user=None, at=vn_time(2026, 11, 21))
+        assert await kept(db) == await rebuilt(db)
+    finally:
+        await db.close()
