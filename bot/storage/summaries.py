@@ -509,6 +509,11 @@ def _cell(row: Any) -> ScopeCell:
 _new = tuple.__new__  # a NamedTuple of known values, without its constructor's call
 _NOTHING = CellActivity()
 _DUE, _BEFORE, _PENDING = range(3)  # how a cell's month counts (see _one_month)
+# Where _ONE_MONTH's columns are: the cell's six, its activity (the first four of which
+# depend on how its month counts), then the month's thematic meetings.
+_ACTIVITY = 6
+_AFTER_COUNTS = _ACTIVITY + 4  # the activity from `meetings` on, as kept
+_THEMATIC = _ACTIVITY + len(CellActivity._fields)
 
 
 def _one_month(rows: Sequence[Any], owing: Owing, earlier: dict[int, int]) -> list[CellSums]:
@@ -530,15 +535,15 @@ def _one_month(rows: Sequence[Any], owing: Owing, earlier: dict[int, int]) -> li
             how = _BEFORE if tracked[:7] > month else _PENDING if is_open else _DUE
             known = cells[tracked] = ((date.fromisoformat(tracked), first, end), how)
         cell = _new(ScopeCell, row[:5] + known[0])
-        regular = row[6]
-        if regular is None:  # no meeting in the month
+        regular = row[_ACTIVITY]
+        if regular is None:  # no row: no meeting in the month
             activity, thematic = _NOTHING, earlier.get(row[0], 0)
         else:
-            how = known[1]
-            activity = _new(CellActivity, row[6:22] if how == _DUE else
-                            (regular, regular, regular, 0, *row[10:22]) if how == _BEFORE
-                            else (0, 0, 0, regular, *row[10:22]))
-            thematic = row[22] + earlier.get(row[0], 0)
+            how, kept = known[1], row[_AFTER_COUNTS:_THEMATIC]
+            activity = _new(CellActivity, row[_ACTIVITY:_THEMATIC] if how == _DUE else
+                            (regular, regular, regular, 0, *kept) if how == _BEFORE
+                            else (0, 0, 0, regular, *kept))
+            thematic = row[_THEMATIC] + earlier.get(row[0], 0)
         append(_new(CellSums, (cell, activity, (thematic,))))
     return sums
 
