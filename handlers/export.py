@@ -274,7 +274,7 @@ async def month_rows(
     for month in range(year * 12, min(year * 12 + 12, ctx.today.year * 12 + ctx.today.month)):
         period = month_of(month_start(month))
         summary = await load_summary(ctx.db, ctx.rules, unit_id, period, ctx.now,
-                                     _holidays(ctx), tree)
+                                     _holidays(ctx), tree, per_cell=False)
         totals = summary.totals
         if not (totals.expected_reports or totals.months_open):  # before its cells entered
             continue

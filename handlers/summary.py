@@ -47,6 +47,7 @@ from bot.domain.summaries import (
     reporting_due_day,
     rule_spans,
     summarise,
+    summarise_groups,
     top_and_bottom,
     without_thematic_by_group,
 )
@@ -75,16 +76,22 @@ def tree_day(ctx: Ctx, tree: Tree) -> date | None:
 
 async def load_summary(
     db: Database, rules: Rulebook, unit_id: int, period: Period, now: datetime,
-    holidays: frozenset[date], tree: Tree = Tree.THEN,
+    holidays: frozenset[date], tree: Tree = Tree.THEN, per_cell: bool = True,
 ) -> Summary:
     """Compute the summary of the subtree of `unit_id` for `period`, as of `now`, in the
-    tree of the period (or, Tree.TODAY, today's tree for every day)."""
+    tree of the period (or, Tree.TODAY, today's tree for every day). Without `per_cell`,
+    the same figures are added up by SQL per commune, and the summary has no cell lines
+    (what /tonghop shows: a province's summary without 3,000 rows)."""
     today = now.date()
     tree_of = today if tree is Tree.TODAY else None
     spans = rule_spans(rules, period.thematic_from, period.last)
     owed = owing(period, today, rules)
+    zone = now.tzinfo or UTC
     async with SummaryRepository(db).area(unit_id, period, tree_of, today) as area:
-        rows = await area.cell_sums(owed, spans, now.tzinfo or UTC)
+        if per_cell:
+            rows = await area.cell_sums(owed, spans, zone)
+        else:
+            sums = await area.group_sums(owed, spans, zone)
         admitted, confirmed = await area.recruitment_counts()
         probationers, records = await area.open_records(probation_lookback(today, rules))
         notes, total = await area.latest_notes(NOTES_SHOWN)
@@ -95,7 +102,9 @@ async def load_summary(
         Merged(unit.name, on) for unit, on in await OrgRepository(db).merged_into(
             unit_id, period.first, period.last + timedelta(days=1))
     ]
-    return summarise(owed, rows, recruitment, notes, total, tree, merged)
+    if per_cell:
+        return summarise(owed, rows, recruitment, notes, total, tree, merged)
+    return summarise_groups(owed, sums, recruitment, notes, total, tree, merged)
 
 
 # Words -----------------------------------------------------------------------------------
@@ -177,8 +186,7 @@ def heading_text(ctx: Ctx, unit_name: str, s: Summary) -> str:
         lines.append(t("The period is not over: figures so far, on {date}.",
                        date=t.date(s.today)))
     lines += tree_lines(ctx, unit_name, s)
-    first = s.period.first
-    if any(line.cell.tracked_from > first for line in s.cells):
+    if s.entered_late:
         lines.append(t("Months before a cell entered the bot count for it only if it reported "
                        "them."))
     if totals.expected_reports or not totals.months_open:
@@ -461,7 +469,7 @@ async def show_summary(ctx: Ctx, unit_id: int, period: Period, tree: Tree) -> Ou
     if unit is None:
         return Invalid(ctx.t("I cannot find your unit. Please ask your administrator."))
     summary = await load_summary(ctx.db, ctx.rules, unit_id, period, ctx.now, holidays_for(ctx),
-                                 tree)
+                                 tree, per_cell=False)
     await ReadLog(ctx.db).record(ctx.user.id, unit_id, "summary", ctx.now)
     nobody = summary.totals.nothing_owed and not summary.notes and not (
         summary.recruitment.admitted or summary.recruitment.confirmed)

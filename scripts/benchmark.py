@@ -394,8 +394,12 @@ async def time_summaries(
     bounds = {"unit": province_id, "first": parsed.first.isoformat(),
               "last": parsed.last.isoformat(),
               "open": (NOW.date() - timedelta(days=5)).strftime("%Y-%m")}
-    # Both must say the same, or the comparison means nothing.
+    # All must say the same, or the comparison means nothing: the cells' lines, the sums
+    # added up per commune (what /tonghop reads), the yardstick.
     summary = await load_summary(db, dispatcher.rules, province_id, parsed, NOW, frozenset())
+    grouped = await load_summary(db, dispatcher.rules, province_id, parsed, NOW, frozenset(),
+                                 per_cell=False)
+    assert (grouped.totals, grouped.groups) == (summary.totals, summary.groups)
     a = summary.totals.activity
     hand = await db.fetch_one(HAND_WRITTEN, bounds)
     assert hand is not None and tuple(hand)[:14] == (

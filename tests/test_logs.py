@@ -53,3 +53,10 @@ def test_the_scan_finds_a_text_a_name_and_a_token_where_they_were_logged() -> No
     found = {needle for needle, _ in leaks(watch.everything_logged(), looked_for)}
     assert found == {"Họp chi bộ tháng mười một", "Nguyễn Văn Tèo", E2E_TOKEN,
                      E2E_TOKEN.partition(":")[2]}
+
+
+def test_a_text_that_is_the_bots_own_word_is_not_looked_for() -> None:
+    """Hypothesis types the code's constants ("meeting_report"), which the log names."""
+    looked_for = needles(["meeting_report", "meeting_reports 2026", "Họp chi bộ tháng mười"],
+                         [], [])
+    assert looked_for == {"meeting_reports 2026", "Họp chi bộ tháng mười"}

@@ -20,8 +20,11 @@ Reusing it (the Excel export, charts, ratings headline, reminder digest): one ca
     missing_by_group(summary.cells)        # the cells that still owe a regular report
 
 or, without the recruitment and notes, `cell_lines(owing, await SummaryRepository(db)
-.cell_sums(...))` as /chuabaocao does. `Figures` adds up with `+` and `Figures.of(lines)`, so
-any grouping (by commune, by district, several periods) is a sum of cell lines. Nothing here
+.cell_sums(...))` as /chuabaocao does. Figures without the cells' lines (/tonghop: a
+province's summary without 3,000 rows) come from the sums SQL adds up per commune and per
+what the cells owe (`GroupSums`): `load_summary(..., per_cell=False)`, `figures_by_group`.
+`Figures` adds up with `+` and `Figures.of(lines)`, so any grouping (by commune, by district,
+several periods) is a sum of cell lines. Nothing here
 formats or translates: `handlers.summary.ratio` writes "2/25 (8%)" and "—" for 0 of 0.
 """
 
@@ -33,7 +36,7 @@ from collections.abc import Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from fractions import Fraction
-from itertools import compress
+from itertools import chain, compress
 from typing import NamedTuple
 
 from bot.domain.calendar import add_months
@@ -108,6 +111,25 @@ class CellSums(NamedTuple):
     cell: ScopeCell
     activity: CellActivity
     thematic: tuple[int, ...]  # thematic meetings in each quarter the period touches
+
+
+class GroupSums(NamedTuple):
+    """Cells of one commune that owe the same in the period (one tracked day, one stretch,
+    the same thematic meetings per quarter), their sums added up by SQL: what a summary's
+    figures need, without a row per cell (a province's month is some 150 of them).
+
+    A cell with several stretches in the area (moved in the period) is alone in its own,
+    named by `cell_id`, so that it still counts once; the others are one stretch each."""
+
+    group_id: int
+    group_name: str
+    tracked_from: date
+    starts: date
+    ends: date
+    thematic: tuple[int, ...]  # thematic meetings in each quarter the period touches, each
+    cells: int
+    activity: CellActivity  # the cells' sums
+    cell_id: int | None = None  # the moved cell, alone
 
 
 class OpenRecord(NamedTuple):
@@ -396,36 +418,55 @@ class _Owed(NamedTuple):
     quarters_open_held: int
 
 
+class _Owes:
+    """What cells owe, by their tracked day, stretch and thematic meetings: computed once
+    per distinct key (a province's 3,000 cells share a few)."""
+
+    def __init__(self, owing: Owing):
+        self._owing = owing
+        self._stretches: dict[tuple[date, date, date], _Stretch] = {}
+        self._known: dict[tuple[date, date, date, tuple[int, ...]], _Owed] = {}
+
+    def __call__(self, tracked_from: date, starts: date, ends: date,
+                 thematic: tuple[int, ...]) -> _Owed:
+        key = (tracked_from, starts, ends, thematic)
+        owed = self._known.get(key)
+        if owed is None:
+            days = key[:3]
+            stretch = self._stretches.get(days)
+            if stretch is None:
+                stretch = self._stretches[days] = _stretch(self._owing, *days)
+            owed = self._known[key] = _owed(self._owing, stretch, thematic)
+        return owed
+
+
 def cell_lines(owing: Owing, rows: Iterable[CellSums]) -> tuple[CellLine, ...]:
     """Return each cell's line: the months and quarters it owes in its stretch next to what
     it did there (see `Owing`)."""
-    stretches: dict[tuple[date, date, date], _Stretch] = {}
-    known: dict[tuple[date, date, date, tuple[int, ...]], _Owed] = {}
+    owes = _Owes(owing)
     lines = []
     for cell, activity, thematic in rows:  # a province: 3,000 cells sharing a few keys
-        key = (cell.tracked_from, cell.starts, cell.ends, thematic)
-        owed = known.get(key)
-        if owed is None:
-            days = key[:3]
-            stretch = stretches.get(days)
-            if stretch is None:
-                stretch = stretches[days] = _stretch(owing, cell)
-            owed = known[key] = _owed(owing, stretch, thematic)
-        lines.append(CellLine(cell, owed.months_due + activity.before_tracking,
-                              owed.quarters_owed, owed.quarters_short, activity,
-                              owed.months_open, owed.quarters_open, owed.quarters_open_held))
+        lines.append(_line(cell, owes(cell.tracked_from, cell.starts, cell.ends, thematic),
+                           activity))
     return tuple(lines)
 
 
-def _stretch(owing: Owing, cell: ScopeCell) -> _Stretch:
-    """Return the months and quarters a cell owes in its stretch of the period."""
+def _line(cell: ScopeCell, owed: _Owed, activity: CellActivity) -> CellLine:
+    return CellLine(cell, owed.months_due + activity.before_tracking, owed.quarters_owed,
+                    owed.quarters_short, activity, owed.months_open, owed.quarters_open,
+                    owed.quarters_open_held)
+
+
+def _stretch(owing: Owing, tracked_from: date, starts: date, ends: date) -> _Stretch:
+    """Return the months and quarters a cell tracked from `tracked_from` owes in its stretch
+    (`starts` to `ends`) of the period."""
     period, today = owing.period, owing.today
-    due, pending = owing.months(cell.tracked_from)
-    months = month_stretch(cell.starts, cell.ends)
-    quarters = overlap(period.quarters, quarter_stretch(cell.starts, cell.ends))
+    due, pending = owing.months(tracked_from)
+    months = month_stretch(starts, ends)
+    quarters = overlap(period.quarters, quarter_stretch(starts, ends))
     quarters = overlap(quarters, range(quarters.start, quarter_index(today) + 1))
     return _Stretch(len(overlap(due, months)), len(overlap(pending, months)), quarters,
-                    overlap(expected_quarters(period, cell.tracked_from, today), quarters))
+                    overlap(expected_quarters(period, tracked_from, today), quarters))
 
 
 def _owed(owing: Owing, stretch: _Stretch, thematic: tuple[int, ...]) -> _Owed:
@@ -472,9 +513,56 @@ def by_group(lines: Iterable[CellLine]) -> list[GroupLine]:
     return result
 
 
-def _worst_first(group: GroupLine) -> tuple[bool, Fraction, int, str]:
+def figures_by_group(
+    owing: Owing, sums: Iterable[GroupSums]
+) -> tuple[Figures, list[GroupLine]]:
+    """Return the figures of the whole scope and of each commune (lowest reporting rate
+    first) from the cells' sums added up by what they owe: what `Figures.of` and `by_group`
+    give over every cell's line, without the lines."""
+    owes = _Owes(owing)
+    names: dict[int, str] = {}
+    spans: dict[int, tuple[date, date]] = {}
+    many: dict[int, list[Figures]] = {}  # cells of one stretch in the area: added up
+    moved: dict[int, list[CellLine]] = {}  # the others, line by line: each counts once
+    for row in sums:
+        owed = owes(row.tracked_from, row.starts, row.ends, row.thematic)
+        group = row.group_id
+        names.setdefault(group, row.group_name)
+        starts, ends = spans.get(group, (row.starts, row.ends))
+        spans[group] = (min(starts, row.starts), max(ends, row.ends))
+        if row.cell_id is None:
+            many.setdefault(group, []).append(_cells_owing(owed, row.cells, row.activity))
+        else:
+            cell = ScopeCell(row.cell_id, "", "", group, row.group_name, row.tracked_from,
+                             row.starts, row.ends)
+            moved.setdefault(group, []).append(_line(cell, owed, row.activity))
+    groups = [GroupLine(group, name, Figures.total(
+                  [*many.get(group, ()), Figures.of(moved.get(group, ()))]), *spans[group])
+              for group, name in names.items()]
+    groups.sort(key=_worst_first)
+    totals = Figures.total([*chain.from_iterable(many.values()),
+                            Figures.of(chain.from_iterable(moved.values()))])
+    return totals, groups
+
+
+def _cells_owing(owed: _Owed, cells: int, activity: CellActivity) -> Figures:
+    """Return the figures of `cells` different cells, each of one stretch, that owe `owed`,
+    with their activity added up (what Figures.of gives over their lines)."""
+    thematic_owed = cells if owed.quarters_owed else 0
+    thematic_open = cells if owed.quarters_open else 0
+    return Figures(
+        cells, cells * owed.months_due + activity.before_tracking, cells * owed.months_open,
+        thematic_owed, thematic_owed - (cells if owed.quarters_short else 0),
+        thematic_open,
+        thematic_open - (cells if owed.quarters_open_held < owed.quarters_open else 0),
+        activity,
+    )
+
+
+def _worst_first(group: GroupLine) -> tuple[bool, Fraction, int, str, date, int]:
     rate = group.figures.rate_so_far
-    return (rate is None, rate or Fraction(0), -group.figures.missing, group.name)
+    return (rate is None, rate or Fraction(0), -group.figures.missing, group.name,
+            group.starts, group.unit_id)  # two units of one name: the older first
 
 
 def top_and_bottom(
@@ -596,6 +684,7 @@ class Summary:
     more_notes: int  # notes of the period not among them
     tree: Tree = Tree.THEN  # each day's own tree, or today's for every day
     merged: tuple[Merged, ...] = ()  # units merged into the scope that count in their days
+    entered_late: bool = False  # a cell entered the bot after the period's first day
 
     @property
     def in_progress(self) -> bool:
@@ -617,21 +706,34 @@ def summarise(
     tree: Tree = Tree.THEN,
     merged: Sequence[Merged] = (),
 ) -> Summary:
-    """Build the summary of a scope from its per-cell sums."""
+    """Build the summary of a scope from its per-cell sums, with every cell's line."""
     lines = cell_lines(owing, rows)
     groups = by_group(lines)
     # A cell that moved between communes in the period is in both, but counts once in all.
     moved = sum(g.figures.cells for g in groups) > len({line.cell.id for line in lines})
+    totals = Figures.of(lines) if moved else Figures.total(g.figures for g in groups)
     return Summary(
-        period=owing.period,
-        today=owing.today,
-        open_months=owing.open_months,
-        totals=Figures.of(lines) if moved else Figures.total(g.figures for g in groups),
-        groups=tuple(groups),
-        cells=lines,
-        recruitment=recruitment,
-        notes=tuple(notes),
-        more_notes=max(0, total_notes - len(notes)),
-        tree=tree,
-        merged=tuple(merged),
+        owing.period, owing.today, owing.open_months, totals, tuple(groups), lines,
+        recruitment, tuple(notes), max(0, total_notes - len(notes)), tree, tuple(merged),
+        any(line.cell.tracked_from > owing.period.first for line in lines),
+    )
+
+
+def summarise_groups(
+    owing: Owing,
+    sums: Iterable[GroupSums],
+    recruitment: RecruitmentFigures,
+    notes: Sequence[Note] = (),
+    total_notes: int = 0,
+    tree: Tree = Tree.THEN,
+    merged: Sequence[Merged] = (),
+) -> Summary:
+    """Build the summary of a scope from its cells' sums added up per commune: the same
+    figures as `summarise`, without the cells' lines (`cells` is empty)."""
+    rows = list(sums)
+    totals, groups = figures_by_group(owing, rows)
+    return Summary(
+        owing.period, owing.today, owing.open_months, totals, tuple(groups), (),
+        recruitment, tuple(notes), max(0, total_notes - len(notes)), tree, tuple(merged),
+        any(row.tracked_from > owing.period.first for row in rows),
     )

@@ -17,6 +17,10 @@ every query of the area joins it, all in one snapshot of the database:
     async with SummaryRepository(db).area(unit_id, period) as area:
         rows = await area.cell_sums(owing, spans, zone)
         notes, total = await area.latest_notes(5)
+
+`cell_sums` gives a row per cell (the export's lines, the missing list); `group_sums` the same
+sums added up by commune and by what the cells owe, a few rows where a province has 3,000
+(/tonghop's figures, bot.domain.summaries.figures_by_group).
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from bot.domain.pipeline import Stage
 from bot.domain.summaries import (
     CellActivity,
     CellSums,
+    GroupSums,
     Note,
     OpenRecord,
     Owing,
@@ -182,9 +187,9 @@ _OPEN_RECORDS = f"""WITH positions AS (
 
 def _stretch_sums(owing: Owing, params: dict[str, Any]) -> str:
     """Return the query of every stretch's cell and sums over its months `m` in a quarter or a
-    year: its number, its cell, CellActivity's fields, then a count per quarter. What depends
-    on today and on the cell's first month is decided here; the rest was judged as each
-    report was written (bot.storage.sums).
+    year (in no order): its number, its cell, CellActivity's fields, then a count per
+    quarter. What depends on today and on the cell's first month is decided here; the rest
+    was judged as each report was written (bot.storage.sums).
 
     A year's stretches over the whole year, of cells tracked by its first month, read the
     year's row (cell_year_sums), less its months in progress; only the others add up their
@@ -193,14 +198,14 @@ def _stretch_sums(owing: Owing, params: dict[str, Any]) -> str:
     for i, month in enumerate(owing.open_months):
         params[f"open{i}"] = month_key(month)
     if period.kind is not PeriodKind.YEAR:
-        return f"{_month_sums(owing, params)} ORDER BY s.stretch"
+        return _month_sums(owing, params)
     params["year"], params["year_month"] = str(period.year), month_key(period.months[0])
     params["year_first"] = period.first.isoformat()
     params["year_end"] = (period.last + timedelta(days=1)).isoformat()
     whole = ("s.starts = :year_first AND s.ends = :year_end"
              " AND s.tracked_month <= :year_month")
     return f"""{_year_sums(owing, whole)} UNION ALL
-        {_month_sums(owing, params, f"NOT ({whole})")} ORDER BY 1"""
+        {_month_sums(owing, params, f"NOT ({whole})")}"""
 
 
 # A month's stretches are that month: each with its month's row `m` as kept (NULL: no
@@ -276,6 +281,28 @@ def _month_sums(owing: Owing, params: dict[str, Any], which: str = "1 = 1") -> s
             AND m.cell_id = s.id
             AND m.month >= substr(s.starts, 1, 7) AND m.month < substr(s.ends, 1, 7)
         WHERE {which} GROUP BY s.stretch"""
+
+
+# Per cell, the thematic meetings from the quarter's start (:from) to the period's (:first),
+# where the cell was in the scope then: the months with one first (CROSS JOIN keeps that
+# order), by the index of those alone; then whether the cell was in the scope then.
+_THEMATIC_BEFORE = """SELECT m.cell_id, SUM(m.thematic)
+    FROM cell_month_sums m INDEXED BY cell_month_sums_thematic CROSS JOIN reach_cells s
+    WHERE m.thematic > 0 AND m.month >= :from AND m.month < :first
+        AND s.id = m.cell_id
+        AND m.month >= substr(s.starts, 1, 7) AND m.month < substr(s.ends, 1, 7)
+    GROUP BY m.cell_id"""
+_ACTIVITY_COLUMNS = tuple(f"a_{name}" for name in CellActivity._fields)
+
+
+class _Days(dict[str, date]):
+    """ISO days parsed once each (a summary's rows share a few)."""
+
+    def __call__(self, text: str) -> date:
+        day = self.get(text)
+        if day is None:
+            day = self[text] = date.fromisoformat(text)
+        return day
 
 
 class SummaryRepository:
@@ -419,7 +446,8 @@ class Area:
             rows = await self._reader.fetch_all(_ONE_MONTH, {"month": month_key(month)})
             return _one_month(rows, owing, await self._thematic_before())
         params: dict[str, Any] = {}
-        rows = await self._reader.fetch_all(_stretch_sums(owing, params), params)
+        rows = await self._reader.fetch_all(f"{_stretch_sums(owing, params)} ORDER BY 1",
+                                            params)
         end = 9 + len(CellActivity._fields)  # its number, the cell's 8 columns, its activity
         days: dict[tuple[str, ...], tuple[date, ...]] = {}  # most cells share them: parse once
         sums: list[CellSums] = []
@@ -438,19 +466,69 @@ class Area:
         where the cell was in the scope then (a month's coverage looks back to them)."""
         if not self._reaches_back:
             return {}
-        rows = await self._reader.fetch_all(
-            # The months with a thematic meeting first (CROSS JOIN keeps that order), by the
-            # index of those alone; then whether the cell was in the scope then.
-            """SELECT m.cell_id, SUM(m.thematic)
-            FROM cell_month_sums m INDEXED BY cell_month_sums_thematic CROSS JOIN reach_cells s
-            WHERE m.thematic > 0 AND m.month >= :from AND m.month < :first
-                AND s.id = m.cell_id
-                AND m.month >= substr(s.starts, 1, 7) AND m.month < substr(s.ends, 1, 7)
-            GROUP BY m.cell_id""",
-            {"from": self.period.thematic_from.strftime("%Y-%m"),
-             "first": self.period.first.strftime("%Y-%m")},
-        )
+        rows = await self._reader.fetch_all(_THEMATIC_BEFORE, self._quarter_so_far())
         return {r[0]: r[1] for r in rows}
+
+    def _quarter_so_far(self) -> dict[str, Any]:
+        return {"from": self.period.thematic_from.strftime("%Y-%m"),
+                "first": self.period.first.strftime("%Y-%m")}
+
+    async def group_sums(
+        self, owing: Owing, spans: Sequence[RuleSpan], zone: tzinfo
+    ) -> list[GroupSums]:
+        """Return the sums of the area's cells added up by commune and what they owe (see
+        GroupSums): the figures of `cell_sums` without a row per cell. The arguments are
+        `cell_sums`'s."""
+        await check(self._reader.fetch_all, Window.of(spans, owing.due, zone))
+        if self.period.kind is PeriodKind.MONTH:
+            return await self._month_groups(owing)
+        params: dict[str, Any] = {}
+        quarters = [f"q{j}" for j in range(len(self.period.quarters))]
+        columns = ("stretch", *_CELL.split(", "), *_ACTIVITY_COLUMNS, *quarters)
+        key = ", ".join(("group_id", "tracked_from", "starts", "ends", *quarters, "moved"))
+        rows = await self._reader.fetch_all(
+            f"""WITH x ({", ".join(columns)}) AS ({_stretch_sums(owing, params)}),
+            moved (id) AS (SELECT id FROM scope_cells GROUP BY id HAVING COUNT(*) > 1)
+            SELECT group_id, group_name, tracked_from, starts, ends, {", ".join(quarters)},
+                COUNT(*), {", ".join(f"SUM({c})" for c in _ACTIVITY_COLUMNS)}, moved
+            FROM (SELECT x.*, CASE WHEN x.id IN moved THEN x.id END AS moved FROM x)
+            GROUP BY {key}""", params)
+        days = _Days()
+        thematic = slice(5, 5 + len(quarters))
+        activity = slice(thematic.stop + 1, thematic.stop + 1 + len(_ACTIVITY_COLUMNS))
+        return [GroupSums(row[0], row[1], days(row[2]), days(row[3]), days(row[4]),
+                          tuple(row[thematic]), row[thematic.stop],
+                          _new(CellActivity, row[activity]), row[activity.stop])
+                for row in rows]
+
+    async def _month_groups(self, owing: Owing) -> list[GroupSums]:
+        """A month's GroupSums: its rows as kept, added up by commune, tracked day and
+        thematic meetings of the quarter so far; then counted as `_one_month` counts a
+        cell's (a cell has one stretch in a month: that of the month's last day)."""
+        params = {"month": month_key(self.period.months[0])}
+        earlier, before = "", "0"
+        if self._reaches_back:
+            params |= self._quarter_so_far()
+            earlier = f"WITH earlier (cell_id, n) AS MATERIALIZED ({_THEMATIC_BEFORE})"
+            before = "COALESCE((SELECT n FROM earlier e WHERE e.cell_id = s.id), 0)"
+        rows = await self._reader.fetch_all(
+            f"""{earlier} SELECT s.group_id, s.group_name, s.tracked_from,
+                COALESCE(m.thematic, 0) + {before} AS thematic, COUNT(*),
+                {", ".join(f"COALESCE(SUM(m.{c}), 0)" for c in SUMS[:-1])}
+            FROM scope_cells s
+            LEFT JOIN cell_month_sums m ON m.cell_id = s.id AND m.month = :month
+            GROUP BY s.group_id, s.tracked_from, thematic""", params)
+        month, is_open = params["month"], bool(owing.open_months)
+        first, end = self.period.first, self.period.last + timedelta(days=1)
+        days = _Days()
+        sums = []
+        for group_id, group_name, tracked, thematic, cells, regular, on_time, *kept in rows:
+            counts = ((regular, regular, regular, 0) if tracked[:7] > month  # before tracking
+                      else (0, 0, 0, regular) if is_open  # in progress: apart
+                      else (regular, on_time, 0, 0))
+            sums.append(GroupSums(group_id, group_name, days(tracked), first, end,
+                                  (thematic,), cells, _new(CellActivity, (*counts, *kept))))
+        return sums
 
     async def latest_notes(self, most: int) -> tuple[list[Note], int]:
         """Return the latest `most` secretaries' notes of the period and how many there are."""
