@@ -5,6 +5,12 @@ dates: an organiser can sort, filter and add them up. Every sheet has its header
 and an auto-filter over the table; widths follow the longest text of each column (Vietnamese
 text in NFC is one character a letter). A text is always written as text, never as a formula
 (a note typed as "=…" or "#N/A" stays what the secretary typed).
+
+The workbook is written in a thread, and a thread that writes to files starves the event
+loop's thread of the GIL: each small write lets the GIL go and takes it straight back before
+the waiting loop wakes, which resets the loop's wait (a province's year held the loop 200 to
+500 ms at a time). So the writing pauses a millisecond every PAUSE_EVERY_S (`Pauses`): the
+loop takes the GIL and answers other users meanwhile.
 """
 
 from __future__ import annotations
@@ -13,9 +19,10 @@ import io
 import math
 import re
 import textwrap
+import time
 import unicodedata
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum, auto
@@ -34,6 +41,9 @@ LINE_POINTS = 15  # the height of a line of text in a row
 SHEET_TITLE_CHARACTERS = 31  # Excel's limit
 # Control characters a cell cannot show: dropped (XlsxWriter would write them escaped).
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+PAUSE_EVERY_S = 0.02  # the longest the writing holds the GIL without a pause
+PAUSE_S = 0.001  # long enough for the loop's thread to wake and take the GIL
+ROWS_BETWEEN_LOOKS = 32  # rows written between looks at the clock
 
 
 class Kind(Enum):
@@ -69,8 +79,30 @@ class Sheet:
     frozen_columns: int = 0  # columns kept in view when scrolling right (code, name)
 
 
-def workbook_bytes(sheets: Sequence[Sheet], date_format: str) -> bytes:
-    """Write the sheets into an .xlsx file and return its bytes."""
+@dataclass
+class Pauses:
+    """Pause the writing thread for `pause` seconds once `every` seconds have gone by since
+    the last pause (see the module's docstring)."""
+
+    every: float = PAUSE_EVERY_S
+    pause: float = PAUSE_S
+    clock: Callable[[], float] = time.perf_counter
+    sleep: Callable[[float], None] = time.sleep
+    last: float = field(default=-math.inf)
+
+    def __call__(self) -> None:
+        now = self.clock()
+        if now - self.last >= self.every:
+            if self.last != -math.inf:
+                self.sleep(self.pause)
+            self.last = self.clock()
+
+
+def workbook_bytes(
+    sheets: Sequence[Sheet], date_format: str, pauses: Callable[[], None] | None = None
+) -> bytes:
+    """Write the sheets into an .xlsx file and return its bytes, pausing now and then for
+    the event loop's thread (`pauses`: a Pauses by default)."""
     buffer = io.BytesIO()
     # Constant memory: each row goes to a temporary file as it is written, so a province's
     # year costs a row's memory, not the workbook's. Strings are never read as formulas,
@@ -80,8 +112,10 @@ def workbook_bytes(sheets: Sequence[Sheet], date_format: str) -> bytes:
         "strings_to_urls": False, "remove_timezone": True, "nan_inf_to_errors": True,
     })
     formats = Formats(book, date_format)
+    pause = pauses or Pauses()
     for sheet in sheets:
-        _write_sheet(book.add_worksheet(_sheet_title(sheet.title)), sheet, formats)
+        _write_sheet(book.add_worksheet(_sheet_title(sheet.title)), sheet, formats, pause)
+    pause()
     book.close()
     return buffer.getvalue()
 
@@ -103,7 +137,9 @@ class Formats:
         return self._made[number_format]
 
 
-def _write_sheet(ws: Worksheet, sheet: Sheet, formats: Formats) -> None:
+def _write_sheet(
+    ws: Worksheet, sheet: Sheet, formats: Formats, pause: Callable[[], None]
+) -> None:
     """Write one sheet: widths and panes first, then the heading, the header and the rows."""
     number_formats = [_number_format(c.kind, formats.date_format) for c in sheet.columns]
     columns = list(zip(*sheet.rows, strict=True)) or [() for _ in sheet.columns]
@@ -127,6 +163,8 @@ def _write_sheet(ws: Worksheet, sheet: Sheet, formats: Formats) -> None:
         for col, value in enumerate(values):
             if value is not None:
                 writers[col](row, col, value)
+        if not row % ROWS_BETWEEN_LOOKS:
+            pause()
     ws.autofilter(header_row, 0, header_row + len(sheet.rows), len(sheet.columns) - 1)
 
 

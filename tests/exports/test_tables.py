@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import io
+import itertools
 from datetime import date, datetime
 from fractions import Fraction
 from typing import Any
 
 from openpyxl import load_workbook
 
-from bot.exports.tables import Column, Kind, Sheet, workbook_bytes
+from bot.exports.tables import (
+    PAUSE_S,
+    Column,
+    Kind,
+    Pauses,
+    Sheet,
+    workbook_bytes,
+)
 
 COLUMNS = [Column("Note"), Column("Count", Kind.INTEGER), Column("Share", Kind.PERCENT),
            Column("Day", Kind.DATE), Column("Saved", Kind.DATETIME), Column("Met", Kind.BOOLEAN)]
@@ -47,3 +55,40 @@ def test_text_that_looks_like_a_formula_an_error_or_a_number_stays_text() -> Non
         ("=SUM(A1:A9)", "s"), ("#N/A", "s"), ("0012", "s"), ("chuông", "s"),
     ]
     assert [r[1].value for r in rows] == [None] * 4
+
+
+class FakeTime:
+    """A clock that moves 1/256 s a look (exact in binary), and the pauses taken."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.slept: list[tuple[float, float]] = []  # (when, how long)
+
+    def clock(self) -> float:
+        self.now += 2**-8
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append((self.now, seconds))
+
+
+def test_the_writing_pauses_for_the_event_loop_every_so_often() -> None:
+    """A thread writing files keeps the GIL from the event loop's thread: the writing lets it
+    go for a millisecond once a while has gone by (here 1/64 s), and only then."""
+    fake = FakeTime()
+    pauses = Pauses(every=2**-6, clock=fake.clock, sleep=fake.sleep)
+    rows = [(f"Ấp {n}", n, None, None, None, None) for n in range(32 * 40)]
+    data = workbook_bytes([Sheet("Bảng", COLUMNS, rows)], "dd/mm/yyyy", pauses)
+    assert load_workbook(io.BytesIO(data))["Bảng"].max_row == 1 + len(rows)  # all written
+    # 41 looks (every 32 rows, and before closing): after the first, a pause every fourth.
+    assert [s for _, s in fake.slept] == [PAUSE_S] * 10
+    gaps = [b - a for (a, _), (b, _) in itertools.pairwise(fake.slept)]
+    assert gaps == [5 * 2**-8] * 9  # four looks, and the look after each pause
+
+
+def test_no_pause_is_taken_before_the_time_has_come() -> None:
+    fake = FakeTime()
+    pauses = Pauses(every=1.0, clock=fake.clock, sleep=fake.sleep)
+    for _ in range(100):  # 0.5 s of looks
+        pauses()
+    assert fake.slept == []
