@@ -74,7 +74,7 @@ class FakeTime:
 
 def test_the_writing_pauses_for_the_event_loop_every_so_often() -> None:
     """A thread writing files keeps the GIL from the event loop's thread: the writing lets it
-    go for a millisecond once a while has gone by (here 1/64 s), and only then."""
+    go for a moment once a while has gone by (here 1/64 s), and only then."""
     fake = FakeTime()
     pauses = Pauses(every=2**-6, clock=fake.clock, sleep=fake.sleep)
     rows = [(f"Ấp {n}", n, None, None, None, None) for n in range(32 * 40)]
