@@ -6,6 +6,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cache
 from typing import Any
 
 import aiosqlite
@@ -116,7 +117,7 @@ def _stored(row: aiosqlite.Row | dict[str, Any]) -> StoredReport:
         excused=row["excused"],
         resolution_adopted=bool(row["resolution_adopted"]),
         tasks=row["tasks"],
-        disseminated_to=frozenset(t for t, column in _TARGET_COLUMNS.items() if row[column]),
+        disseminated_to=_targets(tuple(row[column] for column in _TARGET_COLUMNS.values())),
         note=row["note"],
         previous_tasks_done=row["previous_tasks_done"],
         previous_tasks_total=row["previous_tasks_total"],
@@ -129,6 +130,12 @@ def _stored(row: aiosqlite.Row | dict[str, Any]) -> StoredReport:
         reported_by=row["reported_by"],
         reported_at=datetime.fromisoformat(row["reported_at"]),
     )
+
+
+@cache  # 2**6 sets at most, shared by every report read
+def _targets(flags: tuple[int, ...]) -> frozenset[Dissemination]:
+    """Return the bodies a report passed its resolution on to, from its target columns."""
+    return frozenset(t for t, flag in zip(_TARGET_COLUMNS, flags, strict=True) if flag)
 
 
 def _before_010(old: dict[str, Any]) -> dict[str, Any]:
