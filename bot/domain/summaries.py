@@ -126,7 +126,7 @@ class GroupSums(NamedTuple):
     tracked_from: date
     starts: date
     ends: date
-    thematic: tuple[int, ...]  # thematic meetings in each quarter the period touches, each
+    thematic: tuple[int, ...]  # each cell's thematic meetings per quarter the period touches
     cells: int
     activity: CellActivity  # the cells' sums
     cell_id: int | None = None  # the moved cell, alone
@@ -711,12 +711,10 @@ def summarise(
     groups = by_group(lines)
     # A cell that moved between communes in the period is in both, but counts once in all.
     moved = sum(g.figures.cells for g in groups) > len({line.cell.id for line in lines})
-    totals = Figures.of(lines) if moved else Figures.total(g.figures for g in groups)
-    return Summary(
-        owing.period, owing.today, owing.open_months, totals, tuple(groups), lines,
-        recruitment, tuple(notes), max(0, total_notes - len(notes)), tree, tuple(merged),
-        any(line.cell.tracked_from > owing.period.first for line in lines),
-    )
+    return _summary(
+        owing, Figures.of(lines) if moved else Figures.total(g.figures for g in groups),
+        groups, lines, any(line.cell.tracked_from > owing.period.first for line in lines),
+        recruitment, notes, total_notes, tree, merged)
 
 
 def summarise_groups(
@@ -732,8 +730,27 @@ def summarise_groups(
     figures as `summarise`, without the cells' lines (`cells` is empty)."""
     rows = list(sums)
     totals, groups = figures_by_group(owing, rows)
+    return _summary(owing, totals, groups, (),
+                    any(row.tracked_from > owing.period.first for row in rows),
+                    recruitment, notes, total_notes, tree, merged)
+
+
+def _summary(
+    owing: Owing, totals: Figures, groups: Sequence[GroupLine], cells: tuple[CellLine, ...],
+    entered_late: bool, recruitment: RecruitmentFigures, notes: Sequence[Note],
+    total_notes: int, tree: Tree, merged: Sequence[Merged],
+) -> Summary:
     return Summary(
-        owing.period, owing.today, owing.open_months, totals, tuple(groups), (),
-        recruitment, tuple(notes), max(0, total_notes - len(notes)), tree, tuple(merged),
-        any(row.tracked_from > owing.period.first for row in rows),
+        period=owing.period,
+        today=owing.today,
+        open_months=owing.open_months,
+        totals=totals,
+        groups=tuple(groups),
+        cells=cells,
+        recruitment=recruitment,
+        notes=tuple(notes),
+        more_notes=max(0, total_notes - len(notes)),
+        tree=tree,
+        merged=tuple(merged),
+        entered_late=entered_late,
     )
