@@ -180,6 +180,17 @@ def test_a_malformed_setting_gives_one_clear_line(tmp_path: Path) -> None:
     ]
 
 
+def test_an_unknown_calendar_country_gives_one_clear_line(tmp_path: Path) -> None:
+    rules = tmp_path / "rules.toml"
+    rules.write_text('[calendar]\ncountry = "XX"\n', encoding="utf-8")
+    result = run_cli(tmp_path, "demo", CHIBO_RULES=str(rules))
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "Configuration error: [calendar] country 'XX' is not a country code the holidays "
+        'package knows (Vietnam is "VN")'
+    ]
+
+
 def write_org(tmp_path: Path) -> Path:
     csv = tmp_path / "org.csv"
     csv.write_text(

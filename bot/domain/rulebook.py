@@ -13,10 +13,12 @@ import tomllib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from functools import cached_property
+from functools import cache, cached_property
 from importlib import resources
 from pathlib import Path
 from typing import Any, TypeVar, cast
+
+import holidays
 
 FLAT_SECTIONS = ("calendar", "policy", "reminders")
 T = TypeVar("T")
@@ -51,6 +53,9 @@ class CalendarSettings:
             raise RulebookError(f"rulebook section [calendar] has no key {exc}") from exc
         if not isinstance(country, str) or not isinstance(first_year, int):
             raise RulebookError("[calendar] country must be a code and first_year a year")
+        if country not in _holiday_countries():
+            raise RulebookError(f"[calendar] country {country!r} is not a country code the "
+                                f"holidays package knows (Vietnam is \"VN\")")
         return cls(
             country=country,
             first_year=first_year,
@@ -169,6 +174,12 @@ def _parse(text: str, origin: str) -> dict[str, Any]:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise RulebookError(f"{origin} is not valid TOML: {exc}") from exc
+
+
+@cache
+def _holiday_countries() -> frozenset[str]:
+    """Return the country codes (ISO alpha-2 and alpha-3) with a holiday calendar."""
+    return frozenset(holidays.list_supported_countries(include_aliases=True))
 
 
 def _dates(values: Mapping[str, Any], key: str) -> frozenset[date]:

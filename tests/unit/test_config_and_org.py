@@ -172,3 +172,12 @@ def test_a_count_in_other_digits_is_a_bad_row_not_a_crash() -> None:
 
 def parse_org_csv(text: str) -> list[CellRow]:
     return parse_org_rows(read_table(text.encode("utf-8")))
+
+
+def test_a_calendar_country_the_holidays_package_lacks_is_reported(tmp_path: Path) -> None:
+    rules = tmp_path / "rules.toml"
+    rules.write_text('[calendar]\ncountry = "XX"\n', encoding="utf-8")
+    with pytest.raises(RulebookError, match="'XX' is not a country code"):
+        Rulebook.load(rules)
+    rules.write_text('[calendar]\ncountry = "VNM"\n', encoding="utf-8")  # alpha-3 is known
+    assert Rulebook.load(rules).calendar.country == "VNM"
