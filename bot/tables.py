@@ -4,6 +4,10 @@ Organisers make their files in Excel. Depending on the save option and the Windo
 Excel writes comma- or semicolon-separated UTF-8 (with a BOM), the ANSI code page (cp1258 on
 Vietnamese Windows, with combining accents), or tab-separated UTF-16 ("Unicode Text"). Every
 reader of an uploaded file (org tree, ratings) starts here and gets rows of stripped text.
+
+A table is at most MAX_ROWS rows of MAX_COLUMNS columns, and an .xlsx at most
+MAX_UNPACKED_BYTES once unpacked: a file sent in chat is small (2 MB), but a zip can hold a
+thousand times its size, and an .xlsx can declare a sheet 16,384 columns wide.
 """
 
 from __future__ import annotations
@@ -11,13 +15,18 @@ from __future__ import annotations
 import csv
 import io
 import unicodedata
+from collections.abc import Iterator
 from datetime import date, datetime
+from itertools import islice
 from pathlib import Path
-from zipfile import BadZipFile
+from zipfile import BadZipFile, ZipFile
 
 Rows = list[list[str]]
 SEPARATORS = (",", ";", "\t")
 XLSX_MAGIC = b"PK\x03\x04"  # an .xlsx is a zip archive
+MAX_ROWS = 200_000  # a country's cells are some 60,000: a longer file is not one of ours
+MAX_COLUMNS = 100  # the widest of ours has a dozen
+MAX_UNPACKED_BYTES = 200_000_000  # a province's ratings workbook is about 1 MB unpacked
 
 
 class TableError(ValueError):
@@ -42,7 +51,15 @@ def read_table(data: bytes) -> Rows:
     header = next((line for line in lines if line.strip()), "")
     separator = max(SEPARATORS, key=header.count)
     reader = csv.reader(io.StringIO(text), delimiter=separator)
-    return [[cell.strip() for cell in row] for row in reader]
+    return _at_most([cell.strip() for cell in row[:MAX_COLUMNS]] for row in reader)
+
+
+def _at_most(rows: Iterator[list[str]]) -> Rows:
+    """Return the rows, or raise TableError past MAX_ROWS."""
+    table = list(islice(rows, MAX_ROWS + 1))
+    if len(table) > MAX_ROWS:
+        raise TableError(f"the file has more than {MAX_ROWS:,} rows")
+    return table
 
 
 def _decode(data: bytes) -> str:
@@ -67,14 +84,25 @@ def _decode(data: bytes) -> str:
 def _xlsx_rows(data: bytes) -> Rows:
     from openpyxl import load_workbook  # imported here: only uploads need it
 
+    cannot_open = "the .xlsx file cannot be opened"
+    try:
+        with ZipFile(io.BytesIO(data)) as archive:  # the sizes it declares: reads stop there
+            unpacked = sum(part.file_size for part in archive.infolist())
+    except (BadZipFile, OSError, ValueError) as exc:
+        raise TableError(cannot_open) from exc
+    if unpacked > MAX_UNPACKED_BYTES:
+        raise TableError("the .xlsx file is too large once unpacked")
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise TableError("the .xlsx file cannot be opened") from exc
+        raise TableError(cannot_open) from exc
     try:
         sheet = book.worksheets[0]
-        return [[_cell_text(value) for value in row]
-                for row in sheet.iter_rows(values_only=True)]
+        # Rows come padded to the width the sheet declares, if it does: cut at ours first.
+        declared = sheet.max_column
+        width = None if declared is None else min(declared, MAX_COLUMNS)
+        return _at_most([_cell_text(value) for value in row[:MAX_COLUMNS]]
+                        for row in sheet.iter_rows(values_only=True, max_col=width))
     finally:
         book.close()
 

@@ -10,6 +10,7 @@ from datetime import date
 import pytest
 from openpyxl import Workbook
 
+from bot import tables
 from bot.domain.org import parse_org_rows
 from bot.tables import TableError, read_table
 
@@ -88,3 +89,29 @@ def test_a_broken_xlsx_or_a_binary_file_is_a_clear_error() -> None:
         read_table(b"PK\x03\x04 not really a zip")
     with pytest.raises(TableError, match="binary"):
         read_table(b"path\x00code")
+
+
+def test_a_table_longer_or_wider_than_any_of_ours_is_refused_or_cut(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(tables, "MAX_ROWS", 3)
+    monkeypatch.setattr(tables, "MAX_COLUMNS", 2)
+    assert read_table(b"a,b,c\n1,2,3\n4,5,6\n") == [["a", "b"], ["1", "2"], ["4", "5"]]
+    with pytest.raises(TableError, match="more than 3 rows"):
+        read_table(b"a\n1\n2\n3\n")
+    saved = io.BytesIO(xlsx([["a", "b", "c"], [1, 2, 3], [4, 5, 6], [7, 8, 9]]))
+    with pytest.raises(TableError, match="more than 3 rows"):
+        read_table(saved.getvalue())
+    monkeypatch.setattr(tables, "MAX_ROWS", 4)
+    assert read_table(saved.getvalue())[0] == ["a", "b"]
+
+
+def test_an_xlsx_that_unpacks_to_more_than_its_limit_is_refused(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A zip holds up to a thousand times its size: it is measured before it is read."""
+    saved = io.BytesIO(xlsx([["x" * 1000] * 50]))
+    assert read_table(saved.getvalue())[0][0] == "x" * 1000
+    monkeypatch.setattr(tables, "MAX_UNPACKED_BYTES", 20_000)
+    with pytest.raises(TableError, match="too large once unpacked"):
+        read_table(saved.getvalue())
