@@ -17,9 +17,10 @@ import io
 import unicodedata
 from collections.abc import Iterator
 from datetime import date, datetime
-from itertools import islice
 from pathlib import Path
 from zipfile import BadZipFile, ZipFile
+
+from bot.pauses import ROWS_BETWEEN_LOOKS, Pauses
 
 Rows = list[list[str]]
 SEPARATORS = (",", ";", "\t")
@@ -43,7 +44,8 @@ def read_table_file(path: Path) -> Rows:
 
 
 def read_table(data: bytes) -> Rows:
-    """Turn the bytes of a CSV, TSV or .xlsx file into rows of stripped text."""
+    """Turn the bytes of a CSV, TSV or .xlsx file into rows of stripped text (blocking: call
+    it off the event loop; it pauses now and then for the loop, bot.pauses)."""
     if data.startswith(XLSX_MAGIC):
         return _xlsx_rows(data)
     text = _decode(data)
@@ -56,9 +58,14 @@ def read_table(data: bytes) -> Rows:
 
 def _at_most(rows: Iterator[list[str]]) -> Rows:
     """Return the rows, or raise TableError past MAX_ROWS."""
-    table = list(islice(rows, MAX_ROWS + 1))
-    if len(table) > MAX_ROWS:
-        raise TableError(f"the file has more than {MAX_ROWS:,} rows")
+    table: Rows = []
+    pause = Pauses()
+    for row in rows:
+        if len(table) == MAX_ROWS:
+            raise TableError(f"the file has more than {MAX_ROWS:,} rows")
+        table.append(row)
+        if not len(table) % ROWS_BETWEEN_LOOKS:
+            pause()
     return table
 
 

@@ -10,6 +10,7 @@ The same loading serves `python -m bot ratings import FILE`. Organisers only, in
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -140,7 +141,8 @@ async def load_ratings(
     `also` rides along with the save (the end of the conversation the file came in).
     """
     try:
-        table = list(enumerate(read_table(data), start=1))  # (line number, cells)
+        # In a thread: a 2 MB spreadsheet takes seconds to read, and the others wait meanwhile.
+        table = list(enumerate(await asyncio.to_thread(read_table, data), start=1))
     except TableError:
         return Loaded(None, t(
             "I cannot read this file as a table. Please send a CSV file or an Excel (.xlsx) "

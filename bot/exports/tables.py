@@ -6,11 +6,8 @@ and an auto-filter over the table; widths follow the longest text of each column
 text in NFC is one character a letter). A text is always written as text, never as a formula
 (a note typed as "=…" or "#N/A" stays what the secretary typed).
 
-The workbook is written in a thread, and a thread that writes to files starves the event
-loop's thread of the GIL: each small write lets the GIL go and takes it straight back before
-the waiting loop wakes, which resets the loop's wait (a province's year held the loop 200 to
-500 ms at a time). So the writing pauses for PAUSE_S every PAUSE_EVERY_S (`Pauses`): the
-loop takes the GIL and answers other users meanwhile (80 pauses for a province's year).
+The workbook is written in a thread, which pauses now and then for the event loop's thread
+(bot.pauses: 80 pauses for a province's year).
 """
 
 from __future__ import annotations
@@ -19,10 +16,9 @@ import io
 import math
 import re
 import textwrap
-import time
 import unicodedata
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum, auto
@@ -31,6 +27,8 @@ from fractions import Fraction
 from xlsxwriter import Workbook
 from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
+
+from bot.pauses import ROWS_BETWEEN_LOOKS, Pauses
 
 Value = str | int | float | Fraction | Decimal | date | datetime | bool | None
 
@@ -41,9 +39,6 @@ LINE_POINTS = 15  # the height of a line of text in a row
 SHEET_TITLE_CHARACTERS = 31  # Excel's limit
 # Control characters a cell cannot show: dropped (XlsxWriter would write them escaped).
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
-PAUSE_EVERY_S = 0.05  # the longest the writing holds the GIL without a pause
-PAUSE_S = 0.0005  # long enough for the loop's thread to wake and take the GIL
-ROWS_BETWEEN_LOOKS = 32  # rows written between looks at the clock
 
 
 class Kind(Enum):
@@ -77,25 +72,6 @@ class Sheet:
     rows: Sequence[Sequence[Value]]
     heading: Sequence[Sequence[Value]] = ()  # free lines first: scope, period, when made
     frozen_columns: int = 0  # columns kept in view when scrolling right (code, name)
-
-
-@dataclass
-class Pauses:
-    """Pause the writing thread for `pause` seconds once `every` seconds have gone by since
-    the last pause (see the module's docstring)."""
-
-    every: float = PAUSE_EVERY_S
-    pause: float = PAUSE_S
-    clock: Callable[[], float] = time.perf_counter
-    sleep: Callable[[float], None] = time.sleep
-    last: float = field(default=-math.inf)
-
-    def __call__(self) -> None:
-        now = self.clock()
-        if now - self.last >= self.every:
-            if self.last != -math.inf:
-                self.sleep(self.pause)
-            self.last = self.clock()
 
 
 def workbook_bytes(

@@ -10,14 +10,8 @@ from typing import Any
 
 from openpyxl import load_workbook
 
-from bot.exports.tables import (
-    PAUSE_S,
-    Column,
-    Kind,
-    Pauses,
-    Sheet,
-    workbook_bytes,
-)
+from bot.exports.tables import Column, Kind, Sheet, workbook_bytes
+from bot.pauses import PAUSE_S, Pauses
 
 COLUMNS = [Column("Note"), Column("Count", Kind.INTEGER), Column("Share", Kind.PERCENT),
            Column("Day", Kind.DATE), Column("Saved", Kind.DATETIME), Column("Met", Kind.BOOLEAN)]

@@ -115,3 +115,22 @@ def test_an_xlsx_that_unpacks_to_more_than_its_limit_is_refused(
     monkeypatch.setattr(tables, "MAX_UNPACKED_BYTES", 20_000)
     with pytest.raises(TableError, match="too large once unpacked"):
         read_table(saved.getvalue())
+
+
+def test_reading_looks_whether_to_pause_for_the_event_loop_every_32_rows(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Read in a thread, a long spreadsheet lets the event loop's thread in (bot.pauses)."""
+    looks: list[int] = []
+
+    class Counting:
+        def __call__(self) -> None:
+            looks.append(1)
+
+    monkeypatch.setattr(tables, "Pauses", Counting)
+    rows = [["code", "n"], *([f"TL-{i:03d}", "1"] for i in range(99))]  # 100 rows
+    assert len(read_table(xlsx(rows))) == 100
+    assert len(looks) == 3
+    looks.clear()
+    assert len(read_table("\n".join(",".join(r) for r in rows).encode())) == 100
+    assert len(looks) == 3
