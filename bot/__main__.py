@@ -210,6 +210,9 @@ async def shell(app: App, t: Translator, role: str, cell: str | None) -> int:
         return 2
     console = ConsoleChannel(app.dispatcher, user, app.settings.locale, users.user_for)
     app.add_channel(ShellChannel(console))
+    # The terminal is the chat: the bot's notes on its own work would land between the
+    # answers. Warnings and errors still show.
+    logging.getLogger().setLevel(logging.WARNING)
     return await serve(app, t)
 
 

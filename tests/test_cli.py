@@ -152,6 +152,7 @@ def test_run_without_a_token_opens_the_shell_on_the_demo(tmp_path: Path) -> None
     assert "Now chatting as an administrator of Tỉnh Tây Ninh" in result.stdout
     assert "demo-admin" not in result.stdout and "demo-secretary" not in result.stdout
     assert "/start " in result.stdout
+    assert " INFO " not in result.stderr  # the bot's notes stay out of the chat
 
 
 def test_the_command_line_speaks_vietnamese_by_default(tmp_path: Path) -> None:
