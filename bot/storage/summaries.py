@@ -28,6 +28,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import date, timedelta, tzinfo
+from functools import lru_cache
 from typing import Any
 
 from bot.domain.periods import Period, PeriodKind, month_of
@@ -284,8 +285,8 @@ def _month_sums(owing: Owing, params: dict[str, Any], which: str = "1 = 1") -> s
 
 
 # Per cell, the thematic meetings from the quarter's start (:from) to the period's (:first),
-# where the cell was in the scope then: the months with one first (CROSS JOIN keeps that
-# order), by the index of those alone; then whether the cell was in the scope then.
+# where the cell was in the scope then: the months with one first, by the index of those
+# alone (CROSS JOIN keeps that order), then each one's stretch in `reach_cells`.
 _THEMATIC_BEFORE = """SELECT m.cell_id, SUM(m.thematic)
     FROM cell_month_sums m INDEXED BY cell_month_sums_thematic CROSS JOIN reach_cells s
     WHERE m.thematic > 0 AND m.month >= :from AND m.month < :first
@@ -295,14 +296,7 @@ _THEMATIC_BEFORE = """SELECT m.cell_id, SUM(m.thematic)
 _ACTIVITY_COLUMNS = tuple(f"a_{name}" for name in CellActivity._fields)
 
 
-class _Days(dict[str, date]):
-    """ISO days parsed once each (a summary's rows share a few)."""
-
-    def __call__(self, text: str) -> date:
-        day = self.get(text)
-        if day is None:
-            day = self[text] = date.fromisoformat(text)
-        return day
+_iso_day = lru_cache(maxsize=4096)(date.fromisoformat)  # a summary's rows share a few days
 
 
 class SummaryRepository:
@@ -493,10 +487,9 @@ class Area:
                 COUNT(*), {", ".join(f"SUM({c})" for c in _ACTIVITY_COLUMNS)}, moved
             FROM (SELECT x.*, CASE WHEN x.id IN moved THEN x.id END AS moved FROM x)
             GROUP BY {key}""", params)
-        days = _Days()
         thematic = slice(5, 5 + len(quarters))
         activity = slice(thematic.stop + 1, thematic.stop + 1 + len(_ACTIVITY_COLUMNS))
-        return [GroupSums(row[0], row[1], days(row[2]), days(row[3]), days(row[4]),
+        return [GroupSums(row[0], row[1], _iso_day(row[2]), _iso_day(row[3]), _iso_day(row[4]),
                           tuple(row[thematic]), row[thematic.stop],
                           _new(CellActivity, row[activity]), row[activity.stop])
                 for row in rows]
@@ -520,13 +513,10 @@ class Area:
             GROUP BY s.group_id, s.tracked_from, thematic""", params)
         month, is_open = params["month"], bool(owing.open_months)
         first, end = self.period.first, self.period.last + timedelta(days=1)
-        days = _Days()
         sums = []
         for group_id, group_name, tracked, thematic, cells, regular, on_time, *kept in rows:
-            counts = ((regular, regular, regular, 0) if tracked[:7] > month  # before tracking
-                      else (0, 0, 0, regular) if is_open  # in progress: apart
-                      else (regular, on_time, 0, 0))
-            sums.append(GroupSums(group_id, group_name, days(tracked), first, end,
+            counts = _counts(_how(tracked, month, is_open), regular, on_time)
+            sums.append(GroupSums(group_id, group_name, _iso_day(tracked), first, end,
                                   (thematic,), cells, _new(CellActivity, (*counts, *kept))))
         return sums
 
@@ -596,9 +586,7 @@ _THEMATIC = _ACTIVITY + len(CellActivity._fields)
 
 def _one_month(rows: Sequence[Any], owing: Owing, earlier: dict[int, int]) -> list[CellSums]:
     """Return the CellSums of a month's rows (_ONE_MONTH), with the thematic meetings of its
-    quarter `earlier`. A month before the cell was tracked could not be reported on time: its
-    report counts as on time, and apart; one in progress (its report not due yet) counts
-    apart, not as a report; else the report and whether it was on time are as kept."""
+    quarter `earlier`; each cell's report counts as `_counts` says."""
     period = owing.period
     month = month_key(period.months[0])
     is_open = bool(owing.open_months)
@@ -610,7 +598,7 @@ def _one_month(rows: Sequence[Any], owing: Owing, earlier: dict[int, int]) -> li
         tracked = row[5]
         known = cells.get(tracked)
         if known is None:
-            how = _BEFORE if tracked[:7] > month else _PENDING if is_open else _DUE
+            how = _how(tracked, month, is_open)
             known = cells[tracked] = ((date.fromisoformat(tracked), first, end), how)
         cell = _new(ScopeCell, row[:5] + known[0])
         regular = row[_ACTIVITY]
@@ -619,11 +607,27 @@ def _one_month(rows: Sequence[Any], owing: Owing, earlier: dict[int, int]) -> li
         else:
             how, kept = known[1], row[_AFTER_COUNTS:_THEMATIC]
             activity = _new(CellActivity, row[_ACTIVITY:_THEMATIC] if how == _DUE else
-                            (regular, regular, regular, 0, *kept) if how == _BEFORE
-                            else (0, 0, 0, regular, *kept))
+                            (*_counts(how, regular, 0), *kept))
             thematic = row[_THEMATIC] + earlier.get(row[0], 0)
         append(_new(CellSums, (cell, activity, (thematic,))))
     return sums
+
+
+def _how(tracked_from: str, month: str, is_open: bool) -> int:
+    """Return how a month's report counts for a cell tracked from `tracked_from` (ISO): before
+    its first month, in progress (the period's month is open), or due."""
+    return _BEFORE if tracked_from[:7] > month else _PENDING if is_open else _DUE
+
+
+def _counts(how: int, regular: int, on_time: int) -> tuple[int, int, int, int]:
+    """Return CellActivity's first four fields for a month's reports as `how` counts them.
+    Before tracking, a report could not be late: on time, and apart. In progress, it is not
+    due yet: apart. Due, it is as kept."""
+    if how == _BEFORE:
+        return regular, regular, regular, 0
+    if how == _PENDING:
+        return 0, 0, 0, regular
+    return regular, on_time, 0, 0
 
 
 def _day(value: str | None) -> date | None:
